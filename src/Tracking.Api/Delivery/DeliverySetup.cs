@@ -1,0 +1,30 @@
+using Tracking.Api.Ingestion;
+
+namespace Tracking.Api.Delivery;
+
+internal static class DeliverySetup
+{
+    /// <summary>The queue, the batcher and the sink <c>Tracking:Sink</c> names.</summary>
+    public static WebApplicationBuilder AddDelivery(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddValidatedOptions<QueueOptions>(QueueOptions.Section);
+        services.AddValidatedOptions<BatchingOptions>(BatchingOptions.Section);
+        services.AddSingleton<IEventQueue, EventQueue>();
+        services.AddSingleton<SinkStatus>();
+        services.AddHostedService<EventBatcher>();
+
+        var sink = builder.Configuration.GetValue($"{TrackingOptions.Section}:{nameof(TrackingOptions.Sink)}", SinkKind.File);
+        switch (sink)
+        {
+            case SinkKind.File:
+                services.AddValidatedOptions<FileSinkOptions>(FileSinkOptions.Section);
+                services.AddSingleton<IEventSink, FileSink>();
+                break;
+            default:
+                throw new InvalidOperationException($"Tracking:Sink '{sink}' is not a sink this version knows; use File.");
+        }
+
+        return builder;
+    }
+}

@@ -1,0 +1,203 @@
+using Microsoft.Extensions.Options;
+
+namespace Tracking.Api.Delivery;
+
+/// <summary>
+/// Takes events from the queue, closes batches by count, bytes or linger time (whichever first)
+/// and hands them to the sink with up to <see cref="BatchingOptions.MaxInFlight"/> deliveries at
+/// once. A failed delivery is retried with backoff until it succeeds: accepted events are never
+/// dropped, and while the sink is down the queue fills until the API answers 503. On shutdown it
+/// stops taking new events, drains what is queued within the host's shutdown timeout, and
+/// finalizes the sink.
+/// </summary>
+internal sealed partial class EventBatcher(
+    IEventQueue queue,
+    IEventSink sink,
+    SinkStatus status,
+    IOptions<BatchingOptions> options,
+    TimeProvider time,
+    ILogger<EventBatcher> logger) : BackgroundService
+{
+    private readonly BatchingOptions _options = options.Value;
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        queue.Close();
+        if (ExecuteTask is { } running)
+        {
+            try
+            {
+                await running.WaitAsync(cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                LogShutdownDeadline(logger, queue.Depth);
+            }
+        }
+
+        await base.StopAsync(cancellationToken);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var inFlight = new SemaphoreSlim(_options.MaxInFlight, _options.MaxInFlight);
+        try
+        {
+            while (await queue.WaitToReadAsync(stoppingToken))
+            {
+                var (batch, bytes) = await CollectAsync(stoppingToken);
+                if (batch.Count == 0)
+                {
+                    continue;
+                }
+
+                await inFlight.WaitAsync(stoppingToken);
+                _ = DeliverThenReleaseAsync(batch, bytes, inFlight, stoppingToken);
+            }
+
+            // Queue closed and empty: wait for the last deliveries, then make them final.
+            for (var i = 0; i < _options.MaxInFlight; i++)
+            {
+                await inFlight.WaitAsync(stoppingToken);
+            }
+
+            await sink.FlushAsync(stoppingToken);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            LogShutdownDeadline(logger, queue.Depth);
+        }
+    }
+
+    private async Task<(List<EnrichedEvent> Batch, long Bytes)> CollectAsync(CancellationToken stoppingToken)
+    {
+        var batch = new List<EnrichedEvent>(Math.Min(_options.MaxEvents, 64));
+        long bytes = 0;
+        CancellationTokenSource? lingerTimer = null;
+        CancellationTokenSource? linger = null;
+        try
+        {
+            while (batch.Count < _options.MaxEvents)
+            {
+                if (queue.TryPeek(out var next))
+                {
+                    if (batch.Count > 0 && bytes + next.SizeBytes > _options.MaxBytes)
+                    {
+                        break;
+                    }
+
+                    queue.TryRead(out next);
+                    batch.Add(next);
+                    bytes += next.SizeBytes;
+                    if (linger is null)
+                    {
+                        lingerTimer = new CancellationTokenSource(_options.Linger, time);
+                        linger = CancellationTokenSource.CreateLinkedTokenSource(lingerTimer.Token, stoppingToken);
+                    }
+
+                    continue;
+                }
+
+                if (linger is null)
+                {
+                    if (!await queue.WaitToReadAsync(stoppingToken))
+                    {
+                        break;
+                    }
+
+                    continue;
+                }
+
+                try
+                {
+                    if (!await queue.WaitToReadAsync(linger.Token))
+                    {
+                        break;
+                    }
+                }
+                catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
+                {
+                    break;
+                }
+            }
+        }
+        finally
+        {
+            linger?.Dispose();
+            lingerTimer?.Dispose();
+        }
+
+        return (batch, bytes);
+    }
+
+    private async Task DeliverThenReleaseAsync(List<EnrichedEvent> batch, long bytes, SemaphoreSlim inFlight, CancellationToken stoppingToken)
+    {
+        try
+        {
+            await DeliverAsync(batch, bytes, stoppingToken);
+        }
+        finally
+        {
+            inFlight.Release();
+        }
+    }
+
+    private async Task DeliverAsync(List<EnrichedEvent> batch, long bytes, CancellationToken stoppingToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await sink.DeliverAsync(batch, stoppingToken);
+                status.Succeeded();
+                queue.Acknowledge(batch.Count, bytes);
+                if (attempt > 1)
+                {
+                    LogRecovered(logger, batch.Count, sink.Name, attempt);
+                }
+
+                return;
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                LogAbandoned(logger, batch.Count, sink.Name);
+                return;
+            }
+            catch (Exception ex)
+            {
+                status.Failed($"{sink.Name} sink: {ex.Message}", time.GetUtcNow());
+                var delay = Backoff(attempt);
+                LogDeliveryFailed(logger, ex, batch.Count, sink.Name, attempt, delay);
+                try
+                {
+                    await Task.Delay(delay, time, stoppingToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    LogAbandoned(logger, batch.Count, sink.Name);
+                    return;
+                }
+            }
+        }
+    }
+
+    /// <summary>Exponential backoff with equal jitter, so many stalled batches do not retry in step.</summary>
+    internal TimeSpan Backoff(int attempt)
+    {
+        var exponential = _options.RetryBaseDelay * Math.Pow(2, Math.Min(attempt - 1, 30));
+        var capped = exponential < _options.RetryMaxDelay ? exponential : _options.RetryMaxDelay;
+        return capped / 2 + capped / 2 * Random.Shared.NextDouble();
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Delivering {Count} events to the {Sink} sink failed (attempt {Attempt}); retrying in {Delay}")]
+    private static partial void LogDeliveryFailed(ILogger logger, Exception exception, int count, string sink, int attempt, TimeSpan delay);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Delivered {Count} events to the {Sink} sink after {Attempt} attempts")]
+    private static partial void LogRecovered(ILogger logger, int count, string sink, int attempt);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Shutdown cut off delivery of {Count} events to the {Sink} sink")]
+    private static partial void LogAbandoned(ILogger logger, int count, string sink);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The shutdown deadline passed with {Depth} events not yet delivered")]
+    private static partial void LogShutdownDeadline(ILogger logger, long depth);
+}

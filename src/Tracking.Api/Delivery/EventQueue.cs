@@ -1,0 +1,87 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Options;
+
+namespace Tracking.Api.Delivery;
+
+/// <summary>The in-memory <see cref="IEventQueue"/>: an unbounded channel behind a reservation on events and bytes.</summary>
+internal sealed class EventQueue(IOptions<QueueOptions> options) : IEventQueue
+{
+    private readonly Channel<EnrichedEvent> _channel = Channel.CreateUnbounded<EnrichedEvent>(
+        new UnboundedChannelOptions { SingleReader = true, SingleWriter = false });
+
+    private readonly int _maxEvents = options.Value.MaxEvents;
+    private readonly long _maxBytes = options.Value.MaxBytes;
+    private long _events;
+    private long _bytes;
+    private volatile bool _full;
+
+    public long Depth => Interlocked.Read(ref _events);
+
+    public long DepthBytes => Interlocked.Read(ref _bytes);
+
+    public bool IsFull => _full;
+
+    public bool TryEnqueue(IReadOnlyList<EnrichedEvent> events)
+    {
+        long bytes = 0;
+        for (var i = 0; i < events.Count; i++)
+        {
+            bytes += events[i].SizeBytes;
+        }
+
+        // Reserve first so concurrent requests can never overshoot the capacity together.
+        var newBytes = Interlocked.Add(ref _bytes, bytes);
+        var newEvents = Interlocked.Add(ref _events, events.Count);
+        if (newBytes > _maxBytes || newEvents > _maxEvents)
+        {
+            Release(events.Count, bytes);
+            _full = true;
+            return false;
+        }
+
+        for (var i = 0; i < events.Count; i++)
+        {
+            if (!_channel.Writer.TryWrite(events[i]))
+            {
+                // Closed while writing: the ones written stay queued and will be delivered, but the
+                // caller must not answer 200 for a request whose events are only partly queued.
+                Release(events.Count - i, bytes - SizeOf(events, 0, i));
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    public ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken) =>
+        _channel.Reader.WaitToReadAsync(cancellationToken);
+
+    public bool TryPeek(out EnrichedEvent item) => _channel.Reader.TryPeek(out item);
+
+    public bool TryRead(out EnrichedEvent item) => _channel.Reader.TryRead(out item);
+
+    public void Acknowledge(int events, long bytes)
+    {
+        Release(events, bytes);
+        _full = false;
+    }
+
+    public void Close() => _channel.Writer.TryComplete();
+
+    private void Release(int events, long bytes)
+    {
+        Interlocked.Add(ref _bytes, -bytes);
+        Interlocked.Add(ref _events, -events);
+    }
+
+    private static long SizeOf(IReadOnlyList<EnrichedEvent> events, int from, int to)
+    {
+        long bytes = 0;
+        for (var i = from; i < to; i++)
+        {
+            bytes += events[i].SizeBytes;
+        }
+
+        return bytes;
+    }
+}

@@ -1,0 +1,40 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Tracking.Api.Delivery;
+
+/// <summary>The local NDJSON file sink, the embedded default. Bound to <c>Tracking:File</c>.</summary>
+internal sealed class FileSinkOptions : IValidatableObject
+{
+    public const string Section = "Tracking:File";
+
+    /// <summary>
+    /// Where complete files appear, as <c>yyyy/MM/dd/HH/events-…ndjson</c> (UTC, the layout Firehose
+    /// writes to S3). Files being written live in its <c>.inprogress</c> folder. Default <c>./data/outbox</c>,
+    /// relative to the working directory.
+    /// </summary>
+    public string Directory { get; set; } = "./data/outbox";
+
+    /// <summary>A file is completed once it reaches this size. Default 64 MiB.</summary>
+    public long MaxFileBytes { get; set; } = 64L * 1024 * 1024;
+
+    /// <summary>A file is completed this long after it was opened, even if small or idle. Default 1 minute.</summary>
+    public TimeSpan MaxFileAge { get; set; } = TimeSpan.FromMinutes(1);
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (string.IsNullOrWhiteSpace(Directory))
+        {
+            yield return new($"{Section}:Directory must name a folder.");
+        }
+
+        if (MaxFileBytes < 1024)
+        {
+            yield return new($"{Section}:MaxFileBytes must be at least 1024; it is {MaxFileBytes}.");
+        }
+
+        if (MaxFileAge < TimeSpan.FromMilliseconds(10))
+        {
+            yield return new($"{Section}:MaxFileAge must be at least 10 ms; it is {MaxFileAge}.");
+        }
+    }
+}

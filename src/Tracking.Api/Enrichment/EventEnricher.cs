@@ -1,0 +1,225 @@
+using System.Buffers;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using Tracking.Api.Delivery;
+using Tracking.Api.Ingestion;
+using Tracking.Events;
+
+namespace Tracking.Api.Enrichment;
+
+/// <summary>What the server knows about a request, computed once and stamped on each of its events.</summary>
+/// <param name="ReceivedAt">The server clock when the request was read.</param>
+/// <param name="ClientIp">The client's address (already anonymized when configured), or null when unknown.</param>
+/// <param name="UserAgent">The request's <c>User-Agent</c> header, if any.</param>
+/// <param name="SourceName">The source the write key maps to.</param>
+internal readonly record struct RequestMetadata(DateTimeOffset ReceivedAt, string? ClientIp, string? UserAgent, string SourceName);
+
+/// <summary>
+/// Turns a validated message into the event the sinks store: server receive time,
+/// clock-skew-corrected timestamp, a messageId, the client's IP and user agent, the source name.
+/// Object fields are copied from the request bytes without being parsed again.
+/// </summary>
+internal sealed class EventEnricher(IOptions<ClientIpOptions> clientIp)
+{
+    private static readonly JsonWriterOptions WriterOptions = new()
+    {
+        // Events are data, not HTML: keep non-ASCII text as UTF-8 instead of \u escapes.
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        SkipValidation = true,
+    };
+
+    private readonly bool _anonymize = clientIp.Value.Anonymize;
+
+    /// <summary>A reusable output buffer; one per request, used by one thread at a time.</summary>
+    public sealed class Scratch : IDisposable
+    {
+        internal readonly ArrayBufferWriter<byte> Buffer = new(4096);
+        internal readonly Utf8JsonWriter Writer;
+        internal readonly HashSet<string> ContextNames = new(StringComparer.Ordinal);
+
+        public Scratch() => Writer = new Utf8JsonWriter(Buffer, WriterOptions);
+
+        public void Dispose() => Writer.Dispose();
+    }
+
+    public EnrichedEvent Enrich(IncomingMessage m, ParsedRequest request, in RequestMetadata meta, Scratch scratch)
+    {
+        scratch.Buffer.ResetWrittenCount();
+        var w = scratch.Writer;
+        w.Reset(scratch.Buffer);
+
+        var messageId = string.IsNullOrEmpty(m.MessageId) ? Guid.CreateVersion7(meta.ReceivedAt).ToString() : m.MessageId;
+
+        w.WriteStartObject();
+        w.WriteString(EventFields.Type, m.Type!.Value.ToWireName());
+        w.WriteString(EventFields.MessageId, messageId);
+        WriteIfPresent(w, EventFields.UserId, m.UserId);
+        WriteIfPresent(w, EventFields.AnonymousId, m.AnonymousId);
+        WriteIfPresent(w, EventFields.Event, m.Event);
+        WriteIfPresent(w, EventFields.Name, m.Name);
+        WriteIfPresent(w, EventFields.Category, m.Category);
+        WriteIfPresent(w, EventFields.GroupId, m.GroupId);
+        WriteIfPresent(w, EventFields.PreviousId, m.PreviousId);
+        WriteRawIfPresent(w, EventFields.Properties, m.Properties);
+        WriteRawIfPresent(w, EventFields.Traits, m.Traits);
+        WriteContext(w, m.Context, request.BatchContext, meta, scratch.ContextNames);
+        WriteRawIfPresent(w, EventFields.Integrations, m.Integrations.IsEmpty ? request.BatchIntegrations : m.Integrations);
+        WriteTimestamps(w, m, request.BatchSentAt, meta.ReceivedAt);
+        w.WriteString(EventFields.Source, meta.SourceName);
+        foreach (var (name, raw) in m.OtherFields ?? [])
+        {
+            w.WritePropertyName(name);
+            w.WriteRawValue(raw.Span, skipInputValidation: true);
+        }
+
+        w.WriteEndObject();
+        w.Flush();
+
+        return new EnrichedEvent(
+            scratch.Buffer.WrittenSpan.ToArray(),
+            messageId,
+            PartitionKey: m.AnonymousId is { Length: > 0 } ? m.AnonymousId : m.UserId!);
+    }
+
+    /// <summary>
+    /// timestamp = receivedAt − (sentAt − timestamp) when the client sent both, so a device whose
+    /// clock is off still gets the right time; the client's own value is kept as originalTimestamp.
+    /// </summary>
+    internal static DateTimeOffset CorrectedTimestamp(DateTimeOffset? clientTimestamp, DateTimeOffset? sentAt, DateTimeOffset receivedAt) =>
+        (clientTimestamp, sentAt) switch
+        {
+            ({ } ts, { } sent) => receivedAt - (sent - ts),
+            ({ } ts, null) => ts,
+            _ => receivedAt,
+        };
+
+    private static void WriteTimestamps(Utf8JsonWriter w, IncomingMessage m, string? batchSentAt, DateTimeOffset receivedAt)
+    {
+        // analytics.js sends "timestamp"; some SDKs send only "originalTimestamp": both are the client's clock.
+        var clientText = m.Timestamp ?? m.OriginalTimestamp;
+        var sentAtText = m.SentAt ?? batchSentAt;
+        DateTimeOffset? client = clientText is not null && Timestamps.TryParse(clientText, out var c) ? c : null;
+        DateTimeOffset? sentAt = sentAtText is not null && Timestamps.TryParse(sentAtText, out var s) ? s : null;
+
+        w.WriteString(EventFields.Timestamp, ToMilliseconds(CorrectedTimestamp(client, sentAt, receivedAt)));
+        WriteIfPresent(w, EventFields.OriginalTimestamp, clientText);
+        WriteIfPresent(w, EventFields.SentAt, sentAtText);
+        w.WriteString(EventFields.ReceivedAt, ToMilliseconds(receivedAt));
+    }
+
+    /// <summary>Millisecond precision, as Segment stores times; the writer then prints e.g. 2026-11-21T10:15:30.123Z.</summary>
+    private static DateTime ToMilliseconds(DateTimeOffset time)
+    {
+        var ticks = time.UtcTicks;
+        return new DateTime(ticks - ticks % TimeSpan.TicksPerMillisecond, DateTimeKind.Utc);
+    }
+
+    private void WriteContext(Utf8JsonWriter w, ReadOnlyMemory<byte> own, ReadOnlyMemory<byte> shared, in RequestMetadata meta, HashSet<string> names)
+    {
+        names.Clear();
+        var trackNames = !shared.IsEmpty;
+        var sawIp = false;
+        var sawUserAgent = false;
+
+        w.WriteStartObject(EventFields.Context);
+        CopyMembers(w, own, names, trackNames, skipKnown: false, ref sawIp, ref sawUserAgent);
+        if (trackNames)
+        {
+            // Batch-level context fills what the message's own context leaves out.
+            CopyMembers(w, shared, names, trackNames: false, skipKnown: true, ref sawIp, ref sawUserAgent);
+        }
+
+        if (!sawIp && meta.ClientIp is not null)
+        {
+            w.WriteString(EventFields.ContextIp, meta.ClientIp);
+        }
+
+        if (!sawUserAgent && meta.UserAgent is not null)
+        {
+            w.WriteString(EventFields.ContextUserAgent, meta.UserAgent);
+        }
+
+        w.WriteEndObject();
+    }
+
+    private void CopyMembers(Utf8JsonWriter w, ReadOnlyMemory<byte> obj, HashSet<string> names, bool trackNames, bool skipKnown, ref bool sawIp, ref bool sawUserAgent)
+    {
+        if (obj.IsEmpty)
+        {
+            return;
+        }
+
+        var reader = new Utf8JsonReader(obj.Span);
+        reader.Read();
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var isIp = reader.ValueTextEquals(EventFields.ContextIp);
+            var isUserAgent = reader.ValueTextEquals(EventFields.ContextUserAgent);
+            var nameBytes = reader.ValueSpan;
+            string? name = null;
+            if (trackNames || skipKnown || reader.ValueIsEscaped)
+            {
+                name = reader.GetString()!;
+            }
+
+            reader.Read();
+            var start = (int)reader.TokenStartIndex;
+            reader.Skip();
+            var raw = obj.Span[start..(int)reader.BytesConsumed];
+
+            if (skipKnown && names.Contains(name!))
+            {
+                continue;
+            }
+
+            if (trackNames)
+            {
+                names.Add(name!);
+            }
+
+            sawIp |= isIp;
+            sawUserAgent |= isUserAgent;
+
+            if (isIp && _anonymize)
+            {
+                var text = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+                var anonymized = text is null ? null : IpAnonymizer.Anonymize(text);
+                if (anonymized is not null)
+                {
+                    w.WriteString(EventFields.ContextIp, anonymized);
+                }
+
+                continue;
+            }
+
+            if (name is not null)
+            {
+                w.WritePropertyName(name);
+            }
+            else
+            {
+                w.WritePropertyName(nameBytes);
+            }
+
+            w.WriteRawValue(raw, skipInputValidation: true);
+        }
+    }
+
+    private static void WriteIfPresent(Utf8JsonWriter w, string name, string? value)
+    {
+        if (value is not null)
+        {
+            w.WriteString(name, value);
+        }
+    }
+
+    private static void WriteRawIfPresent(Utf8JsonWriter w, string name, ReadOnlyMemory<byte> raw)
+    {
+        if (!raw.IsEmpty)
+        {
+            w.WritePropertyName(name);
+            w.WriteRawValue(raw.Span, skipInputValidation: true);
+        }
+    }
+}

@@ -1,0 +1,72 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+using Tracking.Api.Delivery;
+
+namespace Tracking.Api.Health;
+
+/// <summary><c>/health/live</c>: the process answers. <c>/health/ready</c>: the sink delivers and the queue has room.</summary>
+internal static class HealthEndpoints
+{
+    private const string Ready = "ready";
+
+    public static IServiceCollection AddTrackingHealthChecks(this IServiceCollection services)
+    {
+        services.AddHealthChecks()
+            .AddCheck<SinkHealthCheck>("sink", tags: [Ready])
+            .AddCheck<QueueHealthCheck>("queue", tags: [Ready]);
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapHealthEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = WriteAsync });
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains(Ready), ResponseWriter = WriteAsync });
+        return app;
+    }
+
+    /// <summary>Writes the status with each check's reason, so an operator sees why the API is not ready.</summary>
+    private static async Task WriteAsync(HttpContext http, HealthReport report)
+    {
+        http.Response.ContentType = "application/json";
+        await using var json = new Utf8JsonWriter(http.Response.Body);
+        json.WriteStartObject();
+        json.WriteString("status", report.Status.ToString());
+        json.WriteStartObject("checks");
+        foreach (var (name, entry) in report.Entries)
+        {
+            json.WriteStartObject(name);
+            json.WriteString("status", entry.Status.ToString());
+            if (entry.Description is not null)
+            {
+                json.WriteString("description", entry.Description);
+            }
+
+            json.WriteEndObject();
+        }
+
+        json.WriteEndObject();
+        json.WriteEndObject();
+    }
+
+    private sealed class SinkHealthCheck(IEventSink sink, SinkStatus status) : IHealthCheck
+    {
+        public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+            Task.FromResult(status.LastError is { } error
+                ? HealthCheckResult.Unhealthy($"Failing since {status.FailingSince:O}: {error}")
+                : HealthCheckResult.Healthy($"{sink.Name} sink delivering"));
+    }
+
+    private sealed class QueueHealthCheck(IEventQueue queue, IOptions<QueueOptions> options) : IHealthCheck
+    {
+        public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+        {
+            var limits = options.Value;
+            var description = $"{queue.Depth} of {limits.MaxEvents} events, {queue.DepthBytes} of {limits.MaxBytes} bytes waiting for the sink";
+            return Task.FromResult(queue.IsFull
+                ? HealthCheckResult.Unhealthy("Full, answering 503: " + description)
+                : HealthCheckResult.Healthy(description));
+        }
+    }
+}

@@ -1,0 +1,33 @@
+using Microsoft.Net.Http.Headers;
+using Tracking.Api.Documentation;
+using Tracking.Api.Health;
+
+namespace Tracking.Api;
+
+/// <summary>What every request meets: problem details for errors, forwarded headers, decompression, CORS, static files, docs.</summary>
+internal static class Hosting
+{
+    public static WebApplicationBuilder AddTrackingDefaults(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddProblemDetails();
+        builder.Services.AddTrackingHealthChecks();
+        builder.Services.AddApiDocumentation();
+        return builder;
+    }
+
+    public static WebApplication UseTrackingDefaults(this WebApplication app)
+    {
+        app.UseForwardedHeaders();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseRequestDecompression();
+        app.UseCors();
+        app.UseStaticFiles(new StaticFileOptions
+        {
+            // ETag and Last-Modified come with the middleware; a short max-age lets a new tracker.js spread within minutes.
+            OnPrepareResponse = context => context.Context.Response.Headers[HeaderNames.CacheControl] = "public, max-age=300",
+        });
+        app.MapGet("/", () => TypedResults.Redirect("/demo/")).ExcludeFromDescription();
+        return app;
+    }
+}

@@ -1,0 +1,37 @@
+namespace Tracking.Api.Ingestion;
+
+/// <summary>Which web origins may call the API from a browser. Bound to <c>Tracking:Cors</c>.</summary>
+internal sealed class CorsOptions
+{
+    public const string Section = "Tracking:Cors";
+
+    /// <summary>Origins allowed to send events (<c>https://www.example.com</c>), or <c>*</c> for any. Default: any.</summary>
+    public List<string> AllowedOrigins { get; set; } = [];
+}
+
+internal static class CorsSetup
+{
+    public const string PolicyName = "tracking";
+
+    public static IServiceCollection AddTrackingCors(this IServiceCollection services, IConfiguration configuration)
+    {
+        var origins = configuration.GetSection(CorsOptions.Section).Get<CorsOptions>()?.AllowedOrigins ?? [];
+        services.AddCors(cors => cors.AddPolicy(PolicyName, policy =>
+        {
+            if (origins.Count == 0 || origins.Contains("*"))
+            {
+                policy.AllowAnyOrigin();
+            }
+            else
+            {
+                policy.WithOrigins([.. origins]);
+            }
+
+            policy.WithMethods("POST")
+                .WithHeaders("Authorization", "Content-Type", "Content-Encoding")
+                .WithExposedHeaders("Retry-After")
+                .SetPreflightMaxAge(TimeSpan.FromDays(1));
+        }));
+        return services;
+    }
+}

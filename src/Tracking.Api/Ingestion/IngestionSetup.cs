@@ -1,0 +1,57 @@
+using FluentValidation;
+using Microsoft.AspNetCore.HttpOverrides;
+using Microsoft.Extensions.Options;
+using Tracking.Api.Enrichment;
+using Tracking.Events;
+
+namespace Tracking.Api.Ingestion;
+
+internal static class IngestionSetup
+{
+    /// <summary>The endpoints' services: write keys, rate limits, validation, enrichment, decompression, client IPs.</summary>
+    public static WebApplicationBuilder AddIngestion(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<TrackingOptions>().BindConfiguration(TrackingOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<TrackingOptions>, TrackingOptionsValidator>();
+        services.AddValidatedOptions<RateLimitOptions>(RateLimitOptions.Section);
+        services.AddValidatedOptions<ClientIpOptions>(ClientIpOptions.Section);
+
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<WriteKeys>();
+        services.AddSingleton<WriteKeyRateLimiter>();
+        services.AddSingleton<IValidator<IncomingMessage>, MessageValidator>();
+        services.AddSingleton<EventEnricher>();
+        services.AddSingleton<IngestionHandler>();
+
+        services.AddRequestDecompression();
+        services.AddTrackingCors(builder.Configuration);
+        services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, IngestionJsonContext.Default));
+
+        // Twice the batch limit on the wire; the handler enforces the real limits after decompression.
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = 2L * ProtocolLimits.MaxBatchBytes);
+
+        services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<ClientIpOptions>>((forwarded, clientIp) =>
+        {
+            forwarded.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
+            forwarded.ForwardLimit = null;
+            // Only the configured proxies are believed; the defaults would trust loopback.
+            forwarded.KnownProxies.Clear();
+            forwarded.KnownIPNetworks.Clear();
+            foreach (var network in clientIp.Value.TrustedNetworks())
+            {
+                forwarded.KnownIPNetworks.Add(network);
+            }
+        });
+
+        return builder;
+    }
+
+    /// <summary>Binds <typeparamref name="T"/> to <paramref name="section"/> and checks it when the app starts, not at first use.</summary>
+    public static IServiceCollection AddValidatedOptions<T>(this IServiceCollection services, string section)
+        where T : class
+    {
+        services.AddOptions<T>().BindConfiguration(section).ValidateDataAnnotations().ValidateOnStart();
+        return services;
+    }
+}
