@@ -1,0 +1,22 @@
+using System.Diagnostics;
+
+namespace Tracking.Api.Tests.Support;
+
+/// <summary>Waits on a condition with a deadline instead of sleeping a fixed time.</summary>
+public static class Eventually
+{
+    public static async Task TrueAsync(Func<bool> condition, string because, TimeSpan? timeout = null)
+    {
+        var deadline = Stopwatch.StartNew();
+        var limit = timeout ?? TimeSpan.FromSeconds(20);
+        while (!condition())
+        {
+            if (deadline.Elapsed > limit)
+            {
+                Assert.Fail($"Timed out after {limit.TotalSeconds:0.#} s waiting until {because}.");
+            }
+
+            await Task.Delay(10);
+        }
+    }
+}

@@ -1,0 +1,86 @@
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Tracking.Api.Tests.Support;
+
+/// <summary>
+/// The real API on Kestrel (127.0.0.1, a free port) with the File sink writing into a fresh
+/// temporary folder, and one write key: <see cref="WriteKey"/> for source <see cref="SourceName"/>.
+/// </summary>
+public sealed class TrackingApiFactory : WebApplicationFactory<Program>
+{
+    public const string WriteKey = "test-write-key";
+    public const string SourceName = "test-source";
+
+    private readonly Dictionary<string, string?> _settings;
+    private readonly Action<IServiceCollection>? _services;
+
+    public TrackingApiFactory(IDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null, string environment = "Testing", bool useKestrel = true)
+    {
+        OutboxDirectory = Path.Combine(Path.GetTempPath(), "tracking-tests", Guid.NewGuid().ToString("N"));
+        Environment = environment;
+        _settings = new Dictionary<string, string?>
+        {
+            [$"Tracking:WriteKeys:{WriteKey}"] = SourceName,
+            ["Tracking:File:Directory"] = OutboxDirectory,
+            ["Tracking:RateLimit:PermitsPerSecond"] = "0",
+            ["Tracking:Batching:Linger"] = "00:00:00.020",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            _settings[key] = value;
+        }
+
+        _services = services;
+        if (useKestrel)
+        {
+            UseKestrel(0);
+        }
+    }
+
+    public string OutboxDirectory { get; }
+
+    public string Environment { get; }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment(Environment);
+        foreach (var (key, value) in _settings)
+        {
+            builder.UseSetting(key, value);
+        }
+
+        builder.ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
+        if (_services is not null)
+        {
+            builder.ConfigureTestServices(_services);
+        }
+    }
+
+    /// <summary>A client that sends the write key the way the Segment SDKs do: HTTP Basic, key as user name.</summary>
+    public HttpClient CreateAuthenticatedClient()
+    {
+        var client = CreateClient();
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue(
+            "Basic", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(WriteKey + ":")));
+        return client;
+    }
+
+    /// <summary>Stops the API gracefully (draining the queue into the outbox) and keeps the outbox to read.</summary>
+    public ValueTask ShutdownAsync() => base.DisposeAsync();
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        try
+        {
+            Directory.Delete(OutboxDirectory, recursive: true);
+        }
+        catch (DirectoryNotFoundException)
+        {
+        }
+    }
+}
