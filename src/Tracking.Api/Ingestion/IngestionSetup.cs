@@ -33,15 +33,14 @@ internal static class IngestionSetup
 
         services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<ClientIpOptions>>((forwarded, clientIp) =>
         {
-            forwarded.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
+            // Only the configured proxies are believed. The middleware's defaults would trust loopback,
+            // and with its lists empty it trusts everyone, so with no proxies configured it must stay off.
+            var trusted = clientIp.Value.TrustedNetworks().ToList();
+            forwarded.ForwardedHeaders = trusted.Count == 0 ? ForwardedHeaders.None : ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
             forwarded.ForwardLimit = null;
-            // Only the configured proxies are believed; the defaults would trust loopback.
             forwarded.KnownProxies.Clear();
             forwarded.KnownIPNetworks.Clear();
-            foreach (var network in clientIp.Value.TrustedNetworks())
-            {
-                forwarded.KnownIPNetworks.Add(network);
-            }
+            trusted.ForEach(forwarded.KnownIPNetworks.Add);
         });
 
         return builder;

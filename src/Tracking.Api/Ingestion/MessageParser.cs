@@ -90,16 +90,28 @@ internal static class MessageParser
             {
                 reader.Read();
                 request.BatchSentAt = ReadString(ref reader, "sentAt", null);
+                if (reader.TokenType is not (JsonTokenType.String or JsonTokenType.Null) || (request.BatchSentAt is { } sentAt && !Timestamps.TryParse(sentAt, out _)))
+                {
+                    request.ShapeError ??= "The batch's 'sentAt' must be an ISO 8601 date-time, e.g. \"2026-11-21T10:15:30.000Z\".";
+                }
             }
             else if (reader.ValueTextEquals("context"u8))
             {
                 reader.Read();
                 request.BatchContext = ReadObject(ref reader, body, "context", null);
+                if (reader.TokenType is not (JsonTokenType.EndObject or JsonTokenType.Null))
+                {
+                    request.ShapeError ??= "The batch's 'context' must be a JSON object.";
+                }
             }
             else if (reader.ValueTextEquals("integrations"u8))
             {
                 reader.Read();
                 request.BatchIntegrations = ReadObject(ref reader, body, "integrations", null);
+                if (reader.TokenType is not (JsonTokenType.EndObject or JsonTokenType.Null))
+                {
+                    request.ShapeError ??= "The batch's 'integrations' must be a JSON object.";
+                }
             }
             else
             {

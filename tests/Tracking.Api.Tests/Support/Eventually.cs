@@ -5,11 +5,14 @@ namespace Tracking.Api.Tests.Support;
 /// <summary>Waits on a condition with a deadline instead of sleeping a fixed time.</summary>
 public static class Eventually
 {
-    public static async Task TrueAsync(Func<bool> condition, string because, TimeSpan? timeout = null)
+    public static Task TrueAsync(Func<bool> condition, string because, TimeSpan? timeout = null) =>
+        TrueAsync(() => Task.FromResult(condition()), because, timeout);
+
+    public static async Task TrueAsync(Func<Task<bool>> condition, string because, TimeSpan? timeout = null)
     {
         var deadline = Stopwatch.StartNew();
         var limit = timeout ?? TimeSpan.FromSeconds(20);
-        while (!condition())
+        while (!await condition())
         {
             if (deadline.Elapsed > limit)
             {

@@ -18,27 +18,28 @@ public sealed class TrackingApiFactory : WebApplicationFactory<Program>
     private readonly Dictionary<string, string?> _settings;
     private readonly Action<IServiceCollection>? _services;
 
-    public TrackingApiFactory(IDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null, string environment = "Testing", bool useKestrel = true)
+    public TrackingApiFactory(IDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null, string environment = "Testing", bool withWriteKey = true)
     {
         OutboxDirectory = Path.Combine(Path.GetTempPath(), "tracking-tests", Guid.NewGuid().ToString("N"));
         Environment = environment;
         _settings = new Dictionary<string, string?>
         {
-            [$"Tracking:WriteKeys:{WriteKey}"] = SourceName,
             ["Tracking:File:Directory"] = OutboxDirectory,
             ["Tracking:RateLimit:PermitsPerSecond"] = "0",
             ["Tracking:Batching:Linger"] = "00:00:00.020",
         };
+        if (withWriteKey)
+        {
+            _settings[$"Tracking:WriteKeys:{WriteKey}"] = SourceName;
+        }
+
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
             _settings[key] = value;
         }
 
         _services = services;
-        if (useKestrel)
-        {
-            UseKestrel(0);
-        }
+        UseKestrel(0);
     }
 
     public string OutboxDirectory { get; }

@@ -134,6 +134,10 @@ public class MessageParserTests
     [InlineData("""{"batch":{"type":"track"}}""")]
     [InlineData("""{"batch":[]}""")]
     [InlineData("""[{"type":"track"}]""")]
+    [InlineData("""{"batch":[{"type":"track","userId":"u","event":"E"}],"sentAt":"yesterday"}""")]
+    [InlineData("""{"batch":[{"type":"track","userId":"u","event":"E"}],"sentAt":17}""")]
+    [InlineData("""{"batch":[{"type":"track","userId":"u","event":"E"}],"context":"web"}""")]
+    [InlineData("""{"batch":[{"type":"track","userId":"u","event":"E"}],"integrations":[]}""")]
     public void ABodyNotShapedLikeABatchHasAShapeError(string json)
     {
         Assert.NotNull(Batch(json).ShapeError);

@@ -25,7 +25,9 @@
 
   function summary(event) {
     if (event.type === 'track') return 'track “' + event.event + '”';
-    if (event.type === 'page') return 'page ' + (event.name ? '“' + event.name + '” ' : '') + event.properties.path;
+    if (event.type === 'page') {
+      return 'page ' + (event.name ? '“' + event.name + '” ' : '') + event.properties.path + event.properties.search;
+    }
     if (event.type === 'identify') return 'identify ' + (event.userId || '(traits only)');
     return event.type;
   }
