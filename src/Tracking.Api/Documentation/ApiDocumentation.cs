@@ -39,6 +39,9 @@ internal static class ApiDocumentation
             }
 
             options.OperationFilter<RequestExamples>();
+
+            // Free-form objects: any JSON object, as the Segment spec allows for properties, traits and context.
+            options.MapType<System.Text.Json.Nodes.JsonObject>(() => new OpenApiSchema { Type = JsonSchemaType.Object, AdditionalPropertiesAllowed = true });
         });
         return services;
     }
