@@ -12,6 +12,10 @@ passed=0 failed=0 skipped=0 status=0
 
 say() { printf '\n== %s\n' "$*"; }
 
+# --- What the tests start: Kinesis emulators and the S3 emulator, pinned in tests/emulators ---
+say "npm ci (tests/emulators)"
+npm ci --prefix tests/emulators --no-audit --no-fund --loglevel=error || { echo "npm ci failed"; status=1; }
+
 # --- .NET -------------------------------------------------------------------------------
 say "dotnet test"
 if ! dotnet build TrackingApi.sln -c Release -warnaserror -nologo -v quiet; then

@@ -9,7 +9,7 @@ public class StartupTests
     [Fact]
     public async Task ProductionWithoutWriteKeysRefusesToStartAndSaysWhy()
     {
-        await using var api = new TrackingApiFactory(environment: "Production", withWriteKey: false);
+        await using var api = new TrackingApiFactory(environment: "Production", withWriteKey: false, useKestrel: false);
 
         var ex = Assert.Throws<OptionsValidationException>(() => api.CreateClient());
 
@@ -38,7 +38,7 @@ public class StartupTests
     [InlineData("Tracking:File:MaxFileAge", "00:00:00", "Tracking:File:MaxFileAge must be at least 10 ms")]
     public async Task BadSettingsStopTheStartWithAMessageNamingTheSetting(string key, string value, string expected)
     {
-        await using var api = new TrackingApiFactory(new Dictionary<string, string?> { [key] = value });
+        await using var api = new TrackingApiFactory(new Dictionary<string, string?> { [key] = value }, useKestrel: false);
 
         var ex = Assert.Throws<OptionsValidationException>(() => api.CreateClient());
 

@@ -1,0 +1,79 @@
+namespace Tracking.Aws.Kinesis;
+
+/// <summary>Multi-call conveniences over any <see cref="IKinesisClient"/>.</summary>
+public static class KinesisClientExtensions
+{
+    /// <summary>Default pause between <see cref="WaitForStreamActiveAsync"/> polls: 100 ms, well under
+    /// DescribeStreamSummary's quota of 20 calls per second per account.</summary>
+    public static readonly TimeSpan DefaultPollInterval = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>Lists every shard of a stream, following <c>NextToken</c> from page to page.</summary>
+    /// <param name="client">The client.</param>
+    /// <param name="streamName">The stream.</param>
+    /// <param name="filter">Optional filter, e.g. only the open shards (<see cref="ShardFilterType.AtLatest"/>).</param>
+    /// <param name="pageSize">Shards per call, 1 to <see cref="KinesisLimits.MaxListShardsResults"/>; <see langword="null"/> for the service default.</param>
+    /// <param name="cancellationToken">Cancels the listing.</param>
+    public static async Task<IReadOnlyList<Shard>> ListAllShardsAsync(
+        this IKinesisClient client,
+        string streamName,
+        ShardFilter? filter = null,
+        int? pageSize = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentException.ThrowIfNullOrEmpty(streamName);
+
+        var shards = new List<Shard>();
+        var request = new ListShardsRequest { StreamName = streamName, ShardFilter = filter, MaxResults = pageSize };
+        while (true)
+        {
+            var page = await client.ListShardsAsync(request, cancellationToken).ConfigureAwait(false);
+            shards.AddRange(page.Shards);
+            if (string.IsNullOrEmpty(page.NextToken))
+            {
+                return shards;
+            }
+
+            // Later pages carry only the token: the service rejects a stream name next to it.
+            request = new ListShardsRequest { NextToken = page.NextToken, MaxResults = pageSize };
+        }
+    }
+
+    /// <summary>Polls <c>DescribeStreamSummary</c> until the stream is <c>ACTIVE</c>, as after CreateStream or a reshard.</summary>
+    /// <param name="client">The client.</param>
+    /// <param name="streamName">The stream.</param>
+    /// <param name="timeout">How long to wait before giving up with a <see cref="TimeoutException"/>.</param>
+    /// <param name="pollInterval">Pause between polls; <see langword="null"/> for <see cref="DefaultPollInterval"/>.</param>
+    /// <param name="timeProvider">Clock for the pauses and the timeout; <see langword="null"/> for the system clock.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>The summary of the active stream.</returns>
+    public static async Task<StreamDescriptionSummary> WaitForStreamActiveAsync(
+        this IKinesisClient client,
+        string streamName,
+        TimeSpan timeout,
+        TimeSpan? pollInterval = null,
+        TimeProvider? timeProvider = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentException.ThrowIfNullOrEmpty(streamName);
+        var clock = timeProvider ?? TimeProvider.System;
+        var deadline = clock.GetUtcNow() + timeout;
+        while (true)
+        {
+            var summary = (await client.DescribeStreamSummaryAsync(new DescribeStreamSummaryRequest { StreamName = streamName }, cancellationToken).ConfigureAwait(false))
+                .StreamDescriptionSummary;
+            if (summary.StreamStatus == StreamStatus.Active)
+            {
+                return summary;
+            }
+
+            if (clock.GetUtcNow() >= deadline)
+            {
+                throw new TimeoutException($"Stream '{streamName}' was still {summary.StreamStatus} after {timeout}.");
+            }
+
+            await Task.Delay(pollInterval ?? DefaultPollInterval, clock, cancellationToken).ConfigureAwait(false);
+        }
+    }
+}

@@ -1,0 +1,29 @@
+using Amazon.Runtime;
+using Tracking.Aws.Firehose;
+using Tracking.Aws.Kinesis;
+using Tracking.Aws.Retries;
+
+namespace Tracking.Aws.Tests.Integration;
+
+/// <summary>Clients pointed at a local server, with the SigV4 test suite's example key and a chosen clock.</summary>
+internal static class TestClients
+{
+    public const string AccessKey = "AKIDEXAMPLE";
+    public const string SecretKey = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+
+    /// <summary>The SigV4 test suite's date, 2015-08-30T12:36:00Z.</summary>
+    public static readonly DateTimeOffset SuiteTime = new(2015, 8, 30, 12, 36, 0, TimeSpan.Zero);
+
+    public static AwsRetryOptions Retry(int maxAttempts) => new()
+    {
+        MaxAttempts = maxAttempts,
+        BaseDelay = TimeSpan.FromMilliseconds(100),
+        MaxDelay = TimeSpan.FromSeconds(1),
+    };
+
+    public static KinesisClient Kinesis(HttpClient http, Uri serviceUrl, TimeProvider clock, int maxAttempts = 3, AWSCredentials? credentials = null, string region = "eu-west-1") =>
+        new(http, new KinesisClientOptions { Region = region, ServiceUrl = serviceUrl, Retry = Retry(maxAttempts) }, credentials ?? new BasicAWSCredentials(AccessKey, SecretKey), clock);
+
+    public static FirehoseClient Firehose(HttpClient http, Uri serviceUrl, TimeProvider clock, int maxAttempts = 3, AWSCredentials? credentials = null, string region = "eu-west-1") =>
+        new(http, new FirehoseClientOptions { Region = region, ServiceUrl = serviceUrl, Retry = Retry(maxAttempts) }, credentials ?? new BasicAWSCredentials(AccessKey, SecretKey), clock);
+}
