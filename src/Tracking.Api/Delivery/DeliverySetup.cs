@@ -1,4 +1,5 @@
 using Tracking.Api.Ingestion;
+using Tracking.Api.Telemetry;
 
 namespace Tracking.Api.Delivery;
 
@@ -12,6 +13,7 @@ internal static class DeliverySetup
         services.AddValidatedOptions<BatchingOptions>(BatchingOptions.Section);
         services.AddSingleton<IEventQueue, EventQueue>();
         services.AddSingleton<SinkStatus>();
+        services.AddSingleton<TrackingMetrics>();
         services.AddHostedService<EventBatcher>();
 
         var sink = builder.Configuration.GetValue($"{TrackingOptions.Section}:{nameof(TrackingOptions.Sink)}", SinkKind.File);

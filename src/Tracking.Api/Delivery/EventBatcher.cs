@@ -1,12 +1,14 @@
 using Microsoft.Extensions.Options;
+using Tracking.Api.Telemetry;
 
 namespace Tracking.Api.Delivery;
 
 /// <summary>
 /// Takes events from the queue, closes batches by count, bytes or linger time (whichever first)
 /// and hands them to the sink with up to <see cref="BatchingOptions.MaxInFlight"/> deliveries at
-/// once. A failed delivery is retried with backoff until it succeeds: accepted events are never
-/// dropped, and while the sink is down the queue fills until the API answers 503. On shutdown it
+/// once. What a delivery could not store (all of the batch, or the records a partial failure
+/// names) is sent again with backoff until the sink takes it: accepted events are never dropped,
+/// and while the sink is down the queue fills until the API answers 503. On shutdown it
 /// stops taking new events, drains what is queued within the host's shutdown timeout, and
 /// finalizes the sink.
 /// </summary>
@@ -15,6 +17,7 @@ internal sealed partial class EventBatcher(
     IEventSink sink,
     SinkStatus status,
     IOptions<BatchingOptions> options,
+    TrackingMetrics metrics,
     TimeProvider time,
     ILogger<EventBatcher> logger) : BackgroundService
 {
@@ -144,13 +147,50 @@ internal sealed partial class EventBatcher(
 
     private async Task DeliverAsync(List<EnrichedEvent> batch, long bytes, CancellationToken stoppingToken)
     {
+        IReadOnlyList<EnrichedEvent> pending = batch;
+        var pendingBytes = bytes;
         for (var attempt = 1; ; attempt++)
         {
+            DeliveryResult result;
+            Exception? error = null;
+            var started = time.GetTimestamp();
+            metrics.InFlight(1);
             try
             {
-                await sink.DeliverAsync(batch, stoppingToken);
+                result = await sink.DeliverAsync(pending, stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                metrics.Dropped(pending.Count, sink.Name);
+                LogAbandoned(logger, pending.Count, sink.Name);
+                return;
+            }
+            catch (Exception ex)
+            {
+                error = ex;
+                result = new DeliveryResult(pending, ex.Message);
+            }
+            finally
+            {
+                metrics.InFlight(-1);
+            }
+
+            metrics.Delivery(time.GetElapsedTime(started), pending.Count, sink.Name);
+            var failedBytes = result.AllDelivered ? 0 : SizeOf(result.Failed);
+            var delivered = pending.Count - result.Failed.Count;
+            if (delivered > 0)
+            {
+                queue.Acknowledge(delivered, pendingBytes - failedBytes);
+                metrics.Sent(delivered, sink.Name);
+                if (attempt > 1)
+                {
+                    metrics.Recovered(delivered, sink.Name);
+                }
+            }
+
+            if (result.AllDelivered)
+            {
                 status.Succeeded();
-                queue.Acknowledge(batch.Count, bytes);
                 if (attempt > 1)
                 {
                     LogRecovered(logger, batch.Count, sink.Name, attempt);
@@ -158,27 +198,36 @@ internal sealed partial class EventBatcher(
 
                 return;
             }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+
+            metrics.Failed(result.Failed.Count, sink.Name);
+            var reason = result.FailureReason ?? "the sink refused them";
+            status.Failed($"{sink.Name} sink: {result.Failed.Count} of {pending.Count} events not delivered: {reason}", time.GetUtcNow());
+            var delay = Backoff(attempt);
+            LogDeliveryFailed(logger, error, result.Failed.Count, pending.Count, sink.Name, attempt, reason, delay);
+            pending = result.Failed;
+            pendingBytes = failedBytes;
+            try
             {
-                LogAbandoned(logger, batch.Count, sink.Name);
+                await Task.Delay(delay, time, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                metrics.Dropped(pending.Count, sink.Name);
+                LogAbandoned(logger, pending.Count, sink.Name);
                 return;
             }
-            catch (Exception ex)
-            {
-                status.Failed($"{sink.Name} sink: {ex.Message}", time.GetUtcNow());
-                var delay = Backoff(attempt);
-                LogDeliveryFailed(logger, ex, batch.Count, sink.Name, attempt, delay);
-                try
-                {
-                    await Task.Delay(delay, time, stoppingToken);
-                }
-                catch (OperationCanceledException)
-                {
-                    LogAbandoned(logger, batch.Count, sink.Name);
-                    return;
-                }
-            }
         }
+    }
+
+    private static long SizeOf(IReadOnlyList<EnrichedEvent> events)
+    {
+        long bytes = 0;
+        for (var i = 0; i < events.Count; i++)
+        {
+            bytes += events[i].SizeBytes;
+        }
+
+        return bytes;
     }
 
     /// <summary>Exponential backoff with equal jitter, so many stalled batches do not retry in step.</summary>
@@ -189,8 +238,8 @@ internal sealed partial class EventBatcher(
         return capped / 2 + capped / 2 * Random.Shared.NextDouble();
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Delivering {Count} events to the {Sink} sink failed (attempt {Attempt}); retrying in {Delay}")]
-    private static partial void LogDeliveryFailed(ILogger logger, Exception exception, int count, string sink, int attempt, TimeSpan delay);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Failed} of {Count} events were not delivered to the {Sink} sink (attempt {Attempt}): {Reason}; retrying in {Delay}")]
+    private static partial void LogDeliveryFailed(ILogger logger, Exception? exception, int failed, int count, string sink, int attempt, string reason, TimeSpan delay);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Delivered {Count} events to the {Sink} sink after {Attempt} attempts")]
     private static partial void LogRecovered(ILogger logger, int count, string sink, int attempt);

@@ -39,7 +39,7 @@ internal sealed partial class FileSink : IEventSink, IAsyncDisposable
     /// <summary>The folder complete files appear in.</summary>
     public string Root => _root;
 
-    public async Task DeliverAsync(IReadOnlyList<EnrichedEvent> batch, CancellationToken cancellationToken)
+    public async Task<DeliveryResult> DeliverAsync(IReadOnlyList<EnrichedEvent> batch, CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken);
         try
@@ -72,6 +72,8 @@ internal sealed partial class FileSink : IEventSink, IAsyncDisposable
             {
                 Complete();
             }
+
+            return DeliveryResult.Delivered;
         }
         finally
         {

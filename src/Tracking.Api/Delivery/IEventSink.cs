@@ -1,16 +1,25 @@
 namespace Tracking.Api.Delivery;
 
 /// <summary>
-/// Where batches go. <see cref="DeliverAsync"/> returns only when every event of the batch is
-/// stored by the sink; it throws when that cannot be promised, and the batcher sends the batch again.
+/// Where batches go. <see cref="DeliverAsync"/> stores what it can and returns the events it could
+/// not store this time (a partial failure, as PutRecords and PutRecordBatch report); the batcher
+/// sends only those again, with backoff. It throws when nothing of the batch can be promised.
 /// </summary>
 internal interface IEventSink
 {
-    /// <summary>A short name for logs and health reports ("File", "Kinesis", ...).</summary>
+    /// <summary>A short name for logs, metrics and health reports ("File", "Kinesis", ...).</summary>
     string Name { get; }
 
-    Task DeliverAsync(IReadOnlyList<EnrichedEvent> batch, CancellationToken cancellationToken);
+    Task<DeliveryResult> DeliverAsync(IReadOnlyList<EnrichedEvent> batch, CancellationToken cancellationToken);
 
     /// <summary>Makes everything delivered so far final (closes open files, ...); called once the queue is drained at shutdown.</summary>
     Task FlushAsync(CancellationToken cancellationToken);
+}
+
+/// <summary>What a delivery left undone: the events to send again and why, or nothing.</summary>
+internal readonly record struct DeliveryResult(IReadOnlyList<EnrichedEvent> Failed, string? FailureReason)
+{
+    public static DeliveryResult Delivered { get; } = new([], null);
+
+    public bool AllDelivered => Failed.Count == 0;
 }

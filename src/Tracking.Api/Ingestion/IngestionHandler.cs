@@ -7,6 +7,7 @@ using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 using Tracking.Api.Delivery;
 using Tracking.Api.Enrichment;
+using Tracking.Api.Telemetry;
 using Tracking.Events;
 
 namespace Tracking.Api.Ingestion;
@@ -23,6 +24,7 @@ internal sealed class IngestionHandler(
     WriteKeys writeKeys,
     WriteKeyRateLimiter rateLimiter,
     TimeProvider time,
+    TrackingMetrics metrics,
     IOptions<ClientIpOptions> clientIp,
     IOptions<QueueOptions> queueOptions)
 {
@@ -115,6 +117,12 @@ internal sealed class IngestionHandler(
             }
         }
 
+        if (rejected is not null)
+        {
+            metrics.Rejected(parsed.OversizedIndexes.Count, "too_large");
+            metrics.Rejected(rejected.Count - parsed.OversizedIndexes.Count, "invalid");
+        }
+
         if (accepted.Count == 0)
         {
             return NoneAccepted(type, rejected!);
@@ -127,6 +135,7 @@ internal sealed class IngestionHandler(
                 "The API cannot take more events until the sink catches up; retry after the Retry-After seconds. Nothing from this request was accepted.");
         }
 
+        metrics.Accepted(accepted.Count, source);
         rejected?.Sort(static (a, b) => a.Index.CompareTo(b.Index));
         return TypedResults.Ok(new IngestionResponse(true, accepted.Count, rejected));
     }

@@ -16,7 +16,7 @@ public class BackpressureTests
 
         public string Name => "Switchable";
 
-        public Task DeliverAsync(IReadOnlyList<EnrichedEvent> batch, CancellationToken cancellationToken)
+        public Task<DeliveryResult> DeliverAsync(IReadOnlyList<EnrichedEvent> batch, CancellationToken cancellationToken)
         {
             if (Down)
             {
@@ -28,7 +28,7 @@ public class BackpressureTests
                 Delivered.AddRange(batch.Select(e => e.MessageId));
             }
 
-            return Task.CompletedTask;
+            return Task.FromResult(DeliveryResult.Delivered);
         }
 
         public Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;

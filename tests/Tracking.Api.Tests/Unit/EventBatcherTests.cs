@@ -1,16 +1,21 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Tracking.Api.Delivery;
+using Tracking.Api.Telemetry;
 using Tracking.Api.Tests.Support;
+using Tracking.Testing.Time;
 
 namespace Tracking.Api.Tests.Unit;
 
 public class EventBatcherTests : IAsyncLifetime
 {
-    private readonly ManualClock _clock = new();
+    private readonly ManualTimeProvider _clock = new(new DateTimeOffset(2026, 11, 21, 10, 0, 0, TimeSpan.Zero));
     private readonly RecordingSink _sink = new();
     private readonly SinkStatus _status = new();
+    private static readonly IMeterFactory Meters = new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>();
     private EventQueue _queue = null!;
     private EventBatcher _batcher = null!;
 
@@ -21,9 +26,12 @@ public class EventBatcherTests : IAsyncLifetime
         public int Attempts;
         public int Flushes;
 
+        /// <summary>When set, each attempt refuses the events whose id it names, once.</summary>
+        public HashSet<string> RefuseOnce { get; } = [];
+
         public string Name => "Recording";
 
-        public Task DeliverAsync(IReadOnlyList<EnrichedEvent> batch, CancellationToken cancellationToken)
+        public Task<DeliveryResult> DeliverAsync(IReadOnlyList<EnrichedEvent> batch, CancellationToken cancellationToken)
         {
             Interlocked.Increment(ref Attempts);
             if (Interlocked.Decrement(ref FailuresLeft) >= 0)
@@ -31,8 +39,9 @@ public class EventBatcherTests : IAsyncLifetime
                 throw new IOException("disk unplugged");
             }
 
-            Batches.Enqueue(batch.Select(e => e.MessageId).ToArray());
-            return Task.CompletedTask;
+            var refused = batch.Where(e => RefuseOnce.Remove(e.MessageId)).ToList();
+            Batches.Enqueue(batch.Except(refused).Select(e => e.MessageId).ToArray());
+            return Task.FromResult(new DeliveryResult(refused, refused.Count > 0 ? "ProvisionedThroughputExceededException" : null));
         }
 
         public Task FlushAsync(CancellationToken cancellationToken)
@@ -50,7 +59,7 @@ public class EventBatcherTests : IAsyncLifetime
         _queue = new EventQueue(Options.Create(new QueueOptions()));
         _batcher = new EventBatcher(_queue, _sink, _status,
             Options.Create(new BatchingOptions { MaxEvents = maxEvents, MaxBytes = maxBytes, Linger = TimeSpan.FromSeconds(1), MaxInFlight = 1 }),
-            _clock, NullLogger<EventBatcher>.Instance);
+            new TrackingMetrics(Meters, _queue), _clock, NullLogger<EventBatcher>.Instance);
         return _batcher.StartAsync(CancellationToken.None);
     }
 
@@ -73,7 +82,7 @@ public class EventBatcherTests : IAsyncLifetime
         Enqueue(7);
 
         await Eventually.TrueAsync(() => _sink.Delivered == 6, "two full batches are delivered");
-        await Eventually.TrueAsync(() => _clock.ActiveTimers > 0, "the last event's linger timer runs");
+        await Eventually.TrueAsync(() => _clock.PendingTimerCount > 0, "the last event's linger timer runs");
         Assert.Equal(2, _sink.Batches.Count);
 
         _clock.Advance(TimeSpan.FromSeconds(1));
@@ -114,6 +123,40 @@ public class EventBatcherTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task OnlyTheEventsAPartialFailureNamesAreSentAgainAndCountedAsRecovered()
+    {
+        var measurements = new ConcurrentDictionary<string, long>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == TrackingMetrics.MeterName && instrument.Name.StartsWith("tracking.delivery.", StringComparison.Ordinal))
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
+        {
+            if (tags.ToArray().Any(t => t.Key == "sink" && (string?)t.Value == "Recording"))
+            {
+                measurements.AddOrUpdate(instrument.Name, value, (_, total) => total + value);
+            }
+        });
+        listener.Start();
+        _sink.RefuseOnce.UnionWith(["m1", "m3"]);
+        await StartAsync(maxEvents: 4);
+
+        Enqueue(4);
+
+        await Eventually.TrueAsync(() => { _clock.Advance(TimeSpan.FromSeconds(1)); return _sink.Delivered == 4; }, "the refused events follow after backoff");
+        Assert.Equal([["m0", "m2"], ["m1", "m3"]], _sink.Batches.ToArray());
+        Assert.Equal(0, _queue.Depth);
+        Assert.Null(_status.LastError);
+        Assert.Equal(4, measurements["tracking.delivery.sent"]);
+        Assert.Equal(2, measurements["tracking.delivery.failed"]);
+        Assert.Equal(2, measurements["tracking.delivery.recovered"]);
+    }
+
+    [Fact]
     public async Task StoppingDrainsTheQueueAndFinalizesTheSink()
     {
         await StartAsync(maxEvents: 3);
@@ -129,9 +172,10 @@ public class EventBatcherTests : IAsyncLifetime
     [Fact]
     public void BackoffGrowsExponentiallyWithJitterUpToTheCap()
     {
-        var batcher = new EventBatcher(new EventQueue(Options.Create(new QueueOptions())), _sink, _status,
+        var queue = new EventQueue(Options.Create(new QueueOptions()));
+        var batcher = new EventBatcher(queue, _sink, _status,
             Options.Create(new BatchingOptions { RetryBaseDelay = TimeSpan.FromMilliseconds(100), RetryMaxDelay = TimeSpan.FromSeconds(2) }),
-            _clock, NullLogger<EventBatcher>.Instance);
+            new TrackingMetrics(Meters, queue), _clock, NullLogger<EventBatcher>.Instance);
         _batcher = batcher;
         _queue = new EventQueue(Options.Create(new QueueOptions()));
 

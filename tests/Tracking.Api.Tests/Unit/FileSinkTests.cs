@@ -3,13 +3,14 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Tracking.Api.Delivery;
 using Tracking.Api.Tests.Support;
+using Tracking.Testing.Time;
 
 namespace Tracking.Api.Tests.Unit;
 
 public class FileSinkTests : IDisposable
 {
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "file-sink-tests", Guid.NewGuid().ToString("N"));
-    private readonly ManualClock _clock = new(new DateTimeOffset(2026, 11, 21, 23, 59, 59, TimeSpan.Zero));
+    private readonly ManualTimeProvider _clock = new(new DateTimeOffset(2026, 11, 21, 23, 59, 59, TimeSpan.Zero));
 
     public void Dispose()
     {
