@@ -94,17 +94,15 @@ internal sealed class EventEnricher(IOptions<ClientIpOptions> clientIp)
             _ => receivedAt,
         };
 
-    private static void WriteTimestamps(Utf8JsonWriter w, IncomingMessage m, string? batchSentAt, DateTimeOffset receivedAt)
+    private static void WriteTimestamps(Utf8JsonWriter w, IncomingMessage m, ClientTime? batchSentAt, DateTimeOffset receivedAt)
     {
         // analytics.js sends "timestamp"; some SDKs send only "originalTimestamp": both are the client's clock.
-        var clientText = m.Timestamp ?? m.OriginalTimestamp;
-        var sentAtText = m.SentAt ?? batchSentAt;
-        DateTimeOffset? client = clientText is not null && Timestamps.TryParse(clientText, out var c) ? c : null;
-        DateTimeOffset? sentAt = sentAtText is not null && Timestamps.TryParse(sentAtText, out var s) ? s : null;
+        var client = m.Timestamp ?? m.OriginalTimestamp;
+        var sentAt = m.SentAt ?? batchSentAt;
 
-        w.WriteString(EventFields.Timestamp, ToMilliseconds(CorrectedTimestamp(client, sentAt, receivedAt)));
-        WriteIfPresent(w, EventFields.OriginalTimestamp, clientText);
-        WriteIfPresent(w, EventFields.SentAt, sentAtText);
+        w.WriteString(EventFields.Timestamp, ToMilliseconds(CorrectedTimestamp(client?.Value, sentAt?.Value, receivedAt)));
+        WriteIfPresent(w, EventFields.OriginalTimestamp, client?.Text);
+        WriteIfPresent(w, EventFields.SentAt, sentAt?.Text);
         w.WriteString(EventFields.ReceivedAt, ToMilliseconds(receivedAt));
     }
 

@@ -29,9 +29,9 @@ internal sealed class IncomingMessage
     public string? Category { get; set; }
     public string? GroupId { get; set; }
     public string? PreviousId { get; set; }
-    public string? Timestamp { get; set; }
-    public string? SentAt { get; set; }
-    public string? OriginalTimestamp { get; set; }
+    public ClientTime? Timestamp { get; set; }
+    public ClientTime? SentAt { get; set; }
+    public ClientTime? OriginalTimestamp { get; set; }
     public string? WriteKey { get; set; }
 
     public ReadOnlyMemory<byte> Context { get; set; }

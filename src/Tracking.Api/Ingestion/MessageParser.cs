@@ -13,7 +13,7 @@ internal sealed class ParsedRequest
     public List<int> OversizedIndexes { get; } = [];
 
     public string? WriteKey { get; set; }
-    public string? BatchSentAt { get; set; }
+    public ClientTime? BatchSentAt { get; set; }
     public ReadOnlyMemory<byte> BatchContext { get; set; }
     public ReadOnlyMemory<byte> BatchIntegrations { get; set; }
 
@@ -89,8 +89,8 @@ internal static class MessageParser
             else if (reader.ValueTextEquals("sentAt"u8))
             {
                 reader.Read();
-                request.BatchSentAt = ReadString(ref reader, "sentAt", null);
-                if (reader.TokenType is not (JsonTokenType.String or JsonTokenType.Null) || (request.BatchSentAt is { } sentAt && !Timestamps.TryParse(sentAt, out _)))
+                request.BatchSentAt = ReadTime(ref reader, EventFields.SentAt, null);
+                if (reader.TokenType is not (JsonTokenType.String or JsonTokenType.Null) || request.BatchSentAt is { Value: null })
                 {
                     request.ShapeError ??= "The batch's 'sentAt' must be an ISO 8601 date-time, e.g. \"2026-11-21T10:15:30.000Z\".";
                 }
@@ -149,19 +149,14 @@ internal static class MessageParser
                 continue;
             }
 
-            // Measure first so an oversized message costs one skip, not a parse.
-            var atStart = reader;
-            reader.Skip();
-            var size = (int)reader.BytesConsumed - start;
-            if (size > ProtocolLimits.MaxMessageBytes)
+            ReadMessage(ref reader, body, message, takeTypeFromBody: true);
+            message.SizeBytes = (int)reader.BytesConsumed - start;
+            if (message.SizeBytes > ProtocolLimits.MaxMessageBytes)
             {
                 request.OversizedIndexes.Add(index);
             }
             else
             {
-                reader = atStart;
-                ReadMessage(ref reader, body, message, takeTypeFromBody: true);
-                message.SizeBytes = size;
                 request.Messages.Add(message);
             }
 
@@ -192,9 +187,9 @@ internal static class MessageParser
             else if (reader.ValueTextEquals("category"u8)) { reader.Read(); m.Category = ReadString(ref reader, EventFields.Category, m); }
             else if (reader.ValueTextEquals("groupId"u8)) { reader.Read(); m.GroupId = ReadIdentifier(ref reader, EventFields.GroupId, m); }
             else if (reader.ValueTextEquals("previousId"u8)) { reader.Read(); m.PreviousId = ReadIdentifier(ref reader, EventFields.PreviousId, m); }
-            else if (reader.ValueTextEquals("timestamp"u8)) { reader.Read(); m.Timestamp = ReadString(ref reader, EventFields.Timestamp, m); }
-            else if (reader.ValueTextEquals("sentAt"u8)) { reader.Read(); m.SentAt = ReadString(ref reader, EventFields.SentAt, m); }
-            else if (reader.ValueTextEquals("originalTimestamp"u8)) { reader.Read(); m.OriginalTimestamp = ReadString(ref reader, EventFields.OriginalTimestamp, m); }
+            else if (reader.ValueTextEquals("timestamp"u8)) { reader.Read(); m.Timestamp = ReadTime(ref reader, EventFields.Timestamp, m); }
+            else if (reader.ValueTextEquals("sentAt"u8)) { reader.Read(); m.SentAt = ReadTime(ref reader, EventFields.SentAt, m); }
+            else if (reader.ValueTextEquals("originalTimestamp"u8)) { reader.Read(); m.OriginalTimestamp = ReadTime(ref reader, EventFields.OriginalTimestamp, m); }
             else if (reader.ValueTextEquals("writeKey"u8)) { reader.Read(); m.WriteKey = ReadString(ref reader, EventFields.WriteKey, m); }
             else if (reader.ValueTextEquals("context"u8)) { reader.Read(); m.Context = ReadObject(ref reader, body, EventFields.Context, m); }
             else if (reader.ValueTextEquals("properties"u8)) { reader.Read(); m.Properties = ReadObject(ref reader, body, EventFields.Properties, m); }
@@ -230,6 +225,17 @@ internal static class MessageParser
                 m?.AddShapeError(field, $"'{field}' must be a string.");
                 return null;
         }
+    }
+
+    private static ClientTime? ReadTime(ref Utf8JsonReader reader, string field, IncomingMessage? m)
+    {
+        if (reader.TokenType == JsonTokenType.String)
+        {
+            return Timestamps.Read(ref reader);
+        }
+
+        ReadString(ref reader, field, m);
+        return null;
     }
 
     /// <summary>Identifiers may arrive as numbers from some SDKs; Segment accepts them, so we keep their text.</summary>

@@ -86,9 +86,9 @@ internal sealed class MessageValidator : AbstractValidator<IncomingMessage>
             .OverridePropertyName(name)
             .WithMessage($"'{name}' is longer than {ProtocolLimits.MaxNameLength} characters.");
 
-    private void Timestamp(System.Linq.Expressions.Expression<Func<IncomingMessage, string?>> field, string name) =>
+    private void Timestamp(System.Linq.Expressions.Expression<Func<IncomingMessage, ClientTime?>> field, string name) =>
         RuleFor(field)
-            .Must(value => value is null || Timestamps.TryParse(value, out _))
+            .Must(time => time is null or { Value: not null })
             .OverridePropertyName(name)
             .WithMessage($"'{name}' must be an ISO 8601 date-time, e.g. \"2026-11-21T10:15:30.000Z\".");
 }

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Reflection;
 using Microsoft.Extensions.Options;
 using Tracking.Api.Tests.Support;
 
@@ -6,14 +7,27 @@ namespace Tracking.Api.Tests.Integration;
 
 public class StartupTests
 {
+    /// <summary>
+    /// Runs the API's real entry point as <c>dotnet Tracking.Api.dll</c> would, with settings on the
+    /// command line, and returns why it refused to start. (WebApplicationFactory reports a failed
+    /// start as a disposed service provider, hiding the reason a user would see.)
+    /// </summary>
+    private static async Task<Exception> StartFailsAsync(string environment, params string[] settings)
+    {
+        var outbox = Path.Combine(Path.GetTempPath(), "tracking-tests", Guid.NewGuid().ToString("N"));
+        string[] args = [$"--environment={environment}", "--urls=http://127.0.0.1:0", $"--Tracking:File:Directory={outbox}", .. settings];
+        var run = Task.Run(() => typeof(Program).Assembly.EntryPoint!.Invoke(null, [args]));
+        var ex = await Assert.ThrowsAsync<TargetInvocationException>(() => run.WaitAsync(TimeSpan.FromSeconds(30)));
+        return ex.InnerException!;
+    }
+
     [Fact]
     public async Task ProductionWithoutWriteKeysRefusesToStartAndSaysWhy()
     {
-        await using var api = new TrackingApiFactory(environment: "Production", withWriteKey: false, useKestrel: false);
+        var ex = await StartFailsAsync("Production");
 
-        var ex = Assert.Throws<OptionsValidationException>(() => api.CreateClient());
-
-        Assert.Contains("No write keys are configured", ex.Message, StringComparison.Ordinal);
+        Assert.IsType<OptionsValidationException>(ex);
+        Assert.Contains("No write keys are configured and the environment is 'Production'", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -38,10 +52,9 @@ public class StartupTests
     [InlineData("Tracking:File:MaxFileAge", "00:00:00", "Tracking:File:MaxFileAge must be at least 10 ms")]
     public async Task BadSettingsStopTheStartWithAMessageNamingTheSetting(string key, string value, string expected)
     {
-        await using var api = new TrackingApiFactory(new Dictionary<string, string?> { [key] = value }, useKestrel: false);
+        var ex = await StartFailsAsync("Production", $"--Tracking:WriteKeys:k=source", $"--{key}={value}");
 
-        var ex = Assert.Throws<OptionsValidationException>(() => api.CreateClient());
-
+        Assert.IsType<OptionsValidationException>(ex);
         Assert.Contains(expected, ex.Message, StringComparison.Ordinal);
     }
 }

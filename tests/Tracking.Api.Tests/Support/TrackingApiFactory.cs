@@ -7,8 +7,7 @@ using Microsoft.Extensions.Logging;
 namespace Tracking.Api.Tests.Support;
 
 /// <summary>
-/// The real API on Kestrel (127.0.0.1, a free port; the in-memory test server only where a test
-/// needs a start to fail, which Kestrel hosting reports as a disposed provider instead) with the File sink writing into a fresh
+/// The real API on Kestrel (127.0.0.1, a free port) with the File sink writing into a fresh
 /// temporary folder, and one write key: <see cref="WriteKey"/> for source <see cref="SourceName"/>.
 /// </summary>
 public sealed class TrackingApiFactory : WebApplicationFactory<Program>
@@ -19,7 +18,7 @@ public sealed class TrackingApiFactory : WebApplicationFactory<Program>
     private readonly Dictionary<string, string?> _settings;
     private readonly Action<IServiceCollection>? _services;
 
-    public TrackingApiFactory(IDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null, string environment = "Testing", bool withWriteKey = true, bool useKestrel = true)
+    public TrackingApiFactory(IDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null, string environment = "Testing", bool withWriteKey = true)
     {
         OutboxDirectory = Path.Combine(Path.GetTempPath(), "tracking-tests", Guid.NewGuid().ToString("N"));
         Environment = environment;
@@ -40,10 +39,7 @@ public sealed class TrackingApiFactory : WebApplicationFactory<Program>
         }
 
         _services = services;
-        if (useKestrel)
-        {
-            UseKestrel(0);
-        }
+        UseKestrel(0);
     }
 
     public string OutboxDirectory { get; }

@@ -22,8 +22,8 @@ public class MessageParserTests
 
         var m = Assert.Single(parsed.Messages);
         Assert.Equal(("m1", "u1", "a1", "E"), (m.MessageId, m.UserId, m.AnonymousId, m.Event));
-        Assert.Equal("2026-01-01T00:00:00Z", m.Timestamp);
-        Assert.Equal("2026-01-01T00:00:01Z", m.SentAt);
+        Assert.Equal("2026-01-01T00:00:00Z", m.Timestamp?.Text);
+        Assert.Equal("2026-01-01T00:00:01Z", m.SentAt?.Text);
         Assert.Equal("""{"ip":"1.2.3.4"}""", Encoding.UTF8.GetString(m.Context.Span));
         Assert.Equal("""{"p":1}""", Encoding.UTF8.GetString(m.Properties.Span));
         Assert.Equal("""{"All":true}""", Encoding.UTF8.GetString(m.Integrations.Span));
@@ -95,7 +95,7 @@ public class MessageParserTests
         Assert.Equal(EventType.Track, parsed.Messages[0].Type);
         Assert.Equal(EventType.Identify, parsed.Messages[1].Type);
         Assert.Equal(1, parsed.Messages[1].Index);
-        Assert.Equal("2026-01-01T00:00:01Z", parsed.BatchSentAt);
+        Assert.Equal("2026-01-01T00:00:01Z", parsed.BatchSentAt?.Text);
         Assert.Equal("""{"locale":"de"}""", Encoding.UTF8.GetString(parsed.BatchContext.Span));
         Assert.Equal("wk", parsed.WriteKey);
     }
