@@ -35,6 +35,37 @@ for trx in "$results"/*.trx; do
   missing=$((total - p - f - e - t - ne)); [ "$missing" -gt 0 ] && failed=$((failed + missing))
 done
 
+# --- tracker.js: unit tests in Node, end to end in headless Debian Chromium against the built API ---
+say "tracker.js tests"
+if ! command -v chromium >/dev/null 2>&1; then
+  sudo_=""; [ "$(id -u)" -ne 0 ] && sudo_="sudo"
+  $sudo_ apt-get update -qq && $sudo_ apt-get install -y -qq chromium >/dev/null || { echo "installing chromium failed"; status=1; }
+fi
+tap_totals() { # adds a node --test TAP report's totals to the counts
+  local f=$1 p f_ s c
+  p=$(grep -E '^# pass [0-9]+' "$f" | tail -n 1 | grep -o '[0-9]*' || echo 0)
+  f_=$(grep -E '^# fail [0-9]+' "$f" | tail -n 1 | grep -o '[0-9]*' || echo 0)
+  c=$(grep -E '^# cancelled [0-9]+' "$f" | tail -n 1 | grep -o '[0-9]*' || echo 0)
+  s=$(grep -E '^# (skipped|todo) [0-9]+' "$f" | grep -o '[0-9]*' | paste -sd+ - | bc 2>/dev/null || echo 0)
+  passed=$((passed + ${p:-0})); failed=$((failed + ${f_:-0} + ${c:-0})); skipped=$((skipped + ${s:-0}))
+  if ! grep -qE '^# pass [0-9]+' "$f"; then failed=$((failed + 1)); fi   # the suite never reported
+}
+if npm ci --prefix tracker --no-audit --no-fund --loglevel=error; then
+  for suite in unit e2e; do
+    tap="$results/tracker-$suite.tap"
+    if [ "$suite" = unit ]; then
+      (cd tracker && node --test --test-reporter=tap test/*.test.mjs) >"$tap" 2>&1 || { status=1; cat "$tap"; }
+    else
+      (cd tracker && TRACKING_API_DLL="$root/src/Tracking.Api/bin/Release/net10.0/Tracking.Api.dll" \
+        node --test --test-concurrency=1 --test-reporter=tap test/e2e/*.test.mjs) >"$tap" 2>&1 || { status=1; cat "$tap"; }
+    fi
+    echo "tracker $suite: $(grep -E '^# (pass|fail) ' "$tap" | tr '\n' ' ')"
+    tap_totals "$tap"
+  done
+else
+  echo "npm ci (tracker) failed"; status=1; failed=$((failed + 1))
+fi
+
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
   failed=1   # the build or a test host failed before any test could report
 fi

@@ -22,6 +22,7 @@ internal static class Hosting
         app.UseStatusCodePages();
         app.UseRequestDecompression();
         app.UseCors();
+        app.UseDefaultFiles();
         app.UseStaticFiles(new StaticFileOptions
         {
             // ETag and Last-Modified come with the middleware; a short max-age lets a new tracker.js spread within minutes.

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 namespace Tracking.Api.Delivery;
 
 /// <summary>
-/// Writes events as newline-delimited JSON. A file is written in <c>.inprogress/</c>, flushed to
+/// Writes events as newline-delimited JSON. A file is written in <c>.inprogress/</c> as <c>….ndjson.partial</c>, flushed to
 /// the OS after every batch, and on completion (size, age or shutdown) synced to disk and renamed
 /// into <c>yyyy/MM/dd/HH/</c>: a file under its final name is always whole. Files left in
 /// <c>.inprogress/</c> by a crash are completed at the next start, cut back to their last whole line.
@@ -14,6 +14,9 @@ internal sealed partial class FileSink : IEventSink, IAsyncDisposable
     private const string InProgressFolder = ".inprogress";
     private const string NamePrefix = "events-";
     private const string TimeFormat = "yyyy-MM-dd-HH-mm-ss";
+
+    // In-progress files carry another extension too, so a "**/*.ndjson" glob never sees a partial file.
+    private const string PartialSuffix = ".partial";
 
     private readonly FileSinkOptions _options;
     private readonly TimeProvider _time;
@@ -104,7 +107,7 @@ internal sealed partial class FileSink : IEventSink, IAsyncDisposable
     {
         var openedAt = _time.GetUtcNow();
         var name = string.Create(CultureInfo.InvariantCulture, $"{NamePrefix}{openedAt.UtcDateTime.ToString(TimeFormat, CultureInfo.InvariantCulture)}-{Guid.NewGuid():N}.ndjson");
-        var path = Path.Combine(_inProgress, name);
+        var path = Path.Combine(_inProgress, name + PartialSuffix);
         var stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.Read, bufferSize: 1 << 16);
         var file = new OpenFile(path, name, openedAt, stream);
         file.AgeTimer = _time.CreateTimer(static state => ((FileSink)((object[])state!)[0]).CompleteIfStill((OpenFile)((object[])state!)[1]), new object[] { this, file }, _options.MaxFileAge, Timeout.InfiniteTimeSpan);
@@ -193,9 +196,9 @@ internal sealed partial class FileSink : IEventSink, IAsyncDisposable
 
     private void RecoverLeftovers()
     {
-        foreach (var path in System.IO.Directory.EnumerateFiles(_inProgress, NamePrefix + "*.ndjson"))
+        foreach (var path in System.IO.Directory.EnumerateFiles(_inProgress, NamePrefix + "*.ndjson" + PartialSuffix))
         {
-            var name = Path.GetFileName(path);
+            var name = Path.GetFileName(path)[..^PartialSuffix.Length];
             var length = TrimToLastLine(path);
             if (length == 0)
             {

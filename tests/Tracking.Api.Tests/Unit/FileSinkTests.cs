@@ -37,7 +37,8 @@ public class FileSinkTests : IDisposable
         await sink.DeliverAsync(Events("a", "b"), CancellationToken.None);
 
         Assert.Empty(Outbox.CompleteFiles(_directory));
-        Assert.Single(Directory.GetFiles(Path.Combine(_directory, ".inprogress")));
+        Assert.EndsWith(".ndjson.partial", Assert.Single(Directory.GetFiles(Path.Combine(_directory, ".inprogress"))), StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFiles(_directory, "*.ndjson", SearchOption.AllDirectories));
 
         await sink.FlushAsync(CancellationToken.None);
 
@@ -99,9 +100,9 @@ public class FileSinkTests : IDisposable
     {
         var inProgress = Path.Combine(_directory, ".inprogress");
         Directory.CreateDirectory(inProgress);
-        await File.WriteAllTextAsync(Path.Combine(inProgress, "events-2026-11-20-08-30-00-0123456789abcdef0123456789abcdef.ndjson"),
+        await File.WriteAllTextAsync(Path.Combine(inProgress, "events-2026-11-20-08-30-00-0123456789abcdef0123456789abcdef.ndjson.partial"),
             "{\"messageId\":\"x\"}\n{\"messageId\":\"y\"}\n{\"messageId\":\"tor");
-        await File.WriteAllTextAsync(Path.Combine(inProgress, "events-2026-11-20-08-31-00-fedcba9876543210fedcba9876543210.ndjson"), "{\"messageId\":\"only-torn");
+        await File.WriteAllTextAsync(Path.Combine(inProgress, "events-2026-11-20-08-31-00-fedcba9876543210fedcba9876543210.ndjson.partial"), "{\"messageId\":\"only-torn");
 
         _ = Sink();
 

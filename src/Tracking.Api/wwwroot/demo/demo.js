@@ -23,10 +23,14 @@
     }
   }
 
+  function short(value) {
+    return value.length > 60 ? value.slice(0, 57) + '…' : value;
+  }
+
   function summary(event) {
-    if (event.type === 'track') return 'track “' + event.event + '”';
+    if (event.type === 'track') return 'track “' + short(event.event) + '”';
     if (event.type === 'page') {
-      return 'page ' + (event.name ? '“' + event.name + '” ' : '') + event.properties.path + event.properties.search;
+      return 'page ' + (event.name ? '“' + short(event.name) + '” ' : '') + short(event.properties.path + event.properties.search);
     }
     if (event.type === 'identify') return 'identify ' + (event.userId || '(traits only)');
     return event.type;
