@@ -31,14 +31,53 @@ internal sealed class EventEnricher(IOptions<ClientIpOptions> clientIp)
 
     private readonly bool _anonymize = clientIp.Value.Anonymize;
 
-    /// <summary>A reusable output buffer; one per request, used by one thread at a time.</summary>
+    /// <summary>Reusable buffers for one request, used by one thread at a time.</summary>
     public sealed class Scratch : IDisposable
     {
         internal readonly ArrayBufferWriter<byte> Buffer = new(4096);
+        internal readonly ArrayBufferWriter<byte> Context = new(1024);
         internal readonly Utf8JsonWriter Writer;
         internal readonly HashSet<string> ContextNames = new(StringComparer.Ordinal);
+        private bool _prepared;
 
         public Scratch() => Writer = new Utf8JsonWriter(Buffer, WriterOptions);
+
+        /// <summary><c>"ip":"…"</c> as JSON, empty when the address is unknown.</summary>
+        internal ReadOnlyMemory<byte> IpMember { get; private set; }
+
+        /// <summary><c>"userAgent":"…"</c> as JSON, empty when the request had no User-Agent.</summary>
+        internal ReadOnlyMemory<byte> UserAgentMember { get; private set; }
+
+        /// <summary>Encodes the request's own context members once, for every event of the request.</summary>
+        internal void Prepare(in RequestMetadata meta)
+        {
+            if (_prepared)
+            {
+                return;
+            }
+
+            _prepared = true;
+            IpMember = Member(EventFields.ContextIp, meta.ClientIp);
+            UserAgentMember = Member(EventFields.ContextUserAgent, meta.UserAgent);
+        }
+
+        private static ReadOnlyMemory<byte> Member(string name, string? value)
+        {
+            if (value is null)
+            {
+                return default;
+            }
+
+            var buffer = new ArrayBufferWriter<byte>(64);
+            using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
+            {
+                writer.WriteStartObject();
+                writer.WriteString(name, value);
+                writer.WriteEndObject();
+            }
+
+            return buffer.WrittenMemory[1..^1];
+        }
 
         public void Dispose() => Writer.Dispose();
     }
@@ -63,7 +102,16 @@ internal sealed class EventEnricher(IOptions<ClientIpOptions> clientIp)
         WriteIfPresent(w, EventFields.PreviousId, m.PreviousId);
         WriteRawIfPresent(w, EventFields.Properties, m.Properties);
         WriteRawIfPresent(w, EventFields.Traits, m.Traits);
-        WriteContext(w, m.Context, request.BatchContext, meta, scratch.ContextNames);
+        if (request.BatchContext.IsEmpty && !(_anonymize && m.ContextHasIp))
+        {
+            scratch.Prepare(meta);
+            AppendToContext(w, m, scratch);
+        }
+        else
+        {
+            WriteContext(w, m.Context, request.BatchContext, meta, scratch.ContextNames);
+        }
+
         WriteRawIfPresent(w, EventFields.Integrations, m.Integrations.IsEmpty ? request.BatchIntegrations : m.Integrations);
         WriteTimestamps(w, m, request.BatchSentAt, meta.ReceivedAt);
         w.WriteString(EventFields.Source, meta.SourceName);
@@ -101,8 +149,8 @@ internal sealed class EventEnricher(IOptions<ClientIpOptions> clientIp)
         var sentAt = m.SentAt ?? batchSentAt;
 
         w.WriteString(EventFields.Timestamp, ToMilliseconds(CorrectedTimestamp(client?.Value, sentAt?.Value, receivedAt)));
-        WriteIfPresent(w, EventFields.OriginalTimestamp, client?.Text);
-        WriteIfPresent(w, EventFields.SentAt, sentAt?.Text);
+        WriteRawIfPresent(w, EventFields.OriginalTimestamp, client?.Json ?? default);
+        WriteRawIfPresent(w, EventFields.SentAt, sentAt?.Json ?? default);
         w.WriteString(EventFields.ReceivedAt, ToMilliseconds(receivedAt));
     }
 
@@ -111,6 +159,50 @@ internal sealed class EventEnricher(IOptions<ClientIpOptions> clientIp)
     {
         var ticks = time.UtcTicks;
         return new DateTime(ticks - ticks % TimeSpan.TicksPerMillisecond, DateTimeKind.Utc);
+    }
+
+    /// <summary>
+    /// The usual case, no batch context and no client IP to anonymize: the client's context is copied
+    /// as one block with the server's members appended, instead of member by member.
+    /// </summary>
+    private static void AppendToContext(Utf8JsonWriter w, IncomingMessage m, Scratch scratch)
+    {
+        var ip = m.ContextHasIp ? default : scratch.IpMember;
+        var userAgent = m.ContextHasUserAgent ? default : scratch.UserAgentMember;
+        var own = m.Context.Span;
+        var block = scratch.Context;
+        block.ResetWrittenCount();
+
+        var hasMembers = false;
+        if (own.IsEmpty)
+        {
+            block.Write("{"u8);
+        }
+        else
+        {
+            var close = own.LastIndexOf((byte)'}');
+            var body = own[..close];
+            block.Write(body);
+            hasMembers = body.TrimEnd(" \t\r\n"u8)[^1] != (byte)'{';
+        }
+
+        foreach (var member in (ReadOnlySpan<ReadOnlyMemory<byte>>)[ip, userAgent])
+        {
+            if (!member.IsEmpty)
+            {
+                if (hasMembers)
+                {
+                    block.Write(","u8);
+                }
+
+                block.Write(member.Span);
+                hasMembers = true;
+            }
+        }
+
+        block.Write("}"u8);
+        w.WritePropertyName(EventFields.Context);
+        w.WriteRawValue(block.WrittenSpan, skipInputValidation: true);
     }
 
     private void WriteContext(Utf8JsonWriter w, ReadOnlyMemory<byte> own, ReadOnlyMemory<byte> shared, in RequestMetadata meta, HashSet<string> names)

@@ -35,6 +35,12 @@ internal sealed class IncomingMessage
     public string? WriteKey { get; set; }
 
     public ReadOnlyMemory<byte> Context { get; set; }
+
+    /// <summary>The client's context names an <c>ip</c> of its own.</summary>
+    public bool ContextHasIp { get; set; }
+
+    /// <summary>The client's context names a <c>userAgent</c> of its own.</summary>
+    public bool ContextHasUserAgent { get; set; }
     public ReadOnlyMemory<byte> Properties { get; set; }
     public ReadOnlyMemory<byte> Traits { get; set; }
     public ReadOnlyMemory<byte> Integrations { get; set; }

@@ -89,7 +89,7 @@ internal static class MessageParser
             else if (reader.ValueTextEquals("sentAt"u8))
             {
                 reader.Read();
-                request.BatchSentAt = ReadTime(ref reader, EventFields.SentAt, null);
+                request.BatchSentAt = ReadTime(ref reader, body, EventFields.SentAt, null);
                 if (reader.TokenType is not (JsonTokenType.String or JsonTokenType.Null) || request.BatchSentAt is { Value: null })
                 {
                     request.ShapeError ??= "The batch's 'sentAt' must be an ISO 8601 date-time, e.g. \"2026-11-21T10:15:30.000Z\".";
@@ -187,11 +187,11 @@ internal static class MessageParser
             else if (reader.ValueTextEquals("category"u8)) { reader.Read(); m.Category = ReadString(ref reader, EventFields.Category, m); }
             else if (reader.ValueTextEquals("groupId"u8)) { reader.Read(); m.GroupId = ReadIdentifier(ref reader, EventFields.GroupId, m); }
             else if (reader.ValueTextEquals("previousId"u8)) { reader.Read(); m.PreviousId = ReadIdentifier(ref reader, EventFields.PreviousId, m); }
-            else if (reader.ValueTextEquals("timestamp"u8)) { reader.Read(); m.Timestamp = ReadTime(ref reader, EventFields.Timestamp, m); }
-            else if (reader.ValueTextEquals("sentAt"u8)) { reader.Read(); m.SentAt = ReadTime(ref reader, EventFields.SentAt, m); }
-            else if (reader.ValueTextEquals("originalTimestamp"u8)) { reader.Read(); m.OriginalTimestamp = ReadTime(ref reader, EventFields.OriginalTimestamp, m); }
+            else if (reader.ValueTextEquals("timestamp"u8)) { reader.Read(); m.Timestamp = ReadTime(ref reader, body, EventFields.Timestamp, m); }
+            else if (reader.ValueTextEquals("sentAt"u8)) { reader.Read(); m.SentAt = ReadTime(ref reader, body, EventFields.SentAt, m); }
+            else if (reader.ValueTextEquals("originalTimestamp"u8)) { reader.Read(); m.OriginalTimestamp = ReadTime(ref reader, body, EventFields.OriginalTimestamp, m); }
             else if (reader.ValueTextEquals("writeKey"u8)) { reader.Read(); m.WriteKey = ReadString(ref reader, EventFields.WriteKey, m); }
-            else if (reader.ValueTextEquals("context"u8)) { reader.Read(); m.Context = ReadObject(ref reader, body, EventFields.Context, m); }
+            else if (reader.ValueTextEquals("context"u8)) { reader.Read(); m.Context = ReadContext(ref reader, body, m); }
             else if (reader.ValueTextEquals("properties"u8)) { reader.Read(); m.Properties = ReadObject(ref reader, body, EventFields.Properties, m); }
             else if (reader.ValueTextEquals("traits"u8)) { reader.Read(); m.Traits = ReadObject(ref reader, body, EventFields.Traits, m); }
             else if (reader.ValueTextEquals("integrations"u8)) { reader.Read(); m.Integrations = ReadObject(ref reader, body, EventFields.Integrations, m); }
@@ -227,11 +227,11 @@ internal static class MessageParser
         }
     }
 
-    private static ClientTime? ReadTime(ref Utf8JsonReader reader, string field, IncomingMessage? m)
+    private static ClientTime? ReadTime(ref Utf8JsonReader reader, ReadOnlyMemory<byte> body, string field, IncomingMessage? m)
     {
         if (reader.TokenType == JsonTokenType.String)
         {
-            return Timestamps.Read(ref reader);
+            return Timestamps.Read(ref reader, body);
         }
 
         ReadString(ref reader, field, m);
@@ -254,6 +254,33 @@ internal static class MessageParser
                 m.AddShapeError(field, $"'{field}' must be a string.");
                 return null;
         }
+    }
+
+    /// <summary>Like <see cref="ReadObject"/>, noting on the way whether the client set context.ip or context.userAgent itself.</summary>
+    private static ReadOnlyMemory<byte> ReadContext(ref Utf8JsonReader reader, ReadOnlyMemory<byte> body, IncomingMessage m)
+    {
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            return ReadObject(ref reader, body, EventFields.Context, m);
+        }
+
+        var start = (int)reader.TokenStartIndex;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("ip"u8))
+            {
+                m.ContextHasIp = true;
+            }
+            else if (reader.ValueTextEquals("userAgent"u8))
+            {
+                m.ContextHasUserAgent = true;
+            }
+
+            reader.Read();
+            reader.Skip();
+        }
+
+        return body[start..(int)reader.BytesConsumed];
     }
 
     private static ReadOnlyMemory<byte> ReadObject(ref Utf8JsonReader reader, ReadOnlyMemory<byte> body, string field, IncomingMessage? m)

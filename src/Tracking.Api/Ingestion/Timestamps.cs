@@ -5,16 +5,20 @@ namespace Tracking.Api.Ingestion;
 /// <summary>Client timestamps: ISO 8601; a value without an offset is taken as UTC, as analytics.js and the server SDKs mean it.</summary>
 internal static class Timestamps
 {
-    /// <summary>Reads a time from a JSON string token: the common "…Z" form straight from UTF-8, anything else leniently.</summary>
-    public static ClientTime Read(ref System.Text.Json.Utf8JsonReader reader)
+    /// <summary>
+    /// Reads a time from the JSON string token the reader is on: the common "…Z" form straight from
+    /// UTF-8, anything else leniently. The token's bytes are kept to be written back unchanged.
+    /// </summary>
+    public static ClientTime Read(ref System.Text.Json.Utf8JsonReader reader, ReadOnlyMemory<byte> body)
     {
+        var start = (int)reader.TokenStartIndex;
+        var raw = body[start..(int)reader.BytesConsumed];
         if (!reader.ValueIsEscaped && reader.ValueSpan is [.., (byte)'Z'] && reader.TryGetDateTimeOffset(out var fast))
         {
-            return new ClientTime(reader.GetString()!, fast);
+            return new ClientTime(raw, fast);
         }
 
-        var text = reader.GetString()!;
-        return new ClientTime(text, TryParse(text, out var parsed) ? parsed : null);
+        return new ClientTime(raw, TryParse(reader.GetString()!, out var parsed) ? parsed : null);
     }
 
     public static bool TryParse(string value, out DateTimeOffset timestamp) =>
@@ -25,5 +29,17 @@ internal static class Timestamps
             out timestamp);
 }
 
-/// <summary>A time as the client sent it: the text (kept verbatim in originalTimestamp and sentAt) and its value, null when the text is no date.</summary>
-internal readonly record struct ClientTime(string Text, DateTimeOffset? Value);
+/// <summary>A time as the client sent it: its JSON string token (kept verbatim in originalTimestamp and sentAt) and its value, null when the text is no date.</summary>
+internal readonly record struct ClientTime(ReadOnlyMemory<byte> Json, DateTimeOffset? Value)
+{
+    /// <summary>The text of the string, unescaped.</summary>
+    public string Text
+    {
+        get
+        {
+            var reader = new System.Text.Json.Utf8JsonReader(Json.Span);
+            reader.Read();
+            return reader.GetString()!;
+        }
+    }
+}
