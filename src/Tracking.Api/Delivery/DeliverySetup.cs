@@ -1,3 +1,5 @@
+using Tracking.Api.Delivery.Firehose;
+using Tracking.Api.Delivery.Kinesis;
 using Tracking.Api.Ingestion;
 using Tracking.Api.Telemetry;
 
@@ -23,8 +25,14 @@ internal static class DeliverySetup
                 services.AddValidatedOptions<FileSinkOptions>(FileSinkOptions.Section);
                 services.AddSingleton<IEventSink, FileSink>();
                 break;
+            case SinkKind.Kinesis:
+                services.AddKinesisSink();
+                break;
+            case SinkKind.Firehose:
+                services.AddFirehoseSink();
+                break;
             default:
-                throw new InvalidOperationException($"Tracking:Sink '{sink}' is not a sink this version knows; use File.");
+                throw new InvalidOperationException($"Tracking:Sink '{sink}' is not a sink this version knows; use File, Kinesis or Firehose.");
         }
 
         return builder;

@@ -6,7 +6,8 @@ namespace Tracking.Api.Telemetry;
 /// <summary>
 /// The pipeline's own instruments on the <c>Tracking.Api</c> meter, next to ASP.NET Core's built-in
 /// <c>http.server.*</c> ones: what was accepted and refused at the door, what the sink stored,
-/// failed, recovered or dropped, how long deliveries take and how full the queue is.
+/// failed, recovered or dropped, how long deliveries take and how full the queue is; for the
+/// stream sinks also each put request's latency, throttling and the send rate they adapt to it.
 /// </summary>
 internal sealed class TrackingMetrics
 {
@@ -21,10 +22,15 @@ internal sealed class TrackingMetrics
     private readonly Histogram<double> _deliveryDuration;
     private readonly Histogram<int> _batchSize;
     private readonly UpDownCounter<int> _inFlight;
+    private readonly Meter _meter;
+    private readonly Counter<long> _throttled;
+    private readonly Counter<long> _reordered;
+    private readonly Histogram<double> _requestDuration;
+    private readonly UpDownCounter<int> _requestsInFlight;
 
     public TrackingMetrics(IMeterFactory meterFactory, IEventQueue queue)
     {
-        var meter = meterFactory.Create(MeterName);
+        var meter = _meter = meterFactory.Create(MeterName);
         _accepted = meter.CreateCounter<long>("tracking.events.accepted", "{event}", "Events accepted by the API, by source.");
         _rejected = meter.CreateCounter<long>("tracking.events.rejected", "{event}", "Messages refused for good (invalid or too large), by reason.");
         _sent = meter.CreateCounter<long>("tracking.delivery.sent", "{event}", "Events the sink acknowledged.");
@@ -36,6 +42,11 @@ internal sealed class TrackingMetrics
         _batchSize = meter.CreateHistogram<int>("tracking.delivery.batch_size", "{event}", "Events per batch handed to the sink.",
             advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 5, 10, 25, 50, 100, 250, 500] });
         _inFlight = meter.CreateUpDownCounter<int>("tracking.delivery.in_flight", "{request}", "Deliveries to the sink under way.");
+        _throttled = meter.CreateCounter<long>("tracking.sink.throttled", "{event}", "Events a stream refused for lack of throughput (ProvisionedThroughputExceededException, ServiceUnavailableException, throttled requests).");
+        _reordered = meter.CreateCounter<long>("tracking.sink.reordered", "{event}", "Events written ahead of an earlier event of the same partition key that failed in the same PutRecords call and was retried.");
+        _requestDuration = meter.CreateHistogram<double>("tracking.sink.request.duration", "s", "Time of one put request to the stream (PutRecords or PutRecordBatch), including the client's own retries, by outcome.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] });
+        _requestsInFlight = meter.CreateUpDownCounter<int>("tracking.sink.requests.in_flight", "{request}", "Put requests to the stream under way.");
         meter.CreateObservableGauge("tracking.queue.depth", () => queue.Depth, "{event}", "Events accepted and not yet acknowledged by the sink.");
         meter.CreateObservableGauge("tracking.queue.bytes", () => queue.DepthBytes, "By", "Bytes of events accepted and not yet acknowledged by the sink.");
     }
@@ -59,6 +70,22 @@ internal sealed class TrackingMetrics
     }
 
     public void InFlight(int change) => _inFlight.Add(change);
+
+    public void Throttled(int count, string sink) => _throttled.Add(count, Sink(sink));
+
+    public void Reordered(int count, string sink) => _reordered.Add(count, Sink(sink));
+
+    public void Request(TimeSpan duration, string outcome, string sink) =>
+        _requestDuration.Record(duration.TotalSeconds, Sink(sink), new KeyValuePair<string, object?>("outcome", outcome));
+
+    public void RequestsInFlight(int change, string sink) => _requestsInFlight.Add(change, Sink(sink));
+
+    /// <summary>
+    /// Publishes the send-rate limits a sink adapts to throttling (records/s per shard), as the
+    /// <c>tracking.sink.rate_limit</c> gauge. Call once per sink.
+    /// </summary>
+    public void ObserveRateLimits(Func<IEnumerable<Measurement<double>>> observe) =>
+        _meter.CreateObservableGauge("tracking.sink.rate_limit", observe, "{event}/s", "Records per second a sink currently allows itself per shard; lowered when the stream throttles, raised again as puts succeed.");
 
     private static KeyValuePair<string, object?> Sink(string name) => new("sink", name);
 }

@@ -1,0 +1,30 @@
+using Microsoft.Extensions.Options;
+using Tracking.Api.Delivery.Kinesis;
+using Tracking.Aws.Firehose;
+
+namespace Tracking.Api.Delivery.Firehose;
+
+internal static class FirehoseSetup
+{
+    public const string HttpClientName = "Tracking.Firehose";
+
+    /// <summary>The Firehose sink, its client on a named <see cref="HttpClient"/>, and the monitor that checks the stream.</summary>
+    public static IServiceCollection AddFirehoseSink(this IServiceCollection services)
+    {
+        services.AddOptions<FirehoseSinkOptions>()
+            .BindConfiguration(FirehoseSinkOptions.Section)
+            .PostConfigure<IConfiguration>((options, configuration) => options.Region = string.IsNullOrWhiteSpace(options.Region) ? AwsSinkSettings.DefaultRegion(configuration) : options.Region.Trim())
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+
+        services.AddAwsHttpClient<FirehoseSinkOptions>(HttpClientName, options => options.RequestTimeout);
+        services.AddSingleton<IFirehoseClient>(provider => new FirehoseClient(
+            provider.GetRequiredService<IHttpClientFactory>().CreateClient(HttpClientName),
+            provider.GetRequiredService<IOptions<FirehoseSinkOptions>>().Value.ToClientOptions(),
+            AwsSinkSettings.Credentials(provider),
+            provider.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<IEventSink, FirehoseSink>();
+        services.AddHostedService<FirehoseStreamMonitor>();
+        return services;
+    }
+}

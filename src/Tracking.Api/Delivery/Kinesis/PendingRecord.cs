@@ -1,0 +1,46 @@
+using System.Text;
+
+namespace Tracking.Api.Delivery.Kinesis;
+
+/// <summary>A batch handed to the Kinesis sink; done when every one of its records is in the stream.</summary>
+internal sealed class PendingBatch(int count)
+{
+    private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _remaining = count;
+
+    public Task Completion => _done.Task;
+
+    public void RecordWritten()
+    {
+        if (Interlocked.Decrement(ref _remaining) == 0)
+        {
+            _done.TrySetResult();
+        }
+    }
+
+    public void Abandon(Exception reason) => _done.TrySetException(reason);
+}
+
+/// <summary>One event on its way to a shard, with what the limits and the routing need computed once.</summary>
+internal sealed class PendingRecord
+{
+    public PendingRecord(EnrichedEvent enriched, PendingBatch batch)
+    {
+        Event = enriched;
+        Batch = batch;
+        Size = enriched.Json.Length + Encoding.UTF8.GetByteCount(enriched.PartitionKey);
+        HashKey = ShardMap.HashKey(enriched.PartitionKey);
+    }
+
+    public EnrichedEvent Event { get; }
+
+    public PendingBatch Batch { get; }
+
+    /// <summary>Data plus UTF-8 partition key: what counts against the 1 MiB record and 5 MiB request limits.</summary>
+    public int Size { get; }
+
+    public UInt128 HashKey { get; }
+
+    /// <summary>Puts this record was part of and not written by; above zero, its eventual write counts as recovered.</summary>
+    public int FailedAttempts { get; set; }
+}
