@@ -4,6 +4,7 @@ FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 WORKDIR /src
 COPY global.json Directory.Build.props Directory.Packages.props .editorconfig ./
 COPY src/Tracking.Events/Tracking.Events.csproj src/Tracking.Events/
+COPY src/Tracking.Aws/Tracking.Aws.csproj src/Tracking.Aws/
 COPY src/Tracking.Api/Tracking.Api.csproj src/Tracking.Api/
 RUN dotnet restore src/Tracking.Api/Tracking.Api.csproj
 COPY src/ src/

@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Options;
-using Tracking.Api.Delivery.Kinesis;
 using Tracking.Aws.Firehose;
 
 namespace Tracking.Api.Delivery.Firehose;

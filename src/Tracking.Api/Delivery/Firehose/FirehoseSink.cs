@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Options;
-using Tracking.Api.Delivery.Kinesis;
 using Tracking.Api.Telemetry;
 using Tracking.Aws.Errors;
 using Tracking.Aws.Firehose;

@@ -1,6 +1,5 @@
 using System.ComponentModel.DataAnnotations;
 using System.Text.RegularExpressions;
-using Tracking.Api.Delivery.Kinesis;
 using Tracking.Aws.Firehose;
 using Tracking.Aws.Retries;
 

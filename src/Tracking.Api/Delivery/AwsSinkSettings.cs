@@ -6,7 +6,7 @@ using Tracking.Aws;
 using Tracking.Aws.Errors;
 using Tracking.Aws.Retries;
 
-namespace Tracking.Api.Delivery.Kinesis;
+namespace Tracking.Api.Delivery;
 
 /// <summary>
 /// What the Kinesis and Firehose sinks share: the checks on region, endpoint, retries and timeout, the region's
