@@ -85,7 +85,7 @@ public sealed class FirehoseDeliveryAgainstInTestFirehoseServerTests
         await using var api = StartApi(server);
         using var client = api.CreateAuthenticatedClient();
 
-        var description = await UnreadyDescriptionAsync(client);
+        var description = await client.SinkUnreadyReasonAsync();
         Assert.Contains($"Firehose stream '{Stream}' was not found at {server.Url}", description, StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.OK, (await client.PostAsync("/v1/track", Http.Json("""{"userId":"u","event":"Early","messageId":"early"}"""))).StatusCode);
 
@@ -103,21 +103,9 @@ public sealed class FirehoseDeliveryAgainstInTestFirehoseServerTests
         await using var api = StartApi(server);
         using var client = api.CreateAuthenticatedClient();
 
-        var description = await UnreadyDescriptionAsync(client);
+        var description = await client.SinkUnreadyReasonAsync();
 
         Assert.Contains($"Firehose stream '{Stream}' is of type KinesisStreamAsSource; PutRecordBatch needs a DirectPut stream", description, StringComparison.Ordinal);
-    }
-
-    private static async Task<string> UnreadyDescriptionAsync(HttpClient client)
-    {
-        string description = "";
-        await Eventually.TrueAsync(async () =>
-        {
-            using var ready = await client.GetAsync("/health/ready");
-            description = (await ready.ReadJsonAsync())["checks"]!["sink"]!["description"]?.GetValue<string>() ?? "";
-            return ready.StatusCode == HttpStatusCode.ServiceUnavailable && description.Length > 0;
-        }, "readiness reports the sink unhealthy");
-        return description;
     }
 
     private static TrackingApiFactory StartApi(InTestFirehoseServer server) =>

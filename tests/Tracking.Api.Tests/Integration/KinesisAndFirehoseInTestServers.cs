@@ -4,15 +4,9 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Tracking.Api.Delivery.Kinesis;
+using Tracking.Testing.Aws;
 
 namespace Tracking.Api.Tests.Integration;
 
@@ -22,39 +16,14 @@ namespace Tracking.Api.Tests.Integration;
 /// computes. Not an emulator: it keeps what it stores in memory and lets a test script failures as AWS documents
 /// them (per-record error codes, error bodies with <c>__type</c>, 5xx, throttling). Signatures are not checked.
 /// </summary>
-public abstract class InTestAwsServer : IAsyncDisposable
+public abstract class InTestAwsServer : AwsJsonServer
 {
-    private WebApplication? _app;
-
-    public Uri Url { get; private set; } = null!;
-
     /// <summary>Every call received, by operation name, in arrival order.</summary>
     public List<string> Operations { get; } = [];
 
     protected object Gate { get; } = new();
 
-    protected async Task StartAsync()
-    {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
-        _app = builder.Build();
-        _app.Run(HandleAsync);
-        await _app.StartAsync();
-        var address = _app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
-        Url = new Uri(address.TrimEnd('/') + "/");
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (_app is not null)
-        {
-            await _app.StopAsync();
-            await _app.DisposeAsync();
-        }
-
-        GC.SuppressFinalize(this);
-    }
+    protected Task StartAsync() => StartServerAsync();
 
     /// <summary>An AWS JSON error body, e.g. <c>{"__type":"ResourceNotFoundException","message":"..."}</c>.</summary>
     public static Answer Error(int status, string type, string message) =>
@@ -62,7 +31,7 @@ public abstract class InTestAwsServer : IAsyncDisposable
 
     protected abstract Task<Answer> HandleAsync(string operation, JsonElement body);
 
-    private async Task HandleAsync(HttpContext context)
+    protected sealed override async Task HandleAsync(HttpContext context)
     {
         using var buffer = new MemoryStream();
         await context.Request.Body.CopyToAsync(buffer, context.RequestAborted);

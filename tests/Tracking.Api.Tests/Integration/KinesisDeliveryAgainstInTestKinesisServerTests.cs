@@ -189,7 +189,7 @@ public sealed class KinesisDeliveryAgainstInTestKinesisServerTests
         await using var api = StartApi(server);
         using var client = api.CreateAuthenticatedClient();
 
-        var description = await UnreadyDescriptionAsync(client);
+        var description = await client.SinkUnreadyReasonAsync();
 
         Assert.Contains($"access to stream '{Stream}' was denied; the credentials need kinesis:DescribeStreamSummary and kinesis:ListShards", description, StringComparison.Ordinal);
         Assert.Contains("not authorized to perform: kinesis:DescribeStreamSummary", description, StringComparison.Ordinal);
@@ -207,22 +207,10 @@ public sealed class KinesisDeliveryAgainstInTestKinesisServerTests
         await using var api = new TrackingApiFactory(settings, services => services.AddSingleton(KinesisEmulatorDeliveryTests.Credentials));
         using var client = api.CreateAuthenticatedClient();
 
-        var description = await UnreadyDescriptionAsync(client);
+        var description = await client.SinkUnreadyReasonAsync();
 
         Assert.Contains($"the endpoint {closed} is unreachable", description, StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.OK, (await client.PostAsync("/v1/track", Http.Json("""{"userId":"u","event":"Queued"}"""))).StatusCode);
-    }
-
-    private static async Task<string> UnreadyDescriptionAsync(HttpClient client)
-    {
-        string description = "";
-        await Eventually.TrueAsync(async () =>
-        {
-            using var ready = await client.GetAsync("/health/ready");
-            description = (await ready.ReadJsonAsync())["checks"]!["sink"]!["description"]?.GetValue<string>() ?? "";
-            return ready.StatusCode == HttpStatusCode.ServiceUnavailable && description.Length > 0;
-        }, "readiness reports the sink unhealthy");
-        return description;
     }
 
     private static TrackingApiFactory StartApi(InTestKinesisServer server) =>

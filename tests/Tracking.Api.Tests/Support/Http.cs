@@ -38,4 +38,17 @@ public static class Http
         Assert.False(string.IsNullOrEmpty(problem["title"]?.GetValue<string>()));
         return problem;
     }
+
+    /// <summary>Waits until <c>/health/ready</c> answers 503 because of the sink, and returns the reason it gives.</summary>
+    public static async Task<string> SinkUnreadyReasonAsync(this HttpClient client)
+    {
+        var description = "";
+        await Eventually.TrueAsync(async () =>
+        {
+            using var ready = await client.GetAsync("/health/ready");
+            description = (await ready.ReadJsonAsync())["checks"]!["sink"]!["description"]?.GetValue<string>() ?? "";
+            return ready.StatusCode == HttpStatusCode.ServiceUnavailable && description.Length > 0;
+        }, "readiness reports the sink unhealthy");
+        return description;
+    }
 }

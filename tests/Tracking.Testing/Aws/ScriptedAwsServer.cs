@@ -1,37 +1,23 @@
 using System.Collections.Concurrent;
-using System.Net;
 using System.Text;
 using System.Text.Json;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Tracking.Testing.Aws;
 
 /// <summary>
-/// A real HTTP server on 127.0.0.1 (Kestrel, port chosen by the OS) that plays an AWS JSON service: it records
-/// every request and answers with the responses queued by the test, in order, then with <c>200 {}</c>.
-/// Used where no emulator exists (Firehose) and to script throttling, 5xx, error bodies and dropped connections.
+/// An AWS JSON service played back from a script: it records every request and answers with the responses
+/// queued by the test, in order, then with <c>200 {}</c>. Used where no emulator exists (Firehose) and to
+/// script throttling, 5xx, error bodies and dropped connections.
 /// </summary>
-public sealed class ScriptedAwsServer : IAsyncDisposable
+public sealed class ScriptedAwsServer : AwsJsonServer
 {
-    private readonly WebApplication _app;
     private readonly ConcurrentQueue<ScriptedResponse> _responses = new();
     private readonly ConcurrentQueue<RecordedRequest> _requests = new();
 
-    private ScriptedAwsServer(WebApplication app, Uri url)
+    private ScriptedAwsServer()
     {
-        _app = app;
-        Url = url;
     }
-
-    /// <summary>The server's base URL, e.g. <c>http://127.0.0.1:41234/</c>.</summary>
-    public Uri Url { get; }
 
     /// <summary>The requests received so far, in arrival order.</summary>
     public IReadOnlyList<RecordedRequest> Requests => [.. _requests];
@@ -39,17 +25,8 @@ public sealed class ScriptedAwsServer : IAsyncDisposable
     /// <summary>Starts a server.</summary>
     public static async Task<ScriptedAwsServer> StartAsync(CancellationToken cancellationToken = default)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
-        var app = builder.Build();
-
-        ScriptedAwsServer? server = null;
-        app.Run(context => server!.HandleAsync(context));
-        await app.StartAsync(cancellationToken);
-
-        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
-        server = new ScriptedAwsServer(app, new Uri(address.TrimEnd('/') + "/"));
+        var server = new ScriptedAwsServer();
+        await server.StartServerAsync(cancellationToken);
         return server;
     }
 
@@ -67,13 +44,7 @@ public sealed class ScriptedAwsServer : IAsyncDisposable
     public void EnqueueConnectionDrop() => Enqueue(new ScriptedResponse(0, string.Empty, DropConnection: true));
 
     /// <inheritdoc/>
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-    }
-
-    private async Task HandleAsync(HttpContext context)
+    protected override async Task HandleAsync(HttpContext context)
     {
         using var buffer = new MemoryStream();
         await context.Request.Body.CopyToAsync(buffer, context.RequestAborted);
