@@ -294,6 +294,38 @@ public class EndpointTests(EndpointFixture fixture) : IClassFixture<EndpointFixt
     }
 
     [Fact]
+    public async Task TrackerJsIsServedWithAnETagThatAnswersConditionalRequestsWith304()
+    {
+        var first = await _client.GetAsync("/tracker.js");
+
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        Assert.Equal("text/javascript", first.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("public", first.Headers.CacheControl!.ToString(), StringComparison.Ordinal);
+        var etag = first.Headers.ETag;
+        Assert.NotNull(etag);
+
+        using var conditional = new HttpRequestMessage(HttpMethod.Get, "/tracker.js");
+        conditional.Headers.IfNoneMatch.Add(etag);
+        var second = await _client.SendAsync(conditional);
+
+        Assert.Equal(HttpStatusCode.NotModified, second.StatusCode);
+    }
+
+    [Fact]
+    public async Task TheRootLeadsToTheDemoPage()
+    {
+        using var noRedirects = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = _client.BaseAddress };
+
+        var root = await noRedirects.GetAsync("/");
+        var demo = await _client.GetAsync("/demo/");
+
+        Assert.Equal(HttpStatusCode.Redirect, root.StatusCode);
+        Assert.Equal("/demo/", root.Headers.Location!.OriginalString);
+        Assert.Equal(HttpStatusCode.OK, demo.StatusCode);
+        Assert.Contains("tracker.js", await demo.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task UnknownRoutesAnswerWithProblemDetails()
     {
         var response = await _client.GetAsync("/v1/nothing-here");
