@@ -11,6 +11,9 @@ internal static class IngestionApi
 
     public static IEndpointRouteBuilder MapIngestionApi(this IEndpointRouteBuilder app)
     {
+        // Resolved now rather than at the first request, so a missing-keys warning shows at start-up.
+        _ = app.ServiceProvider.GetRequiredService<WriteKeys>();
+
         var v1 = app.MapGroup("/v1")
             .WithTags(Tag)
             .RequireCors(CorsSetup.PolicyName);

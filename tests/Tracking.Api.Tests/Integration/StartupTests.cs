@@ -1,5 +1,7 @@
 using System.Net;
 using System.Reflection;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Tracking.Api.Tests.Support;
 
@@ -31,10 +33,14 @@ public class StartupTests
     }
 
     [Fact]
-    public async Task DevelopmentWithoutWriteKeysAcceptsAnyKey()
+    public async Task DevelopmentWithoutWriteKeysWarnsAtStartUpAndAcceptsAnyKey()
     {
-        await using var api = new TrackingApiFactory(environment: "Development", withWriteKey: false);
+        var logs = new CapturedLogs();
+        await using var api = new TrackingApiFactory(environment: "Development", withWriteKey: false, services: s => s.AddSingleton<ILoggerProvider>(logs));
         using var client = api.CreateClient();
+
+        Assert.Contains(logs.Entries, e => e.Level == LogLevel.Warning && e.Message.StartsWith("No write keys are configured", StringComparison.Ordinal));
+
         client.DefaultRequestHeaders.Authorization = new("Basic", Convert.ToBase64String("whatever:"u8.ToArray()));
 
         var response = await client.PostAsync("/v1/track", Http.Json("""{"userId":"u","event":"E"}"""));
