@@ -43,7 +43,8 @@ internal sealed partial class EventBatcher(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var inFlight = new SemaphoreSlim(_options.MaxInFlight, _options.MaxInFlight);
+        // Not disposed: deliveries cut off by the shutdown deadline may still release it after this method returns.
+        var inFlight = new SemaphoreSlim(_options.MaxInFlight, _options.MaxInFlight);
         try
         {
             while (await queue.WaitToReadAsync(stoppingToken))

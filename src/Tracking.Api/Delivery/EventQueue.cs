@@ -6,6 +6,10 @@ namespace Tracking.Api.Delivery;
 /// <summary>The in-memory <see cref="IEventQueue"/>: an unbounded channel behind a reservation on events and bytes.</summary>
 internal sealed class EventQueue(IOptions<QueueOptions> options) : IEventQueue
 {
+    public int CapacityEvents => _maxEvents;
+
+    public long CapacityBytes => _maxBytes;
+
     private readonly Channel<EnrichedEvent> _channel = Channel.CreateUnbounded<EnrichedEvent>(
         new UnboundedChannelOptions { SingleReader = true, SingleWriter = false });
 
@@ -19,7 +23,8 @@ internal sealed class EventQueue(IOptions<QueueOptions> options) : IEventQueue
 
     public long DepthBytes => Interlocked.Read(ref _bytes);
 
-    public bool IsFull => _full;
+    // An empty queue is never full, whatever the last refused request was.
+    public bool IsFull => _full && Depth > 0;
 
     public bool TryEnqueue(IReadOnlyList<EnrichedEvent> events)
     {

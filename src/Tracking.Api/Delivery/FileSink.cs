@@ -26,6 +26,9 @@ internal sealed partial class FileSink : IEventSink, IAsyncDisposable
     private readonly SemaphoreSlim _gate = new(1, 1);
     private OpenFile? _current;
 
+    // Closed files whose move into the hour folder failed, oldest first.
+    private readonly List<OpenFile> _unpublished = [];
+
     public FileSink(IOptions<FileSinkOptions> options, TimeProvider time, ILogger<FileSink> logger)
     {
         _options = options.Value;
@@ -49,7 +52,7 @@ internal sealed partial class FileSink : IEventSink, IAsyncDisposable
         {
             if (_current is not null && _time.GetUtcNow() - _current.OpenedAt >= _options.MaxFileAge)
             {
-                Complete();
+                CompleteAndLog();
             }
 
             var file = _current ??= Open();
@@ -71,9 +74,10 @@ internal sealed partial class FileSink : IEventSink, IAsyncDisposable
                 throw;
             }
 
+            // The batch is stored: a failure to complete the file must not make the batcher write it again.
             if (file.Stream.Position >= _options.MaxFileBytes)
             {
-                Complete();
+                CompleteAndLog();
             }
 
             return DeliveryResult.Delivered;
@@ -89,7 +93,7 @@ internal sealed partial class FileSink : IEventSink, IAsyncDisposable
         await _gate.WaitAsync(cancellationToken);
         try
         {
-            Complete();
+            CompleteAndLog();
         }
         finally
         {
@@ -124,7 +128,7 @@ internal sealed partial class FileSink : IEventSink, IAsyncDisposable
             {
                 if (ReferenceEquals(_current, file))
                 {
-                    Complete();
+                    CompleteAndLog();
                 }
             }
             finally
@@ -138,29 +142,60 @@ internal sealed partial class FileSink : IEventSink, IAsyncDisposable
         }
         catch (Exception ex)
         {
-            LogCompleteFailed(_logger, ex, file.Path);
+            LogCompleteFailed(_logger, ex, _unpublished.Count);
+        }
+    }
+
+    /// <summary>
+    /// Closes the open file and moves every closed file into its hour folder. A file that cannot be moved now
+    /// (disk full, a blocked folder) stays in <c>.inprogress/</c> and is tried again at every later completion,
+    /// and at the next start at the latest; its events are already stored.
+    /// </summary>
+    private void CompleteAndLog()
+    {
+        try
+        {
+            Complete();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            LogCompleteFailed(_logger, ex, _unpublished.Count);
         }
     }
 
     private void Complete()
     {
-        if (_current is not { } file)
+        if (_current is { } file)
         {
-            return;
+            _current = null;
+            file.AgeTimer?.Dispose();
+            bool empty;
+            try
+            {
+                empty = file.Stream.Length == 0;
+                file.Stream.Flush(flushToDisk: true);
+            }
+            finally
+            {
+                file.Stream.Dispose();
+            }
+
+            if (empty)
+            {
+                File.Delete(file.Path);
+            }
+            else
+            {
+                _unpublished.Add(file);
+            }
         }
 
-        _current = null;
-        file.AgeTimer?.Dispose();
-        var empty = file.Stream.Length == 0;
-        file.Stream.Flush(flushToDisk: true);
-        file.Stream.Dispose();
-        if (empty)
+        while (_unpublished.Count > 0)
         {
-            File.Delete(file.Path);
-            return;
+            var next = _unpublished[0];
+            Publish(next.Path, next.Name, next.OpenedAt);
+            _unpublished.RemoveAt(0);
         }
-
-        Publish(file.Path, file.Name, file.OpenedAt);
     }
 
     /// <summary>Undoes a half-written batch so the retry does not leave a torn or doubled line.</summary>
@@ -252,6 +287,6 @@ internal sealed partial class FileSink : IEventSink, IAsyncDisposable
     [LoggerMessage(Level = LogLevel.Warning, Message = "Recovered {File} ({Length} bytes) left in progress by an earlier run")]
     private static partial void LogRecoveredFile(ILogger logger, string file, long length);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Completing {File} failed; it will be completed at the next write or shutdown")]
-    private static partial void LogCompleteFailed(ILogger logger, Exception exception, string file);
+    [LoggerMessage(Level = LogLevel.Error, Message = "Completing an outbox file failed; {Waiting} file(s) wait in .inprogress and are moved at the next completion or start")]
+    private static partial void LogCompleteFailed(ILogger logger, Exception exception, int waiting);
 }

@@ -30,6 +30,12 @@ internal interface IEventQueue
     /// <summary>Bytes accepted and not yet acknowledged.</summary>
     long DepthBytes { get; }
 
-    /// <summary>True when the last enqueue was refused for lack of room and nothing has been acknowledged since.</summary>
+    /// <summary>True when the last enqueue was refused for lack of room, nothing has been acknowledged since, and something is queued.</summary>
     bool IsFull { get; }
+
+    /// <summary>The most events the queue holds at once; a request with more can never be accepted.</summary>
+    int CapacityEvents { get; }
+
+    /// <summary>The most bytes the queue holds at once; a request with more can never be accepted.</summary>
+    long CapacityBytes { get; }
 }

@@ -113,7 +113,7 @@ internal sealed class EventEnricher(IOptions<ClientIpOptions> clientIp)
         }
 
         WriteRawIfPresent(w, EventFields.Integrations, m.Integrations.IsEmpty ? request.BatchIntegrations : m.Integrations);
-        WriteTimestamps(w, m, request.BatchSentAt, meta.ReceivedAt);
+        WriteTimestamps(w, m, meta.ReceivedAt);
         w.WriteString(EventFields.Source, meta.SourceName);
         foreach (var (name, raw) in m.OtherFields ?? [])
         {
@@ -142,11 +142,11 @@ internal sealed class EventEnricher(IOptions<ClientIpOptions> clientIp)
             _ => receivedAt,
         };
 
-    private static void WriteTimestamps(Utf8JsonWriter w, IncomingMessage m, ClientTime? batchSentAt, DateTimeOffset receivedAt)
+    private static void WriteTimestamps(Utf8JsonWriter w, IncomingMessage m, DateTimeOffset receivedAt)
     {
         // analytics.js sends "timestamp"; some SDKs send only "originalTimestamp": both are the client's clock.
-        var client = m.Timestamp ?? m.OriginalTimestamp;
-        var sentAt = m.SentAt ?? batchSentAt;
+        var client = m.ClientTimestamp;
+        var sentAt = m.EffectiveSentAt;
 
         w.WriteString(EventFields.Timestamp, ToMilliseconds(CorrectedTimestamp(client?.Value, sentAt?.Value, receivedAt)));
         WriteRawIfPresent(w, EventFields.OriginalTimestamp, client?.Json ?? default);

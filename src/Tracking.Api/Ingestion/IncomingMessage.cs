@@ -32,6 +32,15 @@ internal sealed class IncomingMessage
     public ClientTime? Timestamp { get; set; }
     public ClientTime? SentAt { get; set; }
     public ClientTime? OriginalTimestamp { get; set; }
+
+    /// <summary>The batch's sentAt, which applies when the message has none of its own.</summary>
+    public ClientTime? BatchSentAt { get; set; }
+
+    /// <summary>The client's clock when the event happened: <c>timestamp</c>, else <c>originalTimestamp</c>.</summary>
+    public ClientTime? ClientTimestamp => Timestamp ?? OriginalTimestamp;
+
+    /// <summary>The client's clock when the message was sent: its own <c>sentAt</c>, else the batch's.</summary>
+    public ClientTime? EffectiveSentAt => SentAt ?? BatchSentAt;
     public string? WriteKey { get; set; }
 
     public ReadOnlyMemory<byte> Context { get; set; }

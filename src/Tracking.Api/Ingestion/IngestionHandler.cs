@@ -51,9 +51,18 @@ internal sealed class IngestionHandler(
 
         var headerKey = WriteKeys.FromAuthorizationHeader(request.Headers.Authorization);
         string? source = null;
-        if (headerKey is not null && (source = writeKeys.SourceOf(headerKey)) is null)
+        if (headerKey is not null)
         {
-            return Unauthorized(http);
+            if ((source = writeKeys.SourceOf(headerKey)) is null)
+            {
+                return Unauthorized(http);
+            }
+
+            // Known from the header: limit the rate before the body costs any reading or parsing.
+            if (!rateLimiter.TryAcquire(headerKey, out var wait))
+            {
+                return TooManyRequests(http, wait);
+            }
         }
 
         var limit = type is null ? ProtocolLimits.MaxBatchBytes : ProtocolLimits.MaxMessageBytes;
@@ -86,22 +95,29 @@ internal sealed class IngestionHandler(
             return Problem(StatusCodes.Status400BadRequest, "Body is not a Segment message", parsed.ShapeError);
         }
 
-        var writeKey = headerKey ?? parsed.WriteKey;
-        source ??= writeKeys.SourceOf(writeKey);
-        if (source is null)
+        if (parsed.TooManyMessages)
         {
-            return Unauthorized(http);
+            return Problem(StatusCodes.Status413PayloadTooLarge, "Too many messages", $"A batch may hold at most {ProtocolLimits.MaxBatchMessages} messages: split it.");
         }
 
-        if (!rateLimiter.TryAcquire(writeKey!, out var retryAfter))
+        if (source is null)
         {
-            http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
-            return Problem(StatusCodes.Status429TooManyRequests, "Too many requests", "This write key is over its request rate; retry after the Retry-After seconds.");
+            source = writeKeys.SourceOf(parsed.WriteKey);
+            if (source is null)
+            {
+                return Unauthorized(http);
+            }
+
+            if (!rateLimiter.TryAcquire(parsed.WriteKey!, out var wait))
+            {
+                return TooManyRequests(http, wait);
+            }
         }
 
         var rejected = RejectOversized(parsed);
         var metadata = new RequestMetadata(receivedAt, ClientIp(http), request.Headers.UserAgent.Count > 0 ? request.Headers.UserAgent.ToString() : null, source);
         var accepted = new List<EnrichedEvent>(parsed.Messages.Count);
+        long acceptedBytes = 0;
         using (var scratch = new EventEnricher.Scratch())
         {
             foreach (var message in parsed.Messages)
@@ -113,7 +129,21 @@ internal sealed class IngestionHandler(
                     continue;
                 }
 
-                accepted.Add(enricher.Enrich(message, parsed, metadata, scratch));
+                var enriched = enricher.Enrich(message, parsed, metadata, scratch);
+                if (enriched.SizeBytes > ProtocolLimits.MaxEnrichedEventBytes)
+                {
+                    (rejected ??= []).Add(new RejectedMessage(message.Index, TooLargeEnriched));
+                    continue;
+                }
+
+                acceptedBytes += enriched.SizeBytes;
+                if (acceptedBytes > ProtocolLimits.MaxEnrichedRequestBytes)
+                {
+                    return Problem(StatusCodes.Status413PayloadTooLarge, "Batch too large once enriched",
+                        $"With the batch's context merged into each message, the events add up to more than {ProtocolLimits.MaxEnrichedRequestBytes} bytes: send less shared context or fewer messages per request.");
+                }
+
+                accepted.Add(enriched);
             }
         }
 
@@ -128,6 +158,13 @@ internal sealed class IngestionHandler(
             return NoneAccepted(type, rejected!);
         }
 
+        if (accepted.Count > queue.CapacityEvents || acceptedBytes > queue.CapacityBytes)
+        {
+            // Retrying could never help: 503 would make SDKs retry this request forever.
+            return Problem(StatusCodes.Status413PayloadTooLarge, "Larger than the queue",
+                $"The request's {accepted.Count} events ({acceptedBytes} bytes) are more than this API's whole queue holds (Tracking:Queue:MaxEvents {queue.CapacityEvents}, MaxBytes {queue.CapacityBytes}): split it.");
+        }
+
         if (!queue.TryEnqueue(accepted))
         {
             http.Response.Headers.RetryAfter = _retryAfterFull;
@@ -138,6 +175,17 @@ internal sealed class IngestionHandler(
         metrics.Accepted(accepted.Count, source);
         rejected?.Sort(static (a, b) => a.Index.CompareTo(b.Index));
         return TypedResults.Ok(new IngestionResponse(true, accepted.Count, rejected));
+    }
+
+    private static readonly Dictionary<string, string[]> TooLargeEnriched = new()
+    {
+        ["message"] = [$"With the batch's context merged in, the message is larger than {ProtocolLimits.MaxEnrichedEventBytes} bytes of JSON."],
+    };
+
+    private static ProblemHttpResult TooManyRequests(HttpContext http, TimeSpan retryAfter)
+    {
+        http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+        return Problem(StatusCodes.Status429TooManyRequests, "Too many requests", "This write key is over its request rate; retry after the Retry-After seconds.");
     }
 
     private static List<RejectedMessage>? RejectOversized(ParsedRequest parsed)
@@ -161,7 +209,7 @@ internal sealed class IngestionHandler(
             return TypedResults.ValidationProblem(rejected[0].Errors, "The message breaks the Segment spec; fix the fields listed in 'errors'.", title: "Invalid message");
         }
 
-        if (rejected.TrueForAll(r => r.Errors.ContainsKey("message") && r.Errors["message"][0].StartsWith("The message is larger", StringComparison.Ordinal)))
+        if (rejected.TrueForAll(r => r.Errors.TryGetValue("message", out var reasons) && reasons[0].Contains("larger than", StringComparison.Ordinal)))
         {
             return Problem(StatusCodes.Status413PayloadTooLarge, "Messages too large", $"Every message in the batch is larger than {ProtocolLimits.MaxMessageBytes} bytes of JSON.");
         }

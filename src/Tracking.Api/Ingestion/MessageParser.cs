@@ -17,6 +17,9 @@ internal sealed class ParsedRequest
     public ReadOnlyMemory<byte> BatchContext { get; set; }
     public ReadOnlyMemory<byte> BatchIntegrations { get; set; }
 
+    /// <summary>The batch holds more than <see cref="ProtocolLimits.MaxBatchMessages"/> messages; those past it are not read.</summary>
+    public bool TooManyMessages { get; set; }
+
     /// <summary>Set when the JSON is well formed but not shaped like a request (not an object, no batch array).</summary>
     public string? ShapeError { get; set; }
 
@@ -121,6 +124,13 @@ internal static class MessageParser
         }
 
         SkipToEnd(ref reader);
+
+        // The batch's sentAt may come after the batch array, so it is handed to the messages once all is read.
+        foreach (var message in request.Messages)
+        {
+            message.BatchSentAt = request.BatchSentAt;
+        }
+
         if (!sawBatch)
         {
             request.ShapeError ??= "The body must have a \"batch\" array of messages.";
@@ -138,6 +148,13 @@ internal static class MessageParser
         var index = 0;
         while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
         {
+            if (index == ProtocolLimits.MaxBatchMessages)
+            {
+                request.TooManyMessages = true;
+                reader.Skip();
+                continue;
+            }
+
             var start = (int)reader.TokenStartIndex;
             var message = new IncomingMessage { Index = index };
             if (reader.TokenType != JsonTokenType.StartObject)

@@ -59,6 +59,11 @@ internal sealed class MessageValidator : AbstractValidator<IncomingMessage>
         NameLength(m => m.Name, EventFields.Name);
         NameLength(m => m.Category, EventFields.Category);
 
+        RuleFor(m => m)
+            .Must(m => m.ClientTimestamp?.Value is not { } happened || m.EffectiveSentAt?.Value is not { } sent || (sent - happened).Duration() <= ProtocolLimits.MaxClockSkew)
+            .OverridePropertyName(EventFields.SentAt)
+            .WithMessage("'timestamp' and 'sentAt' are more than 100 years apart: one of them is not a real time, so the clock skew cannot be corrected.");
+
         Timestamp(m => m.Timestamp, EventFields.Timestamp);
         Timestamp(m => m.SentAt, EventFields.SentAt);
         Timestamp(m => m.OriginalTimestamp, EventFields.OriginalTimestamp);

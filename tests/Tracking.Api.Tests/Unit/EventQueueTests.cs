@@ -24,6 +24,24 @@ public class EventQueueTests
     }
 
     [Fact]
+    public void AnEmptyQueueIsNeverReportedFull()
+    {
+        var queue = Queue(maxEvents: 5);
+        queue.TryEnqueue(Events(3));
+        Assert.False(queue.TryEnqueue(Events(3)));
+        Assert.True(queue.IsFull);
+
+        queue.TryRead(out _);
+        queue.TryRead(out _);
+        queue.TryRead(out _);
+        queue.Acknowledge(3, 30);
+        Assert.False(queue.TryEnqueue(Events(6)));
+
+        Assert.Equal(0, queue.Depth);
+        Assert.False(queue.IsFull);
+    }
+
+    [Fact]
     public void BytesAreBoundedAsWellAsEvents()
     {
         var queue = Queue(maxBytes: 100);

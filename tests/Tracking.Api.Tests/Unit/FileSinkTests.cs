@@ -113,6 +113,30 @@ public class FileSinkTests : IDisposable
     }
 
     [Fact]
+    public async Task AFileThatCannotBeMovedIntoItsHourFolderDoesNotMakeItsBatchBeWrittenAgain()
+    {
+        // A regular file where the year folder must go: every completion fails until the operator removes it.
+        Directory.CreateDirectory(_directory);
+        var blocker = Path.Combine(_directory, "2026");
+        await File.WriteAllTextAsync(blocker, "in the way");
+        var sink = Sink(maxFileBytes: 10);
+
+        foreach (var id in new[] { "a", "b", "c" })
+        {
+            Assert.True((await sink.DeliverAsync(Events(id), CancellationToken.None)).AllDelivered);
+        }
+
+        Assert.Empty(Outbox.CompleteFiles(_directory));
+        Assert.Equal(3, Directory.GetFiles(Path.Combine(_directory, ".inprogress")).Length);
+
+        File.Delete(blocker);
+        await sink.FlushAsync(CancellationToken.None);
+
+        Assert.Equal(["a", "b", "c"], CompleteLines().Order());
+        Assert.Empty(Directory.GetFiles(Path.Combine(_directory, ".inprogress")));
+    }
+
+    [Fact]
     public async Task DisposingCompletesTheOpenFile()
     {
         var sink = Sink();

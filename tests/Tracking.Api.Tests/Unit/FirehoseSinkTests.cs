@@ -117,6 +117,21 @@ public sealed class FirehoseSinkTests : IDisposable
         Assert.Equal(2, (await _sink.DeliverAsync(Events(2), CancellationToken.None)).Failed.Count);
     }
 
+    [Fact]
+    public async Task ARequestThatThrowsFailsOnlyItsOwnRecordsNotThoseOfTheRequestsThatWereWritten()
+    {
+        // 501 events make two requests; the second fails in a way no AWS error describes (a credential refresh, say).
+        _firehose.Answer = request => request.Records.Count == 1
+            ? throw new InvalidOperationException("Failed to resolve AWS credentials")
+            : new PutRecordBatchResponse { RequestResponses = [.. request.Records.Select((_, i) => new PutRecordBatchResponseEntry { RecordId = $"r{i}" })] };
+        var events = Events(501);
+
+        var result = await _sink.DeliverAsync(events, CancellationToken.None);
+
+        Assert.Equal([events[500].MessageId], result.Failed.Select(e => e.MessageId));
+        Assert.Contains("Failed to resolve AWS credentials", result.FailureReason, StringComparison.Ordinal);
+    }
+
     private sealed class FakeFirehose : IFirehoseClient
     {
         public Func<PutRecordBatchRequest, PutRecordBatchResponse> Answer { get; set; } = request => new PutRecordBatchResponse
@@ -126,10 +141,11 @@ public sealed class FirehoseSinkTests : IDisposable
 
         public ConcurrentQueue<PutRecordBatchRequest> Calls { get; } = new();
 
-        public Task<PutRecordBatchResponse> PutRecordBatchAsync(PutRecordBatchRequest request, CancellationToken cancellationToken = default)
+        public async Task<PutRecordBatchResponse> PutRecordBatchAsync(PutRecordBatchRequest request, CancellationToken cancellationToken = default)
         {
             Calls.Enqueue(request);
-            return Task.FromResult(Answer(request));
+            await Task.Yield();
+            return Answer(request);
         }
 
         public Task<DescribeDeliveryStreamResponse> DescribeDeliveryStreamAsync(DescribeDeliveryStreamRequest request, CancellationToken cancellationToken = default) =>

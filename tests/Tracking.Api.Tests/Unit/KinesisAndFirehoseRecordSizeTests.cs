@@ -1,4 +1,3 @@
-using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Tracking.Aws.Firehose;
 using Tracking.Aws.Kinesis;
 using Tracking.Events;
@@ -12,17 +11,10 @@ namespace Tracking.Api.Tests.Unit;
 public class KinesisAndFirehoseRecordSizeTests
 {
     /// <summary>
-    /// The most an enriched event can hold. Everything copied from the request comes from a body of at most
-    /// <see cref="ProtocolLimits.MaxBatchBytes"/> (the message itself is at most 32 KB, but a batch's shared
-    /// <c>context</c> and <c>integrations</c> are merged into every message, so the whole body is the bound), and
-    /// each part is copied at most once, byte for byte or re-escaped no longer than it arrived. The server adds the
-    /// User-Agent header (inside Kestrel's header limit, each byte escaped to at most 6), an IP, four timestamps, a
-    /// generated messageId, field names and the source name (an operator's setting, allowed 1 KiB here).
+    /// The most an enriched event can hold: the API refuses any message whose enriched form (the message, a batch's
+    /// shared <c>context</c> merged in, the server's fields) passes <see cref="ProtocolLimits.MaxEnrichedEventBytes"/>.
     /// </summary>
-    internal static readonly long LargestEnrichedEvent =
-        ProtocolLimits.MaxBatchBytes
-        + 6L * new KestrelServerLimits().MaxRequestHeadersTotalSize
-        + 4 * 1024;
+    internal static readonly long LargestEnrichedEvent = ProtocolLimits.MaxEnrichedEventBytes;
 
     [Fact]
     public void TheLargestEventTheApiCanAcceptFitsAKinesisRecordWithItsPartitionKey()

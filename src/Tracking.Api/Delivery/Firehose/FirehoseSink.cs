@@ -110,8 +110,10 @@ internal sealed class FirehoseSink(
         {
             throw;
         }
-        catch (Exception ex) when (ex is AwsServiceException or HttpRequestException or TaskCanceledException)
+        catch (Exception ex)
         {
+            // Any failure of this request (credential refresh included) fails only its own records: the other
+            // requests of the batch may have been written, and Firehose has no messageId to deduplicate a resend.
             var throttled = ex is AwsThrottlingException;
             metrics.Request(time.GetElapsedTime(started), throttled ? "throttled" : "error", Name);
             if (throttled)
