@@ -10,20 +10,8 @@ namespace Tracking.Aws.Tests.Integration;
 /// The Firehose client against an in-test HTTP server that speaks Firehose's documented JSON 1.1 protocol:
 /// there is no Firehose emulator, so these are the only wire tests of this client.
 /// </summary>
-public sealed class FirehoseClientAgainstInTestFirehoseServerTests : IAsyncLifetime
+public sealed class FirehoseClientAgainstInTestFirehoseServerTests : AgainstScriptedServer
 {
-    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(10) };
-    private readonly ManualTimeProvider _clock = new(TestClients.SuiteTime) { AutoAdvance = true };
-    private ScriptedAwsServer _server = null!;
-
-    public async Task InitializeAsync() => _server = await ScriptedAwsServer.StartAsync();
-
-    public async Task DisposeAsync()
-    {
-        await _server.DisposeAsync();
-        _http.Dispose();
-    }
-
     [Fact]
     public async Task PutRecordBatchIsASignedFirehoseRequestAgainstInTestFirehoseServer()
     {

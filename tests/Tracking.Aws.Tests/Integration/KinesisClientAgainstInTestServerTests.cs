@@ -9,25 +9,13 @@ using Tracking.Testing.Time;
 namespace Tracking.Aws.Tests.Integration;
 
 /// <summary>The Kinesis client against a real HTTP server on 127.0.0.1 that plays scripted AWS answers.</summary>
-public sealed class KinesisClientAgainstInTestServerTests : IAsyncLifetime
+public sealed class KinesisClientAgainstInTestServerTests : AgainstScriptedServer
 {
     private const string ActiveSummary = """
         {"StreamDescriptionSummary":{"StreamName":"events","StreamARN":"arn:aws:kinesis:eu-west-1:111111111111:stream/events",
          "StreamStatus":"ACTIVE","StreamModeDetails":{"StreamMode":"PROVISIONED"},"RetentionPeriodHours":24,
          "StreamCreationTimestamp":1.440938160E9,"OpenShardCount":2,"ConsumerCount":0,"EncryptionType":"NONE"}}
         """;
-
-    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(10) };
-    private readonly ManualTimeProvider _clock = new(TestClients.SuiteTime) { AutoAdvance = true };
-    private ScriptedAwsServer _server = null!;
-
-    public async Task InitializeAsync() => _server = await ScriptedAwsServer.StartAsync();
-
-    public async Task DisposeAsync()
-    {
-        await _server.DisposeAsync();
-        _http.Dispose();
-    }
 
     [Fact]
     public async Task PutRecordsIsASignedJson11PostToTheServiceRoot()

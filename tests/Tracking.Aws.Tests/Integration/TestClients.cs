@@ -2,6 +2,8 @@ using Amazon.Runtime;
 using Tracking.Aws.Firehose;
 using Tracking.Aws.Kinesis;
 using Tracking.Aws.Retries;
+using Tracking.Testing.Aws;
+using Tracking.Testing.Time;
 
 namespace Tracking.Aws.Tests.Integration;
 
@@ -26,4 +28,20 @@ internal static class TestClients
 
     public static FirehoseClient Firehose(HttpClient http, Uri serviceUrl, TimeProvider clock, int maxAttempts = 3, AWSCredentials? credentials = null, string region = "eu-west-1") =>
         new(http, new FirehoseClientOptions { Region = region, ServiceUrl = serviceUrl, Retry = Retry(maxAttempts) }, credentials ?? new BasicAWSCredentials(AccessKey, SecretKey), clock);
+}
+
+/// <summary>A test class that talks to a fresh <see cref="ScriptedAwsServer"/>, on a clock that runs back-off delays at once.</summary>
+public abstract class AgainstScriptedServer : IAsyncLifetime
+{
+    private protected readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(10) };
+    private protected readonly ManualTimeProvider _clock = new(TestClients.SuiteTime) { AutoAdvance = true };
+    private protected ScriptedAwsServer _server = null!;
+
+    public async Task InitializeAsync() => _server = await ScriptedAwsServer.StartAsync();
+
+    public async Task DisposeAsync()
+    {
+        await _server.DisposeAsync();
+        _http.Dispose();
+    }
 }
