@@ -7,4 +7,16 @@ namespace Tracking.Api.Delivery;
 internal readonly record struct EnrichedEvent(byte[] Json, string MessageId, string PartitionKey)
 {
     public int SizeBytes => Json.Length;
+
+    /// <summary>The bytes of the first <paramref name="count"/> events (all of them by default).</summary>
+    public static long SizeOf(IReadOnlyList<EnrichedEvent> events, int count = -1)
+    {
+        long bytes = 0;
+        for (var i = 0; i < (count < 0 ? events.Count : count); i++)
+        {
+            bytes += events[i].SizeBytes;
+        }
+
+        return bytes;
+    }
 }

@@ -177,7 +177,7 @@ internal sealed partial class EventBatcher(
             }
 
             metrics.Delivery(time.GetElapsedTime(started), pending.Count, sink.Name);
-            var failedBytes = result.AllDelivered ? 0 : SizeOf(result.Failed);
+            var failedBytes = result.AllDelivered ? 0 : EnrichedEvent.SizeOf(result.Failed);
             var delivered = pending.Count - result.Failed.Count;
             if (delivered > 0)
             {
@@ -218,17 +218,6 @@ internal sealed partial class EventBatcher(
                 return;
             }
         }
-    }
-
-    private static long SizeOf(IReadOnlyList<EnrichedEvent> events)
-    {
-        long bytes = 0;
-        for (var i = 0; i < events.Count; i++)
-        {
-            bytes += events[i].SizeBytes;
-        }
-
-        return bytes;
     }
 
     /// <summary>Exponential backoff with equal jitter, so many stalled batches do not retry in step.</summary>

@@ -28,11 +28,7 @@ internal sealed class EventQueue(IOptions<QueueOptions> options) : IEventQueue
 
     public bool TryEnqueue(IReadOnlyList<EnrichedEvent> events)
     {
-        long bytes = 0;
-        for (var i = 0; i < events.Count; i++)
-        {
-            bytes += events[i].SizeBytes;
-        }
+        var bytes = EnrichedEvent.SizeOf(events);
 
         // Reserve first so concurrent requests can never overshoot the capacity together.
         var newBytes = Interlocked.Add(ref _bytes, bytes);
@@ -50,7 +46,7 @@ internal sealed class EventQueue(IOptions<QueueOptions> options) : IEventQueue
             {
                 // Closed while writing: the ones written stay queued and will be delivered, but the
                 // caller must not answer 200 for a request whose events are only partly queued.
-                Release(events.Count - i, bytes - SizeOf(events, 0, i));
+                Release(events.Count - i, bytes - EnrichedEvent.SizeOf(events, i));
                 return false;
             }
         }
@@ -77,16 +73,5 @@ internal sealed class EventQueue(IOptions<QueueOptions> options) : IEventQueue
     {
         Interlocked.Add(ref _bytes, -bytes);
         Interlocked.Add(ref _events, -events);
-    }
-
-    private static long SizeOf(IReadOnlyList<EnrichedEvent> events, int from, int to)
-    {
-        long bytes = 0;
-        for (var i = from; i < to; i++)
-        {
-            bytes += events[i].SizeBytes;
-        }
-
-        return bytes;
     }
 }
