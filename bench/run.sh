@@ -47,7 +47,7 @@ run baseline http://127.0.0.1:5101/parse "$work/event.json" 1 "$baseline"
 kill "$baseline"; wait "$baseline" 2>/dev/null || true
 
 env ASPNETCORE_URLS=http://127.0.0.1:5102 ASPNETCORE_ENVIRONMENT=Production Logging__LogLevel__Default=Warning \
-  Tracking__WriteKeys__bench_key=bench Tracking__RateLimit__PermitsPerSecond=0 Tracking__File__Directory="$work/outbox" \
+  Tracking__WriteKeys__bench_key=bench Tracking__RateLimit__PermitsPerSecond=0 Tracking__RateLimit__PerAddressPermitsPerSecond=0 Tracking__File__Directory="$work/outbox" \
   dotnet "$work/api/Tracking.Api.dll" >"$work/api.log" 2>&1 &
 api=$!
 wait_for http://127.0.0.1:5102/health/live

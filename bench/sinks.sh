@@ -111,7 +111,7 @@ run() { # name, then extra environment for the API
   local name=$1; shift
   local outbox="$work/outbox-$name" port=$((5200 + RANDOM % 700))
   env ASPNETCORE_URLS=http://127.0.0.1:$port ASPNETCORE_ENVIRONMENT=Production Logging__LogLevel__Default=Warning \
-    Tracking__WriteKeys__bench_key=bench Tracking__RateLimit__PermitsPerSecond=0 Tracking__File__Directory="$outbox" \
+    Tracking__WriteKeys__bench_key=bench Tracking__RateLimit__PermitsPerSecond=0 Tracking__RateLimit__PerAddressPermitsPerSecond=0 Tracking__File__Directory="$outbox" \
     Tracking__Queue__MaxEvents=50000 shutdownTimeoutSeconds=90 "$@" \
     dotnet "$work/api/Tracking.Api.dll" > "$work/api-$name.log" 2>&1 &
   local api=$!

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Runs every test of the repository on a fresh machine: installs what the tests need, runs the
-# .NET test projects (and, where present, the JavaScript suites), and ends with one line
-# "N passed, N failed, N skipped" counted from the test runners' own reports.
+# Runs every test of the repository on a fresh machine: installs what the tests need, runs each
+# .NET test project and the JavaScript suites (tracker.js, the real Segment and RudderStack SDKs),
+# each under a time limit, and ends with one line "N passed, N failed, N skipped" counted from the
+# test runners' own reports (TRX result elements, TAP totals).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -9,61 +10,95 @@ results="$root/artifacts/test-results"
 rm -rf "$results" && mkdir -p "$results"
 
 passed=0 failed=0 skipped=0 status=0
+dotnet_limit=${TEST_TIME_LIMIT_DOTNET:-1200}   # seconds per .NET test project
+js_limit=${TEST_TIME_LIMIT_JS:-600}            # seconds per JavaScript suite
 
 say() { printf '\n== %s\n' "$*"; }
+sudo_=""; [ "$(id -u)" -ne 0 ] && sudo_="sudo"
+apt_updated=""
+apt_install() { # installs Debian packages that are missing
+  [ -n "$apt_updated" ] || { $sudo_ apt-get update -qq; apt_updated=1; }
+  $sudo_ apt-get install -y -qq "$@" >/dev/null || { echo "installing $* failed"; status=1; }
+}
 
-# --- What the tests start: Kinesis emulators and the S3 emulator, pinned in tests/emulators ---
+# --- What the tests start: Kinesis and S3 emulators (npm, pinned), Chromium (Debian) ---
 say "npm ci (tests/emulators)"
 npm ci --prefix tests/emulators --no-audit --no-fund --loglevel=error || { echo "npm ci failed"; status=1; }
+command -v chromium >/dev/null 2>&1 || apt_install chromium
 
-# --- .NET -------------------------------------------------------------------------------
-say "dotnet test"
+# A run that outlives its limit is stopped and counted as failed, with a message saying which.
+limited() { # limited SECONDS NAME COMMAND...
+  local limit=$1 name=$2; shift 2
+  timeout --kill-after=30 "$limit" "$@"; local rc=$?
+  if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+    echo "!! $name did not finish within $limit s and was stopped"; failed=$((failed + 1))
+  fi
+  return "$rc"
+}
+
+# --- .NET ---------------------------------------------------------------------------------
+say "dotnet build"
 if ! dotnet build TrackingApi.sln -c Release -warnaserror -nologo -v quiet; then
   echo "build failed"; status=1
 else
-  dotnet test TrackingApi.sln -c Release --no-build --nologo \
-    --logger "trx" --logger "console;verbosity=normal" --results-directory "$results" || status=1
+  for project in tests/*/*.Tests.csproj; do
+    name=$(basename "$project" .csproj)
+    say "dotnet test $name"
+    limited "$dotnet_limit" "$name" dotnet test "$project" -c Release --no-build --nologo \
+      --blame-hang-timeout 10m --logger "trx;LogFileName=$name.trx" --logger "console;verbosity=normal" \
+      --results-directory "$results" || status=1
+  done
 fi
 
+# Counted from the result elements: VSTest's <Counters> always says notExecuted="0", so a skipped
+# test would otherwise show up only as a gap. A test defined but never reported (a crashed host) is failed.
 for trx in "$results"/*.trx; do
   [ -e "$trx" ] || continue
-  counters=$(grep -o '<Counters [^>]*>' "$trx" | head -n 1)
-  value() { printf '%s' "$counters" | grep -o " $1=\"[0-9]*\"" | grep -o '[0-9]*' || echo 0; }
-  total=$(value total); p=$(value passed); f=$(value failed); e=$(value error); t=$(value timeout); ne=$(value notExecuted)
-  passed=$((passed + p)); failed=$((failed + f + e + t)); skipped=$((skipped + ne))
-  # Tests that never reported (a crashed host) count as failed.
-  missing=$((total - p - f - e - t - ne)); [ "$missing" -gt 0 ] && failed=$((failed + missing))
+  outcomes=$(grep -o '<UnitTestResult [^>]*' "$trx" | grep -o ' outcome="[A-Za-z]*"' | cut -d'"' -f2)
+  p=$(printf '%s\n' "$outcomes" | grep -cx 'Passed')
+  s=$(printf '%s\n' "$outcomes" | grep -cx 'NotExecuted')
+  all=$(printf '%s\n' "$outcomes" | grep -c .)
+  defined=$(grep -o '<UnitTest ' "$trx" | wc -l)
+  missing=$((defined > all ? defined - all : 0))
+  passed=$((passed + p)); skipped=$((skipped + s)); failed=$((failed + all - p - s + missing))
 done
 
-# --- tracker.js: unit tests in Node, end to end in headless Debian Chromium against the built API ---
-say "tracker.js tests"
-if ! command -v chromium >/dev/null 2>&1; then
-  sudo_=""; [ "$(id -u)" -ne 0 ] && sudo_="sudo"
-  $sudo_ apt-get update -qq && $sudo_ apt-get install -y -qq chromium >/dev/null || { echo "installing chromium failed"; status=1; }
-fi
+# --- JavaScript: tracker.js (node --test, Chromium) and the real SDKs against the built API ---
 tap_totals() { # adds a node --test TAP report's totals to the counts
-  local f=$1 p f_ s c
-  p=$(grep -E '^# pass [0-9]+' "$f" | tail -n 1 | grep -o '[0-9]*' || echo 0)
-  f_=$(grep -E '^# fail [0-9]+' "$f" | tail -n 1 | grep -o '[0-9]*' || echo 0)
-  c=$(grep -E '^# cancelled [0-9]+' "$f" | tail -n 1 | grep -o '[0-9]*' || echo 0)
-  s=$(grep -E '^# (skipped|todo) [0-9]+' "$f" | grep -o '[0-9]*' | paste -sd+ - | bc 2>/dev/null || echo 0)
-  passed=$((passed + ${p:-0})); failed=$((failed + ${f_:-0} + ${c:-0})); skipped=$((skipped + ${s:-0}))
-  if ! grep -qE '^# pass [0-9]+' "$f"; then failed=$((failed + 1)); fi   # the suite never reported
+  local f=$1 n kind sum_skipped=0
+  if ! grep -qE '^# pass [0-9]+' "$f"; then failed=$((failed + 1)); return; fi   # the suite never reported
+  while read -r _ kind n; do
+    case $kind in
+      pass) passed=$((passed + n)) ;;
+      fail|cancelled) failed=$((failed + n)) ;;
+      skipped|todo) sum_skipped=$((sum_skipped + n)) ;;
+    esac
+  done < <(grep -E '^# (pass|fail|cancelled|skipped|todo) [0-9]+$' "$f")
+  skipped=$((skipped + sum_skipped))
 }
+export TRACKING_API_DLL="$root/src/Tracking.Api/bin/Release/net10.0/Tracking.Api.dll"
+js_suite() { # js_suite NAME DIR 'GLOB'... (globs are expanded inside DIR)
+  local name=$1 dir=$2; shift 2
+  local tap="$results/$name.tap"
+  (cd "$dir" && limited "$js_limit" "$name" \
+    node --test --test-concurrency=1 --test-reporter=tap $@) >"$tap" 2>&1 || { status=1; cat "$tap"; }
+  echo "$name: $(grep -E '^# (pass|fail) ' "$tap" | tr '\n' ' ')"
+  tap_totals "$tap"
+}
+
+say "tracker.js tests"
 if npm ci --prefix tracker --no-audit --no-fund --loglevel=error; then
-  for suite in unit e2e; do
-    tap="$results/tracker-$suite.tap"
-    if [ "$suite" = unit ]; then
-      (cd tracker && node --test --test-reporter=tap test/*.test.mjs) >"$tap" 2>&1 || { status=1; cat "$tap"; }
-    else
-      (cd tracker && TRACKING_API_DLL="$root/src/Tracking.Api/bin/Release/net10.0/Tracking.Api.dll" \
-        node --test --test-concurrency=1 --test-reporter=tap test/e2e/*.test.mjs) >"$tap" 2>&1 || { status=1; cat "$tap"; }
-    fi
-    echo "tracker $suite: $(grep -E '^# (pass|fail) ' "$tap" | tr '\n' ' ')"
-    tap_totals "$tap"
-  done
+  js_suite tracker-unit tracker 'test/*.test.mjs'
+  js_suite tracker-e2e tracker 'test/e2e/*.test.mjs'
 else
   echo "npm ci (tracker) failed"; status=1; failed=$((failed + 1))
+fi
+
+say "real SDKs (Segment's analytics-node and analytics.js 2.0, RudderStack's node SDK)"
+if npm ci --prefix tests/sdk --no-audit --no-fund --loglevel=error; then
+  js_suite sdk tests/sdk '*.test.mjs'
+else
+  echo "npm ci (tests/sdk) failed"; status=1; failed=$((failed + 1))
 fi
 
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then

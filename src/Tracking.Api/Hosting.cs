@@ -1,6 +1,7 @@
 using Microsoft.Net.Http.Headers;
 using Tracking.Api.Documentation;
 using Tracking.Api.Health;
+using Tracking.Api.Limits;
 
 namespace Tracking.Api;
 
@@ -22,6 +23,7 @@ internal static class Hosting
         app.UseStatusCodePages();
         app.UseRequestDecompression();
         app.UseCors();
+        app.UseLimits();
         app.UseDefaultFiles();
         app.UseStaticFiles(new StaticFileOptions
         {

@@ -3,21 +3,34 @@ using Tracking.Api.Delivery;
 using Tracking.Api.Documentation;
 using Tracking.Api.Health;
 using Tracking.Api.Ingestion;
+using Tracking.Api.Limits;
 
-var builder = WebApplication.CreateBuilder(args);
+try
+{
+    var builder = WebApplication.CreateBuilder(AppFolder.Options(args));
 
-builder.AddTrackingDefaults();
-builder.AddIngestion();
-builder.AddDelivery();
+    builder.AddTrackingDefaults();
+    builder.AddLimits();
+    builder.AddIngestion();
+    builder.AddDelivery();
 
-var app = builder.Build();
+    var app = builder.Build();
 
-app.UseTrackingDefaults();
-app.MapIngestionApi();
-app.MapHealthEndpoints();
-app.MapApiDocumentation();
+    app.UseTrackingDefaults();
+    app.MapIngestionApi();
+    app.MapHealthEndpoints();
+    app.MapApiDocumentation();
 
-app.Run();
+    // Settings are checked before anything starts, so a refusal is reported alone (the host would log it as a failed start too).
+    app.Services.GetService<Microsoft.Extensions.Options.IStartupValidator>()?.Validate();
+    app.Start();
+    app.WaitForShutdown();
+    return 0;
+}
+catch (Exception ex) when (StartupFailure.IsRefusal(ex))
+{
+    return StartupFailure.Report(ex);
+}
 
 /// <summary>The API's entry point; public so tests can host it with WebApplicationFactory.</summary>
 public partial class Program;

@@ -23,6 +23,13 @@ internal static class DeliverySetup
         {
             case SinkKind.File:
                 services.AddValidatedOptions<FileSinkOptions>(FileSinkOptions.Section);
+                services.AddOptions<FileSinkOptions>().PostConfigure<IHostEnvironment>((file, environment) =>
+                {
+                    if (!string.IsNullOrWhiteSpace(file.Directory))
+                    {
+                        file.Directory = AppFolder.Resolve(environment, file.Directory);
+                    }
+                });
                 services.AddSingleton<IEventSink, FileSink>();
                 break;
             case SinkKind.Kinesis:

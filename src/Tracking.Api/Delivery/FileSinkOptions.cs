@@ -9,8 +9,9 @@ internal sealed class FileSinkOptions : IValidatableObject
 
     /// <summary>
     /// Where complete files appear, as <c>yyyy/MM/dd/HH/events-…ndjson</c> (UTC, the layout Firehose
-    /// writes to S3). Files being written live in its <c>.inprogress</c> folder. Default <c>./data/outbox</c>,
-    /// relative to the working directory.
+    /// writes to S3). Files being written live in its <c>.inprogress</c> folder. Default <c>./data/outbox</c>;
+    /// a relative folder is taken from the content root (the folder of Tracking.Api.dll, or the project folder under
+    /// <c>dotnet run</c>), never from the working directory.
     /// </summary>
     public string Directory { get; set; } = "./data/outbox";
 

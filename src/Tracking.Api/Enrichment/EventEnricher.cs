@@ -82,6 +82,20 @@ internal sealed class EventEnricher(IOptions<ClientIpOptions> clientIp)
         public void Dispose() => Writer.Dispose();
     }
 
+    /// <summary>What the server knows of <paramref name="http"/>: when it was read, the client's address (anonymized when configured), its user agent, its source.</summary>
+    public RequestMetadata Describe(HttpContext http, DateTimeOffset receivedAt, string source)
+    {
+        var address = http.Connection.RemoteIpAddress;
+        string? ip = null;
+        if (address is not null)
+        {
+            ip = _anonymize ? IpAnonymizer.Anonymize(address).ToString() : (address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address).ToString();
+        }
+
+        var userAgent = http.Request.Headers.UserAgent;
+        return new RequestMetadata(receivedAt, ip, userAgent.Count > 0 ? userAgent.ToString() : null, source);
+    }
+
     public EnrichedEvent Enrich(IncomingMessage m, ParsedRequest request, in RequestMetadata meta, Scratch scratch)
     {
         scratch.Buffer.ResetWrittenCount();
@@ -102,14 +116,14 @@ internal sealed class EventEnricher(IOptions<ClientIpOptions> clientIp)
         WriteIfPresent(w, EventFields.PreviousId, m.PreviousId);
         WriteRawIfPresent(w, EventFields.Properties, m.Properties);
         WriteRawIfPresent(w, EventFields.Traits, m.Traits);
-        if (request.BatchContext.IsEmpty && !(_anonymize && m.ContextHasIp))
+        if (request.SharedContext is null && !(_anonymize && m.ContextHasIp))
         {
             scratch.Prepare(meta);
             AppendToContext(w, m, scratch);
         }
         else
         {
-            WriteContext(w, m.Context, request.BatchContext, meta, scratch.ContextNames);
+            WriteContext(w, m.Context, request.SharedContext, meta, scratch.ContextNames);
         }
 
         WriteRawIfPresent(w, EventFields.Integrations, m.Integrations.IsEmpty ? request.BatchIntegrations : m.Integrations);
@@ -145,20 +159,30 @@ internal sealed class EventEnricher(IOptions<ClientIpOptions> clientIp)
     private static void WriteTimestamps(Utf8JsonWriter w, IncomingMessage m, DateTimeOffset receivedAt)
     {
         // analytics.js sends "timestamp"; some SDKs send only "originalTimestamp": both are the client's clock.
-        var client = m.ClientTimestamp;
-        var sentAt = m.EffectiveSentAt;
+        // The validator has refused unreadable times, so a time that is present has a value.
+        var client = m.ClientTimestamp?.Value;
+        var sentAt = m.EffectiveSentAt?.Value;
 
-        w.WriteString(EventFields.Timestamp, ToMilliseconds(CorrectedTimestamp(client?.Value, sentAt?.Value, receivedAt)));
-        WriteRawIfPresent(w, EventFields.OriginalTimestamp, client?.Json ?? default);
-        WriteRawIfPresent(w, EventFields.SentAt, sentAt?.Json ?? default);
-        w.WriteString(EventFields.ReceivedAt, ToMilliseconds(receivedAt));
+        WriteTime(w, EventFields.Timestamp, CorrectedTimestamp(client, sentAt, receivedAt));
+        if (client is { } original)
+        {
+            WriteTime(w, EventFields.OriginalTimestamp, original);
+        }
+
+        if (sentAt is { } sent)
+        {
+            WriteTime(w, EventFields.SentAt, sent);
+        }
+
+        WriteTime(w, EventFields.ReceivedAt, receivedAt);
     }
 
-    /// <summary>Millisecond precision, as Segment stores times; the writer then prints e.g. 2026-11-21T10:15:30.123Z.</summary>
-    private static DateTime ToMilliseconds(DateTimeOffset time)
+    /// <summary>Every time in one format, UTC to the millisecond (2026-11-21T10:15:30.120Z), whatever form the client used: warehouses parse one.</summary>
+    internal static void WriteTime(Utf8JsonWriter w, string name, DateTimeOffset time)
     {
-        var ticks = time.UtcTicks;
-        return new DateTime(ticks - ticks % TimeSpan.TicksPerMillisecond, DateTimeKind.Utc);
+        Span<byte> text = stackalloc byte[24];
+        time.UtcDateTime.TryFormat(text, out var written, "yyyy'-'MM'-'dd'T'HH':'mm':'ss'.'fff'Z'", System.Globalization.CultureInfo.InvariantCulture);
+        w.WriteString(name, text[..written]);
     }
 
     /// <summary>
@@ -205,19 +229,32 @@ internal sealed class EventEnricher(IOptions<ClientIpOptions> clientIp)
         w.WriteRawValue(block.WrittenSpan, skipInputValidation: true);
     }
 
-    private void WriteContext(Utf8JsonWriter w, ReadOnlyMemory<byte> own, ReadOnlyMemory<byte> shared, in RequestMetadata meta, HashSet<string> names)
+    private void WriteContext(Utf8JsonWriter w, ReadOnlyMemory<byte> own, SharedContext? shared, in RequestMetadata meta, HashSet<string> names)
     {
         names.Clear();
-        var trackNames = !shared.IsEmpty;
         var sawIp = false;
         var sawUserAgent = false;
 
         w.WriteStartObject(EventFields.Context);
-        CopyMembers(w, own, names, trackNames, skipKnown: false, ref sawIp, ref sawUserAgent);
-        if (trackNames)
+        CopyMembers(w, own, names, trackNames: shared is not null, ref sawIp, ref sawUserAgent);
+        foreach (var member in shared?.Members ?? [])
         {
             // Batch-level context fills what the message's own context leaves out.
-            CopyMembers(w, shared, names, trackNames: false, skipKnown: true, ref sawIp, ref sawUserAgent);
+            if (names.Contains(member.Name))
+            {
+                continue;
+            }
+
+            sawIp |= member.IsIp;
+            sawUserAgent |= member.IsUserAgent;
+            if (member.IsIp && _anonymize)
+            {
+                WriteAnonymizedIp(w, member.Value.Span);
+                continue;
+            }
+
+            w.WritePropertyName(member.Name);
+            w.WriteRawValue(member.Value.Span, skipInputValidation: true);
         }
 
         if (!sawIp && meta.ClientIp is not null)
@@ -233,7 +270,18 @@ internal sealed class EventEnricher(IOptions<ClientIpOptions> clientIp)
         w.WriteEndObject();
     }
 
-    private void CopyMembers(Utf8JsonWriter w, ReadOnlyMemory<byte> obj, HashSet<string> names, bool trackNames, bool skipKnown, ref bool sawIp, ref bool sawUserAgent)
+    private static void WriteAnonymizedIp(Utf8JsonWriter w, ReadOnlySpan<byte> value)
+    {
+        var reader = new Utf8JsonReader(value);
+        reader.Read();
+        var text = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+        if (text is not null && IpAnonymizer.Anonymize(text) is { } anonymized)
+        {
+            w.WriteString(EventFields.ContextIp, anonymized);
+        }
+    }
+
+    private void CopyMembers(Utf8JsonWriter w, ReadOnlyMemory<byte> obj, HashSet<string> names, bool trackNames, ref bool sawIp, ref bool sawUserAgent)
     {
         if (obj.IsEmpty)
         {
@@ -248,7 +296,7 @@ internal sealed class EventEnricher(IOptions<ClientIpOptions> clientIp)
             var isUserAgent = reader.ValueTextEquals(EventFields.ContextUserAgent);
             var nameBytes = reader.ValueSpan;
             string? name = null;
-            if (trackNames || skipKnown || reader.ValueIsEscaped)
+            if (trackNames || reader.ValueIsEscaped)
             {
                 name = reader.GetString()!;
             }
@@ -257,11 +305,6 @@ internal sealed class EventEnricher(IOptions<ClientIpOptions> clientIp)
             var start = (int)reader.TokenStartIndex;
             reader.Skip();
             var raw = obj.Span[start..(int)reader.BytesConsumed];
-
-            if (skipKnown && names.Contains(name!))
-            {
-                continue;
-            }
 
             if (trackNames)
             {
@@ -273,13 +316,7 @@ internal sealed class EventEnricher(IOptions<ClientIpOptions> clientIp)
 
             if (isIp && _anonymize)
             {
-                var text = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
-                var anonymized = text is null ? null : IpAnonymizer.Anonymize(text);
-                if (anonymized is not null)
-                {
-                    w.WriteString(EventFields.ContextIp, anonymized);
-                }
-
+                WriteAnonymizedIp(w, raw);
                 continue;
             }
 

@@ -7,12 +7,16 @@ using Tracking.Api.Delivery;
 namespace Tracking.Api.Health;
 
 /// <summary><c>/health/live</c>: the process answers. <c>/health/ready</c>: the sink delivers and the queue has room.</summary>
-internal static class HealthEndpoints
+internal static partial class HealthEndpoints
 {
     private const string Ready = "ready";
 
+    // The health check service logs every unhealthy check of every poll as an error; readiness changes are logged below instead, once each.
+    private const string PerPollLogCategory = "Microsoft.Extensions.Diagnostics.HealthChecks.DefaultHealthCheckService";
+
     public static IServiceCollection AddTrackingHealthChecks(this IServiceCollection services)
     {
+        services.AddLogging(logging => logging.AddFilter(PerPollLogCategory, LogLevel.None));
         services.AddHealthChecks()
             .AddCheck<SinkHealthCheck>("sink", tags: [Ready])
             .AddCheck<QueueHealthCheck>("queue", tags: [Ready]);
@@ -22,9 +26,45 @@ internal static class HealthEndpoints
     public static IEndpointRouteBuilder MapHealthEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = WriteAsync });
-        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains(Ready), ResponseWriter = WriteAsync });
+        var logger = app.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(HealthEndpoints).FullName!);
+        var last = new System.Runtime.CompilerServices.StrongBox<int>((int)HealthStatus.Healthy);
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions
+        {
+            Predicate = c => c.Tags.Contains(Ready),
+            ResponseWriter = (http, report) =>
+            {
+                LogIfChanged(logger, report, last);
+                return WriteAsync(http, report);
+            },
+        });
         return app;
     }
+
+    /// <summary>Logs readiness when it changes, with the reasons: once per change, however often it is polled.</summary>
+    private static void LogIfChanged(ILogger logger, HealthReport report, System.Runtime.CompilerServices.StrongBox<int> last)
+    {
+        var previous = (HealthStatus)Interlocked.Exchange(ref last.Value, (int)report.Status);
+        if (previous == report.Status)
+        {
+            return;
+        }
+
+        var reasons = string.Join("; ", report.Entries.Where(e => e.Value.Status != HealthStatus.Healthy).Select(e => $"{e.Key}: {e.Value.Description}"));
+        if (report.Status == HealthStatus.Healthy)
+        {
+            LogReady(logger, previous);
+        }
+        else
+        {
+            LogNotReady(logger, report.Status, reasons);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Ready again (was {Previous})")]
+    private static partial void LogReady(ILogger logger, HealthStatus previous);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Not ready ({Status}): {Reasons}")]
+    private static partial void LogNotReady(ILogger logger, HealthStatus status, string reasons);
 
     /// <summary>Writes the status with each check's reason, so an operator sees why the API is not ready.</summary>
     private static async Task WriteAsync(HttpContext http, HealthReport report)

@@ -20,8 +20,13 @@ internal static class IngestionSetup
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<WriteKeys>();
         services.AddSingleton<WriteKeyRateLimiter>();
-        services.AddSingleton<IValidator<IncomingMessage>, MessageValidator>();
+        services.AddSingleton<WriteKeyFilter>();
+        services.AddSingleton<ClientAddressRateLimiter>();
+        services.AddSingleton<ClientAddressFilter>();
+        services.AddSingleton<QueueAdmissionFilter>();
+        services.AddValidatorsFromAssemblyContaining<MessageValidator>(ServiceLifetime.Singleton, includeInternalTypes: true);
         services.AddSingleton<EventEnricher>();
+        services.AddSingleton<MessageScreening>();
         services.AddSingleton<IngestionHandler>();
 
         services.AddRequestDecompression();

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Tracking.Api.Enrichment;
 using Tracking.Events;
 
 namespace Tracking.Api.Ingestion;
@@ -15,6 +16,9 @@ internal sealed class ParsedRequest
     public string? WriteKey { get; set; }
     public ClientTime? BatchSentAt { get; set; }
     public ReadOnlyMemory<byte> BatchContext { get; set; }
+
+    /// <summary>The batch's context, read once for all its messages; null when the batch has none.</summary>
+    public SharedContext? SharedContext { get; set; }
     public ReadOnlyMemory<byte> BatchIntegrations { get; set; }
 
     /// <summary>The batch holds more than <see cref="ProtocolLimits.MaxBatchMessages"/> messages; those past it are not read.</summary>
@@ -131,6 +135,7 @@ internal static class MessageParser
             message.BatchSentAt = request.BatchSentAt;
         }
 
+        request.SharedContext = SharedContext.Read(request.BatchContext);
         if (!sawBatch)
         {
             request.ShapeError ??= "The body must have a \"batch\" array of messages.";

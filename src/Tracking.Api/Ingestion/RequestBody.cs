@@ -1,4 +1,5 @@
 using System.Buffers;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Tracking.Api.Ingestion;
 
@@ -10,36 +11,43 @@ internal sealed class RequestBody : IDisposable
 {
     private byte[] _buffer;
 
-    private RequestBody(byte[] buffer, int length, bool tooLarge)
+    private RequestBody(byte[] buffer, int length)
     {
         _buffer = buffer;
         Length = length;
-        TooLarge = tooLarge;
     }
 
-    public int Length { get; }
-
-    /// <summary>True when the body is longer than the limit; its content is then incomplete.</summary>
-    public bool TooLarge { get; }
+    public int Length { get; private set; }
 
     public ReadOnlyMemory<byte> Memory => _buffer.AsMemory(0, Length);
 
-    public static async Task<RequestBody> ReadAsync(HttpRequest request, int limit, CancellationToken cancellationToken)
+    public Span<byte> Span => _buffer.AsSpan(0, Length);
+
+    /// <summary>Shortens the body to its first <paramref name="length"/> bytes (after compacting it in place).</summary>
+    public void Truncate(int length) => Length = Math.Min(length, Length);
+
+    /// <summary>
+    /// Reads the whole body, or says why it cannot: larger than <paramref name="limit"/> (413), a
+    /// compressed body that does not decompress (400), a client too slow or gone (Kestrel's own 4xx).
+    /// </summary>
+    public static async Task<(RequestBody? Body, ProblemHttpResult? Refusal)> ReadAsync(HttpRequest request, int limit, bool batch, CancellationToken cancellationToken)
     {
         var initial = request.ContentLength is { } declared and > 0 ? (int)Math.Min(declared + 1, limit + 1L) : 16 * 1024;
         var buffer = ArrayPool<byte>.Shared.Rent(Math.Min(initial, limit + 1));
         var length = 0;
+        var done = false;
         try
         {
+            if (request.ContentLength > limit && request.Headers.ContentEncoding.Count == 0)
+            {
+                // Known too large before a byte is read: no need to read it.
+                return (null, Refusals.BodyTooLarge(batch));
+            }
+
             while (true)
             {
                 if (length == buffer.Length)
                 {
-                    if (length > limit)
-                    {
-                        return new RequestBody(buffer, length, tooLarge: true);
-                    }
-
                     var larger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, limit + 1));
                     buffer.AsSpan(0, length).CopyTo(larger);
                     ArrayPool<byte>.Shared.Return(buffer);
@@ -49,20 +57,32 @@ internal sealed class RequestBody : IDisposable
                 var read = await request.Body.ReadAsync(buffer.AsMemory(length, Math.Min(buffer.Length, limit + 1) - length), cancellationToken);
                 if (read == 0)
                 {
-                    return new RequestBody(buffer, length, tooLarge: false);
+                    done = true;
+                    return (new RequestBody(buffer, length), null);
                 }
 
                 length += read;
                 if (length > limit)
                 {
-                    return new RequestBody(buffer, length, tooLarge: true);
+                    return (null, Refusals.BodyTooLarge(batch));
                 }
             }
         }
-        catch
+        catch (InvalidDataException)
         {
-            ArrayPool<byte>.Shared.Return(buffer);
-            throw;
+            return (null, Refusals.CorruptEncoding());
+        }
+        catch (BadHttpRequestException ex)
+        {
+            // Kestrel's own refusals: body over MaxRequestBodySize (413), slower than MinRequestBodyDataRate (408), cut short (400).
+            return (null, ex.StatusCode == StatusCodes.Status413PayloadTooLarge ? Refusals.BodyTooLarge(batch) : Refusals.BadBody(ex.StatusCode, ex.Message));
+        }
+        finally
+        {
+            if (!done)
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
         }
     }
 

@@ -1,31 +1,30 @@
+using System.Net;
 using System.Threading.RateLimiting;
 using Microsoft.Extensions.Options;
 
 namespace Tracking.Api.Ingestion;
 
 /// <summary>
-/// A token bucket per write key, from the rate limiting library ASP.NET Core's rate limiter is
-/// built on. It runs in the endpoint rather than as middleware because beacons carry the write
+/// A token bucket per key, from the rate limiting library ASP.NET Core's rate limiter is built on.
+/// The limits run in endpoint filters rather than as middleware because beacons carry the write
 /// key in the body, which the middleware cannot see.
 /// </summary>
-internal sealed class WriteKeyRateLimiter : IDisposable
+internal abstract class TokenBuckets : IDisposable
 {
     private readonly PartitionedRateLimiter<string>? _limiter;
 
-    public WriteKeyRateLimiter(IOptions<RateLimitOptions> options)
+    protected TokenBuckets(int perSecond, int burst)
     {
-        var perSecond = options.Value.PermitsPerSecond;
         if (perSecond == 0)
         {
             return;
         }
 
-        var burst = options.Value.Burst == 0 ? perSecond : options.Value.Burst;
-        _limiter = PartitionedRateLimiter.Create<string, string>(writeKey => RateLimitPartition.GetTokenBucketLimiter(
-            writeKey,
+        _limiter = PartitionedRateLimiter.Create<string, string>(key => RateLimitPartition.GetTokenBucketLimiter(
+            key,
             _ => new TokenBucketRateLimiterOptions
             {
-                TokenLimit = burst,
+                TokenLimit = burst == 0 ? perSecond : burst,
                 TokensPerPeriod = perSecond,
                 ReplenishmentPeriod = TimeSpan.FromSeconds(1),
                 QueueLimit = 0,
@@ -33,8 +32,8 @@ internal sealed class WriteKeyRateLimiter : IDisposable
             }));
     }
 
-    /// <summary>Takes one request's permit; when refused, says how long to wait.</summary>
-    public bool TryAcquire(string writeKey, out TimeSpan retryAfter)
+    /// <summary>Takes one request's permit for <paramref name="key"/>; when refused, says how long to wait.</summary>
+    public bool TryAcquire(string key, out TimeSpan retryAfter)
     {
         retryAfter = TimeSpan.Zero;
         if (_limiter is null)
@@ -42,7 +41,7 @@ internal sealed class WriteKeyRateLimiter : IDisposable
             return true;
         }
 
-        using var lease = _limiter.AttemptAcquire(writeKey);
+        using var lease = _limiter.AttemptAcquire(key);
         if (lease.IsAcquired)
         {
             return true;
@@ -53,4 +52,42 @@ internal sealed class WriteKeyRateLimiter : IDisposable
     }
 
     public void Dispose() => _limiter?.Dispose();
+}
+
+/// <summary>Requests per second per write key (<c>Tracking:RateLimit:PermitsPerSecond</c>).</summary>
+internal sealed class WriteKeyRateLimiter(IOptions<RateLimitOptions> options)
+    : TokenBuckets(options.Value.PermitsPerSecond, options.Value.Burst);
+
+/// <summary>
+/// Requests per second per client address (<c>Tracking:RateLimit:PerAddressPermitsPerSecond</c>), so one
+/// address cannot spend a source's whole budget: a web source's write key is public. The address is
+/// the connection's, or the client's from <c>X-Forwarded-For</c> when the connection comes from a
+/// trusted proxy; IPv6 clients are counted per /64, the block one subscriber usually holds.
+/// </summary>
+internal sealed class ClientAddressRateLimiter(IOptions<RateLimitOptions> options)
+    : TokenBuckets(options.Value.PerAddressPermitsPerSecond, options.Value.PerAddressBurst)
+{
+    /// <summary>The key an address is counted under.</summary>
+    public static string KeyOf(IPAddress? address)
+    {
+        if (address is null)
+        {
+            return "unknown";
+        }
+
+        if (address.IsIPv4MappedToIPv6)
+        {
+            return address.MapToIPv4().ToString();
+        }
+
+        if (address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6)
+        {
+            Span<byte> bytes = stackalloc byte[16];
+            address.TryWriteBytes(bytes, out _);
+            bytes[8..].Clear();
+            return new IPAddress(bytes).ToString() + "/64";
+        }
+
+        return address.ToString();
+    }
 }

@@ -15,6 +15,7 @@ internal sealed class TrackingMetrics
 
     private readonly Counter<long> _accepted;
     private readonly Counter<long> _rejected;
+    private readonly Counter<long> _clientMetrics;
     private readonly Counter<long> _sent;
     private readonly Counter<long> _failed;
     private readonly Counter<long> _recovered;
@@ -33,6 +34,7 @@ internal sealed class TrackingMetrics
         var meter = _meter = meterFactory.Create(MeterName);
         _accepted = meter.CreateCounter<long>("tracking.events.accepted", "{event}", "Events accepted by the API, by source.");
         _rejected = meter.CreateCounter<long>("tracking.events.rejected", "{event}", "Messages refused for good (invalid or too large), by reason.");
+        _clientMetrics = meter.CreateCounter<long>("tracking.client_metrics", "{series}", "Metric series analytics.js reported about itself to /v1/m (counted, not stored).");
         _sent = meter.CreateCounter<long>("tracking.delivery.sent", "{event}", "Events the sink acknowledged.");
         _failed = meter.CreateCounter<long>("tracking.delivery.failed", "{event}", "Event deliveries that failed and will be retried.");
         _recovered = meter.CreateCounter<long>("tracking.delivery.recovered", "{event}", "Events delivered after at least one failed attempt.");
@@ -53,7 +55,15 @@ internal sealed class TrackingMetrics
 
     public void Accepted(int count, string source) => _accepted.Add(count, new KeyValuePair<string, object?>("source", source));
 
-    public void Rejected(int count, string reason) => _rejected.Add(count, new KeyValuePair<string, object?>("reason", reason));
+    public void Rejected(int count, string reason)
+    {
+        if (count > 0)
+        {
+            _rejected.Add(count, new KeyValuePair<string, object?>("reason", reason));
+        }
+    }
+
+    public void ClientMetrics(int series) => _clientMetrics.Add(series);
 
     public void Sent(int count, string sink) => _sent.Add(count, Sink(sink));
 

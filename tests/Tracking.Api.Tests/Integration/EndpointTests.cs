@@ -99,7 +99,7 @@ public class EndpointTests(EndpointFixture fixture) : IClassFixture<EndpointFixt
         var response = await _client.PostAsync("/v1/import", Http.Json($$$"""{"batch":[{"type":"track","userId":"u","event":"Old","timestamp":"2024-01-01T00:00:00Z","messageId":"{{{id}}}"}]}"""));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal("2024-01-01T00:00:00Z", (await fixture.DeliveredAsync(id))["timestamp"]!.GetValue<string>());
+        Assert.Equal("2024-01-01T00:00:00.000Z", (await fixture.DeliveredAsync(id))["timestamp"]!.GetValue<string>());
     }
 
     [Fact]
@@ -222,12 +222,36 @@ public class EndpointTests(EndpointFixture fixture) : IClassFixture<EndpointFixt
     [Theory]
     [InlineData("application/x-www-form-urlencoded")]
     [InlineData("application/xml")]
-    public async Task OtherContentTypesAreA415(string mediaType)
+    [InlineData("application/octet-stream")]
+    public async Task AJsonBodyIsReadAsJsonWhateverItsContentTypeSays(string mediaType)
     {
-        var response = await _client.PostAsync("/v1/track", Http.Json("""{"userId":"u","event":"E"}""", mediaType));
+        var id = Id();
 
-        var problem = await response.ProblemAsync(HttpStatusCode.UnsupportedMediaType);
-        Assert.Contains(mediaType, problem["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+        var response = await _client.PostAsync("/v1/track", Http.Json($$"""{"userId":"u","event":"E","messageId":"{{id}}"}""", mediaType));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("E", (await fixture.DeliveredAsync(id))["event"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task AGzipBatchSentAsAFormIsReadAsJsonTheWayAServerSdkSendsIt()
+    {
+        var id = Id();
+
+        var response = await _client.PostAsync("/v1/batch", Http.Gzip($$"""{"batch":[{"type":"track","userId":"u","event":"Form","messageId":"{{id}}"}]}""", "application/x-www-form-urlencoded"));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("Form", (await fixture.DeliveredAsync(id))["event"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task ABodyThatIsNotJsonIsA400SayingWhereItBroke()
+    {
+        var response = await _client.PostAsync("/v1/track", Http.Json("userId=u&event=E", "application/x-www-form-urlencoded"));
+
+        var problem = await response.ProblemAsync(HttpStatusCode.BadRequest);
+        Assert.Equal("Malformed JSON", problem["title"]!.GetValue<string>());
+        Assert.Contains("line 1, byte 1", problem["detail"]!.GetValue<string>(), StringComparison.Ordinal);
     }
 
     [Fact]

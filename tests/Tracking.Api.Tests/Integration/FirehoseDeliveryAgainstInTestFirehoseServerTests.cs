@@ -108,7 +108,7 @@ public sealed class FirehoseDeliveryAgainstInTestFirehoseServerTests
         Assert.Contains($"Firehose stream '{Stream}' is of type KinesisStreamAsSource; PutRecordBatch needs a DirectPut stream", description, StringComparison.Ordinal);
     }
 
-    private static TrackingApiFactory StartApi(InTestFirehoseServer server) =>
+    internal static TrackingApiFactory StartApi(InTestFirehoseServer server) =>
         new(new Dictionary<string, string?>
         {
             ["Tracking:Sink"] = "Firehose",

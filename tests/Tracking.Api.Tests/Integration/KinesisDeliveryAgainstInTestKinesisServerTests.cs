@@ -213,7 +213,7 @@ public sealed class KinesisDeliveryAgainstInTestKinesisServerTests
         Assert.Equal(HttpStatusCode.OK, (await client.PostAsync("/v1/track", Http.Json("""{"userId":"u","event":"Queued"}"""))).StatusCode);
     }
 
-    private static TrackingApiFactory StartApi(InTestKinesisServer server) =>
+    internal static TrackingApiFactory StartApi(InTestKinesisServer server) =>
         new(Settings(server.Url), services => services.AddSingleton(KinesisEmulatorDeliveryTests.Credentials));
 
     private static Dictionary<string, string?> Settings(Uri serviceUrl) => new()

@@ -20,8 +20,8 @@ public class ServerClockTests
         await api.ShutdownAsync();
 
         var stored = Outbox.ReadEvents(api.OutboxDirectory).Single();
-        Assert.Equal("2026-11-21T12:00:00Z", stored["receivedAt"]!.GetValue<string>());
-        Assert.Equal("2026-11-21T11:59:55Z", stored["timestamp"]!.GetValue<string>());
-        Assert.Equal("2026-11-21T09:59:55Z", stored["originalTimestamp"]!.GetValue<string>());
+        Assert.Equal("2026-11-21T12:00:00.000Z", stored["receivedAt"]!.GetValue<string>());
+        Assert.Equal("2026-11-21T11:59:55.000Z", stored["timestamp"]!.GetValue<string>());
+        Assert.Equal("2026-11-21T09:59:55.000Z", stored["originalTimestamp"]!.GetValue<string>());
     }
 }

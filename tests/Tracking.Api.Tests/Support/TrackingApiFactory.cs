@@ -26,6 +26,7 @@ public sealed class TrackingApiFactory : WebApplicationFactory<Program>
         {
             ["Tracking:File:Directory"] = OutboxDirectory,
             ["Tracking:RateLimit:PermitsPerSecond"] = "0",
+            ["Tracking:RateLimit:PerAddressPermitsPerSecond"] = "0",
             ["Tracking:Batching:Linger"] = "00:00:00.020",
         };
         if (withWriteKey)

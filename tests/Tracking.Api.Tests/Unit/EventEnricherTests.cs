@@ -31,10 +31,10 @@ public class EventEnricherTests
         // The device's clock is an hour behind: it says the event happened 3 s before it sent it.
         var e = Enrich("""{"userId":"u","event":"E","timestamp":"2026-11-21T11:00:00.000Z","sentAt":"2026-11-21T11:00:03.000Z"}""");
 
-        Assert.Equal("2026-11-21T11:59:57.5Z", Text(e["timestamp"]));
+        Assert.Equal("2026-11-21T11:59:57.500Z", Text(e["timestamp"]));
         Assert.Equal("2026-11-21T11:00:00.000Z", Text(e["originalTimestamp"]));
         Assert.Equal("2026-11-21T11:00:03.000Z", Text(e["sentAt"]));
-        Assert.Equal("2026-11-21T12:00:00.5Z", Text(e["receivedAt"]));
+        Assert.Equal("2026-11-21T12:00:00.500Z", Text(e["receivedAt"]));
     }
 
     [Fact]
@@ -42,7 +42,7 @@ public class EventEnricherTests
     {
         var e = Enrich("""{"userId":"u","event":"E","timestamp":"2026-11-21T13:00:00+02:00","sentAt":"2026-11-21T11:00:10Z"}""");
 
-        Assert.Equal("2026-11-21T11:59:50.5Z", Text(e["timestamp"]));
+        Assert.Equal("2026-11-21T11:59:50.500Z", Text(e["timestamp"]));
     }
 
     [Fact]
@@ -50,8 +50,8 @@ public class EventEnricherTests
     {
         var e = Enrich("""{"userId":"u","event":"E","timestamp":"2025-01-05T08:00:00Z"}""");
 
-        Assert.Equal("2025-01-05T08:00:00Z", Text(e["timestamp"]));
-        Assert.Equal("2025-01-05T08:00:00Z", Text(e["originalTimestamp"]));
+        Assert.Equal("2025-01-05T08:00:00.000Z", Text(e["timestamp"]));
+        Assert.Equal("2025-01-05T08:00:00.000Z", Text(e["originalTimestamp"]));
         Assert.Null(e["sentAt"]);
     }
 
@@ -60,7 +60,7 @@ public class EventEnricherTests
     {
         var e = Enrich("""{"userId":"u","event":"E","sentAt":"2026-11-21T11:00:03Z"}""");
 
-        Assert.Equal("2026-11-21T12:00:00.5Z", Text(e["timestamp"]));
+        Assert.Equal("2026-11-21T12:00:00.500Z", Text(e["timestamp"]));
         Assert.Null(e["originalTimestamp"]);
     }
 
@@ -69,8 +69,8 @@ public class EventEnricherTests
     {
         var e = Enrich("""{"userId":"u","event":"E","originalTimestamp":"2026-11-21T11:00:00Z","sentAt":"2026-11-21T11:00:01Z"}""");
 
-        Assert.Equal("2026-11-21T11:59:59.5Z", Text(e["timestamp"]));
-        Assert.Equal("2026-11-21T11:00:00Z", Text(e["originalTimestamp"]));
+        Assert.Equal("2026-11-21T11:59:59.500Z", Text(e["timestamp"]));
+        Assert.Equal("2026-11-21T11:00:00.000Z", Text(e["originalTimestamp"]));
     }
 
     [Fact]
@@ -78,8 +78,8 @@ public class EventEnricherTests
     {
         var e = Enrich("""{"batch":[{"type":"track","userId":"u","event":"E","timestamp":"2026-11-21T11:00:00Z"}],"sentAt":"2026-11-21T11:00:02Z"}""", type: null);
 
-        Assert.Equal("2026-11-21T11:59:58.5Z", Text(e["timestamp"]));
-        Assert.Equal("2026-11-21T11:00:02Z", Text(e["sentAt"]));
+        Assert.Equal("2026-11-21T11:59:58.500Z", Text(e["timestamp"]));
+        Assert.Equal("2026-11-21T11:00:02.000Z", Text(e["sentAt"]));
     }
 
     [Fact]

@@ -60,6 +60,7 @@ export async function startApi() {
       Tracking__File__Directory: outbox,
       Tracking__File__MaxFileAge: '00:00:00.5',
       Tracking__RateLimit__PermitsPerSecond: '0',
+      Tracking__RateLimit__PerAddressPermitsPerSecond: '0',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

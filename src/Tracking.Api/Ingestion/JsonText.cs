@@ -1,0 +1,148 @@
+using System.Buffers;
+using System.Buffers.Text;
+
+namespace Tracking.Api.Ingestion;
+
+/// <summary>
+/// One pass over a request's JSON text outside the parser: finds whitespace between tokens (which
+/// must not reach the sinks, where a newline ends a record) and string escapes that name half of a
+/// UTF-16 surrogate pair (which no warehouse can store and .NET cannot turn into a string).
+/// </summary>
+internal static class JsonText
+{
+    private static readonly SearchValues<byte> Outside = SearchValues.Create("\" \t\r\n"u8);
+    private static readonly SearchValues<byte> Inside = SearchValues.Create("\"\\"u8);
+
+    /// <summary>What a scan found.</summary>
+    /// <param name="HasWhitespace">Whitespace between tokens (indented, CRLF or tab-laden JSON).</param>
+    /// <param name="LoneSurrogateAt">Byte offset of a <c>\uD800</c>–<c>\uDFFF</c> escape that is not half of a pair, or -1.</param>
+    public readonly record struct Findings(bool HasWhitespace, int LoneSurrogateAt);
+
+    /// <summary>Reads <paramref name="json"/> without changing it.</summary>
+    public static Findings Scan(ReadOnlySpan<byte> json)
+    {
+        var hasWhitespace = false;
+        var read = 0;
+        while (read < json.Length)
+        {
+            var next = json[read..].IndexOfAny(Outside);
+            if (next < 0)
+            {
+                break;
+            }
+
+            read += next;
+            if (json[read] != (byte)'"')
+            {
+                hasWhitespace = true;
+                read++;
+                continue;
+            }
+
+            var (end, lone) = EndOfString(json, read);
+            if (lone >= 0)
+            {
+                return new Findings(hasWhitespace, lone);
+            }
+
+            read = end;
+        }
+
+        return new Findings(hasWhitespace, -1);
+    }
+
+    /// <summary>Removes whitespace between tokens in place and returns the new length; text inside strings is untouched.</summary>
+    /// <remarks>Meant for JSON the parser has accepted: a string left open runs to the end unchanged.</remarks>
+    public static int Compact(Span<byte> json)
+    {
+        var read = 0;
+        var write = 0;
+        while (read < json.Length)
+        {
+            var next = json[read..].IndexOfAny(Outside);
+            int run;
+            if (next < 0)
+            {
+                run = json.Length - read;
+            }
+            else if (next > 0)
+            {
+                run = next;
+            }
+            else if (json[read] == (byte)'"')
+            {
+                run = EndOfString(json, read).End - read;
+            }
+            else
+            {
+                read++;
+                continue;
+            }
+
+            if (write != read)
+            {
+                json.Slice(read, run).CopyTo(json[write..]);
+            }
+
+            read += run;
+            write += run;
+        }
+
+        return write;
+    }
+
+    /// <summary>From the opening quote at <paramref name="start"/>: the offset just past the closing quote, and where a lone surrogate escape sits (or -1).</summary>
+    private static (int End, int LoneSurrogateAt) EndOfString(ReadOnlySpan<byte> json, int start)
+    {
+        var i = start + 1;
+        while (i < json.Length)
+        {
+            var next = json[i..].IndexOfAny(Inside);
+            if (next < 0)
+            {
+                return (json.Length, -1);
+            }
+
+            i += next;
+            if (json[i] == (byte)'"')
+            {
+                return (i + 1, -1);
+            }
+
+            // A backslash: \uXXXX may be half of a surrogate pair; any other escape is two bytes.
+            if (i + 1 < json.Length && json[i + 1] == (byte)'u' && TryHex(json, i + 2, out var unit))
+            {
+                if (char.IsLowSurrogate((char)unit))
+                {
+                    return (i, i);
+                }
+
+                if (char.IsHighSurrogate((char)unit))
+                {
+                    var pairs = i + 12 <= json.Length && json[i + 6] == (byte)'\\' && json[i + 7] == (byte)'u'
+                        && TryHex(json, i + 8, out var low) && char.IsLowSurrogate((char)low);
+                    if (!pairs)
+                    {
+                        return (i, i);
+                    }
+
+                    i += 12;
+                    continue;
+                }
+
+                i += 6;
+                continue;
+            }
+
+            i += 2;
+        }
+
+        return (json.Length, -1);
+    }
+
+    private static bool TryHex(ReadOnlySpan<byte> json, int at, out int value)
+    {
+        value = 0;
+        return at + 4 <= json.Length && Utf8Parser.TryParse(json.Slice(at, 4), out value, out var consumed, 'X') && consumed == 4;
+    }
+}

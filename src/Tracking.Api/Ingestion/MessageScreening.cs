@@ -1,0 +1,127 @@
+using FluentValidation;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Tracking.Api.Delivery;
+using Tracking.Api.Enrichment;
+using Tracking.Api.Telemetry;
+using Tracking.Events;
+
+namespace Tracking.Api.Ingestion;
+
+/// <summary>Why a message of a request was refused.</summary>
+internal enum RejectionKind
+{
+    /// <summary>It breaks a rule of the spec; the errors name the fields.</summary>
+    Invalid,
+
+    /// <summary>Its JSON as sent is over <see cref="ProtocolLimits.MaxMessageBytes"/>.</summary>
+    TooLargeAsSent,
+
+    /// <summary>Its event, with the batch's context and the server's fields merged in, is over <see cref="ProtocolLimits.MaxEnrichedEventBytes"/>.</summary>
+    TooLargeEnriched,
+}
+
+/// <summary>A refused message: where it was, why, and the field errors the answer lists.</summary>
+internal sealed record Rejection(int Index, RejectionKind Kind, Dictionary<string, string[]> Errors);
+
+/// <summary>What screening a request's messages gave: the events to enqueue and the messages refused, or a refusal of the whole request.</summary>
+internal sealed class ScreenedRequest
+{
+    public List<EnrichedEvent> Accepted { get; } = [];
+
+    public long AcceptedBytes { get; set; }
+
+    public List<Rejection> Rejected { get; } = [];
+
+    /// <summary>Set when the whole request is refused (its enriched events add up past the request's limit).</summary>
+    public ProblemHttpResult? Refusal { get; set; }
+}
+
+/// <summary>
+/// Judges each message of a parsed request (the spec's rules, then the enriched size limits) and
+/// enriches those that pass. Its cost is bounded by the request's size: the batch's context was read
+/// once, a message whose shared context alone passes the event limit is refused before it is
+/// enriched, and the bytes of refused events count toward the request's limit like accepted ones.
+/// </summary>
+internal sealed class MessageScreening(IValidator<IncomingMessage> validator, EventEnricher enricher, TrackingMetrics metrics)
+{
+    private static readonly Dictionary<string, string[]> TooLargeAsSent = new()
+    {
+        ["message"] = [$"The message is larger than {ProtocolLimits.MaxMessageBytes} bytes of JSON as sent."],
+    };
+
+    private static readonly Dictionary<string, string[]> TooLargeEnriched = new()
+    {
+        ["message"] = [$"With the batch's context and the server's fields merged in, the message is larger than {ProtocolLimits.MaxEnrichedEventBytes} bytes of JSON."],
+    };
+
+    public ScreenedRequest Screen(ParsedRequest parsed, in RequestMetadata meta, bool batch)
+    {
+        var screened = new ScreenedRequest();
+        foreach (var index in parsed.OversizedIndexes)
+        {
+            screened.Rejected.Add(new Rejection(index, RejectionKind.TooLargeAsSent, TooLargeAsSent));
+        }
+
+        long work = 0;
+        using (var scratch = new EventEnricher.Scratch())
+        {
+            foreach (var message in parsed.Messages)
+            {
+                var result = validator.Validate(message);
+                if (!result.IsValid)
+                {
+                    screened.Rejected.Add(new Rejection(message.Index, RejectionKind.Invalid, ToDictionary(result)));
+                    continue;
+                }
+
+                // Shared members the message does not override are copied whatever else it holds: refuse before writing them.
+                var floor = parsed.SharedContext?.BytesKeptFor(message.Context) ?? 0;
+                var size = floor;
+                if (floor <= ProtocolLimits.MaxEnrichedEventBytes)
+                {
+                    var enriched = enricher.Enrich(message, parsed, meta, scratch);
+                    size = enriched.SizeBytes;
+                    if (size <= ProtocolLimits.MaxEnrichedEventBytes)
+                    {
+                        screened.Accepted.Add(enriched);
+                        screened.AcceptedBytes += size;
+                    }
+                }
+
+                work += size;
+                if (work > ProtocolLimits.MaxEnrichedRequestBytes)
+                {
+                    screened.Refusal = Refusals.RequestTooLargeEnriched();
+                    break;
+                }
+
+                if (size > ProtocolLimits.MaxEnrichedEventBytes)
+                {
+                    if (!batch)
+                    {
+                        screened.Refusal = Refusals.MessageTooLargeEnriched(size);
+                        break;
+                    }
+
+                    screened.Rejected.Add(new Rejection(message.Index, RejectionKind.TooLargeEnriched, TooLargeEnriched));
+                }
+            }
+        }
+
+        var tooLarge = screened.Rejected.Count(r => r.Kind != RejectionKind.Invalid);
+        metrics.Rejected(tooLarge, "too_large");
+        metrics.Rejected(screened.Rejected.Count - tooLarge, "invalid");
+        return screened;
+    }
+
+    private static Dictionary<string, string[]> ToDictionary(FluentValidation.Results.ValidationResult result)
+    {
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        foreach (var group in result.Errors.GroupBy(e => e.PropertyName, StringComparer.Ordinal))
+        {
+            errors[group.Key] = group.Select(e => e.ErrorMessage).Distinct().ToArray();
+        }
+
+        return errors;
+    }
+}

@@ -1,0 +1,32 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Tracking.Api.Limits;
+
+/// <summary>What one client's connections and requests may cost the process. Bound to <c>Tracking:Limits</c>.</summary>
+internal sealed class LimitsOptions
+{
+    public const string Section = "Tracking:Limits";
+
+    /// <summary>
+    /// Connections held open at once; past it new connections are closed as they arrive. <c>0</c> (the default)
+    /// derives it from the process's open-file limit (<c>ulimit -n</c>), keeping a quarter of it (at least 128,
+    /// at most 4,096 descriptors) for the sinks, the outbox, the spool and the runtime.
+    /// </summary>
+    [Range(0, 10_000_000, ErrorMessage = "Tracking:Limits:MaxConnections must be between 0 (derived from ulimit -n) and 10,000,000.")]
+    public int MaxConnections { get; set; }
+
+    /// <summary>Ingestion requests processed at once (each may hold a 500 KB body and 2 MB of events). Default 64.</summary>
+    [Range(1, 100_000, ErrorMessage = "Tracking:Limits:MaxConcurrentRequests must be between 1 and 100,000.")]
+    public int MaxConcurrentRequests { get; set; } = 64;
+
+    /// <summary>Ingestion requests that wait for a turn (holding no body yet); past it the API answers 503. Default 1,000.</summary>
+    [Range(0, 1_000_000, ErrorMessage = "Tracking:Limits:QueuedRequests must be between 0 and 1,000,000.")]
+    public int QueuedRequests { get; set; } = 1000;
+
+    /// <summary>The longest an ingestion request may take, body included; past it the API answers 408. Default 30 s.</summary>
+    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Bytes Kestrel reads ahead of the app per connection; a full buffer pauses the client (TCP backpressure). Default 64 KiB.</summary>
+    [Range(4096, 16 * 1024 * 1024, ErrorMessage = "Tracking:Limits:RequestBufferBytes must be between 4096 and 16 MiB.")]
+    public int RequestBufferBytes { get; set; } = 64 * 1024;
+}

@@ -1,0 +1,77 @@
+using Microsoft.AspNetCore.Http.Timeouts;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Options;
+using Tracking.Api.Ingestion;
+
+namespace Tracking.Api.Limits;
+
+/// <summary>
+/// Bounds on what clients can make the process hold, whatever they send: connections (from the
+/// open-file limit), bytes read ahead per connection, ingestion requests in progress and waiting,
+/// and the time one request may take.
+/// </summary>
+internal static partial class LimitsSetup
+{
+    /// <summary>The rate limiter and request timeout policy of the ingestion endpoints.</summary>
+    public const string IngestionPolicy = "ingestion";
+
+    public static WebApplicationBuilder AddLimits(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddValidatedOptions<LimitsOptions>(LimitsOptions.Section);
+
+        services.AddOptions<KestrelServerOptions>().Configure<IOptions<LimitsOptions>, ILoggerFactory>((kestrel, limits, logs) =>
+        {
+            var logger = logs.CreateLogger(typeof(LimitsSetup).FullName!);
+            var options = limits.Value;
+            var descriptors = FileDescriptorLimit.Current();
+            var connections = options.MaxConnections > 0 ? options.MaxConnections : descriptors is { } d ? FileDescriptorLimit.ConnectionsFor(d) : (int?)null;
+            kestrel.Limits.MaxConcurrentConnections = connections;
+            kestrel.Limits.MaxConcurrentUpgradedConnections = connections;
+            kestrel.Limits.MaxRequestBufferSize = options.RequestBufferBytes;
+            LogConnectionLimit(logger, connections?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unlimited", descriptors?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unknown");
+        });
+
+        services.AddOptions<RateLimiterOptions>().Configure<IOptions<LimitsOptions>>((limiter, limits) =>
+        {
+            limiter.AddConcurrencyLimiter(IngestionPolicy, concurrency =>
+            {
+                concurrency.PermitLimit = limits.Value.MaxConcurrentRequests;
+                concurrency.QueueLimit = limits.Value.QueuedRequests;
+                concurrency.QueueProcessingOrder = System.Threading.RateLimiting.QueueProcessingOrder.OldestFirst;
+            });
+            limiter.OnRejected = (context, _) =>
+            {
+                context.HttpContext.Response.Headers.RetryAfter = "1";
+                return new ValueTask(Refusals.Busy().ExecuteAsync(context.HttpContext));
+            };
+        });
+        services.AddRateLimiter(_ => { });
+
+        services.AddOptions<RequestTimeoutOptions>().Configure<IOptions<LimitsOptions>>((timeouts, limits) =>
+            timeouts.AddPolicy(IngestionPolicy, new RequestTimeoutPolicy
+            {
+                Timeout = limits.Value.RequestTimeout,
+                TimeoutStatusCode = StatusCodes.Status408RequestTimeout,
+                WriteTimeoutResponse = http => Refusals.TooSlow(limits.Value.RequestTimeout).ExecuteAsync(http),
+            }));
+        services.AddRequestTimeouts();
+        return builder;
+    }
+
+    public static WebApplication UseLimits(this WebApplication app)
+    {
+        app.UseRateLimiter();
+        app.UseRequestTimeouts();
+        return app;
+    }
+
+    /// <summary>Applies the ingestion endpoints' concurrency limit and request timeout.</summary>
+    public static TBuilder WithIngestionLimits<TBuilder>(this TBuilder builder)
+        where TBuilder : IEndpointConventionBuilder =>
+        builder.RequireRateLimiting(IngestionPolicy).WithMetadata(new Microsoft.AspNetCore.Http.Timeouts.RequestTimeoutAttribute(IngestionPolicy));
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Accepting at most {Connections} connections at once (open-file limit {Descriptors}); further connections are closed as they arrive.")]
+    private static partial void LogConnectionLimit(ILogger logger, string connections, string descriptors);
+}

@@ -1,0 +1,156 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.RegularExpressions;
+using Tracking.Testing;
+
+namespace Tracking.Api.Tests.Support;
+
+/// <summary>
+/// The API as its users run it: <c>dotnet Tracking.Api.dll</c> in a child process, from any working
+/// directory, with settings in its environment. For what only the real entry point shows: exit
+/// codes, what reaches the console, where it finds its own files.
+/// </summary>
+public sealed partial class ApiProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+
+    private ApiProcess(Process process) => _process = process;
+
+    /// <summary>The build of the API beside the test binaries (Tracking.Api.dll with its runtimeconfig and deps).</summary>
+    public static string BuiltDll => Path.Combine(AppContext.BaseDirectory, "Tracking.Api.dll");
+
+    /// <summary>stdout and stderr so far, interleaved.</summary>
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    public Uri? BaseAddress { get; private set; }
+
+    public int Id => _process.Id;
+
+    /// <summary>Runs <paramref name="dll"/> until it exits by itself (a refused start) and returns its exit code, stdout and stderr.</summary>
+    public static async Task<(int ExitCode, string StdOut, string StdErr)> RunToExitAsync(string dll, IDictionary<string, string> environment, string workingDirectory = "/")
+    {
+        using var process = Process.Start(StartInfo(dll, environment, workingDirectory))!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            Assert.Fail($"The API did not exit within 60 s: {await stdout}{await stderr}");
+        }
+
+        return (process.ExitCode, await stdout, await stderr);
+    }
+
+    /// <summary>Starts <paramref name="dll"/> on a free loopback port and waits until it reports where it listens.</summary>
+    public static async Task<ApiProcess> StartAsync(string dll, IDictionary<string, string> environment, string workingDirectory = "/")
+    {
+        var settings = new Dictionary<string, string>(environment) { ["ASPNETCORE_URLS"] = "http://127.0.0.1:0" };
+        var api = new ApiProcess(Process.Start(StartInfo(dll, settings, workingDirectory))!);
+        api._process.OutputDataReceived += (_, e) => api.Append(e.Data);
+        api._process.ErrorDataReceived += (_, e) => api.Append(e.Data);
+        api._process.BeginOutputReadLine();
+        api._process.BeginErrorReadLine();
+        await Eventually.TrueAsync(
+            () =>
+            {
+                if (api._process.HasExited)
+                {
+                    Assert.Fail($"The API exited with {api._process.ExitCode} while starting: {api.Output}");
+                }
+
+                var listening = ListeningOn().Match(api.Output);
+                api.BaseAddress = listening.Success ? new Uri(listening.Groups[1].Value) : null;
+                return api.BaseAddress is not null;
+            },
+            "the API says where it listens",
+            TimeSpan.FromSeconds(60));
+        return api;
+    }
+
+    public HttpClient CreateClient() => new() { BaseAddress = BaseAddress };
+
+    /// <summary>Asks the API to stop as a service manager does (SIGTERM) and waits for it to exit.</summary>
+    public async Task<int> StopAsync()
+    {
+        if (!_process.HasExited)
+        {
+            if (Signal(_process.Id, 15) != 0)
+            {
+                Assert.Fail($"kill -TERM {_process.Id} failed: errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()}");
+            }
+
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            await _process.WaitForExitAsync(timeout.Token);
+        }
+
+        return _process.ExitCode;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+
+        _process.Dispose();
+    }
+
+    private static ProcessStartInfo StartInfo(string dll, IDictionary<string, string> environment, string workingDirectory)
+    {
+        var start = new ProcessStartInfo("dotnet", [dll])
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var name in start.Environment.Keys.Where(k => k.StartsWith("Tracking__", StringComparison.Ordinal) || k.StartsWith("ASPNETCORE_", StringComparison.Ordinal) || k.StartsWith("DOTNET_", StringComparison.Ordinal)).ToList())
+        {
+            start.Environment.Remove(name);
+        }
+
+        start.Environment["DOTNET_NOLOGO"] = "1";
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
+        return start;
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_output)
+        {
+            _output.AppendLine(line);
+        }
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Signal(int pid, int signal);
+
+    [GeneratedRegex(@"Now listening on: (http://127\.0\.0\.1:\d+)")]
+    private static partial Regex ListeningOn();
+}
