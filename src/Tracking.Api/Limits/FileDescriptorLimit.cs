@@ -18,15 +18,31 @@ internal static partial class FileDescriptorLimit
         return GetRLimit(RlimitNofile, out var limit) == 0 && limit.Current is > 0 and < long.MaxValue ? (long)limit.Current : null;
     }
 
-    /// <summary>
-    /// Connections that leave a quarter of <paramref name="descriptors"/> (at least 128, at most 4,096)
-    /// for everything else the process opens: a client holding every descriptor would otherwise stop
-    /// the outbox and the sinks from opening theirs, and send Kestrel's accept loop spinning on EMFILE.
-    /// </summary>
-    public static int ConnectionsFor(long descriptors)
+    /// <summary>Descriptors the process holds now (the runtime keeps every loaded assembly open: about 250 for this app), or null where unknown.</summary>
+    public static int? InUse()
     {
-        var reserve = Math.Clamp(descriptors / 4, 128, 4096);
-        return (int)Math.Clamp(descriptors - reserve, 16, int.MaxValue);
+        try
+        {
+            return OperatingSystem.IsLinux() ? System.IO.Directory.GetFileSystemEntries("/proc/self/fd").Length : null;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Connections that leave room for everything else the process opens: what it holds already, then half
+    /// of the rest (at least 256) for assemblies loaded later, the outbox, the spool, the sinks' sockets,
+    /// connections accepted only to be refused (a burst of them is open until the refusals run), and the
+    /// runtime's own (its executable memory needs descriptors too: without them it aborts with "Out of
+    /// memory"). A client holding every descriptor would otherwise stop the sinks and the runtime.
+    /// </summary>
+    public static int ConnectionsFor(long descriptors, int inUse)
+    {
+        var free = descriptors - inUse;
+        var reserve = Math.Max(256, free / 2);
+        return (int)Math.Clamp(free - reserve, 16, int.MaxValue);
     }
 
     [StructLayout(LayoutKind.Sequential)]

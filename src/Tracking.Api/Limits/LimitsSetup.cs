@@ -16,21 +16,28 @@ internal static partial class LimitsSetup
     /// <summary>The rate limiter and request timeout policy of the ingestion endpoints.</summary>
     public const string IngestionPolicy = "ingestion";
 
+    private const string RefusedConnectionsLogCategory = "Microsoft.AspNetCore.Server.Kestrel.Connections";
+
     public static WebApplicationBuilder AddLimits(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
         services.AddValidatedOptions<LimitsOptions>(LimitsOptions.Section);
+
+        // Kestrel warns once per refused connection: a client holding connections would flood the log (and slow
+        // the refusals that free its descriptors). They are counted in Kestrel's kestrel.rejected_connections metric.
+        builder.Logging.AddFilter(RefusedConnectionsLogCategory, LogLevel.Error);
 
         services.AddOptions<KestrelServerOptions>().Configure<IOptions<LimitsOptions>, ILoggerFactory>((kestrel, limits, logs) =>
         {
             var logger = logs.CreateLogger(typeof(LimitsSetup).FullName!);
             var options = limits.Value;
             var descriptors = FileDescriptorLimit.Current();
-            var connections = options.MaxConnections > 0 ? options.MaxConnections : descriptors is { } d ? FileDescriptorLimit.ConnectionsFor(d) : (int?)null;
+            var inUse = FileDescriptorLimit.InUse() ?? 0;
+            var connections = options.MaxConnections > 0 ? options.MaxConnections : descriptors is { } d ? FileDescriptorLimit.ConnectionsFor(d, inUse) : (int?)null;
             kestrel.Limits.MaxConcurrentConnections = connections;
             kestrel.Limits.MaxConcurrentUpgradedConnections = connections;
             kestrel.Limits.MaxRequestBufferSize = options.RequestBufferBytes;
-            LogConnectionLimit(logger, connections?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unlimited", descriptors?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unknown");
+            LogConnectionLimit(logger, connections?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unlimited", descriptors?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unknown", inUse);
         });
 
         services.AddOptions<RateLimiterOptions>().Configure<IOptions<LimitsOptions>>((limiter, limits) =>
@@ -72,6 +79,6 @@ internal static partial class LimitsSetup
         where TBuilder : IEndpointConventionBuilder =>
         builder.RequireRateLimiting(IngestionPolicy).WithMetadata(new Microsoft.AspNetCore.Http.Timeouts.RequestTimeoutAttribute(IngestionPolicy));
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Accepting at most {Connections} connections at once (open-file limit {Descriptors}); further connections are closed as they arrive.")]
-    private static partial void LogConnectionLimit(ILogger logger, string connections, string descriptors);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Accepting at most {Connections} connections at once (open-file limit {Descriptors}, {InUse} open at start-up, the rest kept for files and sinks); further connections are closed as they arrive.")]
+    private static partial void LogConnectionLimit(ILogger logger, string connections, string descriptors, int inUse);
 }

@@ -8,32 +8,6 @@ namespace Tracking.Api.Tests.Integration;
 
 public class BackpressureTests
 {
-    /// <summary>A sink that is down until the test brings it back: stands in for an unreachable stream.</summary>
-    private sealed class SwitchableSink : IEventSink
-    {
-        public volatile bool Down = true;
-        public readonly List<string> Delivered = [];
-
-        public string Name => "Switchable";
-
-        public Task<DeliveryResult> DeliverAsync(IReadOnlyList<EnrichedEvent> batch, CancellationToken cancellationToken)
-        {
-            if (Down)
-            {
-                throw new HttpRequestException("connection refused");
-            }
-
-            lock (Delivered)
-            {
-                Delivered.AddRange(batch.Select(e => e.MessageId));
-            }
-
-            return Task.FromResult(DeliveryResult.Delivered);
-        }
-
-        public Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-    }
-
     [Fact]
     public async Task WhenTheSinkIsDownTheQueueFillsThenTheApiAnswers503AndRecoversWhenTheSinkReturns()
     {

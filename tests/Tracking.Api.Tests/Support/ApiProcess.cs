@@ -36,6 +36,15 @@ public sealed partial class ApiProcess : IAsyncDisposable
 
     public int Id => _process.Id;
 
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>The process's resident memory now, from /proc.</summary>
+    public long ResidentBytes()
+    {
+        _process.Refresh();
+        return _process.WorkingSet64;
+    }
+
     /// <summary>Runs <paramref name="dll"/> until it exits by itself (a refused start) and returns its exit code, stdout and stderr.</summary>
     public static async Task<(int ExitCode, string StdOut, string StdErr)> RunToExitAsync(string dll, IDictionary<string, string> environment, string workingDirectory = "/")
     {
@@ -56,11 +65,25 @@ public sealed partial class ApiProcess : IAsyncDisposable
         return (process.ExitCode, await stdout, await stderr);
     }
 
-    /// <summary>Starts <paramref name="dll"/> on a free loopback port and waits until it reports where it listens.</summary>
-    public static async Task<ApiProcess> StartAsync(string dll, IDictionary<string, string> environment, string workingDirectory = "/")
+    /// <summary>
+    /// Starts <paramref name="dll"/> on a free loopback port and waits until it reports where it listens; with
+    /// <paramref name="openFileLimit"/>, under that <c>ulimit -n</c> (the shell execs dotnet, so the process is dotnet's own).
+    /// </summary>
+    public static async Task<ApiProcess> StartAsync(string dll, IDictionary<string, string> environment, string workingDirectory = "/", int? openFileLimit = null)
     {
         var settings = new Dictionary<string, string>(environment) { ["ASPNETCORE_URLS"] = "http://127.0.0.1:0" };
-        var api = new ApiProcess(Process.Start(StartInfo(dll, settings, workingDirectory))!);
+        var start = StartInfo(dll, settings, workingDirectory);
+        if (openFileLimit is { } limit)
+        {
+            start.FileName = "bash";
+            start.ArgumentList.Clear();
+            foreach (var arg in (string[])["-c", $"ulimit -n {limit} && exec dotnet \"$0\"", dll])
+            {
+                start.ArgumentList.Add(arg);
+            }
+        }
+
+        var api = new ApiProcess(Process.Start(start)!);
         api._process.OutputDataReceived += (_, e) => api.Append(e.Data);
         api._process.ErrorDataReceived += (_, e) => api.Append(e.Data);
         api._process.BeginOutputReadLine();

@@ -1,0 +1,110 @@
+using System.Net;
+using System.Net.Sockets;
+using Tracking.Api.Tests.Support;
+
+namespace Tracking.Api.Tests.Integration;
+
+/// <summary>
+/// A client that holds idle connections up to and past the process's open-file limit, as the
+/// issue's probe did, against the real app in a child process under a low <c>ulimit -n</c>.
+/// </summary>
+public class ConnectionExhaustionTests
+{
+    private const int OpenFileLimit = 1024;
+
+    [Fact]
+    public async Task HoldingMoreIdleConnectionsThanTheFileLimitNeitherCrashesTheApiNorCostsAcceptedEvents()
+    {
+        var outbox = Path.Combine(Path.GetTempPath(), "tracking-tests", Guid.NewGuid().ToString("N"));
+        await using var api = await ApiProcess.StartAsync(ApiProcess.BuiltDll, new Dictionary<string, string>
+        {
+            ["ASPNETCORE_ENVIRONMENT"] = "Production",
+            ["Tracking__WriteKeys__k"] = "hostile-test",
+            ["Tracking__File__Directory"] = outbox,
+            ["Tracking__File__MaxFileAge"] = "00:00:00.100",
+            ["Tracking__RateLimit__PerAddressPermitsPerSecond"] = "0",
+        }, openFileLimit: OpenFileLimit);
+        Assert.Contains($"open-file limit {OpenFileLimit}", api.Output, StringComparison.Ordinal);
+        using var client = api.CreateClient();
+        client.Timeout = TimeSpan.FromSeconds(10);
+        client.DefaultRequestHeaders.Authorization = new("Basic", Convert.ToBase64String("k:"u8.ToArray()));
+        var accepted = new List<string>();
+
+        await PostAsync(client, "before", 20, accepted);
+        var held = await HoldConnectionsAsync(api.BaseAddress!, OpenFileLimit * 2);
+        try
+        {
+            // While every connection slot is taken the API may refuse new ones; what it accepts must still be stored.
+            await PostAsync(client, "during", 20, accepted, tolerateRefusals: true);
+            Assert.False(api.HasExited, $"the API died while connections were held: {api.Output}");
+        }
+        finally
+        {
+            foreach (var socket in held)
+            {
+                socket.Dispose();
+            }
+        }
+
+        await Eventually.TrueAsync(async () => await TryPostAsync(client, "probe-" + Guid.NewGuid()) is not null, "a normal client is answered again", TimeSpan.FromSeconds(30));
+        await PostAsync(client, "after", 20, accepted);
+        Assert.Equal(0, await api.StopAsync());
+
+        var stored = Outbox.ReadEvents(outbox).Select(e => e["messageId"]!.GetValue<string>()).ToList();
+        Assert.All(accepted, id => Assert.Single(stored, s => s == id));
+        Assert.DoesNotContain("Too many open files", api.Output, StringComparison.Ordinal);
+        Assert.True(api.Output.Split('\n').Length < 2_000, $"the log grew by {api.Output.Split('\n').Length} lines: the accept loop spun");
+        Directory.Delete(outbox, recursive: true);
+    }
+
+    private static async Task<List<Socket>> HoldConnectionsAsync(Uri address, int count)
+    {
+        var sockets = new List<Socket>(count);
+        for (var i = 0; i < count; i++)
+        {
+            var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            try
+            {
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+                await socket.ConnectAsync(IPAddress.Loopback, address.Port, timeout.Token);
+                sockets.Add(socket);
+            }
+            catch (Exception ex) when (ex is SocketException or OperationCanceledException)
+            {
+                socket.Dispose();
+            }
+        }
+
+        return sockets;
+    }
+
+    private static async Task PostAsync(HttpClient client, string phase, int count, List<string> accepted, bool tolerateRefusals = false)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            var id = $"{phase}-{i}-{Guid.NewGuid()}";
+            var status = await TryPostAsync(client, id);
+            if (status == HttpStatusCode.OK)
+            {
+                accepted.Add(id);
+            }
+            else if (!tolerateRefusals)
+            {
+                Assert.Fail($"{phase}: expected 200 for {id}, got {(status is null ? "no answer" : ((int)status).ToString(System.Globalization.CultureInfo.InvariantCulture))}");
+            }
+        }
+    }
+
+    private static async Task<HttpStatusCode?> TryPostAsync(HttpClient client, string messageId)
+    {
+        try
+        {
+            using var response = await client.PostAsync("/v1/track", Http.Json($$"""{"userId":"u","event":"E","messageId":"{{messageId}}"}"""));
+            return response.StatusCode;
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+        {
+            return null;
+        }
+    }
+}
