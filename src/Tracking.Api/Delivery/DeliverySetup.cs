@@ -1,6 +1,7 @@
 using Tracking.Api.Delivery.Firehose;
 using Tracking.Api.Delivery.Kinesis;
 using Tracking.Api.Ingestion;
+using Tracking.Api.Spool;
 using Tracking.Api.Telemetry;
 
 namespace Tracking.Api.Delivery;
@@ -13,7 +14,19 @@ internal static class DeliverySetup
         var services = builder.Services;
         services.AddValidatedOptions<QueueOptions>(QueueOptions.Section);
         services.AddValidatedOptions<BatchingOptions>(BatchingOptions.Section);
-        services.AddSingleton<IEventQueue, EventQueue>();
+        services.AddValidatedOptions<SpoolOptions>(SpoolOptions.Section);
+        services.ResolveFolder<SpoolOptions>(spool => spool.Directory, (spool, folder) => spool.Directory = folder);
+        var durability = builder.Configuration.GetValue($"{SpoolOptions.Section}:{nameof(SpoolOptions.Durability)}", Durability.Fsync);
+        if (durability == Durability.Memory)
+        {
+            services.AddSingleton<IEventQueue, EventQueue>();
+        }
+        else
+        {
+            services.AddSingleton<EventSpool>();
+            services.AddSingleton<IEventQueue>(provider => provider.GetRequiredService<EventSpool>());
+        }
+
         services.AddSingleton<SinkStatus>();
         services.AddSingleton<TrackingMetrics>();
         services.AddHostedService<EventBatcher>();
@@ -23,13 +36,7 @@ internal static class DeliverySetup
         {
             case SinkKind.File:
                 services.AddValidatedOptions<FileSinkOptions>(FileSinkOptions.Section);
-                services.AddOptions<FileSinkOptions>().PostConfigure<IHostEnvironment>((file, environment) =>
-                {
-                    if (!string.IsNullOrWhiteSpace(file.Directory))
-                    {
-                        file.Directory = AppFolder.Resolve(environment, file.Directory);
-                    }
-                });
+                services.ResolveFolder<FileSinkOptions>(file => file.Directory, (file, folder) => file.Directory = folder);
                 services.AddSingleton<IEventSink, FileSink>();
                 break;
             case SinkKind.Kinesis:
@@ -44,4 +51,15 @@ internal static class DeliverySetup
 
         return builder;
     }
+
+    /// <summary>Takes a relative folder setting from the content root rather than the working directory.</summary>
+    private static void ResolveFolder<T>(this IServiceCollection services, Func<T, string> get, Action<T, string> set)
+        where T : class =>
+        services.AddOptions<T>().PostConfigure<IHostEnvironment>((options, environment) =>
+        {
+            if (!string.IsNullOrWhiteSpace(get(options)))
+            {
+                set(options, AppFolder.Resolve(environment, get(options)));
+            }
+        });
 }

@@ -2,9 +2,10 @@ namespace Tracking.Api.Delivery;
 
 /// <summary>
 /// An accepted event ready for a sink: its enriched JSON (one line, no trailing newline),
-/// its deduplication key and the key that keeps one user's or device's events together.
+/// its deduplication key, the key that keeps one user's or device's events together and, once
+/// queued, its position in the queue (what a sink's acknowledgement names).
 /// </summary>
-internal readonly record struct EnrichedEvent(byte[] Json, string MessageId, string PartitionKey)
+internal readonly record struct EnrichedEvent(byte[] Json, string MessageId, string PartitionKey, long Position = 0)
 {
     public int SizeBytes => Json.Length;
 

@@ -22,6 +22,7 @@ internal sealed partial class EventBatcher(
     ILogger<EventBatcher> logger) : BackgroundService
 {
     private readonly BatchingOptions _options = options.Value;
+    private readonly bool _durable = queue is Spool.EventSpool;
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
@@ -34,7 +35,7 @@ internal sealed partial class EventBatcher(
             }
             catch (OperationCanceledException)
             {
-                LogShutdownDeadline(logger, queue.Depth);
+                LogShutdownDeadline(logger, queue.Depth, _durable ? "; they stay in the spool for the next start" : "; held in memory only, they are lost");
             }
         }
 
@@ -49,14 +50,14 @@ internal sealed partial class EventBatcher(
         {
             while (await queue.WaitToReadAsync(stoppingToken))
             {
-                var (batch, bytes) = await CollectAsync(stoppingToken);
+                var batch = await CollectAsync(stoppingToken);
                 if (batch.Count == 0)
                 {
                     continue;
                 }
 
                 await inFlight.WaitAsync(stoppingToken);
-                _ = DeliverThenReleaseAsync(batch, bytes, inFlight, stoppingToken);
+                _ = DeliverThenReleaseAsync(batch, inFlight, stoppingToken);
             }
 
             // Queue closed and empty: wait for the last deliveries, then make them final.
@@ -69,11 +70,11 @@ internal sealed partial class EventBatcher(
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
-            LogShutdownDeadline(logger, queue.Depth);
+            LogShutdownDeadline(logger, queue.Depth, _durable ? "; they stay in the spool for the next start" : "; held in memory only, they are lost");
         }
     }
 
-    private async Task<(List<EnrichedEvent> Batch, long Bytes)> CollectAsync(CancellationToken stoppingToken)
+    private async Task<List<EnrichedEvent>> CollectAsync(CancellationToken stoppingToken)
     {
         var batch = new List<EnrichedEvent>(Math.Min(_options.MaxEvents, 64));
         long bytes = 0;
@@ -131,14 +132,14 @@ internal sealed partial class EventBatcher(
             lingerTimer?.Dispose();
         }
 
-        return (batch, bytes);
+        return batch;
     }
 
-    private async Task DeliverThenReleaseAsync(List<EnrichedEvent> batch, long bytes, SemaphoreSlim inFlight, CancellationToken stoppingToken)
+    private async Task DeliverThenReleaseAsync(List<EnrichedEvent> batch, SemaphoreSlim inFlight, CancellationToken stoppingToken)
     {
         try
         {
-            await DeliverAsync(batch, bytes, stoppingToken);
+            await DeliverAsync(batch, stoppingToken);
         }
         finally
         {
@@ -146,10 +147,9 @@ internal sealed partial class EventBatcher(
         }
     }
 
-    private async Task DeliverAsync(List<EnrichedEvent> batch, long bytes, CancellationToken stoppingToken)
+    private async Task DeliverAsync(List<EnrichedEvent> batch, CancellationToken stoppingToken)
     {
         IReadOnlyList<EnrichedEvent> pending = batch;
-        var pendingBytes = bytes;
         for (var attempt = 1; ; attempt++)
         {
             DeliveryResult result;
@@ -162,8 +162,7 @@ internal sealed partial class EventBatcher(
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
-                metrics.Dropped(pending.Count, sink.Name);
-                LogAbandoned(logger, pending.Count, sink.Name);
+                Abandon(pending.Count);
                 return;
             }
             catch (Exception ex)
@@ -177,15 +176,14 @@ internal sealed partial class EventBatcher(
             }
 
             metrics.Delivery(time.GetElapsedTime(started), pending.Count, sink.Name);
-            var failedBytes = result.AllDelivered ? 0 : EnrichedEvent.SizeOf(result.Failed);
-            var delivered = pending.Count - result.Failed.Count;
-            if (delivered > 0)
+            var delivered = Delivered(pending, result);
+            if (delivered.Count > 0)
             {
-                queue.Acknowledge(delivered, pendingBytes - failedBytes);
-                metrics.Sent(delivered, sink.Name);
+                queue.Acknowledge(delivered);
+                metrics.Sent(delivered.Count, sink.Name);
                 if (attempt > 1)
                 {
-                    metrics.Recovered(delivered, sink.Name);
+                    metrics.Recovered(delivered.Count, sink.Name);
                 }
             }
 
@@ -206,18 +204,33 @@ internal sealed partial class EventBatcher(
             var delay = Backoff(attempt);
             LogDeliveryFailed(logger, error, result.Failed.Count, pending.Count, sink.Name, attempt, reason, delay);
             pending = result.Failed;
-            pendingBytes = failedBytes;
             try
             {
                 await Task.Delay(delay, time, stoppingToken);
             }
             catch (OperationCanceledException)
             {
-                metrics.Dropped(pending.Count, sink.Name);
-                LogAbandoned(logger, pending.Count, sink.Name);
+                Abandon(pending.Count);
                 return;
             }
         }
+    }
+
+    /// <summary>The events of <paramref name="pending"/> the sink stored: all of them but those the result names as failed.</summary>
+    private static IReadOnlyList<EnrichedEvent> Delivered(IReadOnlyList<EnrichedEvent> pending, DeliveryResult result)
+    {
+        if (result.AllDelivered)
+        {
+            return pending;
+        }
+
+        var failed = new HashSet<long>(result.Failed.Count);
+        foreach (var e in result.Failed)
+        {
+            failed.Add(e.Position);
+        }
+
+        return pending.Where(e => !failed.Contains(e.Position)).ToList();
     }
 
     /// <summary>Exponential backoff with equal jitter, so many stalled batches do not retry in step.</summary>
@@ -234,9 +247,26 @@ internal sealed partial class EventBatcher(
     [LoggerMessage(Level = LogLevel.Information, Message = "Delivered {Count} events to the {Sink} sink after {Attempt} attempts")]
     private static partial void LogRecovered(ILogger logger, int count, string sink, int attempt);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Shutdown cut off delivery of {Count} events to the {Sink} sink")]
+    /// <summary>Shutdown cut a delivery off: the spool keeps the events for the next start; memory loses them.</summary>
+    private void Abandon(int count)
+    {
+        if (_durable)
+        {
+            LogLeftInSpool(logger, count, sink.Name);
+        }
+        else
+        {
+            metrics.Dropped(count, sink.Name);
+            LogAbandoned(logger, count, sink.Name);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Shutdown cut off delivery of {Count} events to the {Sink} sink; they were held in memory only (Tracking:Spool:Durability=Memory) and are lost")]
     private static partial void LogAbandoned(ILogger logger, int count, string sink);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "The shutdown deadline passed with {Depth} events not yet delivered")]
-    private static partial void LogShutdownDeadline(ILogger logger, long depth);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Shutdown cut off delivery of {Count} events to the {Sink} sink; they stay in the spool and are delivered at the next start")]
+    private static partial void LogLeftInSpool(ILogger logger, int count, string sink);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The shutdown deadline passed with {Depth} events not yet delivered{Where}")]
+    private static partial void LogShutdownDeadline(ILogger logger, long depth, string where);
 }

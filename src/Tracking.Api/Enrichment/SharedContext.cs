@@ -11,12 +11,13 @@ namespace Tracking.Api.Enrichment;
 internal sealed class SharedContext
 {
     private readonly Dictionary<string, int> _bytesByName = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _indexByName = new(StringComparer.Ordinal);
 
     private SharedContext()
     {
     }
 
-    /// <summary>A member: its name, its value's JSON, and whether it is one the server would otherwise set.</summary>
+    /// <summary>A member (one per name): its name, its value's JSON, and whether it is one the server would otherwise set.</summary>
     public readonly record struct Member(string Name, ReadOnlyMemory<byte> Value, bool IsIp, bool IsUserAgent);
 
     public List<Member> Members { get; } = [];
@@ -46,8 +47,20 @@ internal sealed class SharedContext
             reader.Skip();
             var value = context[start..(int)reader.BytesConsumed];
             var bytes = nameBytes + value.Length + 4;
-            shared.Members.Add(new Member(name, value, isIp, isUserAgent));
-            shared._bytesByName[name] = shared._bytesByName.GetValueOrDefault(name) + bytes;
+            var member = new Member(name, value, isIp, isUserAgent);
+            if (shared._indexByName.TryGetValue(name, out var index))
+            {
+                // A repeated name: the last value wins, as JSON parsers read it; the member list stays one per name.
+                shared.TotalBytes -= shared._bytesByName[name];
+                shared.Members[index] = member;
+            }
+            else
+            {
+                shared._indexByName[name] = shared.Members.Count;
+                shared.Members.Add(member);
+            }
+
+            shared._bytesByName[name] = bytes;
             shared.TotalBytes += bytes;
         }
 

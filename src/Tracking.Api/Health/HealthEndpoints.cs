@@ -1,7 +1,6 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using Microsoft.Extensions.Options;
 using Tracking.Api.Delivery;
 
 namespace Tracking.Api.Health;
@@ -98,12 +97,14 @@ internal static partial class HealthEndpoints
                 : HealthCheckResult.Healthy($"{sink.Name} sink delivering"));
     }
 
-    private sealed class QueueHealthCheck(IEventQueue queue, IOptions<QueueOptions> options) : IHealthCheck
+    private sealed class QueueHealthCheck(IEventQueue queue, TimeProvider time) : IHealthCheck
     {
         public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
         {
-            var limits = options.Value;
-            var description = $"{queue.Depth} of {limits.MaxEvents} events, {queue.DepthBytes} of {limits.MaxBytes} bytes waiting for the sink";
+            var oldest = queue.OldestAcceptedAt is { } at ? $", the oldest accepted {(time.GetUtcNow() - at).TotalSeconds:0.#} s ago" : "";
+            var kind = queue is Spool.EventSpool ? "spool" : "queue";
+            var capacity = queue.CapacityEvents == int.MaxValue ? "" : $" of {queue.CapacityEvents}";
+            var description = $"{kind}: {queue.Depth}{capacity} events, {queue.DepthBytes} of {queue.CapacityBytes} bytes waiting for the sink{oldest}";
             return Task.FromResult(queue.IsFull
                 ? HealthCheckResult.Unhealthy("Full, answering 503: " + description)
                 : HealthCheckResult.Healthy(description));

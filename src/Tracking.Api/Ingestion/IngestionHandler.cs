@@ -70,7 +70,7 @@ internal sealed class IngestionHandler(
                 return NoneAccepted(batch, screened.Rejected);
             }
 
-            if (Enqueue(http, screened) is { } notQueued)
+            if (await EnqueueAsync(http, screened, cancellationToken) is { } notQueued)
             {
                 return notQueued;
             }
@@ -124,7 +124,7 @@ internal sealed class IngestionHandler(
     private static ParsedRequest ParseAs(ReadOnlyMemory<byte> json, EventType? type) =>
         type is { } single ? MessageParser.ParseSingle(json, single) : MessageParser.ParseBatch(json);
 
-    private ProblemHttpResult? Enqueue(HttpContext http, ScreenedRequest screened)
+    private async ValueTask<ProblemHttpResult?> EnqueueAsync(HttpContext http, ScreenedRequest screened, CancellationToken cancellationToken)
     {
         var events = screened.Accepted;
         if (events.Count > queue.CapacityEvents || screened.AcceptedBytes > queue.CapacityBytes)
@@ -133,7 +133,12 @@ internal sealed class IngestionHandler(
             return Refusals.LargerThanQueue(events.Count, screened.AcceptedBytes, queue.CapacityEvents, queue.CapacityBytes);
         }
 
-        return queue.TryEnqueue(events) ? null : Refusals.QueueFull(http, _retryAfterFull);
+        return await queue.EnqueueAsync(events, cancellationToken) switch
+        {
+            EnqueueOutcome.Accepted => null,
+            EnqueueOutcome.Closed => Refusals.ShuttingDown(http, _retryAfterFull),
+            _ => Refusals.QueueFull(http, _retryAfterFull),
+        };
     }
 
     private static Results<Ok<IngestionResponse>, ValidationProblem, ProblemHttpResult> NoneAccepted(bool batch, List<Rejection> rejected)

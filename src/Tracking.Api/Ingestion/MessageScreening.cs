@@ -88,7 +88,8 @@ internal sealed class MessageScreening(IValidator<IncomingMessage> validator, Ev
                     }
                 }
 
-                work += size;
+                // Merging walks every shared member whatever the message overrides: that walk is work too.
+                work += Math.Max(size, parsed.SharedContext?.TotalBytes ?? 0);
                 if (work > ProtocolLimits.MaxEnrichedRequestBytes)
                 {
                     screened.Refusal = Refusals.RequestTooLargeEnriched();

@@ -33,8 +33,19 @@ internal static class Refusals
     {
         http.Response.Headers.RetryAfter = retryAfterSeconds;
         return Problem(StatusCodes.Status503ServiceUnavailable, "Queue full",
-            "The API cannot take more events until the sink catches up; retry after the Retry-After seconds. Nothing from this request was accepted.");
+            "The API cannot take more events until the sink catches up (its queue or spool is full, or the spool's disk is); retry after the Retry-After seconds. Nothing from this request was accepted.");
     }
+
+    public static ProblemHttpResult ShuttingDown(HttpContext http, string retryAfterSeconds)
+    {
+        http.Response.Headers.RetryAfter = retryAfterSeconds;
+        return Problem(StatusCodes.Status503ServiceUnavailable, "Shutting down",
+            "This API instance is stopping; retry after the Retry-After seconds (another instance, or this one restarted, takes it). Nothing from this request was accepted.");
+    }
+
+    public static ProblemHttpResult TooManyAtOnce(int perAddress) =>
+        Problem(StatusCodes.Status429TooManyRequests, "Too many requests at once",
+            $"This client address has {perAddress} requests in progress (Tracking:Limits:MaxConcurrentRequestsPerAddress); retry after the Retry-After seconds.");
 
     public static ProblemHttpResult Busy() =>
         Problem(StatusCodes.Status503ServiceUnavailable, "Busy",

@@ -72,10 +72,26 @@ internal sealed class RequestBody : IDisposable
         {
             return (null, Refusals.CorruptEncoding());
         }
+        catch (InvalidOperationException ex) when (ex.TargetSite?.DeclaringType?.Namespace == typeof(System.IO.Compression.BrotliStream).Namespace)
+        {
+            // BrotliStream reports undecodable input this way ("Decoder ran into invalid data"), not as InvalidDataException.
+            return (null, Refusals.CorruptEncoding());
+        }
         catch (BadHttpRequestException ex)
         {
             // Kestrel's own refusals: body over MaxRequestBodySize (413), slower than MinRequestBodyDataRate (408), cut short (400).
             return (null, ex.StatusCode == StatusCodes.Status413PayloadTooLarge ? Refusals.BodyTooLarge(batch) : Refusals.BadBody(ex.StatusCode, ex.Message));
+        }
+        catch (OperationCanceledException) when (request.HttpContext.Features.Get<Microsoft.AspNetCore.Http.Timeouts.IHttpRequestTimeoutFeature>()?.RequestTimeoutToken.IsCancellationRequested == true)
+        {
+            // The request timeout ran out mid-body: answer it here, and close the connection rather than let Kestrel drain a body still arriving.
+            request.HttpContext.Response.Headers.Connection = "close";
+            return (null, Refusals.BadBody(StatusCodes.Status408RequestTimeout, "The body did not arrive within the request timeout (Tracking:Limits:RequestTimeout)."));
+        }
+        catch (IOException ex) when (!IsClientGone(request.HttpContext))
+        {
+            // Malformed framing Kestrel reports as an I/O error, such as a chunk size that overflows.
+            return (null, Refusals.BadBody(StatusCodes.Status400BadRequest, $"The body's framing is broken: {ex.Message}"));
         }
         finally
         {
@@ -85,6 +101,9 @@ internal sealed class RequestBody : IDisposable
             }
         }
     }
+
+    private static bool IsClientGone(HttpContext http) =>
+        http.Features.Get<Microsoft.AspNetCore.Connections.Features.IConnectionLifetimeFeature>()?.ConnectionClosed.IsCancellationRequested == true;
 
     public void Dispose()
     {

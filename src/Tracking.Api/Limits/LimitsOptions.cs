@@ -19,11 +19,18 @@ internal sealed class LimitsOptions
     [Range(1, 100_000, ErrorMessage = "Tracking:Limits:MaxConcurrentRequests must be between 1 and 100,000.")]
     public int MaxConcurrentRequests { get; set; } = 64;
 
+    /// <summary>
+    /// Ingestion requests one client address (IPv6: one /64) may have in progress or waiting at once; past it, 429.
+    /// Keeps one address with slow bodies from holding every slot. <c>0</c> turns it off. Default 16.
+    /// </summary>
+    [Range(0, 100_000, ErrorMessage = "Tracking:Limits:MaxConcurrentRequestsPerAddress must be between 0 (off) and 100,000.")]
+    public int MaxConcurrentRequestsPerAddress { get; set; } = 16;
+
     /// <summary>Ingestion requests that wait for a turn (holding no body yet); past it the API answers 503. Default 1,000.</summary>
     [Range(0, 1_000_000, ErrorMessage = "Tracking:Limits:QueuedRequests must be between 0 and 1,000,000.")]
     public int QueuedRequests { get; set; } = 1000;
 
-    /// <summary>The longest an ingestion request may take, body included; past it the API answers 408. Default 30 s.</summary>
+    /// <summary>The longest an ingestion request may take, waiting for a turn and its body included; past it the API answers 408. Default 30 s.</summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Bytes Kestrel reads ahead of the app per connection; a full buffer pauses the client (TCP backpressure). Default 64 KiB.</summary>

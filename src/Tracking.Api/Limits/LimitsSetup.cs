@@ -1,3 +1,4 @@
+using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Http.Timeouts;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -46,12 +47,24 @@ internal static partial class LimitsSetup
             {
                 concurrency.PermitLimit = limits.Value.MaxConcurrentRequests;
                 concurrency.QueueLimit = limits.Value.QueuedRequests;
-                concurrency.QueueProcessingOrder = System.Threading.RateLimiting.QueueProcessingOrder.OldestFirst;
+                concurrency.QueueProcessingOrder = QueueProcessingOrder.OldestFirst;
             });
+            var perAddress = limits.Value.MaxConcurrentRequestsPerAddress;
+            if (perAddress > 0)
+            {
+                // Checked before the shared slots: one address waits for none of them once it holds its share.
+                limiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(http =>
+                    http.Request.Path.StartsWithSegments("/v1")
+                        ? RateLimitPartition.GetConcurrencyLimiter(ClientAddressRateLimiter.KeyOf(http.Connection.RemoteIpAddress), _ => new ConcurrencyLimiterOptions { PermitLimit = perAddress, QueueLimit = 0 })
+                        : RateLimitPartition.GetNoLimiter(string.Empty));
+            }
+
             limiter.OnRejected = (context, _) =>
             {
-                context.HttpContext.Response.Headers.RetryAfter = "1";
-                return new ValueTask(Refusals.Busy().ExecuteAsync(context.HttpContext));
+                var http = context.HttpContext;
+                var addressFull = limiter.GlobalLimiter?.GetStatistics(http)?.CurrentAvailablePermits == 0;
+                http.Response.Headers.RetryAfter = "1";
+                return new ValueTask((addressFull ? Refusals.TooManyAtOnce(perAddress) : Refusals.Busy()).ExecuteAsync(http));
             };
         });
         services.AddRateLimiter(_ => { });
@@ -69,8 +82,9 @@ internal static partial class LimitsSetup
 
     public static WebApplication UseLimits(this WebApplication app)
     {
-        app.UseRateLimiter();
+        // The timeout first, so it also bounds the wait for a turn.
         app.UseRequestTimeouts();
+        app.UseRateLimiter();
         return app;
     }
 

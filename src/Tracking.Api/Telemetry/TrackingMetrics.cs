@@ -50,7 +50,12 @@ internal sealed class TrackingMetrics
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] });
         _requestsInFlight = meter.CreateUpDownCounter<int>("tracking.sink.requests.in_flight", "{request}", "Put requests to the stream under way.");
         meter.CreateObservableGauge("tracking.queue.depth", () => queue.Depth, "{event}", "Events accepted and not yet acknowledged by the sink.");
-        meter.CreateObservableGauge("tracking.queue.bytes", () => queue.DepthBytes, "By", "Bytes of events accepted and not yet acknowledged by the sink.");
+        meter.CreateObservableGauge("tracking.queue.bytes", () => queue.DepthBytes, "By", "Bytes the queue holds for events not yet acknowledged by the sink (the spool: its files on disk).");
+        meter.CreateObservableGauge("tracking.queue.oldest_age", () => queue.OldestAcceptedAt is { } at ? (DateTimeOffset.UtcNow - at).TotalSeconds : 0, "s", "Age of the oldest event accepted and not yet acknowledged by the sink.");
+        if (queue is Spool.EventSpool spool)
+        {
+            meter.CreateObservableCounter("tracking.spool.corrupt_bytes", () => spool.CorruptBytes, "By", "Bytes of torn or corrupt spool frames cut off (at start-up or while reading).");
+        }
     }
 
     public void Accepted(int count, string source) => _accepted.Add(count, new KeyValuePair<string, object?>("source", source));

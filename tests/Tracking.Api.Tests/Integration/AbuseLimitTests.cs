@@ -123,7 +123,7 @@ public class AbuseLimitTests
     public async Task AFullQueueAnswers503BeforeTheBodyIsSent()
     {
         var sink = new SwitchableSink();
-        await using var api = new TrackingApiFactory(new Dictionary<string, string?> { ["Tracking:Queue:MaxEvents"] = "2" }, services => services.AddSingleton<IEventSink>(sink));
+        await using var api = new TrackingApiFactory(new Dictionary<string, string?> { ["Tracking:Spool:Durability"] = "Memory", ["Tracking:Queue:MaxEvents"] = "2" }, services => services.AddSingleton<IEventSink>(sink));
         using var client = api.CreateAuthenticatedClient();
         while ((await client.PostAsync("/v1/track", Http.Json("""{"userId":"u","event":"E"}"""))).StatusCode == HttpStatusCode.OK)
         {
@@ -151,6 +151,7 @@ public class AbuseLimitTests
         var logs = new CapturedLogs();
         await using var api = new TrackingApiFactory(new Dictionary<string, string?>
         {
+            ["Tracking:Spool:Durability"] = "Memory",
             ["Tracking:Queue:MaxEvents"] = "1",
             ["Tracking:Batching:RetryBaseDelay"] = "00:00:00.010",
             ["Tracking:Batching:RetryMaxDelay"] = "00:00:00.050",

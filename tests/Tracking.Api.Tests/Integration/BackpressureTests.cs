@@ -15,6 +15,7 @@ public class BackpressureTests
         await using var api = new TrackingApiFactory(
             new Dictionary<string, string?>
             {
+                ["Tracking:Spool:Durability"] = "Memory",
                 ["Tracking:Queue:MaxEvents"] = "5",
                 ["Tracking:Queue:RetryAfterSeconds"] = "7",
                 ["Tracking:Batching:RetryBaseDelay"] = "00:00:00.010",

@@ -172,6 +172,7 @@ public sealed class KinesaliteDeliveryTests(KinesaliteFixture kinesalite)
         var stream = $"late-{Guid.NewGuid():N}";
         await using var api = StartApi(stream, new Dictionary<string, string?>
         {
+            ["Tracking:Spool:Durability"] = "Memory",
             ["Tracking:Queue:MaxEvents"] = "20",
             ["Tracking:Batching:RetryBaseDelay"] = "00:00:00.020",
             ["Tracking:Batching:RetryMaxDelay"] = "00:00:00.200",

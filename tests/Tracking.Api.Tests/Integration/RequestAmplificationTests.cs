@@ -66,7 +66,7 @@ public class QueueCapacityTests
     [Fact]
     public async Task ARequestLargerThanTheWholeQueueIsA413NotA503ThatWouldBeRetriedForever()
     {
-        await using var api = new TrackingApiFactory(new Dictionary<string, string?> { ["Tracking:Queue:MaxEvents"] = "5" });
+        await using var api = new TrackingApiFactory(new Dictionary<string, string?> { ["Tracking:Spool:Durability"] = "Memory", ["Tracking:Queue:MaxEvents"] = "5" });
         using var client = api.CreateAuthenticatedClient();
 
         var response = await client.PostAsync("/v1/batch", Http.Json(

@@ -107,6 +107,13 @@ public sealed partial class ApiProcess : IAsyncDisposable
 
     public HttpClient CreateClient() => new() { BaseAddress = BaseAddress };
 
+    /// <summary>Kills the process itself (SIGKILL): no shutdown, no flush, as a crash or the OOM killer would.</summary>
+    public async Task KillAsync()
+    {
+        _process.Kill();
+        await _process.WaitForExitAsync();
+    }
+
     /// <summary>Asks the API to stop as a service manager does (SIGTERM) and waits for it to exit.</summary>
     public async Task<int> StopAsync()
     {
@@ -150,6 +157,9 @@ public sealed partial class ApiProcess : IAsyncDisposable
         }
 
         start.Environment["DOTNET_NOLOGO"] = "1";
+
+        // Each run spools into a folder of its own unless the test names one: the default lies beside the dll, shared by every test.
+        start.Environment["Tracking__Spool__Directory"] = Path.Combine(Path.GetTempPath(), "tracking-tests", Guid.NewGuid().ToString("N") + "-spool");
         foreach (var (name, value) in environment)
         {
             start.Environment[name] = value;

@@ -21,10 +21,12 @@ public sealed class TrackingApiFactory : WebApplicationFactory<Program>
     public TrackingApiFactory(IDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null, string environment = "Testing", bool withWriteKey = true)
     {
         OutboxDirectory = Path.Combine(Path.GetTempPath(), "tracking-tests", Guid.NewGuid().ToString("N"));
+        SpoolDirectory = OutboxDirectory + "-spool";
         Environment = environment;
         _settings = new Dictionary<string, string?>
         {
             ["Tracking:File:Directory"] = OutboxDirectory,
+            ["Tracking:Spool:Directory"] = SpoolDirectory,
             ["Tracking:RateLimit:PermitsPerSecond"] = "0",
             ["Tracking:RateLimit:PerAddressPermitsPerSecond"] = "0",
             ["Tracking:Batching:Linger"] = "00:00:00.020",
@@ -44,6 +46,9 @@ public sealed class TrackingApiFactory : WebApplicationFactory<Program>
     }
 
     public string OutboxDirectory { get; }
+
+    /// <summary>The spool's folder, beside the outbox.</summary>
+    public string SpoolDirectory { get; }
 
     public string Environment { get; }
 
@@ -77,12 +82,15 @@ public sealed class TrackingApiFactory : WebApplicationFactory<Program>
     public override async ValueTask DisposeAsync()
     {
         await base.DisposeAsync();
-        try
+        foreach (var folder in new[] { OutboxDirectory, SpoolDirectory })
         {
-            Directory.Delete(OutboxDirectory, recursive: true);
-        }
-        catch (DirectoryNotFoundException)
-        {
+            try
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+            catch (DirectoryNotFoundException)
+            {
+            }
         }
     }
 }

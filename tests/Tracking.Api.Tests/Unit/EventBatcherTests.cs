@@ -56,7 +56,7 @@ public class EventBatcherTests : IAsyncLifetime
     private Task StartAsync(int maxEvents = 3, int maxBytes = 1 << 20, int failures = 0)
     {
         _sink.FailuresLeft = failures;
-        _queue = new EventQueue(Options.Create(new QueueOptions()));
+        _queue = new EventQueue(Options.Create(new QueueOptions()), _clock);
         _batcher = new EventBatcher(_queue, _sink, _status,
             Options.Create(new BatchingOptions { MaxEvents = maxEvents, MaxBytes = maxBytes, Linger = TimeSpan.FromSeconds(1), MaxInFlight = 1 }),
             new TrackingMetrics(Meters, _queue), _clock, NullLogger<EventBatcher>.Instance);
@@ -64,7 +64,7 @@ public class EventBatcherTests : IAsyncLifetime
     }
 
     private void Enqueue(int count, int size = 100, int start = 0) =>
-        Assert.True(_queue.TryEnqueue(Enumerable.Range(start, count).Select(i => new EnrichedEvent(new byte[size], $"m{i}", "p")).ToArray()));
+        Assert.Equal(EnqueueOutcome.Accepted, _queue.EnqueueAsync(Enumerable.Range(start, count).Select(i => new EnrichedEvent(new byte[size], $"m{i}", "p")).ToArray(), CancellationToken.None).AsTask().Result);
 
     public Task InitializeAsync() => Task.CompletedTask;
 
@@ -166,18 +166,18 @@ public class EventBatcherTests : IAsyncLifetime
 
         Assert.Equal(10, _sink.Delivered);
         Assert.Equal(1, _sink.Flushes);
-        Assert.False(_queue.TryEnqueue([new EnrichedEvent([1], "late", "p")]));
+        Assert.Equal(EnqueueOutcome.Closed, await _queue.EnqueueAsync([new EnrichedEvent([1], "late", "p")], CancellationToken.None));
     }
 
     [Fact]
     public void BackoffGrowsExponentiallyWithJitterUpToTheCap()
     {
-        var queue = new EventQueue(Options.Create(new QueueOptions()));
+        var queue = new EventQueue(Options.Create(new QueueOptions()), TimeProvider.System);
         var batcher = new EventBatcher(queue, _sink, _status,
             Options.Create(new BatchingOptions { RetryBaseDelay = TimeSpan.FromMilliseconds(100), RetryMaxDelay = TimeSpan.FromSeconds(2) }),
             new TrackingMetrics(Meters, queue), _clock, NullLogger<EventBatcher>.Instance);
         _batcher = batcher;
-        _queue = new EventQueue(Options.Create(new QueueOptions()));
+        _queue = new EventQueue(Options.Create(new QueueOptions()), _clock);
 
         for (var i = 0; i < 50; i++)
         {

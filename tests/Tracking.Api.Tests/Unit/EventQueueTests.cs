@@ -6,7 +6,21 @@ namespace Tracking.Api.Tests.Unit;
 public class EventQueueTests
 {
     private static EventQueue Queue(int maxEvents = 10, long maxBytes = 1_000_000) =>
-        new(Options.Create(new QueueOptions { MaxEvents = maxEvents, MaxBytes = maxBytes }));
+        new(Options.Create(new QueueOptions { MaxEvents = maxEvents, MaxBytes = maxBytes }), TimeProvider.System);
+
+    private static bool Enqueue(EventQueue queue, EnrichedEvent[] events) =>
+        queue.EnqueueAsync(events, CancellationToken.None).AsTask().Result == EnqueueOutcome.Accepted;
+
+    private static List<EnrichedEvent> ReadAll(EventQueue queue)
+    {
+        var read = new List<EnrichedEvent>();
+        while (queue.TryRead(out var e))
+        {
+            read.Add(e);
+        }
+
+        return read;
+    }
 
     private static EnrichedEvent[] Events(int count, int size = 10) =>
         Enumerable.Range(0, count).Select(i => new EnrichedEvent(new byte[size], $"m{i}", "p")).ToArray();
@@ -16,26 +30,23 @@ public class EventQueueTests
     {
         var queue = Queue(maxEvents: 5);
 
-        Assert.True(queue.TryEnqueue(Events(3)));
-        Assert.False(queue.TryEnqueue(Events(3)));
+        Assert.True(Enqueue(queue, Events(3)));
+        Assert.False(Enqueue(queue, Events(3)));
         Assert.Equal(3, queue.Depth);
         Assert.True(queue.IsFull);
-        Assert.True(queue.TryEnqueue(Events(2)));
+        Assert.True(Enqueue(queue, Events(2)));
     }
 
     [Fact]
     public void AnEmptyQueueIsNeverReportedFull()
     {
         var queue = Queue(maxEvents: 5);
-        queue.TryEnqueue(Events(3));
-        Assert.False(queue.TryEnqueue(Events(3)));
+        Enqueue(queue, Events(3));
+        Assert.False(Enqueue(queue, Events(3)));
         Assert.True(queue.IsFull);
 
-        queue.TryRead(out _);
-        queue.TryRead(out _);
-        queue.TryRead(out _);
-        queue.Acknowledge(3, 30);
-        Assert.False(queue.TryEnqueue(Events(6)));
+        queue.Acknowledge(ReadAll(queue));
+        Assert.False(Enqueue(queue, Events(6)));
 
         Assert.Equal(0, queue.Depth);
         Assert.False(queue.IsFull);
@@ -46,8 +57,8 @@ public class EventQueueTests
     {
         var queue = Queue(maxBytes: 100);
 
-        Assert.True(queue.TryEnqueue(Events(2, size: 40)));
-        Assert.False(queue.TryEnqueue(Events(1, size: 40)));
+        Assert.True(Enqueue(queue, Events(2, size: 40)));
+        Assert.False(Enqueue(queue, Events(1, size: 40)));
         Assert.Equal(80, queue.DepthBytes);
     }
 
@@ -55,26 +66,26 @@ public class EventQueueTests
     public void ReadingDoesNotFreeRoomOnlyAcknowledgingDoes()
     {
         var queue = Queue(maxEvents: 2);
-        queue.TryEnqueue(Events(2));
+        Enqueue(queue, Events(2));
 
-        Assert.True(queue.TryRead(out _));
-        Assert.True(queue.TryRead(out _));
-        Assert.False(queue.TryEnqueue(Events(1)));
+        var read = ReadAll(queue);
+        Assert.Equal(2, read.Count);
+        Assert.False(Enqueue(queue, Events(1)));
 
-        queue.Acknowledge(2, 20);
+        queue.Acknowledge(read);
 
         Assert.False(queue.IsFull);
-        Assert.True(queue.TryEnqueue(Events(1)));
+        Assert.True(Enqueue(queue, Events(1)));
     }
 
     [Fact]
     public async Task AClosedQueueRefusesNewEventsButYieldsQueuedOnes()
     {
         var queue = Queue();
-        queue.TryEnqueue(Events(2));
+        Enqueue(queue, Events(2));
         queue.Close();
 
-        Assert.False(queue.TryEnqueue(Events(1)));
+        Assert.False(Enqueue(queue, Events(1)));
         Assert.True(queue.TryRead(out var first));
         Assert.Equal("m0", first.MessageId);
         Assert.True(queue.TryRead(out _));
@@ -86,10 +97,45 @@ public class EventQueueTests
     {
         var queue = Queue(maxEvents: 1000);
 
-        var accepted = await Task.WhenAll(Enumerable.Range(0, 200).Select(_ => Task.Run(() => queue.TryEnqueue(Events(7)))));
+        var accepted = await Task.WhenAll(Enumerable.Range(0, 200).Select(_ => Task.Run(() => Enqueue(queue, Events(7)))));
 
         Assert.Equal(accepted.Count(a => a) * 7, queue.Depth);
         Assert.True(queue.Depth <= 1000);
         Assert.Equal(142, accepted.Count(a => a));
+    }
+}
+
+public class AcknowledgementTrackerTests
+{
+    [Fact]
+    public void TheWatermarkWaitsForTheOldestOutstandingEventWhateverOrderAcknowledgementsCome()
+    {
+        var tracker = new AcknowledgementTracker();
+        for (var p = 1; p <= 5; p++)
+        {
+            tracker.Read(p, p * 10);
+        }
+
+        Assert.True(tracker.Acknowledge(3));
+        Assert.True(tracker.Acknowledge(2));
+        Assert.Equal(1, tracker.Watermark);
+        Assert.Equal(new DateTimeOffset(10, TimeSpan.Zero), tracker.OldestAcceptedAt);
+
+        Assert.True(tracker.Acknowledge(1));
+        Assert.Equal(4, tracker.Watermark);
+        Assert.Equal(2, tracker.Outstanding);
+        Assert.False(tracker.Acknowledge(2));
+    }
+
+    [Fact]
+    public void PositionsSkippedBetweenReadsDoNotHoldTheWatermarkBack()
+    {
+        var tracker = new AcknowledgementTracker();
+        tracker.Read(1, 1);
+        tracker.Read(7, 7);
+
+        tracker.Acknowledge(1);
+
+        Assert.Equal(7, tracker.Watermark);
     }
 }

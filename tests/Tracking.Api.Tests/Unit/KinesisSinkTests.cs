@@ -36,7 +36,7 @@ public sealed class KinesisSinkTests : IAsyncDisposable
         Options.Create(new KinesisSinkOptions { StreamName = "events" }),
         Options.Create(new BatchingOptions { RetryBaseDelay = TimeSpan.FromMilliseconds(100), RetryMaxDelay = TimeSpan.FromSeconds(1) }),
         _status,
-        new TrackingMetrics(_services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), new EventQueue(Options.Create(new QueueOptions()))),
+        new TrackingMetrics(_services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), new EventQueue(Options.Create(new QueueOptions()), TimeProvider.System)),
         _clock,
         NullLogger<KinesisSink>.Instance);
 

@@ -58,6 +58,7 @@ export async function startApi() {
       [`Tracking__WriteKeys__${WRITE_KEY}`]: SOURCE_NAME,
       Tracking__Sink: 'File',
       Tracking__File__Directory: outbox,
+      Tracking__Spool__Directory: `${outbox}-spool`,
       Tracking__File__MaxFileAge: '00:00:00.5',
       Tracking__RateLimit__PermitsPerSecond: '0',
       Tracking__RateLimit__PerAddressPermitsPerSecond: '0',
@@ -106,6 +107,7 @@ export async function startApi() {
         clearTimeout(timer);
       }
       await rm(outbox, { recursive: true, force: true });
+      await rm(`${outbox}-spool`, { recursive: true, force: true });
     },
   };
 }

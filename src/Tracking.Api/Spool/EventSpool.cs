@@ -1,0 +1,677 @@
+using System.Globalization;
+using System.Threading.Channels;
+using Microsoft.Extensions.Options;
+using Microsoft.Win32.SafeHandles;
+using Tracking.Api.Delivery;
+
+namespace Tracking.Api.Spool;
+
+/// <summary>
+/// The write-ahead spool: the <see cref="IEventQueue"/> that makes a 200 mean the event will reach the
+/// sink whatever crashes. Accepted events are appended to segment files (one frame each, with its
+/// length and checksum) by a single writer that serves every request waiting at that moment with one
+/// write and one fsync (group commit), and a request's enqueue returns only once its events are as
+/// durable as <see cref="SpoolOptions.Durability"/> promises. The batcher reads the segments in order
+/// (memory stays bounded whatever they hold); what sinks acknowledge is recorded in
+/// <see cref="AcknowledgementLog"/> so a restart delivers only the rest, first; a segment is deleted once
+/// all its events are acknowledged. Start-up cuts off a torn or corrupt tail, reports it, and goes on.
+/// </summary>
+internal sealed partial class EventSpool : IEventQueue, IDisposable
+{
+    private const string SegmentPrefix = "segment-";
+    private const string SegmentSuffix = ".spool";
+    // Twice the largest frame a length field may declare, so a frame that does not fit is torn, not just long.
+    private const int ReadBufferBytes = 2 * (SpoolFrame.HeaderBytes + SpoolFrame.MaxBodyBytes);
+
+    private readonly SpoolOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<EventSpool> _logger;
+    private readonly string _directory;
+    private readonly long _segmentBytes;
+
+    // Segments in position order; the last one is being written. Guarded by itself.
+    private readonly List<Segment> _segments = [];
+
+    // Writer: one task serves every waiting request with one write and one sync.
+    private readonly Channel<WriteRequest> _writes = Channel.CreateUnbounded<WriteRequest>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Task _writer;
+    private FileStream _writeFile = null!;
+    private Segment _writeSegment = null!;
+    private long _nextPosition;
+    private volatile bool _closed;
+    private volatile bool _writerDone;
+    private bool _diskFull;
+
+    // Reader: the batcher's single loop.
+    private readonly Channel<bool> _written = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly byte[] _readBuffer = new byte[ReadBufferBytes];
+    private Segment? _readSegment;
+    private SafeFileHandle? _readHandle;
+    private long _readOffset;
+    private long _bufferFileOffset;
+    private int _bufferLength;
+    private SpoolFrame.Frame? _peeked;
+    private List<(long Start, long End)> _acknowledgedBefore = [];
+    private int _acknowledgedBeforeIndex;
+
+    // Acknowledgements, guarded by _tracker.
+    private readonly AcknowledgementTracker _tracker = new();
+    private readonly AcknowledgementLog _log;
+
+    private long _events;
+    private long _diskBytes;
+    private long _reservedBytes;
+    private long _corruptBytes;
+    private volatile bool _full;
+    private long _peekedAcceptedAt;
+
+    public EventSpool(IOptions<SpoolOptions> options, TimeProvider time, ILogger<EventSpool> logger)
+    {
+        _options = options.Value;
+        _time = time;
+        _logger = logger;
+        _directory = Path.GetFullPath(_options.Directory);
+        _segmentBytes = _options.SegmentBytes;
+        Directory.CreateDirectory(_directory);
+        _log = new AcknowledgementLog(_directory);
+        Recover();
+        OpenWriteSegment();
+        _writer = Task.Run(WriteLoopAsync);
+    }
+
+    /// <summary>One segment file: the position of its first frame, and how many bytes of it are committed.</summary>
+    private sealed class Segment(long first, string path, long length)
+    {
+        public long First { get; } = first;
+
+        public string Path { get; } = path;
+
+        /// <summary>Bytes of whole, committed frames; the reader reads no further.</summary>
+        public long Length = length;
+
+        /// <summary>No frame will be added: the reader moves on at its end.</summary>
+        public volatile bool Sealed;
+    }
+
+    private sealed class WriteRequest(IReadOnlyList<EnrichedEvent> events, long bytes)
+    {
+        public IReadOnlyList<EnrichedEvent> Events { get; } = events;
+
+        public long Bytes { get; } = bytes;
+
+        public TaskCompletionSource<EnqueueOutcome> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    public int CapacityEvents => int.MaxValue;
+
+    public long CapacityBytes => _options.MaxBytes;
+
+    public long Depth => Interlocked.Read(ref _events);
+
+    public long DepthBytes => Interlocked.Read(ref _diskBytes);
+
+    public bool IsFull => _full && Depth > 0;
+
+    /// <summary>Bytes of corrupt or torn frames cut off since start-up (at recovery or while reading).</summary>
+    public long CorruptBytes => Interlocked.Read(ref _corruptBytes);
+
+    public DateTimeOffset? OldestAcceptedAt
+    {
+        get
+        {
+            lock (_tracker)
+            {
+                if (_tracker.OldestAcceptedAt is { } oldest)
+                {
+                    return oldest;
+                }
+            }
+
+            var peeked = Interlocked.Read(ref _peekedAcceptedAt);
+            return peeked > 0 && Depth > 0 ? new DateTimeOffset(peeked, TimeSpan.Zero) : null;
+        }
+    }
+
+    public async ValueTask<EnqueueOutcome> EnqueueAsync(IReadOnlyList<EnrichedEvent> events, CancellationToken cancellationToken)
+    {
+        if (_closed)
+        {
+            return EnqueueOutcome.Closed;
+        }
+
+        long bytes = 0;
+        foreach (var e in events)
+        {
+            bytes += SpoolFrame.SizeOf(e);
+        }
+
+        // Reserve first so concurrent requests can never overshoot the limit together.
+        if (Interlocked.Add(ref _reservedBytes, bytes) + Interlocked.Read(ref _diskBytes) > _options.MaxBytes)
+        {
+            Interlocked.Add(ref _reservedBytes, -bytes);
+            _full = true;
+            return EnqueueOutcome.Full;
+        }
+
+        var request = new WriteRequest(events, bytes);
+        if (!_writes.Writer.TryWrite(request))
+        {
+            Interlocked.Add(ref _reservedBytes, -bytes);
+            return EnqueueOutcome.Closed;
+        }
+
+        // Not cancelled with the request: once handed to the writer, the answer must say what became of the events.
+        return await request.Done.Task.ConfigureAwait(false);
+    }
+
+    public async ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var done = _writerDone;
+            if (TryPeek(out _))
+            {
+                return true;
+            }
+
+            if (done)
+            {
+                return false;
+            }
+
+            await _written.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false);
+            _written.Reader.TryRead(out _);
+        }
+    }
+
+    public bool TryPeek(out EnrichedEvent item)
+    {
+        if (_peeked is null)
+        {
+            _peeked = ReadNext();
+            Interlocked.Exchange(ref _peekedAcceptedAt, _peeked?.AcceptedAtTicks ?? 0);
+        }
+
+        item = _peeked?.Event ?? default;
+        return _peeked is not null;
+    }
+
+    public bool TryRead(out EnrichedEvent item)
+    {
+        if (!TryPeek(out item))
+        {
+            return false;
+        }
+
+        lock (_tracker)
+        {
+            _tracker.Read(item.Position, _peeked!.Value.AcceptedAtTicks);
+        }
+
+        _peeked = null;
+        return true;
+    }
+
+    public void Acknowledge(IReadOnlyList<EnrichedEvent> events)
+    {
+        var positions = new List<long>(events.Count);
+        lock (_tracker)
+        {
+            foreach (var e in events)
+            {
+                if (_tracker.Acknowledge(e.Position))
+                {
+                    positions.Add(e.Position);
+                }
+            }
+
+            if (positions.Count > 0)
+            {
+                _log.Append(positions);
+            }
+
+            DeleteAcknowledgedSegments(_tracker.Watermark);
+        }
+
+        Interlocked.Add(ref _events, -positions.Count);
+        _full = false;
+    }
+
+    public void Close()
+    {
+        _closed = true;
+        _writes.Writer.TryComplete();
+    }
+
+    public void Dispose()
+    {
+        Close();
+        _writer.Wait(TimeSpan.FromSeconds(30));
+        _readHandle?.Dispose();
+        lock (_tracker)
+        {
+            _log.Dispose();
+        }
+    }
+
+    // ---- Writing -------------------------------------------------------------------------------
+
+    private async Task WriteLoopAsync()
+    {
+        var group = new List<WriteRequest>();
+        try
+        {
+            while (await _writes.Reader.WaitToReadAsync().ConfigureAwait(false))
+            {
+                group.Clear();
+                while (group.Count < 4096 && _writes.Reader.TryRead(out var request))
+                {
+                    group.Add(request);
+                }
+
+                WriteGroup(group);
+            }
+        }
+        finally
+        {
+            _writeFile.Dispose();
+            _writerDone = true;
+            _written.Writer.TryWrite(true);
+        }
+    }
+
+    private void WriteGroup(List<WriteRequest> group)
+    {
+        long bytes = 0;
+        foreach (var request in group)
+        {
+            bytes += request.Bytes;
+        }
+
+        var segment = _writeSegment;
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent((int)bytes);
+        var outcome = EnqueueOutcome.Accepted;
+        try
+        {
+            var position = _nextPosition;
+            var acceptedAt = _time.GetUtcNow().UtcTicks;
+            var used = 0;
+            var events = 0;
+            foreach (var request in group)
+            {
+                foreach (var e in request.Events)
+                {
+                    used += SpoolFrame.Write(buffer.AsSpan(used), e, position++, acceptedAt);
+                    events++;
+                }
+            }
+
+            try
+            {
+                _writeFile.Write(buffer, 0, used);
+                if (_options.Durability == Durability.Fsync)
+                {
+                    _writeFile.Flush(flushToDisk: true);
+                }
+            }
+            catch (IOException ex)
+            {
+                // A full disk (ENOSPC) or a failing one: cut the file back to its committed frames and refuse the group.
+                outcome = EnqueueOutcome.Full;
+                CutBack(segment, ex);
+                return;
+            }
+
+            if (_diskFull)
+            {
+                _diskFull = false;
+                LogWritingAgain(_logger, _directory);
+            }
+
+            _nextPosition = position;
+            Interlocked.Add(ref _events, events);
+            Interlocked.Add(ref _diskBytes, used);
+            Volatile.Write(ref segment.Length, segment.Length + used);
+            if (segment.Length >= _segmentBytes)
+            {
+                SealAndOpenNext(segment);
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+            Interlocked.Add(ref _reservedBytes, -bytes);
+            if (outcome != EnqueueOutcome.Accepted)
+            {
+                _full = true;
+            }
+
+            foreach (var request in group)
+            {
+                request.Done.TrySetResult(outcome);
+            }
+
+            _written.Writer.TryWrite(true);
+        }
+    }
+
+    private void CutBack(Segment segment, IOException error)
+    {
+        if (!_diskFull)
+        {
+            _diskFull = true;
+            LogWriteFailed(_logger, error, _directory);
+        }
+
+        try
+        {
+            _writeFile.SetLength(segment.Length);
+            _writeFile.Position = segment.Length;
+        }
+        catch (IOException)
+        {
+            // Still failing: the next group tries again; a torn tail left behind is cut off at the next start.
+        }
+    }
+
+    private void SealAndOpenNext(Segment segment)
+    {
+        if (_options.Durability != Durability.Fsync)
+        {
+            _writeFile.Flush(flushToDisk: false);
+        }
+
+        _writeFile.Dispose();
+        segment.Sealed = true;
+        OpenWriteSegment();
+    }
+
+    private void OpenWriteSegment()
+    {
+        var path = Path.Combine(_directory, SegmentPrefix + _nextPosition.ToString("D20", CultureInfo.InvariantCulture) + SegmentSuffix);
+        _writeFile = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
+        if (_options.Durability == Durability.Fsync)
+        {
+            DirectorySync.Sync(_directory);
+        }
+
+        _writeSegment = new Segment(_nextPosition, path, 0);
+        lock (_segments)
+        {
+            _segments.Add(_writeSegment);
+        }
+    }
+
+    // ---- Reading -------------------------------------------------------------------------------
+
+    private SpoolFrame.Frame? ReadNext()
+    {
+        while (true)
+        {
+            if (_readSegment is null || _readHandle is null)
+            {
+                lock (_segments)
+                {
+                    _readSegment = _segments.Count > 0 ? _segments[0] : null;
+                }
+
+                if (_readSegment is null)
+                {
+                    return null;
+                }
+
+                OpenForReading(_readSegment);
+            }
+
+            var segment = _readSegment;
+            var sealedNow = segment.Sealed;
+            var committed = Volatile.Read(ref segment.Length);
+            if (_readOffset >= committed)
+            {
+                if (!sealedNow || !MoveToNextSegment(segment))
+                {
+                    return null;
+                }
+
+                continue;
+            }
+
+            var at = (int)(_readOffset - _bufferFileOffset);
+            if (_readOffset < _bufferFileOffset || at >= _bufferLength)
+            {
+                Fill(committed);
+                at = 0;
+            }
+
+            var status = SpoolFrame.TryRead(_readBuffer.AsSpan(at, _bufferLength - at), out var frame, out var consumed);
+            if (status == SpoolFrame.ReadStatus.Incomplete && _bufferFileOffset + _bufferLength < committed)
+            {
+                Fill(committed);
+                status = SpoolFrame.TryRead(_readBuffer.AsSpan(0, _bufferLength), out frame, out consumed);
+            }
+
+            if (status != SpoolFrame.ReadStatus.Read)
+            {
+                // Damaged after it was written (the disk, or a hand): the rest of this segment cannot be framed.
+                Interlocked.Add(ref _corruptBytes, committed - _readOffset);
+                LogCorruptWhileReading(_logger, segment.Path, _readOffset, committed - _readOffset);
+                _readOffset = committed;
+                continue;
+            }
+
+            _readOffset += consumed;
+            if (AcknowledgedBefore(frame.Event.Position))
+            {
+                continue;
+            }
+
+            return frame;
+        }
+    }
+
+    private void Fill(long committed)
+    {
+        var length = (int)Math.Min(_readBuffer.Length, committed - _readOffset);
+        _bufferLength = RandomAccess.Read(_readHandle!, _readBuffer.AsSpan(0, length), _readOffset);
+        _bufferFileOffset = _readOffset;
+    }
+
+    private void OpenForReading(Segment segment)
+    {
+        _readHandle?.Dispose();
+        _readHandle = File.OpenHandle(segment.Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        _readOffset = 0;
+        _bufferFileOffset = 0;
+        _bufferLength = 0;
+    }
+
+    private bool MoveToNextSegment(Segment current)
+    {
+        Segment? next;
+        lock (_segments)
+        {
+            next = _segments.Find(s => s.First > current.First);
+        }
+
+        if (next is null)
+        {
+            return false;
+        }
+
+        _readSegment = next;
+        OpenForReading(next);
+        return true;
+    }
+
+    /// <summary>Whether a previous run recorded <paramref name="position"/> acknowledged; positions come in increasing order.</summary>
+    private bool AcknowledgedBefore(long position)
+    {
+        while (_acknowledgedBeforeIndex < _acknowledgedBefore.Count && _acknowledgedBefore[_acknowledgedBeforeIndex].End <= position)
+        {
+            _acknowledgedBeforeIndex++;
+        }
+
+        return _acknowledgedBeforeIndex < _acknowledgedBefore.Count && _acknowledgedBefore[_acknowledgedBeforeIndex].Start <= position;
+    }
+
+    // ---- Acknowledged segments -------------------------------------------------------------------
+
+    private void DeleteAcknowledgedSegments(long watermark)
+    {
+        var deleted = false;
+        while (true)
+        {
+            Segment first;
+            lock (_segments)
+            {
+                // The first segment holds the positions below the second's first one: all acknowledged when the watermark has passed it.
+                if (_segments.Count < 2 || !_segments[0].Sealed || _segments[1].First > watermark)
+                {
+                    break;
+                }
+
+                first = _segments[0];
+                _segments.RemoveAt(0);
+            }
+
+            File.Delete(first.Path);
+            Interlocked.Add(ref _diskBytes, -first.Length);
+            deleted = true;
+        }
+
+        if (deleted && _log.Bytes > 4 << 20)
+        {
+            // Everything below the watermark is gone with its segments: the log keeps only what lies above it.
+            List<(long Start, long End)> kept = [(0, watermark), .. _tracker.AcknowledgedAboveWatermark.Select(p => (p, p + 1)), .. _acknowledgedBefore.Where(r => r.End > watermark)];
+            _log.Rewrite(AcknowledgementLog.Merge(kept));
+        }
+    }
+
+    // ---- Start-up --------------------------------------------------------------------------------
+
+    /// <summary>
+    /// Reads what a previous run left: every segment's frames are checked; a torn or corrupt frame and
+    /// what follows it in its file are cut off and reported, later segments are kept. Segments whose
+    /// events were all acknowledged are deleted; the rest is delivered before anything new.
+    /// </summary>
+    private void Recover()
+    {
+        var acknowledged = _log.Read();
+        var files = Directory.EnumerateFiles(_directory, SegmentPrefix + "*" + SegmentSuffix)
+            .Select(path => (Path: path, First: long.TryParse(Path.GetFileName(path)[SegmentPrefix.Length..^SegmentSuffix.Length], CultureInfo.InvariantCulture, out var first) ? first : -1))
+            .Where(f => f.First >= 0)
+            .OrderBy(f => f.First)
+            .ToList();
+
+        _nextPosition = Math.Max(1, acknowledged.Count > 0 ? acknowledged[^1].End : 1);
+        long unacknowledged = 0;
+        var ranges = new AcknowledgedRanges(acknowledged);
+        foreach (var (path, first) in files)
+        {
+            var (length, next, pending) = Scan(path, first, ranges);
+            _nextPosition = Math.Max(_nextPosition, next);
+            if (pending == 0)
+            {
+                File.Delete(path);
+                continue;
+            }
+
+            unacknowledged += pending;
+            var segment = new Segment(first, path, length) { Sealed = true };
+            _segments.Add(segment);
+            _diskBytes += length;
+        }
+
+        _events = unacknowledged;
+        var liveFrom = _segments.Count > 0 ? _segments[0].First : _nextPosition;
+        _acknowledgedBefore = acknowledged.Where(r => r.End > liveFrom).ToList();
+        _log.Rewrite(_acknowledgedBefore);
+        lock (_tracker)
+        {
+            _tracker.StartAt(liveFrom);
+        }
+
+        if (unacknowledged > 0)
+        {
+            LogRecovered(_logger, unacknowledged, _segments.Count, _directory);
+        }
+    }
+
+    /// <summary>Checks one segment's frames; cuts the file at the first bad one. Returns its good length, the position after its last frame, and how many of its events are not acknowledged.</summary>
+    private (long Length, long Next, long Pending) Scan(string path, long first, AcknowledgedRanges acknowledged)
+    {
+        using var file = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.Read, bufferSize: 0);
+        var size = file.Length;
+        long offset = 0;
+        var expected = first;
+        long pending = 0;
+        while (offset < size)
+        {
+            var window = RandomAccess.Read(file.SafeFileHandle, _readBuffer.AsSpan(0, (int)Math.Min(_readBuffer.Length, size - offset)), offset);
+            var at = 0;
+            var status = SpoolFrame.ReadStatus.Read;
+            while (at < window)
+            {
+                status = SpoolFrame.TryRead(_readBuffer.AsSpan(at, window - at), out var frame, out var consumed);
+                if (status != SpoolFrame.ReadStatus.Read || frame.Event.Position != expected)
+                {
+                    status = status == SpoolFrame.ReadStatus.Read ? SpoolFrame.ReadStatus.Corrupt : status;
+                    break;
+                }
+
+                if (!acknowledged.Contains(expected))
+                {
+                    pending++;
+                }
+
+                expected++;
+                at += consumed;
+            }
+
+            var moreBeyondWindow = offset + window < size;
+            offset += at;
+            if (status == SpoolFrame.ReadStatus.Corrupt || (status == SpoolFrame.ReadStatus.Incomplete && !moreBeyondWindow))
+            {
+                var cut = size - offset;
+                Interlocked.Add(ref _corruptBytes, cut);
+                LogCutOff(_logger, path, offset, cut, status == SpoolFrame.ReadStatus.Incomplete ? "a torn last write" : "a frame that fails its length, checksum or position check");
+                file.SetLength(offset);
+                file.Flush(flushToDisk: true);
+                break;
+            }
+        }
+
+        return (offset, expected, pending);
+    }
+
+    /// <summary>Membership in merged, ordered ranges for positions asked in increasing order.</summary>
+    private sealed class AcknowledgedRanges(List<(long Start, long End)> ranges)
+    {
+        private int _index;
+
+        public bool Contains(long position)
+        {
+            while (_index < ranges.Count && ranges[_index].End <= position)
+            {
+                _index++;
+            }
+
+            return _index < ranges.Count && ranges[_index].Start <= position;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "The spool in {Directory} holds {Events} events not yet delivered in {Segments} segments: they go to the sink before new ones")]
+    private static partial void LogRecovered(ILogger logger, long events, int segments, string directory);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Spool segment {Path} was cut at byte {Offset}: {Bytes} bytes after it are {Reason} and cannot be read (tracking.spool.corrupt_bytes)")]
+    private static partial void LogCutOff(ILogger logger, string path, long offset, long bytes, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Spool segment {Path} is damaged at byte {Offset}: {Bytes} bytes after it cannot be read and are skipped (tracking.spool.corrupt_bytes)")]
+    private static partial void LogCorruptWhileReading(ILogger logger, string path, long offset, long bytes);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Writing to the spool in {Directory} failed; answering 503 until it works again")]
+    private static partial void LogWriteFailed(ILogger logger, Exception exception, string directory);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Writing to the spool in {Directory} works again")]
+    private static partial void LogWritingAgain(ILogger logger, string directory);
+}

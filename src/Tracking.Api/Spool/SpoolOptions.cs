@@ -1,0 +1,52 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Tracking.Api.Spool;
+
+/// <summary>How accepted events are kept until a sink acknowledges them.</summary>
+internal enum Durability
+{
+    /// <summary>Written and synced to disk (fsync) before the API answers 200: survives a crash of the process and of the machine.</summary>
+    Fsync,
+
+    /// <summary>Written to the operating system before the answer: survives a crash of the process, not of the machine.</summary>
+    Write,
+
+    /// <summary>Kept in memory only: fastest, and what the process holds is lost if it dies.</summary>
+    Memory,
+}
+
+/// <summary>The write-ahead spool between the endpoints and the batcher. Bound to <c>Tracking:Spool</c>.</summary>
+internal sealed class SpoolOptions : IValidatableObject
+{
+    public const string Section = "Tracking:Spool";
+
+    /// <summary>Where the spool's segment files live. Default <c>./data/spool</c>, a relative folder taken from the content root.</summary>
+    public string Directory { get; set; } = "./data/spool";
+
+    /// <summary>What a 200 promises. Default <see cref="Durability.Fsync"/>.</summary>
+    public Durability Durability { get; set; } = Durability.Fsync;
+
+    /// <summary>Most bytes the spool may hold on disk; past it (or when the disk is full) the API answers 503. Default 1 GiB.</summary>
+    public long MaxBytes { get; set; } = 1L << 30;
+
+    /// <summary>A segment file is closed and a new one started at this size; a segment is deleted once all its events are acknowledged. Default 64 MiB.</summary>
+    public long SegmentBytes { get; set; } = 64L << 20;
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (string.IsNullOrWhiteSpace(Directory))
+        {
+            yield return new($"{Section}:Directory must name a folder.");
+        }
+
+        if (MaxBytes < 1L << 20)
+        {
+            yield return new($"{Section}:MaxBytes must be at least 1048576 (1 MiB); it is {MaxBytes}.");
+        }
+
+        if (SegmentBytes < 64 * 1024 || SegmentBytes > MaxBytes)
+        {
+            yield return new($"{Section}:SegmentBytes must be at least 65536 and at most {Section}:MaxBytes ({MaxBytes}); it is {SegmentBytes}.");
+        }
+    }
+}
