@@ -4,6 +4,8 @@
 #   baseline   POST of one ~800-byte event to an endpoint that only parses the JSON
 #   track      POST /v1/track with the same event (File sink)
 #   batch      POST /v1/batch with 100 such events per request (File sink), run twice to show RSS stays flat
+# each with the spool's three durability levels (Fsync, Write, Memory), then the ratios of Fsync and
+# Write to Memory, and this disk's own synchronous-write rate (dd oflag=dsync) to read them against.
 # Usage: bench/run.sh [seconds per run, default 20] [connections, default 64]
 # Needs: dotnet, wrk (apt-get install -y wrk). Traffic goes to 127.0.0.1 only; every run stops by itself.
 set -euo pipefail
@@ -33,7 +35,7 @@ run() { # name url body events-per-request pid
   local out
   out=$(BODY_FILE="$3" wrk -t2 -c"$connections" -d"${duration}s" --timeout 10s -s bench/post.lua "$2" | grep '^RESULT')
   eval "${out#RESULT }"
-  local rps=$(( requests * 1000000 / duration_us ))
+  rps=$(( requests * 1000000 / duration_us ))
   printf '%-10s %10d req/s %12d events/s   p50 %6.1f ms   p99 %7.1f ms   errors %d non-2xx %d   RSS %s MiB (peak %s MiB)\n' \
     "$1" "$rps" $(( rps * $4 )) "$(echo "$p50_us/1000" | bc -l)" "$(echo "$p99_us/1000" | bc -l)" "$errors" "$non2xx" "$(rss_mib "$5")" "$(peak_rss_mib "$5")"
 }
@@ -46,13 +48,39 @@ wait_for http://127.0.0.1:5101/
 run baseline http://127.0.0.1:5101/parse "$work/event.json" 1 "$baseline"
 kill "$baseline"; wait "$baseline" 2>/dev/null || true
 
-env ASPNETCORE_URLS=http://127.0.0.1:5102 ASPNETCORE_ENVIRONMENT=Production Logging__LogLevel__Default=Warning \
-  Tracking__WriteKeys__bench_key=bench Tracking__RateLimit__PermitsPerSecond=0 Tracking__RateLimit__PerAddressPermitsPerSecond=0 Tracking__File__Directory="$work/outbox" \
-  dotnet "$work/api/Tracking.Api.dll" >"$work/api.log" 2>&1 &
-api=$!
-wait_for http://127.0.0.1:5102/health/live
-run track http://127.0.0.1:5102/v1/track "$work/event.json" 1 "$api"
-run batch http://127.0.0.1:5102/v1/batch "$work/batch.json" 100 "$api"
-run batch http://127.0.0.1:5102/v1/batch "$work/batch.json" 100 "$api"
-kill -TERM "$api"; wait "$api" 2>/dev/null || true
-echo "outbox after shutdown: $(find "$work/outbox" -name '*.ndjson' -not -path '*/.inprogress/*' | xargs cat | wc -l) events in $(find "$work/outbox" -name '*.ndjson' -not -path '*/.inprogress/*' | wc -l) files"
+# The disk's own limit: 4 KiB writes each synced before the next (what one fsync per request would cost).
+probe() {
+  local start end
+  start=$(date +%s.%N)
+  dd if=/dev/zero of="$work/probe" bs=4k count=2000 oflag=dsync 2>/dev/null
+  end=$(date +%s.%N)
+  rm -f "$work/probe"
+  echo "2000 / ($end - $start)" | bc -l
+}
+printf 'disk: %.0f synced 4 KiB writes/s (dd oflag=dsync in %s)\n' "$(probe)" "$work"
+
+declare -A track_rps batch_rps
+port=5102
+for durability in Fsync Write Memory; do
+  port=$((port + 1))
+  env ASPNETCORE_URLS=http://127.0.0.1:$port ASPNETCORE_ENVIRONMENT=Production Logging__LogLevel__Default=Warning \
+    Tracking__WriteKeys__bench_key=bench Tracking__RateLimit__PermitsPerSecond=0 Tracking__RateLimit__PerAddressPermitsPerSecond=0 \
+    Tracking__Limits__MaxConcurrentRequestsPerAddress=0 Tracking__File__Directory="$work/outbox-$durability" \
+    Tracking__Spool__Durability=$durability Tracking__Spool__Directory="$work/spool-$durability" \
+    dotnet "$work/api/Tracking.Api.dll" >"$work/api-$durability.log" 2>&1 &
+  api=$!
+  wait_for http://127.0.0.1:$port/health/live
+  echo "-- Tracking:Spool:Durability=$durability"
+  run "track" http://127.0.0.1:$port/v1/track "$work/event.json" 1 "$api"; track_rps[$durability]=$rps
+  run "batch" http://127.0.0.1:$port/v1/batch "$work/batch.json" 100 "$api"; batch_rps[$durability]=$rps
+  run "batch" http://127.0.0.1:$port/v1/batch "$work/batch.json" 100 "$api"
+  kill -TERM "$api"; wait "$api" 2>/dev/null || true
+  echo "outbox after shutdown: $(find "$work/outbox-$durability" -name '*.ndjson' -not -path '*/.inprogress/*' | xargs cat | wc -l) events in $(find "$work/outbox-$durability" -name '*.ndjson' -not -path '*/.inprogress/*' | wc -l) files"
+  rm -rf "$work/outbox-$durability" "$work/spool-$durability"
+done
+
+ratio() { echo "scale=2; $1 / $2" | bc -l; }
+echo "-- ratios to Memory (goals: Fsync >= 0.70, Write >= 0.90)"
+for durability in Fsync Write; do
+  printf '%-6s /v1/track %sx   /v1/batch %sx\n' "$durability" "$(ratio "${track_rps[$durability]}" "${track_rps[Memory]}")" "$(ratio "${batch_rps[$durability]}" "${batch_rps[Memory]}")"
+done

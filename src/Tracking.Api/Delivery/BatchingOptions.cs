@@ -25,6 +25,9 @@ internal sealed class BatchingOptions : IValidatableObject
     /// <summary>Longest wait between attempts at a failing sink. Default 30 s.</summary>
     public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>A delivery waiting this long for the sink makes /health/ready unhealthy (a hung endpoint) before its timeouts end it. Default 5 s.</summary>
+    public TimeSpan StalledAfter { get; set; } = TimeSpan.FromSeconds(5);
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (MaxEvents is < 1 or > 500)
@@ -45,6 +48,11 @@ internal sealed class BatchingOptions : IValidatableObject
         if (MaxInFlight is < 1 or > 64)
         {
             yield return new($"{Section}:MaxInFlight must be between 1 and 64; it is {MaxInFlight}.");
+        }
+
+        if (StalledAfter <= TimeSpan.Zero)
+        {
+            yield return new($"{Section}:StalledAfter must be more than zero; it is {StalledAfter}.");
         }
 
         if (RetryBaseDelay <= TimeSpan.Zero || RetryMaxDelay < RetryBaseDelay)

@@ -156,6 +156,7 @@ internal sealed partial class EventBatcher(
             Exception? error = null;
             var started = time.GetTimestamp();
             metrics.InFlight(1);
+            var delivery = status.DeliveryStarted();
             try
             {
                 result = await sink.DeliverAsync(pending, stoppingToken);
@@ -172,6 +173,7 @@ internal sealed partial class EventBatcher(
             }
             finally
             {
+                status.DeliveryEnded(delivery);
                 metrics.InFlight(-1);
             }
 
@@ -189,7 +191,7 @@ internal sealed partial class EventBatcher(
 
             if (result.AllDelivered)
             {
-                status.Succeeded();
+                status.Succeeded(SinkStatus.Deliveries);
                 if (attempt > 1)
                 {
                     LogRecovered(logger, batch.Count, sink.Name, attempt);
@@ -200,7 +202,7 @@ internal sealed partial class EventBatcher(
 
             metrics.Failed(result.Failed.Count, sink.Name);
             var reason = result.FailureReason ?? "the sink refused them";
-            status.Failed($"{sink.Name} sink: {result.Failed.Count} of {pending.Count} events not delivered: {reason}", time.GetUtcNow());
+            status.Failed(SinkStatus.Deliveries, $"{sink.Name} sink: {result.Failed.Count} of {pending.Count} events not delivered: {reason}", time.GetUtcNow());
             var delay = Backoff(attempt);
             LogDeliveryFailed(logger, error, result.Failed.Count, pending.Count, sink.Name, attempt, reason, delay);
             pending = result.Failed;

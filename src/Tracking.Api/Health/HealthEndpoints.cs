@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
 using Tracking.Api.Delivery;
 
 namespace Tracking.Api.Health;
@@ -89,12 +90,24 @@ internal static partial class HealthEndpoints
         json.WriteEndObject();
     }
 
-    private sealed class SinkHealthCheck(IEventSink sink, SinkStatus status) : IHealthCheck
+    private sealed class SinkHealthCheck(IEventSink sink, SinkStatus status, IOptions<BatchingOptions> batching) : IHealthCheck
     {
-        public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
-            Task.FromResult(status.LastError is { } error
-                ? HealthCheckResult.Unhealthy($"Failing since {status.FailingSince:O}: {error}")
-                : HealthCheckResult.Healthy($"{sink.Name} sink delivering"));
+        public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+        {
+            if (status.LastError is { } error)
+            {
+                return Task.FromResult(HealthCheckResult.Unhealthy($"Failing since {status.FailingSince:O}: {error}"));
+            }
+
+            // A hung endpoint fails nothing until its timeouts run out; a delivery this old says so now.
+            if (status.OldestDeliveryAge is { } age && age > batching.Value.StalledAfter)
+            {
+                return Task.FromResult(HealthCheckResult.Unhealthy(
+                    $"A delivery to the {sink.Name} sink has been waiting {age.TotalSeconds:0.#} s (Tracking:Batching:StalledAfter {batching.Value.StalledAfter.TotalSeconds:0.#} s): the endpoint may be hung."));
+            }
+
+            return Task.FromResult(HealthCheckResult.Healthy($"{sink.Name} sink delivering"));
+        }
     }
 
     private sealed class QueueHealthCheck(IEventQueue queue, TimeProvider time) : IHealthCheck

@@ -32,8 +32,8 @@ internal static partial class FileDescriptorLimit
     }
 
     /// <summary>
-    /// Connections that leave room for everything else the process opens: what it holds already, then half
-    /// of the rest (at least 256) for assemblies loaded later, the outbox, the spool, the sinks' sockets,
+    /// Connections that leave room for everything else the process opens: what it holds already, then two
+    /// thirds of the rest (at least 256) for assemblies loaded later, the outbox, the spool, the sinks' sockets,
     /// connections accepted only to be refused (a burst of them is open until the refusals run), and the
     /// runtime's own (its executable memory needs descriptors too: without them it aborts with "Out of
     /// memory"). A client holding every descriptor would otherwise stop the sinks and the runtime.
@@ -41,7 +41,7 @@ internal static partial class FileDescriptorLimit
     public static int ConnectionsFor(long descriptors, int inUse)
     {
         var free = descriptors - inUse;
-        var reserve = Math.Max(256, free / 2);
+        var reserve = Math.Max(256, free * 2 / 3);
         return (int)Math.Clamp(free - reserve, 16, int.MaxValue);
     }
 

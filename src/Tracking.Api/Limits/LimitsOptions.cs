@@ -10,7 +10,7 @@ internal sealed class LimitsOptions
     /// <summary>
     /// Connections held open at once; past it new connections are closed as they arrive. <c>0</c> (the default)
     /// derives it from the process's open-file limit (<c>ulimit -n</c>): the descriptors not open at start-up,
-    /// less half of them (at least 256) kept for the sinks, the outbox, the spool and the runtime.
+    /// less two thirds of them (at least 256) kept for the sinks, the outbox, the spool and the runtime.
     /// </summary>
     [Range(0, 10_000_000, ErrorMessage = "Tracking:Limits:MaxConnections must be between 0 (derived from ulimit -n) and 10,000,000.")]
     public int MaxConnections { get; set; }

@@ -139,3 +139,22 @@ public class AcknowledgementTrackerTests
         Assert.Equal(7, tracker.Watermark);
     }
 }
+
+public class SinkStatusTests
+{
+    [Fact]
+    public void OneComponentsSuccessDoesNotClearAnothersFailure()
+    {
+        var status = new SinkStatus();
+        var now = DateTimeOffset.UnixEpoch;
+
+        status.Failed(SinkStatus.Stream, "Kinesis sink: access denied", now);
+        status.Succeeded(SinkStatus.Puts);
+
+        Assert.Equal("Kinesis sink: access denied", status.LastError);
+        Assert.Equal(now, status.FailingSince);
+
+        status.Succeeded(SinkStatus.Stream);
+        Assert.Null(status.LastError);
+    }
+}

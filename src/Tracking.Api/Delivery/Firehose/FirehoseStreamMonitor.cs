@@ -39,7 +39,7 @@ internal sealed partial class FirehoseStreamMonitor(
                 {
                     if (reported is not null)
                     {
-                        status.Succeeded();
+                        status.Succeeded(SinkStatus.Stream);
                         LogStreamUsable(logger, name, failures);
                     }
 
@@ -97,7 +97,7 @@ internal sealed partial class FirehoseStreamMonitor(
     /// <summary>Reports to readiness every time, logs when the kind of failure changes; returns the kind.</summary>
     private string Report(string name, string reason, string kind, Exception? exception, string? reported)
     {
-        status.Failed($"Firehose sink: {reason}", time.GetUtcNow());
+        status.Failed(SinkStatus.Stream, $"Firehose sink: {reason}", time.GetUtcNow());
         if (kind != reported)
         {
             LogStreamNotUsable(logger, exception, name, reason);

@@ -323,7 +323,7 @@ internal sealed partial class KinesisSink : IEventSink, IAsyncDisposable
                     lane.IsFailing = false;
                     if (--_failingLanes == 0)
                     {
-                        _status.Succeeded();
+                        _status.Succeeded(SinkStatus.Puts);
                     }
 
                     LogLaneRecovered(_logger, shard, previousFailures + 1);
@@ -342,7 +342,7 @@ internal sealed partial class KinesisSink : IEventSink, IAsyncDisposable
                 _failingLanes++;
             }
 
-            _status.Failed($"{Name} sink: {failed.Count} of {records.Count} records for {shard} not written: {reason}", Time.GetUtcNow());
+            _status.Failed(SinkStatus.Puts, $"{Name} sink: {failed.Count} of {records.Count} records for {shard} not written: {reason}", Time.GetUtcNow());
         }
 
         if (previousFailures == 0)

@@ -38,7 +38,7 @@ internal sealed partial class KinesisStreamMonitor(
                 await CheckAsync(stoppingToken);
                 if (reported is not null)
                 {
-                    status.Succeeded();
+                    status.Succeeded(SinkStatus.Stream);
                     LogStreamUsable(logger, sink.StreamName, failures);
                 }
 
@@ -57,7 +57,7 @@ internal sealed partial class KinesisStreamMonitor(
                 var reason = ex is StreamNotUsableException
                     ? ex.Message
                     : AwsSinkSettings.Describe(ex, $"stream '{sink.StreamName}'", (client as KinesisClient)?.Endpoint ?? _options.ServiceUrl!, Permissions);
-                status.Failed($"{sink.Name} sink: {reason}", time.GetUtcNow());
+                status.Failed(SinkStatus.Stream, $"{sink.Name} sink: {reason}", time.GetUtcNow());
 
                 // Logged when the kind of failure changes, not on every retry of a long outage.
                 var kind = ex is StreamNotUsableException ? reason : AwsSinkSettings.Kind(ex);
