@@ -25,6 +25,9 @@ internal sealed class BatchingOptions : IValidatableObject
     /// <summary>Longest wait between attempts at a failing sink. Default 30 s.</summary>
     public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>The wait before retry number <paramref name="retry"/> of a failing delivery, put or stream check: exponential from <see cref="RetryBaseDelay"/> to <see cref="RetryMaxDelay"/>, with equal jitter so many stalled batches do not retry in step.</summary>
+    public TimeSpan RetryDelay(int retry) => Tracking.Aws.Retries.Backoff.EqualJitter(RetryBaseDelay, RetryMaxDelay, retry, Random.Shared.NextDouble());
+
     /// <summary>A delivery waiting this long for the sink makes /health/ready unhealthy (a hung endpoint) before its timeouts end it. Default 5 s.</summary>
     public TimeSpan StalledAfter { get; set; } = TimeSpan.FromSeconds(5);
 

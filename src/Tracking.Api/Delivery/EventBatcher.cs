@@ -235,13 +235,7 @@ internal sealed partial class EventBatcher(
         return pending.Where(e => !failed.Contains(e.Position)).ToList();
     }
 
-    /// <summary>Exponential backoff with equal jitter, so many stalled batches do not retry in step.</summary>
-    internal TimeSpan Backoff(int attempt)
-    {
-        var exponential = _options.RetryBaseDelay * Math.Pow(2, Math.Min(attempt - 1, 30));
-        var capped = exponential < _options.RetryMaxDelay ? exponential : _options.RetryMaxDelay;
-        return capped / 2 + capped / 2 * Random.Shared.NextDouble();
-    }
+    internal TimeSpan Backoff(int attempt) => _options.RetryDelay(attempt);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Failed} of {Count} events were not delivered to the {Sink} sink (attempt {Attempt}): {Reason}; retrying in {Delay}")]
     private static partial void LogDeliveryFailed(ILogger logger, Exception? exception, int failed, int count, string sink, int attempt, string reason, TimeSpan delay);

@@ -106,12 +106,7 @@ internal sealed partial class FirehoseStreamMonitor(
         return kind;
     }
 
-    private TimeSpan Backoff(int failures)
-    {
-        var exponential = batching.Value.RetryBaseDelay * Math.Pow(2, Math.Min(failures - 1, 30));
-        var capped = exponential < batching.Value.RetryMaxDelay ? exponential : batching.Value.RetryMaxDelay;
-        return capped / 2 + capped / 2 * Random.Shared.NextDouble();
-    }
+    private TimeSpan Backoff(int failures) => batching.Value.RetryDelay(failures);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Firehose stream {Stream} cannot take events: {Reason}. Accepted events wait in the queue; checking again with backoff")]
     private static partial void LogStreamNotUsable(ILogger logger, Exception? exception, string stream, string reason);

@@ -189,12 +189,7 @@ internal sealed partial class KinesisSink : IEventSink, IAsyncDisposable
     internal void OnLaneIdle() => TrySwitchMap();
 
     /// <summary>Equal-jitter exponential backoff between a lane's failed puts, on the batcher's retry settings.</summary>
-    internal TimeSpan Backoff(int failures)
-    {
-        var exponential = _batching.RetryBaseDelay * Math.Pow(2, Math.Min(failures - 1, 30));
-        var capped = exponential < _batching.RetryMaxDelay ? exponential : _batching.RetryMaxDelay;
-        return capped / 2 + capped / 2 * Random.Shared.NextDouble();
-    }
+    internal TimeSpan Backoff(int failures) => _batching.RetryDelay(failures);
 
     /// <summary>
     /// Sends one put for a lane and settles its records: written ones complete their batches, the rest are
