@@ -215,6 +215,108 @@ public sealed class KinesaliteDeliveryTests(KinesaliteFixture kinesalite)
         Assert.Equal(HttpStatusCode.OK, (await client.PostAsync("/v1/track", Http.Json("""{"userId":"u","event":"After"}"""))).StatusCode);
     }
 
+    [Fact]
+    public async Task AStreamFrozenThirtySecondsUnderLoadThenASigkillOfTheApiLosesNothingAnswered200()
+    {
+        var stream = await CreateStreamAsync(4);
+        var spool = Path.Combine(Path.GetTempPath(), "tracking-tests", "frozen-" + Guid.NewGuid().ToString("N"));
+        var settings = new Dictionary<string, string>
+        {
+            ["ASPNETCORE_ENVIRONMENT"] = "Production",
+            ["Tracking__WriteKeys__k"] = "frozen-stream",
+            ["Tracking__Sink"] = "Kinesis",
+            ["Tracking__Kinesis__StreamName"] = stream,
+            ["Tracking__Kinesis__ServiceUrl"] = ServiceUrl.ToString(),
+            ["Tracking__Kinesis__Region"] = Region,
+            ["Tracking__Spool__Directory"] = spool,
+            ["Tracking__RateLimit__PerAddressPermitsPerSecond"] = "0",
+            ["Tracking__RateLimit__PermitsPerSecond"] = "0",
+            ["AWS_ACCESS_KEY_ID"] = "AKIDEXAMPLE",
+            ["AWS_SECRET_ACCESS_KEY"] = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+        };
+        var accepted = new System.Collections.Concurrent.ConcurrentBag<string>();
+        var statuses = new System.Collections.Concurrent.ConcurrentDictionary<HttpStatusCode, int>();
+        var frozen = false;
+        try
+        {
+            await using (var api = await ApiProcess.StartAsync(ApiProcess.BuiltDll, settings))
+            {
+                using var stop = new CancellationTokenSource();
+                var senders = Enumerable.Range(0, 4).Select(s => Task.Run(() => SendAsync(api, s, accepted, statuses, stop.Token))).ToList();
+                await Eventually.TrueAsync(() => accepted.Count >= 1_000, "events flow to the stream", TimeSpan.FromSeconds(60));
+
+                kinesalite.Freeze();
+                frozen = true;
+                var before = accepted.Count;
+                await Task.Delay(TimeSpan.FromSeconds(30)); // the outage itself: what is being tested is how long it lasts
+                Assert.True(accepted.Count > before, "the API went on answering 200 into its spool while the stream was frozen");
+
+                await api.KillAsync();
+                await stop.CancelAsync();
+                await Task.WhenAll(senders);
+            }
+
+            kinesalite.Thaw();
+            frozen = false;
+            Assert.Equal([HttpStatusCode.OK], statuses.Keys.Where(s => s != HttpStatusCode.ServiceUnavailable).Order());
+
+            await using var restarted = await ApiProcess.StartAsync(ApiProcess.BuiltDll, settings);
+            var ids = accepted.ToHashSet(StringComparer.Ordinal);
+            var read = await ReadUntilAsync(stream, ids.Count, TimeSpan.FromSeconds(120));
+            var stored = read.Select(r => r.Event["messageId"]!.GetValue<string>()).ToHashSet(StringComparer.Ordinal);
+            var missing = ids.Where(id => !stored.Contains(id)).ToList();
+            Assert.True(missing.Count == 0, $"{missing.Count} of {ids.Count} events answered 200 are not in the stream");
+        }
+        finally
+        {
+            if (frozen)
+            {
+                kinesalite.Thaw();
+            }
+
+            if (Directory.Exists(spool))
+            {
+                Directory.Delete(spool, recursive: true);
+            }
+        }
+    }
+
+    private static async Task SendAsync(ApiProcess api, int sender, System.Collections.Concurrent.ConcurrentBag<string> accepted, System.Collections.Concurrent.ConcurrentDictionary<HttpStatusCode, int> statuses, CancellationToken stop)
+    {
+        using var client = api.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new("Basic", Convert.ToBase64String("k:"u8.ToArray()));
+
+        // A steady load (4 senders × 10 requests/s × 20 events), which four shards drain in seconds after the outage.
+        using var pace = new PeriodicTimer(TimeSpan.FromMilliseconds(100));
+        for (var request = 0; !stop.IsCancellationRequested; request++)
+        {
+            try
+            {
+                await pace.WaitForNextTickAsync(stop);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            var ids = Enumerable.Range(0, 20).Select(i => $"f{sender}-{request}-{i}").ToList();
+            var body = "{\"batch\":[" + string.Join(",", ids.Select(id => $"{{\"type\":\"track\",\"userId\":\"u{sender}\",\"event\":\"Frozen\",\"messageId\":\"{id}\"}}")) + "]}";
+            try
+            {
+                using var response = await client.PostAsync("/v1/batch", Http.Json(body), stop);
+                statuses.AddOrUpdate(response.StatusCode, 1, (_, n) => n + 1);
+                if (response.StatusCode == HttpStatusCode.OK)
+                {
+                    ids.ForEach(accepted.Add);
+                }
+            }
+            catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
     private async Task<List<StreamRecord>> ReadWhenCreatedAsync(string stream, int expected)
     {
         await Client.WaitForStreamActiveAsync(stream, TimeSpan.FromSeconds(30));

@@ -80,6 +80,18 @@ public sealed class EmulatorProcess : IAsyncDisposable
     }
 
     /// <summary>Waits until a line of output matches <paramref name="pattern"/> and returns the match.</summary>
+    /// <summary>Sends <paramref name="signal"/> (SIGSTOP 19, SIGCONT 18, ...) to the emulator's own process.</summary>
+    public void Signal(int signal)
+    {
+        if (Kill(_process.Id, signal) != 0)
+        {
+            throw new InvalidOperationException($"kill -{signal} {_process.Id} failed: errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()}");
+        }
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Kill(int pid, int signal);
+
     public async Task<Match> WaitForOutputAsync(Regex pattern, TimeSpan timeout)
     {
         var found = new TaskCompletionSource<Match>(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -37,6 +37,12 @@ public class KinesaliteFixture : IAsyncLifetime
         await _process.WaitUntilAnsweringAsync(ServiceUrl, TimeSpan.FromSeconds(30));
     }
 
+    /// <summary>Freezes kinesalite (SIGSTOP): it holds its connections and answers nothing, as a hung endpoint does.</summary>
+    public void Freeze() => _process!.Signal(19);
+
+    /// <summary>Thaws kinesalite (SIGCONT).</summary>
+    public void Thaw() => _process!.Signal(18);
+
     /// <inheritdoc/>
     public async Task DisposeAsync()
     {
