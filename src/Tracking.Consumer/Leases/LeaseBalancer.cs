@@ -1,0 +1,51 @@
+namespace Tracking.Consumer.Leases;
+
+/// <summary>
+/// Decides which leases a worker tries to take: a fair share of the readable shards per live worker. Free and
+/// expired leases are taken up to the share at once; when none is free, one lease at a time is taken from the
+/// busiest worker while it holds more than the share, so the workers converge without all moving together.
+/// </summary>
+internal static class LeaseBalancer
+{
+    /// <summary>Shards that may be read now: not finished, and every parent in the table finished.</summary>
+    public static IReadOnlyList<Lease> Readable(IReadOnlyList<Lease> leases)
+    {
+        var finished = leases.Where(l => l.Finished).Select(l => l.ShardId).ToHashSet(StringComparer.Ordinal);
+        var known = leases.Select(l => l.ShardId).ToHashSet(StringComparer.Ordinal);
+
+        // A parent missing from the table is past the stream's retention, so nothing of it can still be read.
+        return leases.Where(l => !l.Finished && l.ParentShardIds.All(p => finished.Contains(p) || !known.Contains(p))).ToList();
+    }
+
+    /// <summary>The leases <paramref name="worker"/> should try to take now, given the table as read at <paramref name="now"/>.</summary>
+    public static IReadOnlyList<Lease> ChooseLeasesToTake(IReadOnlyList<Lease> leases, string worker, DateTimeOffset now)
+    {
+        var readable = Readable(leases);
+        if (readable.Count == 0)
+        {
+            return [];
+        }
+
+        var held = readable.Where(l => l.IsHeld(now)).ToList();
+        var workers = held.Select(l => l.Owner!).Append(worker).Distinct(StringComparer.Ordinal).Count();
+        var share = (readable.Count + workers - 1) / workers;
+        var mine = held.Count(l => l.Owner == worker);
+        if (mine >= share)
+        {
+            return [];
+        }
+
+        var free = readable.Where(l => !l.IsHeld(now)).Take(share - mine).ToList();
+        if (free.Count > 0)
+        {
+            return free;
+        }
+
+        var busiest = held.Where(l => l.Owner != worker)
+            .GroupBy(l => l.Owner!, StringComparer.Ordinal)
+            .OrderByDescending(g => g.Count())
+            .ThenBy(g => g.Key, StringComparer.Ordinal)
+            .FirstOrDefault();
+        return busiest is not null && busiest.Count() > share ? [busiest.OrderBy(l => l.ShardId, StringComparer.Ordinal).Last()] : [];
+    }
+}
