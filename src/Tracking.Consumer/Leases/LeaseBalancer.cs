@@ -17,8 +17,11 @@ internal static class LeaseBalancer
         return leases.Where(l => !l.Finished && l.ParentShardIds.All(p => finished.Contains(p) || !known.Contains(p))).ToList();
     }
 
-    /// <summary>The leases <paramref name="worker"/> should try to take now, given the table as read at <paramref name="now"/>.</summary>
-    public static IReadOnlyList<Lease> ChooseLeasesToTake(IReadOnlyList<Lease> leases, string worker, DateTimeOffset now)
+    /// <summary>The leases <paramref name="worker"/> should try to take now, given the table as read at
+    /// <paramref name="now"/> and the shards it is actually reading. A lease under its own name that it is not
+    /// reading (left by an earlier process with the same <c>WorkerId</c>) counts as free: taking it moves the counter
+    /// and fences that process off.</summary>
+    public static IReadOnlyList<Lease> ChooseLeasesToTake(IReadOnlyList<Lease> leases, string worker, DateTimeOffset now, IReadOnlySet<string> reading)
     {
         var readable = Readable(leases);
         if (readable.Count == 0)
@@ -26,22 +29,24 @@ internal static class LeaseBalancer
             return [];
         }
 
-        var held = readable.Where(l => l.IsHeld(now)).ToList();
-        var workers = held.Select(l => l.Owner!).Append(worker).Distinct(StringComparer.Ordinal).Count();
+        bool Mine(Lease lease) => reading.Contains(lease.ShardId);
+        bool Free(Lease lease) => !Mine(lease) && (!lease.IsHeld(now) || lease.Owner == worker);
+        var others = readable.Where(l => !Mine(l) && !Free(l)).ToList();
+        var workers = others.Select(l => l.Owner!).Append(worker).Distinct(StringComparer.Ordinal).Count();
         var share = (readable.Count + workers - 1) / workers;
-        var mine = held.Count(l => l.Owner == worker);
+        var mine = readable.Count(Mine);
         if (mine >= share)
         {
             return [];
         }
 
-        var free = readable.Where(l => !l.IsHeld(now)).Take(share - mine).ToList();
+        var free = readable.Where(Free).Take(share - mine).ToList();
         if (free.Count > 0)
         {
             return free;
         }
 
-        var busiest = held.Where(l => l.Owner != worker)
+        var busiest = others
             .GroupBy(l => l.Owner!, StringComparer.Ordinal)
             .OrderByDescending(g => g.Count())
             .ThenBy(g => g.Key, StringComparer.Ordinal)

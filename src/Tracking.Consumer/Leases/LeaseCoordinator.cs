@@ -96,7 +96,7 @@ internal sealed partial class LeaseCoordinator(
 
         var leases = await store.ListAsync(Stream, cancellationToken);
         now = timeProvider.GetUtcNow();
-        foreach (var lease in LeaseBalancer.ChooseLeasesToTake(leases, Worker, now))
+        foreach (var lease in LeaseBalancer.ChooseLeasesToTake(leases, Worker, now, _running.Where(r => !r.Value.Stopping).Select(r => r.Key).ToHashSet(StringComparer.Ordinal)))
         {
             if (_running.ContainsKey(lease.ShardId))
             {

@@ -104,6 +104,11 @@ internal sealed partial class ShardProcessor(
                 }
 
                 metrics.Read(shardId, response.Records.Count, response.MillisBehindLatest);
+                if (response.Records.Count > 0)
+                {
+                    LogRead(shardId, response.Records.Count, response.MillisBehindLatest);
+                }
+
                 var ended = response.NextShardIterator is null;
                 if (response.Records.Count > 0 || ended)
                 {
@@ -151,7 +156,9 @@ internal sealed partial class ShardProcessor(
                 StartPositions.AtTimestamp => new GetShardIteratorRequest { StreamName = options.StreamName, ShardId = shardId, ShardIteratorType = ShardIteratorType.AtTimestamp, Timestamp = options.InitialTimestamp },
                 _ => new GetShardIteratorRequest { StreamName = options.StreamName, ShardId = shardId, ShardIteratorType = ShardIteratorType.TrimHorizon },
             };
-        return (await kinesis.GetShardIteratorAsync(request, cancellationToken)).ShardIterator;
+        var iterator = (await kinesis.GetShardIteratorAsync(request, cancellationToken)).ShardIterator;
+        LogIterator(shardId, request.ShardIteratorType, checkpoint);
+        return iterator;
     }
 
     private async Task<ShardOutcome> LoadAsync(ShardFence fence, ChannelReader<ReadChunk> reader)
@@ -239,6 +246,12 @@ internal sealed partial class ShardProcessor(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Shard {ShardId} ended; children: {Children}")]
     private partial void LogShardEnded(string shardId, string children);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Shard {ShardId}: reading {Type} (checkpoint {Checkpoint})")]
+    private partial void LogIterator(string shardId, ShardIteratorType type, string? checkpoint);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Shard {ShardId}: read {Count} records, {MillisBehindLatest} ms behind")]
+    private partial void LogRead(string shardId, int count, long? millisBehindLatest);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Shard {ShardId}: iterator expired; a new one starts after {Checkpoint}")]
     private partial void LogIteratorExpired(string shardId, string? checkpoint);

@@ -42,26 +42,31 @@ public sealed class ConsumerProcess : IAsyncDisposable
     public string Output => string.Join(Environment.NewLine, Lines);
 
     /// <summary>The consumer assembly built beside these tests, in the same configuration.</summary>
-    public static string AssemblyPath
-    {
-        get
-        {
-            var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Debug{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Debug" : "Release";
-            return RepositoryRoot.Combine("src", "Tracking.Consumer", "bin", configuration, "net10.0", "Tracking.Consumer.dll");
-        }
-    }
+    public static string AssemblyPath => Built("Tracking.Consumer");
 
     /// <summary>Starts the consumer with the given settings as command-line configuration (<c>--Consumer:Kinesis:StreamName=…</c>).</summary>
-    public static ConsumerProcess Start(IReadOnlyDictionary<string, string> settings)
+    public static ConsumerProcess Start(IReadOnlyDictionary<string, string> settings) => Start(AssemblyPath, settings);
+
+    /// <summary>The API assembly built beside these tests, for tests that go through it.</summary>
+    public static string ApiAssemblyPath => Built("Tracking.Api");
+
+    private static string Built(string project)
+    {
+        var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Debug{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Debug" : "Release";
+        return RepositoryRoot.Combine("src", project, "bin", configuration, "net10.0", $"{project}.dll");
+    }
+
+    /// <summary>Starts <c>dotnet <paramref name="assemblyPath"/></c> with the settings as command-line configuration.</summary>
+    public static ConsumerProcess Start(string assemblyPath, IReadOnlyDictionary<string, string> settings)
     {
         var startInfo = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
-            WorkingDirectory = Path.GetDirectoryName(AssemblyPath)!,
+            WorkingDirectory = Path.GetDirectoryName(assemblyPath)!,
         };
-        startInfo.ArgumentList.Add(AssemblyPath);
+        startInfo.ArgumentList.Add(assemblyPath);
         foreach (var (key, value) in settings)
         {
             startInfo.ArgumentList.Add($"--{key}={value}");

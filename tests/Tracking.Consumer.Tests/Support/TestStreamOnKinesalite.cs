@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using System.Globalization;
+using System.Numerics;
 using System.Text;
 using System.Text.Json;
 using Amazon.Runtime;
@@ -11,6 +13,7 @@ namespace Tracking.Consumer.Tests.Support;
 public sealed class TestStreamOnKinesalite : IDisposable
 {
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(30) };
+    private readonly ConcurrentDictionary<string, string> _lastSequenceNumbers = new(StringComparer.Ordinal);
 
     private TestStreamOnKinesalite(Uri serviceUrl, string name)
     {
@@ -27,6 +30,9 @@ public sealed class TestStreamOnKinesalite : IDisposable
     }
 
     public string Name { get; }
+
+    /// <summary>The last sequence number written to each shard: where a consumer that read everything has its checkpoints.</summary>
+    public IReadOnlyDictionary<string, string> LastSequenceNumbers => _lastSequenceNumbers;
 
     public KinesisClient Client { get; }
 
@@ -52,6 +58,14 @@ public sealed class TestStreamOnKinesalite : IDisposable
                 }
 
                 var response = await Client.PutRecordsAsync(new PutRecordsRequest { StreamName = Name, Records = pending });
+                foreach (var written in response.Records.Where(r => r.Succeeded))
+                {
+                    _lastSequenceNumbers.AddOrUpdate(
+                        written.ShardId!,
+                        written.SequenceNumber!,
+                        (_, old) => BigInteger.Parse(old, CultureInfo.InvariantCulture) > BigInteger.Parse(written.SequenceNumber!, CultureInfo.InvariantCulture) ? old : written.SequenceNumber!);
+                }
+
                 pending = pending.Where((_, i) => !response.Records[i].Succeeded).ToList();
             }
         }

@@ -53,8 +53,17 @@ public sealed class WarehouseDb(string connectionString)
         (await RowsAsync("SELECT message_id FROM events")).Select(r => (string)r[0]!).ToHashSet(StringComparer.Ordinal);
 
     /// <summary>Owner per unfinished shard, for lease assertions.</summary>
-    public async Task<Dictionary<string, string?>> OwnersAsync() =>
-        (await RowsAsync("SELECT shard_id, owner FROM shard_leases WHERE NOT finished")).ToDictionary(r => (string)r[0]!, r => (string?)r[1]);
+    public async Task<Dictionary<string, string?>> OwnersAsync()
+    {
+        try
+        {
+            return (await RowsAsync("SELECT shard_id, owner FROM shard_leases WHERE NOT finished")).ToDictionary(r => (string)r[0]!, r => (string?)r[1]);
+        }
+        catch (PostgresException exception) when (exception.SqlState == PostgresErrorCodes.UndefinedTable)
+        {
+            return [];
+        }
+    }
 
     /// <summary>Polls <paramref name="condition"/> until it holds, failing with <paramref name="what"/> at the deadline.</summary>
     public static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout, Func<Task<string>> what)
@@ -69,6 +78,32 @@ public sealed class WarehouseDb(string connectionString)
 
             await Task.Delay(100);
         }
+    }
+
+    /// <summary>Waits until every shard written to is checkpointed at its last record: the consumer has loaded
+    /// all it will, so what is missing now is lost, not late.</summary>
+    public Task WaitForCheckpointsAsync(IReadOnlyDictionary<string, string> lastSequenceNumbers, TimeSpan timeout, ConsumerProcess? consumer = null)
+    {
+        async Task<Dictionary<string, string?>> CheckpointsAsync()
+        {
+            try
+            {
+                return (await RowsAsync("SELECT shard_id, checkpoint FROM shard_leases")).ToDictionary(r => (string)r[0]!, r => (string?)r[1]);
+            }
+            catch (PostgresException exception) when (exception.SqlState == PostgresErrorCodes.UndefinedTable)
+            {
+                return [];
+            }
+        }
+
+        return WaitUntilAsync(
+            async () =>
+            {
+                var checkpoints = await CheckpointsAsync();
+                return lastSequenceNumbers.All(p => checkpoints.TryGetValue(p.Key, out var checkpoint) && checkpoint == p.Value);
+            },
+            timeout,
+            async () => $"checkpoints {string.Join(", ", await CheckpointsAsync())}, expected {string.Join(", ", lastSequenceNumbers)}{Environment.NewLine}{consumer?.Output}");
     }
 
     public Task WaitForEventCountAsync(long expected, TimeSpan timeout, ConsumerProcess? consumer = null) =>
