@@ -96,6 +96,36 @@ public sealed partial class FailoverTests(PostgresServer postgres, KinesaliteFix
     }
 
     [Fact]
+    public async Task AWorkerStoppedGracefullyReleasesItsLeasesSoTheOtherTakesThemWithoutWaitingForExpiry()
+    {
+        var longLease = TimeSpan.FromSeconds(30);
+        using var stream = await TestStreamOnKinesalite.CreateAsync(kinesalite.ServiceUrl, shards: 4);
+        var warehouse = new WarehouseDb(await postgres.CreateDatabaseAsync("graceful"));
+        var events = TestEvent.Many(users: 50, perUser: 20).ToList();
+        await stream.PutEventsAsync(events);
+        await using var a = ConsumerProcess.Start(ConsumerProcess.Settings(kinesalite.ServiceUrl, stream.Name, warehouse.ConnectionString, "worker-a", longLease));
+        await WarehouseDb.WaitUntilAsync(
+            async () => (await warehouse.OwnersAsync()).Values.Count(o => o == "worker-a") == 4,
+            Patience,
+            () => Task.FromResult(a.Output));
+
+        await a.SignalAsync("TERM");
+        await a.WaitForExitAsync(Patience);
+        var handover = Stopwatch.StartNew();
+        await using var b = ConsumerProcess.Start(ConsumerProcess.Settings(kinesalite.ServiceUrl, stream.Name, warehouse.ConnectionString, "worker-b", longLease));
+        await WarehouseDb.WaitUntilAsync(
+            async () => (await warehouse.OwnersAsync()).Values.All(o => o == "worker-b"),
+            Patience,
+            async () => $"owners {string.Join(", ", await warehouse.OwnersAsync())}{Environment.NewLine}{b.Output}");
+
+        Assert.Equal(0, a.ExitCode);
+        Assert.Equal(4, a.Lines.Count(l => l.Contains("released", StringComparison.Ordinal)));
+        Assert.True(handover.Elapsed < longLease / 3, $"took {handover.Elapsed}: the leases were not released");
+        await warehouse.WaitForCheckpointsAsync(stream.LastSequenceNumbers, Patience, b);
+        Assert.Equal(events.Select(e => e.MessageId).ToHashSet(), await warehouse.MessageIdsAsync());
+    }
+
+    [Fact]
     public async Task AWorkerPausedPastItsLeaseCommitsNothingAfterAnotherTookItsShard()
     {
         using var stream = await TestStreamOnKinesalite.CreateAsync(kinesalite.ServiceUrl, shards: 1);
