@@ -16,6 +16,13 @@ say() { printf '\n== %s\n' "$*"; }
 say "npm ci (tests/emulators)"
 npm ci --prefix tests/emulators --no-audit --no-fund --loglevel=error || { echo "npm ci failed"; status=1; }
 
+# --- PostgreSQL 15 for the consumer's tests (they start a throwaway cluster as the postgres user) ---
+if [ ! -x "${POSTGRES_BIN:-/usr/lib/postgresql/15/bin}/initdb" ]; then
+  say "apt-get install postgresql"
+  sudo_=""; [ "$(id -u)" -ne 0 ] && sudo_="sudo"
+  $sudo_ apt-get update -qq && $sudo_ apt-get install -y -qq postgresql >/dev/null || { echo "installing postgresql failed"; status=1; }
+fi
+
 # --- .NET -------------------------------------------------------------------------------
 say "dotnet test"
 if ! dotnet build TrackingApi.sln -c Release -warnaserror -nologo -v quiet; then
