@@ -57,7 +57,9 @@ internal static class EventRecords
                 return Dead(record, $"not a JSON object but {root.ValueKind}");
             }
 
-            if (FindUnstorableText(root) is { } problem)
+            // Raw control characters are invalid JSON, so only a \u escape can hide a NUL or a lone surrogate:
+            // most records have none and skip the walk.
+            if (record.Data.Span.IndexOf("\\u"u8) >= 0 && FindUnstorableText(root) is { } problem)
             {
                 return Dead(record, problem);
             }
