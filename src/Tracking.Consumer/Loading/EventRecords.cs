@@ -5,8 +5,11 @@ using Tracking.Events;
 
 namespace Tracking.Consumer.Loading;
 
-/// <summary>One event as the <c>events</c> table holds it; JSON columns keep their JSON text.</summary>
+/// <summary>One event as the <c>events</c> table holds it; JSON columns keep their JSON text. The record it came
+/// from stays attached, so a row the database still refuses can become a dead letter byte for byte.</summary>
 internal sealed record EventRow(
+    string SequenceNumber,
+    ReadOnlyMemory<byte> Payload,
     string MessageId,
     string? Type,
     string? Event,
@@ -85,6 +88,8 @@ internal static class EventRecords
             }
 
             var row = new EventRow(
+                record.SequenceNumber,
+                record.Data,
                 messageId,
                 Text(root, EventFields.Type),
                 Text(root, EventFields.Event),

@@ -67,6 +67,7 @@ public sealed partial class ConsumerProcessTests(PostgresServer postgres, Kinesa
             Encoding.UTF8.GetBytes("""{"type":"track","messageId":"surrogate","traits":{"name":"\ud800"}}"""),
             Encoding.UTF8.GetBytes("""{"type":"track","messageId":"when","timestamp":"yesterday"}"""),
             Encoding.UTF8.GetBytes($$"""{"type":"track","messageId":"{{new string('x', EventRecords.MaxMessageIdLength + 1)}}"}"""),
+            Encoding.UTF8.GetBytes("""{"type":"track","messageId":"huge","properties":{"n":1e1000000}}"""),
         ];
         var before = TestEvent.Many(1, 5, "before").ToList();
         var after = TestEvent.Many(1, 5, "after").ToList();

@@ -34,7 +34,7 @@ public sealed class ExpiredIteratorTests(PostgresServer postgres, KinesaliteFixt
         var expiring = new ExpiresSecondIterator(stream.Client);
         var processor = new ShardProcessor(
             expiring,
-            new PostgresLoader(dataSource, TestMetrics.Create(), TimeProvider.System),
+            new PostgresLoader(dataSource, TestMetrics.Create(), TimeProvider.System, NullLogger<PostgresLoader>.Instance),
             Options.Create(new StreamOptions { StreamName = stream.Name }),
             Options.Create(new BatchingOptions { MaxRows = 10, Linger = TimeSpan.FromMilliseconds(50) }),
             TestMetrics.Create(),

@@ -28,7 +28,7 @@ public sealed class PostgresLoaderTests(PostgresServer postgres) : IAsyncLifetim
         _dataSource = NpgsqlDataSource.Create(connectionString);
         _warehouse = new WarehouseDb(connectionString);
         await new PostgresSchema(_dataSource, NullLogger<PostgresSchema>.Instance).MigrateAsync(CancellationToken.None);
-        _loader = new PostgresLoader(_dataSource, TestMetrics.Create(), _clock);
+        _loader = new PostgresLoader(_dataSource, TestMetrics.Create(), _clock, NullLogger<PostgresLoader>.Instance);
         _leases = new PostgresLeaseStore(_dataSource);
         await _leases.AddShardsAsync(Stream, [new NewShard(ShardId, [], "TRIM_HORIZON")], CancellationToken.None);
     }
@@ -93,6 +93,27 @@ public sealed class PostgresLoaderTests(PostgresServer postgres) : IAsyncLifetim
         Assert.Equal([Stream, ShardId, "102", "not JSON"], letter[..4]);
         Assert.Equal(payload, (byte[])letter[4]!);
         Assert.Equal(_clock.GetUtcNow().UtcDateTime, ((DateTime)letter[5]!).ToUniversalTime());
+    }
+
+    [Fact]
+    public async Task ARowPostgresRefusesDespiteParsingGoesToDeadLettersAndTheRestOfItsBatchIsLoaded()
+    {
+        var fence = await TakeAsync("worker-a");
+
+        // A JSON number System.Text.Json keeps as a token but jsonb's numeric cannot hold (22003).
+        var huge = Encoding.UTF8.GetBytes("""{"type":"track","messageId":"huge","properties":{"n":1e1000000}}""");
+        var refused = EventRecords.Parse(Stream, ShardId, new KinesisRecord { SequenceNumber = "150", PartitionKey = "k", Data = huge }).Row!;
+        var rows = Rows(3, "a");
+
+        var result = await _loader.LoadAsync(new LoadBatch(fence, [rows[0], refused, rows[1], rows[2]], [], "150", false), CancellationToken.None);
+
+        Assert.Equal(new LoadResult(LoadOutcome.Committed, 3, 0), result);
+        Assert.Equal(["a-0", "a-1", "a-2"], (await _warehouse.MessageIdsAsync()).Order());
+        var letter = (await _warehouse.RowsAsync("SELECT sequence_number, reason, payload FROM dead_letters")).Single();
+        Assert.Equal("150", letter[0]);
+        Assert.Contains("22003", (string)letter[1]!, StringComparison.Ordinal);
+        Assert.Equal(huge, (byte[])letter[2]!);
+        Assert.Equal("150", await _warehouse.ScalarAsync<string>("SELECT checkpoint FROM shard_leases"));
     }
 
     [Fact]
