@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Npgsql;
+using Tracking.Aws;
 using Tracking.Aws.Kinesis;
 using Tracking.Consumer.Health;
 using Tracking.Consumer.Leases;
@@ -18,6 +19,8 @@ internal static class Hosting
     {
         builder.Services.AddSingleton(TimeProvider.System);
         Validated<StreamOptions>(builder.Services, StreamOptions.Section, o => o.Validate());
+        builder.Services.AddOptions<StreamOptions>().PostConfigure<IConfiguration>((o, configuration) =>
+            o.Region = string.IsNullOrWhiteSpace(o.Region) ? AwsClientSettings.DefaultRegion(key => configuration[key]) : o.Region.Trim());
         Validated<WarehouseOptions>(builder.Services, WarehouseOptions.Section, o => o.Validate());
         Validated<BatchingOptions>(builder.Services, BatchingOptions.Section, o => o.Validate());
         Validated<LeaseOptions>(builder.Services, LeaseOptions.Section, o => o.Validate());
@@ -51,13 +54,13 @@ internal static class Hosting
     /// <summary>The Kinesis client, shard discovery and the per-shard read and load loop.</summary>
     public static WebApplicationBuilder AddShardReading(this WebApplicationBuilder builder)
     {
-        builder.Services.AddSingleton(_ => new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
+        builder.Services.AddSingleton(sp => new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
         {
-            Timeout = TimeSpan.FromSeconds(30),
+            Timeout = sp.GetRequiredService<IOptions<StreamOptions>>().Value.RequestTimeout,
         });
         builder.Services.AddSingleton<IKinesisClient>(sp => new KinesisClient(
             sp.GetRequiredService<HttpClient>(),
-            sp.GetRequiredService<IOptions<StreamOptions>>().Value.ToClientOptions(),
+            sp.GetRequiredService<IOptions<StreamOptions>>().Value.ToKinesisClientOptions(),
             credentials: null,
             sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<ShardDiscovery>();
