@@ -110,6 +110,10 @@ internal static class Hosting
     private static List<string> ValidationFailures(Exception exception) => exception switch
     {
         OptionsValidationException validation => validation.Failures.ToList(),
+
+        // The binder's own refusal of a value it cannot convert, e.g. Consumer:Warehouse:Dialect=Oracle.
+        InvalidOperationException { Message: var message, InnerException: var inner } when message.StartsWith("Failed to convert configuration value", StringComparison.Ordinal) =>
+            [inner is null ? message : $"{message} {inner.Message}"],
         AggregateException aggregate => aggregate.InnerExceptions.SelectMany(ValidationFailures).ToList(),
         _ => [],
     };

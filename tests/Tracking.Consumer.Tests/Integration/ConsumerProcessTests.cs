@@ -31,6 +31,25 @@ public sealed partial class ConsumerProcessTests(PostgresServer postgres, Kinesa
         Assert.DoesNotContain("   at ", consumer.Output, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("Consumer:Warehouse:Dialect", "Oracle")]
+    [InlineData("Consumer:Leases:Duration", "soon")]
+    [InlineData("Consumer:Batching:MaxRows", "20000")]
+    [InlineData("Consumer:Kinesis:Region", "Mars")]
+    public async Task StartingWithABadValueRefusesWithOneLineNamingTheSetting(string setting, string value)
+    {
+        var settings = ConsumerProcess.Settings(kinesalite.ServiceUrl, "events", postgres.ConnectionString("postgres"), "w");
+        settings[setting] = value;
+        await using var consumer = ConsumerProcess.Start(settings);
+
+        await consumer.WaitForExitAsync(Patience);
+
+        Assert.Equal(2, consumer.ExitCode);
+        var line = Assert.Single(consumer.Lines, l => l.Length > 0);
+        Assert.Contains(setting, line, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", consumer.Output, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task EveryEventIsLoadedOnceFromEveryShardAndHealthReportsReady()
     {
