@@ -46,7 +46,6 @@ internal static class Hosting
             return new NpgsqlDataSourceBuilder(connection.ConnectionString).Build();
         });
         builder.Services.AddSingleton<PostgresSchema>();
-        builder.Services.AddHostedService<SchemaMigrationService>();
         builder.Services.AddSingleton<IWarehouseLoader, PostgresLoader>();
         return builder;
     }
@@ -89,7 +88,8 @@ internal static class Hosting
 
     /// <summary>
     /// Runs the consumer. Invalid settings end it before anything starts, with one line naming each broken setting
-    /// and exit code 2, instead of a stack trace from deep inside the host.
+    /// and exit code 2, instead of a stack trace from deep inside the host; a warehouse that cannot be reached or
+    /// migrated ends it with one line and exit code 3. The schema is migrated before any worker starts.
     /// </summary>
     public static async Task<int> RunConsumerAsync(this WebApplication app)
     {
@@ -101,6 +101,17 @@ internal static class Hosting
         {
             await Console.Error.WriteLineAsync($"Tracking.Consumer cannot start: {string.Join(" ", failures)}");
             return 2;
+        }
+
+        try
+        {
+            await app.Services.GetRequiredService<PostgresSchema>().MigrateAsync(app.Lifetime.ApplicationStopping);
+        }
+        catch (NpgsqlException exception)
+        {
+            await Console.Error.WriteLineAsync(
+                $"Tracking.Consumer cannot start: the warehouse database in {WarehouseOptions.Section}:ConnectionString could not be reached or migrated: {exception.Message}");
+            return 3;
         }
 
         await app.RunAsync();

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace Tracking.Consumer.Warehouse;
@@ -122,16 +121,4 @@ internal sealed partial class PostgresSchema(NpgsqlDataSource dataSource, ILogge
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Warehouse schema is at version {Version}; nothing to migrate")]
     private partial void LogUpToDate(int version);
-}
-
-/// <summary>Runs the migrations before the workers start; a database that cannot be reached stops the start.</summary>
-internal sealed class SchemaMigrationService(PostgresSchema schema, IOptions<WarehouseOptions> options) : IHostedService
-{
-    public Task StartAsync(CancellationToken cancellationToken)
-    {
-        _ = options.Value;
-        return schema.MigrateAsync(cancellationToken);
-    }
-
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

@@ -51,6 +51,20 @@ public sealed partial class ConsumerProcessTests(PostgresServer postgres, Kinesa
     }
 
     [Fact]
+    public async Task AnUnreachableWarehouseStopsTheStartWithOneLineNamingTheSetting()
+    {
+        var closedPort = EmulatorPackages.FreeLoopbackPort();
+        var settings = ConsumerProcess.Settings(kinesalite.ServiceUrl, "events", $"Host=127.0.0.1;Port={closedPort};Username=postgres;Timeout=5", "w");
+        await using var consumer = ConsumerProcess.Start(settings);
+
+        await consumer.WaitForExitAsync(Patience);
+
+        Assert.Equal(3, consumer.ExitCode);
+        Assert.Contains(consumer.Lines, l => l.StartsWith("Tracking.Consumer cannot start: the warehouse database in Consumer:Warehouse:ConnectionString", StringComparison.Ordinal));
+        Assert.DoesNotContain("   at ", consumer.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task EveryEventIsLoadedOnceFromEveryShardAndHealthReportsReady()
     {
         using var stream = await TestStreamOnKinesalite.CreateAsync(kinesalite.ServiceUrl, shards: 4);
