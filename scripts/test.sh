@@ -25,6 +25,8 @@ apt_install() { # installs Debian packages that are missing
 say "npm ci (tests/emulators)"
 npm ci --prefix tests/emulators --no-audit --no-fund --loglevel=error || { echo "npm ci failed"; status=1; }
 command -v chromium >/dev/null 2>&1 || apt_install chromium
+# PostgreSQL 15 for the consumer's tests (they start a throwaway cluster as the postgres user).
+[ -x "${POSTGRES_BIN:-/usr/lib/postgresql/15/bin}/initdb" ] || apt_install postgresql
 
 # A run that outlives its limit is stopped and counted as failed, with a message saying which.
 limited() { # limited SECONDS NAME COMMAND...

@@ -1,19 +1,20 @@
-using System.Text.RegularExpressions;
 using Tracking.Aws.Retries;
 
 namespace Tracking.Aws;
 
 /// <summary>
 /// Where and how a client reaches its AWS service: the region (which also scopes the SigV4 signature), an
-/// optional endpoint override for emulators, and the retry policy.
+/// optional endpoint override for emulators, and the retry policy. Applications bind <see cref="AwsClientSettings"/>
+/// and turn it into these with <see cref="AwsClientSettings.ToKinesisClientOptions"/> or
+/// <see cref="AwsClientSettings.ToFirehoseClientOptions"/>; the region rule and default are the same in both.
 /// </summary>
-public abstract partial class AwsClientOptions
+public abstract class AwsClientOptions
 {
     /// <summary>The environment variable read for the region when <see cref="Region"/> is not set.</summary>
-    public const string RegionVariable = "AWS_REGION";
+    public const string RegionVariable = AwsClientSettings.RegionVariable;
 
     /// <summary>The environment variable read for the region when neither <see cref="Region"/> nor <see cref="RegionVariable"/> is set.</summary>
-    public const string DefaultRegionVariable = "AWS_DEFAULT_REGION";
+    public const string DefaultRegionVariable = AwsClientSettings.DefaultRegionVariable;
 
     /// <summary>
     /// The AWS region, e.g. <c>eu-west-1</c>. Default: none, then the <c>AWS_REGION</c> and
@@ -38,7 +39,7 @@ public abstract partial class AwsClientOptions
     public IReadOnlyList<string> Validate()
     {
         var errors = new List<string>();
-        if (Region is not null && !RegionPattern().IsMatch(Region))
+        if (Region is not null && !AwsClientSettings.IsRegionName(Region))
         {
             errors.Add($"{SectionName}:Region must look like an AWS region such as 'us-east-1' (got '{Region}').");
         }
@@ -74,16 +75,7 @@ public abstract partial class AwsClientOptions
     /// <summary>The configured region, else the environment's; throws when there is none.</summary>
     internal string ResolveRegion(Func<string, string?> environment)
     {
-        var region = Region;
-        if (string.IsNullOrWhiteSpace(region))
-        {
-            region = environment(RegionVariable);
-        }
-
-        if (string.IsNullOrWhiteSpace(region))
-        {
-            region = environment(DefaultRegionVariable);
-        }
+        var region = string.IsNullOrWhiteSpace(Region) ? AwsClientSettings.DefaultRegion(environment) : Region;
 
         if (string.IsNullOrWhiteSpace(region))
         {
@@ -92,7 +84,7 @@ public abstract partial class AwsClientOptions
         }
 
         region = region.Trim();
-        if (!RegionPattern().IsMatch(region))
+        if (!AwsClientSettings.IsRegionName(region))
         {
             throw new InvalidOperationException($"The AWS region '{region}' is not a valid region name such as 'us-east-1'.");
         }
@@ -112,7 +104,4 @@ public abstract partial class AwsClientOptions
         var suffix = region.StartsWith("cn-", StringComparison.Ordinal) ? "amazonaws.com.cn" : "amazonaws.com";
         return new Uri($"https://{endpointPrefix}.{region}.{suffix}/");
     }
-
-    [GeneratedRegex("^[a-z]{2}(-[a-z0-9]+)+$", RegexOptions.CultureInvariant)]
-    private static partial Regex RegionPattern();
 }

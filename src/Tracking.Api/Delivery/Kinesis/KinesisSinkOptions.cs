@@ -2,7 +2,6 @@ using System.ComponentModel.DataAnnotations;
 using System.Text.RegularExpressions;
 using Tracking.Aws;
 using Tracking.Aws.Kinesis;
-using Tracking.Aws.Retries;
 
 namespace Tracking.Api.Delivery.Kinesis;
 
@@ -11,33 +10,12 @@ namespace Tracking.Api.Delivery.Kinesis;
 /// only when <c>Tracking:Sink</c> is <c>Kinesis</c>. Credentials come from the standard AWS chain
 /// (<c>AWS_ACCESS_KEY_ID</c>/<c>AWS_SECRET_ACCESS_KEY</c>, profiles, web identity, container and instance roles).
 /// </summary>
-internal sealed partial class KinesisSinkOptions : IValidatableObject
+internal sealed partial class KinesisSinkOptions : AwsClientSettings, IValidatableObject
 {
     public const string Section = "Tracking:Kinesis";
 
     /// <summary>The stream's name. Required; no default.</summary>
     public string? StreamName { get; set; }
-
-    /// <summary>
-    /// The AWS region, e.g. <c>eu-west-1</c>. Default: the <c>AWS_REGION</c> environment variable, else
-    /// <c>AWS_DEFAULT_REGION</c>. Requests are signed for it even when <see cref="ServiceUrl"/> points elsewhere.
-    /// </summary>
-    public string? Region { get; set; }
-
-    /// <summary>
-    /// An http(s) URL that replaces <c>https://kinesis.{region}.amazonaws.com</c>, for emulators
-    /// (kinesalite, kinesis-local, LocalStack) or VPC endpoints. Default: none.
-    /// </summary>
-    public Uri? ServiceUrl { get; set; }
-
-    /// <summary>
-    /// How the client retries one call on throttling, 5xx and network errors before the sink's own backoff
-    /// (<c>Tracking:Batching:RetryBaseDelay</c>/<c>RetryMaxDelay</c>) takes over. Default: 3 attempts, 100 ms base, 20 s cap.
-    /// </summary>
-    public AwsRetryOptions Retry { get; set; } = new();
-
-    /// <summary>Longest one HTTP attempt may take before it counts as failed. Default 30 s.</summary>
-    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
     /// Records per second the sink allows itself per shard at most. It starts there, halves on throttling and
@@ -51,13 +29,8 @@ internal sealed partial class KinesisSinkOptions : IValidatableObject
     /// <summary>How often the stream's status and open shards are read again (sooner after a reshard is noticed). Default 1 minute.</summary>
     public TimeSpan RefreshInterval { get; set; } = TimeSpan.FromMinutes(1);
 
-    /// <summary>The client's settings, with the region already resolved by <see cref="Region"/>'s default.</summary>
-    public KinesisClientOptions ToClientOptions() => new()
-    {
-        Region = Region,
-        ServiceUrl = ServiceUrl,
-        Retry = new AwsRetryOptions { MaxAttempts = Retry.MaxAttempts, BaseDelay = Retry.BaseDelay, MaxDelay = Retry.MaxDelay },
-    };
+    /// <summary>The client's settings, with the region already resolved by <see cref="AwsClientSettings.Region"/>'s default.</summary>
+    public KinesisClientOptions ToClientOptions() => ToKinesisClientOptions();
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
@@ -70,7 +43,7 @@ internal sealed partial class KinesisSinkOptions : IValidatableObject
             yield return new($"{Section}:StreamName must be 1 to 128 letters, digits, '_', '-' or '.' (the Kinesis naming rule); it is '{StreamName}'.");
         }
 
-        foreach (var error in AwsSinkSettings.ValidateEndpoint(Section, Region, ServiceUrl, Retry, RequestTimeout))
+        foreach (var error in ValidateSettings(Section))
         {
             yield return new(error);
         }

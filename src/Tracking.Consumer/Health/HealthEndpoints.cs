@@ -1,0 +1,87 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Tracking.Aws.Kinesis;
+using Tracking.Consumer.Shards;
+
+namespace Tracking.Consumer.Health;
+
+/// <summary><c>/health/live</c>: the process answers. <c>/health/ready</c>: the database answers and the stream exists.</summary>
+internal static class HealthEndpoints
+{
+    private const string Ready = "ready";
+
+    public static IServiceCollection AddConsumerHealthChecks(this IServiceCollection services)
+    {
+        services.AddHealthChecks()
+            .AddCheck<DatabaseHealthCheck>("database", tags: [Ready])
+            .AddCheck<StreamHealthCheck>("stream", tags: [Ready]);
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapHealthEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = WriteAsync });
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains(Ready), ResponseWriter = WriteAsync });
+        return app;
+    }
+
+    /// <summary>Writes the status with each check's reason, so an operator sees why the consumer is not ready.</summary>
+    private static async Task WriteAsync(HttpContext http, HealthReport report)
+    {
+        http.Response.ContentType = "application/json";
+        await using var json = new Utf8JsonWriter(http.Response.Body);
+        json.WriteStartObject();
+        json.WriteString("status", report.Status.ToString());
+        json.WriteStartObject("checks");
+        foreach (var (name, entry) in report.Entries)
+        {
+            json.WriteStartObject(name);
+            json.WriteString("status", entry.Status.ToString());
+            if (entry.Description is not null)
+            {
+                json.WriteString("description", entry.Description);
+            }
+
+            json.WriteEndObject();
+        }
+
+        json.WriteEndObject();
+        json.WriteEndObject();
+    }
+
+    private sealed class DatabaseHealthCheck(NpgsqlDataSource dataSource) : IHealthCheck
+    {
+        public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+        {
+            try
+            {
+                await using var command = dataSource.CreateCommand("SELECT 1");
+                await command.ExecuteScalarAsync(cancellationToken);
+                return HealthCheckResult.Healthy("warehouse database reachable");
+            }
+            catch (Exception exception) when (exception is NpgsqlException or TimeoutException or InvalidOperationException)
+            {
+                return HealthCheckResult.Unhealthy($"warehouse database unreachable: {exception.Message}");
+            }
+        }
+    }
+
+    private sealed class StreamHealthCheck(IKinesisClient kinesis, IOptions<StreamOptions> options) : IHealthCheck
+    {
+        public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+        {
+            try
+            {
+                var summary = await kinesis.DescribeStreamSummaryAsync(new DescribeStreamSummaryRequest { StreamName = options.Value.StreamName }, cancellationToken);
+                return HealthCheckResult.Healthy($"stream {summary.StreamDescriptionSummary.StreamName} is {summary.StreamDescriptionSummary.StreamStatus}");
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                return HealthCheckResult.Unhealthy($"stream {options.Value.StreamName} not reachable: {exception.Message}");
+            }
+        }
+    }
+}

@@ -1,0 +1,288 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+using Microsoft.Extensions.Options;
+using Tracking.Aws.Errors;
+using Tracking.Aws.Kinesis;
+using Tracking.Consumer.Leases;
+using Tracking.Consumer.Loading;
+using Tracking.Consumer.Telemetry;
+
+namespace Tracking.Consumer.Shards;
+
+/// <summary>How a shard's processing ended.</summary>
+internal enum ShardOutcome
+{
+    /// <summary>The shard is closed and read to its end; its final checkpoint is committed as finished.</summary>
+    Finished,
+
+    /// <summary>Another worker took the lease; nothing after that was committed.</summary>
+    LeaseLost,
+
+    /// <summary>Reading was stopped (shutdown or lease loss seen by renewal); what was read is loaded if the lease allows.</summary>
+    Stopped,
+}
+
+/// <summary>
+/// One leased shard: a read loop (GetRecords at most 5 times a second, idle back-off when caught up, back-off when
+/// throttled, a new iterator when one expires) feeding a bounded channel, and a load loop that buffers rows until
+/// <see cref="BatchingOptions"/> says so and commits each batch with the fenced checkpoint. The channel holds one
+/// read, so reading pauses while loading is behind and memory stays bounded. Data flows one way: loop → buffer → loader.
+/// </summary>
+internal sealed partial class ShardProcessor(
+    IKinesisClient kinesis,
+    IWarehouseLoader loader,
+    IOptions<StreamOptions> streamOptions,
+    IOptions<BatchingOptions> batchingOptions,
+    ConsumerMetrics metrics,
+    TimeProvider timeProvider,
+    ILogger<ShardProcessor> logger)
+{
+    /// <summary>Between two GetRecords calls on a shard: the service allows 5 per second per shard.</summary>
+    internal static readonly TimeSpan MinReadInterval = TimeSpan.FromSeconds(1.0 / KinesisLimits.MaxGetRecordsCallsPerShardPerSecond);
+
+    /// <summary>After an empty read at the tip of the shard.</summary>
+    internal static readonly TimeSpan IdleDelay = TimeSpan.FromMilliseconds(250);
+
+    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(10);
+
+    /// <summary>Reads and loads the shard until it ends, the lease is lost, or <paramref name="stopReading"/> fires;
+    /// in the last case what was already read is still offered to the loader, whose fence decides.</summary>
+    public async Task<ShardOutcome> RunAsync(ShardFence fence, Lease lease, CancellationToken stopReading)
+    {
+        var channel = Channel.CreateBounded<ReadChunk>(new BoundedChannelOptions(1) { SingleReader = true, SingleWriter = true });
+        using var reading = CancellationTokenSource.CreateLinkedTokenSource(stopReading);
+        var reader = ReadAsync(fence.ShardId, lease, channel.Writer, reading.Token);
+        try
+        {
+            return await LoadAsync(fence, channel.Reader);
+        }
+        finally
+        {
+            await reading.CancelAsync();
+            await reader;
+        }
+    }
+
+    private async Task ReadAsync(string shardId, Lease lease, ChannelWriter<ReadChunk> writer, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var lastRead = lease.Checkpoint;
+            var iterator = await IteratorAsync(shardId, lease.StartPosition, lastRead, cancellationToken);
+            var limit = batchingOptions.Value.MaxRows;
+            var lastCall = 0L;
+            var failures = 0;
+            while (true)
+            {
+                var wait = MinReadInterval - timeProvider.GetElapsedTime(lastCall);
+                if (lastCall != 0 && wait > TimeSpan.Zero)
+                {
+                    await Task.Delay(wait, timeProvider, cancellationToken);
+                }
+
+                lastCall = timeProvider.GetTimestamp();
+                GetRecordsResponse response;
+                try
+                {
+                    response = await kinesis.GetRecordsAsync(new GetRecordsRequest { ShardIterator = iterator, Limit = limit }, cancellationToken);
+                    failures = 0;
+                }
+                catch (AwsExpiredIteratorException)
+                {
+                    LogIteratorExpired(shardId, lastRead);
+                    iterator = await IteratorAsync(shardId, lease.StartPosition, lastRead, cancellationToken);
+                    continue;
+                }
+                catch (Exception exception) when (IsTransient(exception) && !cancellationToken.IsCancellationRequested)
+                {
+                    // The client already retried; keep the iterator and slow down rather than give the shard up.
+                    failures++;
+                    var delay = TimeSpan.FromMilliseconds(Math.Min(MaxBackoff.TotalMilliseconds, 200 * Math.Pow(2, Math.Min(failures, 10))));
+                    LogReadFailed(exception, shardId, delay);
+                    await Task.Delay(delay, timeProvider, cancellationToken);
+                    continue;
+                }
+
+                metrics.Read(shardId, response.Records.Count, response.MillisBehindLatest);
+                if (response.Records.Count > 0)
+                {
+                    LogRead(shardId, response.Records.Count, response.MillisBehindLatest);
+                }
+
+                var ended = response.NextShardIterator is null;
+                if (response.Records.Count > 0 || ended)
+                {
+                    await writer.WriteAsync(new ReadChunk(response.Records, ended), cancellationToken);
+                }
+
+                if (response.Records.Count > 0)
+                {
+                    lastRead = response.Records[^1].SequenceNumber;
+                }
+
+                if (ended)
+                {
+                    LogShardEnded(shardId, string.Join(", ", (response.ChildShards ?? []).Select(c => c.ShardId)));
+                    break;
+                }
+
+                iterator = response.NextShardIterator!;
+                if (response.Records.Count == 0 && response.MillisBehindLatest is null or 0)
+                {
+                    await Task.Delay(IdleDelay, timeProvider, cancellationToken);
+                }
+            }
+
+            writer.TryComplete();
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            writer.TryComplete();
+        }
+        catch (Exception exception)
+        {
+            writer.TryComplete(exception);
+        }
+    }
+
+    private async Task<string> IteratorAsync(string shardId, string startPosition, string? checkpoint, CancellationToken cancellationToken)
+    {
+        var options = streamOptions.Value;
+        var request = checkpoint is not null
+            ? new GetShardIteratorRequest { StreamName = options.StreamName, ShardId = shardId, ShardIteratorType = ShardIteratorType.AfterSequenceNumber, StartingSequenceNumber = checkpoint }
+            : startPosition switch
+            {
+                StartPositions.Latest => new GetShardIteratorRequest { StreamName = options.StreamName, ShardId = shardId, ShardIteratorType = ShardIteratorType.Latest },
+                StartPositions.AtTimestamp => new GetShardIteratorRequest { StreamName = options.StreamName, ShardId = shardId, ShardIteratorType = ShardIteratorType.AtTimestamp, Timestamp = options.InitialTimestamp },
+                _ => new GetShardIteratorRequest { StreamName = options.StreamName, ShardId = shardId, ShardIteratorType = ShardIteratorType.TrimHorizon },
+            };
+        var iterator = (await kinesis.GetShardIteratorAsync(request, cancellationToken)).ShardIterator;
+        LogIterator(shardId, request.ShardIteratorType, checkpoint);
+        return iterator;
+    }
+
+    private async Task<ShardOutcome> LoadAsync(ShardFence fence, ChannelReader<ReadChunk> reader)
+    {
+        var options = batchingOptions.Value;
+        var buffer = new ShardBuffer(fence.Stream, fence.ShardId);
+        var firstAt = 0L;
+        while (true)
+        {
+            var completed = false;
+            if (buffer.IsEmpty)
+            {
+                completed = !await reader.WaitToReadAsync();
+            }
+            else if (options.Linger - timeProvider.GetElapsedTime(firstAt) is var remaining && remaining > TimeSpan.Zero)
+            {
+                using var linger = new CancellationTokenSource(remaining, timeProvider);
+                try
+                {
+                    completed = !await reader.WaitToReadAsync(linger.Token);
+                }
+                catch (OperationCanceledException) when (linger.IsCancellationRequested)
+                {
+                    // The batch's first row has waited long enough.
+                }
+            }
+
+            if (!completed && reader.TryRead(out var chunk))
+            {
+                if (!buffer.IsEmpty && (buffer.RowCount + chunk.Records.Count > options.MaxRows || buffer.Bytes + chunk.Bytes > options.MaxBytes))
+                {
+                    if (await FlushAsync(fence, buffer, finished: false) == LoadOutcome.LeaseLost)
+                    {
+                        return ShardOutcome.LeaseLost;
+                    }
+                }
+
+                if (buffer.IsEmpty)
+                {
+                    firstAt = timeProvider.GetTimestamp();
+                }
+
+                buffer.Add(chunk.Records);
+                if (chunk.ShardEnded)
+                {
+                    return await FlushAsync(fence, buffer, finished: true) == LoadOutcome.Committed ? ShardOutcome.Finished : ShardOutcome.LeaseLost;
+                }
+            }
+
+            if (completed)
+            {
+                return buffer.IsEmpty || await FlushAsync(fence, buffer, finished: false) == LoadOutcome.Committed ? ShardOutcome.Stopped : ShardOutcome.LeaseLost;
+            }
+
+            if (!buffer.IsEmpty && (buffer.RowCount >= options.MaxRows || buffer.Bytes >= options.MaxBytes || timeProvider.GetElapsedTime(firstAt) >= options.Linger))
+            {
+                if (await FlushAsync(fence, buffer, finished: false) == LoadOutcome.LeaseLost)
+                {
+                    return ShardOutcome.LeaseLost;
+                }
+            }
+        }
+    }
+
+    /// <summary>Loads the buffer; not cancellable, so a shutdown finishes the load it started.</summary>
+    private async Task<LoadOutcome> FlushAsync(ShardFence fence, ShardBuffer buffer, bool finished)
+    {
+        var batch = buffer.TakeBatch(fence, finished);
+        var result = await loader.LoadAsync(batch, CancellationToken.None);
+        if (result.Outcome == LoadOutcome.LeaseLost)
+        {
+            LogRolledBack(fence.ShardId, fence.Counter, batch.Rows.Count + batch.DeadLetters.Count);
+        }
+        else
+        {
+            LogCommitted(fence.ShardId, batch.Rows.Count, result.RowsInserted, batch.DeadLetters.Count, batch.LastSequenceNumber);
+        }
+
+        return result.Outcome;
+    }
+
+    private static bool IsTransient(Exception exception) =>
+        exception is HttpRequestException or TimeoutException or TaskCanceledException or AwsThrottlingException
+        || (exception is AwsServiceException service && service.IsRetryable);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Shard {ShardId} ended; children: {Children}")]
+    private partial void LogShardEnded(string shardId, string children);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Shard {ShardId}: reading {Type} (checkpoint {Checkpoint})")]
+    private partial void LogIterator(string shardId, ShardIteratorType type, string? checkpoint);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Shard {ShardId}: read {Count} records, {MillisBehindLatest} ms behind")]
+    private partial void LogRead(string shardId, int count, long? millisBehindLatest);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Shard {ShardId}: iterator expired; a new one starts after {Checkpoint}")]
+    private partial void LogIteratorExpired(string shardId, string? checkpoint);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Shard {ShardId}: GetRecords failed; retrying in {Delay}")]
+    private partial void LogReadFailed(Exception exception, string shardId, TimeSpan delay);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Shard {ShardId}: lease {Counter} lost; the load of {Records} records was rolled back")]
+    private partial void LogRolledBack(string shardId, long counter, int records);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Shard {ShardId}: committed {Rows} rows ({Inserted} new) and {DeadLetters} dead letters up to {Checkpoint}")]
+    private partial void LogCommitted(string shardId, int rows, int inserted, int deadLetters, string? checkpoint);
+}
+
+/// <summary>One GetRecords answer handed from the read loop to the load loop.</summary>
+internal sealed record ReadChunk(IReadOnlyList<KinesisRecord> Records, bool ShardEnded)
+{
+    public long Bytes { get; } = Records.Sum(r => (long)r.Data.Length);
+}
+
+/// <summary>The <c>start_position</c> values of the lease table.</summary>
+internal static class StartPositions
+{
+    public const string TrimHorizon = "TRIM_HORIZON";
+    public const string Latest = "LATEST";
+    public const string AtTimestamp = "AT_TIMESTAMP";
+
+    public static string From(InitialPosition position) => position switch
+    {
+        InitialPosition.Latest => Latest,
+        InitialPosition.AtTimestamp => AtTimestamp,
+        _ => TrimHorizon,
+    };
+}

@@ -1,0 +1,47 @@
+using Npgsql;
+
+namespace Tracking.Consumer.Warehouse;
+
+/// <summary>The database the events are loaded into.</summary>
+public enum WarehouseDialect
+{
+    /// <summary>PostgreSQL: binary COPY into a staging table, then insert-if-absent.</summary>
+    Postgres,
+}
+
+/// <summary>The warehouse, bound from <c>Consumer:Warehouse</c>. It also holds the leases and checkpoints.</summary>
+public sealed class WarehouseOptions
+{
+    /// <summary>The configuration section.</summary>
+    public const string Section = "Consumer:Warehouse";
+
+    /// <summary>The database kind. Default and, for now, only value: <see cref="WarehouseDialect.Postgres"/>.</summary>
+    public WarehouseDialect Dialect { get; set; } = WarehouseDialect.Postgres;
+
+    /// <summary>An Npgsql connection string, e.g. <c>Host=localhost;Database=tracking;Username=tracking;Password=…</c>. Required.</summary>
+    public string? ConnectionString { get; set; }
+
+    internal IEnumerable<string> Validate()
+    {
+        if (string.IsNullOrWhiteSpace(ConnectionString))
+        {
+            yield return $"{Section}:ConnectionString is required: the Npgsql connection string of the warehouse database.";
+            yield break;
+        }
+
+        string? error = null;
+        try
+        {
+            _ = new NpgsqlConnectionStringBuilder(ConnectionString);
+        }
+        catch (ArgumentException exception)
+        {
+            error = $"{Section}:ConnectionString is not a valid connection string: {exception.Message}";
+        }
+
+        if (error is not null)
+        {
+            yield return error;
+        }
+    }
+}

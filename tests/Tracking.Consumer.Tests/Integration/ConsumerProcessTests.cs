@@ -1,0 +1,131 @@
+using System.Net;
+using System.Text;
+using System.Text.RegularExpressions;
+using Tracking.Consumer.Loading;
+using Tracking.Consumer.Tests.Support;
+using Tracking.Testing.Emulators;
+using Tracking.Testing.Postgres;
+
+namespace Tracking.Consumer.Tests.Integration;
+
+/// <summary>The built consumer as a process against kinesalite and PostgreSQL: start-up, health, loading, dead letters.</summary>
+[Collection(Infrastructure.Name)]
+public sealed partial class ConsumerProcessTests(PostgresServer postgres, KinesaliteFixture kinesalite)
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+
+    [Theory]
+    [InlineData("Consumer:Kinesis:StreamName")]
+    [InlineData("Consumer:Warehouse:ConnectionString")]
+    public async Task StartingWithoutARequiredSettingRefusesWithOneLineNamingIt(string missing)
+    {
+        var settings = ConsumerProcess.Settings(kinesalite.ServiceUrl, "events", postgres.ConnectionString("postgres"), "w");
+        settings.Remove(missing);
+        await using var consumer = ConsumerProcess.Start(settings);
+
+        await consumer.WaitForExitAsync(Patience);
+
+        Assert.Equal(2, consumer.ExitCode);
+        var line = Assert.Single(consumer.Lines, l => l.Length > 0);
+        Assert.Contains($"{missing} is required", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", consumer.Output, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("Consumer:Warehouse:Dialect", "Oracle")]
+    [InlineData("Consumer:Leases:Duration", "soon")]
+    [InlineData("Consumer:Batching:MaxRows", "20000")]
+    [InlineData("Consumer:Kinesis:Region", "Mars")]
+    public async Task StartingWithABadValueRefusesWithOneLineNamingTheSetting(string setting, string value)
+    {
+        var settings = ConsumerProcess.Settings(kinesalite.ServiceUrl, "events", postgres.ConnectionString("postgres"), "w");
+        settings[setting] = value;
+        await using var consumer = ConsumerProcess.Start(settings);
+
+        await consumer.WaitForExitAsync(Patience);
+
+        Assert.Equal(2, consumer.ExitCode);
+        var line = Assert.Single(consumer.Lines, l => l.Length > 0);
+        Assert.Contains(setting, line, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", consumer.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AnUnreachableWarehouseStopsTheStartWithOneLineNamingTheSetting()
+    {
+        var closedPort = EmulatorPackages.FreeLoopbackPort();
+        var settings = ConsumerProcess.Settings(kinesalite.ServiceUrl, "events", $"Host=127.0.0.1;Port={closedPort};Username=postgres;Timeout=5", "w");
+        await using var consumer = ConsumerProcess.Start(settings);
+
+        await consumer.WaitForExitAsync(Patience);
+
+        Assert.Equal(3, consumer.ExitCode);
+        Assert.Contains(consumer.Lines, l => l.StartsWith("Tracking.Consumer cannot start: the warehouse database in Consumer:Warehouse:ConnectionString", StringComparison.Ordinal));
+        Assert.DoesNotContain("   at ", consumer.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task EveryEventIsLoadedOnceFromEveryShardAndHealthReportsReady()
+    {
+        using var stream = await TestStreamOnKinesalite.CreateAsync(kinesalite.ServiceUrl, shards: 4);
+        var warehouse = new WarehouseDb(await postgres.CreateDatabaseAsync("load"));
+        var events = TestEvent.Many(users: 50, perUser: 40).ToList();
+        await stream.PutEventsAsync(events);
+        await using var consumer = ConsumerProcess.Start(ConsumerProcess.Settings(kinesalite.ServiceUrl, stream.Name, warehouse.ConnectionString, "worker-a"));
+
+        await warehouse.WaitForEventCountAsync(events.Count, Patience, consumer);
+
+        Assert.Equal(events.Select(e => e.MessageId).ToHashSet(), await warehouse.MessageIdsAsync());
+        var url = (await consumer.WaitForOutputAsync(ListeningLine(), Patience)).Groups[1].Value;
+        using var http = new HttpClient();
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(new Uri(new Uri(url), "/health/live"))).StatusCode);
+        using var ready = await http.GetAsync(new Uri(new Uri(url), "/health/ready"));
+        var body = await ready.Content.ReadAsStringAsync();
+        Assert.True(ready.StatusCode == HttpStatusCode.OK, body);
+        Assert.Contains("\"database\"", body, StringComparison.Ordinal);
+        Assert.Contains("\"stream\"", body, StringComparison.Ordinal);
+        Assert.Equal(4, (await warehouse.OwnersAsync()).Count(o => o.Value == "worker-a"));
+    }
+
+    [Fact]
+    public async Task BadRecordsGoToDeadLettersByteForByteAndTheGoodOnesAfterThemAreLoaded()
+    {
+        using var stream = await TestStreamOnKinesalite.CreateAsync(kinesalite.ServiceUrl, shards: 1);
+        var warehouse = new WarehouseDb(await postgres.CreateDatabaseAsync("dead"));
+        byte[][] bad =
+        [
+            [0xff, 0xfe, 0x00, 0x7b],
+            Encoding.UTF8.GetBytes("[1,2,3]"),
+            Encoding.UTF8.GetBytes("""{"type":"track","messageId":"nul","properties":{"note":"a\u0000b"}}"""),
+            Encoding.UTF8.GetBytes("""{"type":"track","messageId":"surrogate","traits":{"name":"\ud800"}}"""),
+            Encoding.UTF8.GetBytes("""{"type":"track","messageId":"when","timestamp":"yesterday"}"""),
+            Encoding.UTF8.GetBytes($$"""{"type":"track","messageId":"{{new string('x', EventRecords.MaxMessageIdLength + 1)}}"}"""),
+            Encoding.UTF8.GetBytes("""{"type":"track","messageId":"huge","properties":{"n":1e1000000}}"""),
+        ];
+        var before = TestEvent.Many(1, 5, "before").ToList();
+        var after = TestEvent.Many(1, 5, "after").ToList();
+        var noId = Encoding.UTF8.GetBytes("""{"type":"track","event":"From Elsewhere","userId":"other"}""");
+        await stream.PutAsync([
+            .. before.Select(e => (e.UserId, e.ToJson())),
+            .. bad.Select(b => ("bad", b)),
+            ("other", noId),
+            .. after.Select(e => (e.UserId, e.ToJson())),
+        ]);
+        await using var consumer = ConsumerProcess.Start(ConsumerProcess.Settings(kinesalite.ServiceUrl, stream.Name, warehouse.ConnectionString, "worker-a"));
+
+        await warehouse.WaitForEventCountAsync(before.Count + after.Count + 1, Patience, consumer);
+
+        var letters = await warehouse.RowsAsync("SELECT payload, reason FROM dead_letters ORDER BY sequence_number::numeric");
+        Assert.Equal(bad, letters.Select(l => (byte[])l[0]!));
+        Assert.Contains("not JSON", (string)letters[0][1]!, StringComparison.Ordinal);
+        Assert.Contains("not a JSON object", (string)letters[1][1]!, StringComparison.Ordinal);
+        Assert.Contains("\\u0000", (string)letters[2][1]!, StringComparison.Ordinal);
+        var ids = await warehouse.MessageIdsAsync();
+        Assert.Superset(after.Select(e => e.MessageId).ToHashSet(), ids);
+        var derived = Assert.Single(ids, id => id.StartsWith($"kinesis:{stream.Name}:", StringComparison.Ordinal));
+        Assert.Equal("From Elsewhere", await warehouse.ScalarAsync<string>($"SELECT event FROM events WHERE message_id = '{derived}'"));
+    }
+
+    [GeneratedRegex(@"Now listening on: (http://\S+)")]
+    private static partial Regex ListeningLine();
+}

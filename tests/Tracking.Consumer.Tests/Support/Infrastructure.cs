@@ -1,0 +1,14 @@
+using Tracking.Testing.Emulators;
+using Tracking.Testing.Postgres;
+
+// The tests start consumer processes and kill them; on two shared cores they run one class at a time.
+[assembly: CollectionBehavior(DisableTestParallelization = true)]
+
+namespace Tracking.Consumer.Tests.Support;
+
+/// <summary>One PostgreSQL cluster and one kinesalite for the whole run; each test makes its own database and stream.</summary>
+[CollectionDefinition(Name)]
+public sealed class Infrastructure : ICollectionFixture<PostgresServer>, ICollectionFixture<KinesaliteFixture>
+{
+    public const string Name = "PostgreSQL and kinesalite";
+}

@@ -1,0 +1,114 @@
+using System.Diagnostics;
+using Npgsql;
+
+namespace Tracking.Consumer.Tests.Support;
+
+/// <summary>Reads what the consumer wrote, and waits on conditions over it.</summary>
+public sealed class WarehouseDb(string connectionString)
+{
+    public string ConnectionString => connectionString;
+
+    public async Task<T> ScalarAsync<T>(string sql)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        return (T)(await command.ExecuteScalarAsync())!;
+    }
+
+    public async Task<List<object?[]>> RowsAsync(string sql)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        var rows = new List<object?[]>();
+        while (await reader.ReadAsync())
+        {
+            var row = new object?[reader.FieldCount];
+            for (var i = 0; i < row.Length; i++)
+            {
+                row[i] = reader.IsDBNull(i) ? null : reader.GetValue(i);
+            }
+
+            rows.Add(row);
+        }
+
+        return rows;
+    }
+
+    public async Task<long> EventCountAsync()
+    {
+        try
+        {
+            return await ScalarAsync<long>("SELECT count(*) FROM events");
+        }
+        catch (PostgresException exception) when (exception.SqlState == PostgresErrorCodes.UndefinedTable)
+        {
+            return 0;
+        }
+    }
+
+    public async Task<HashSet<string>> MessageIdsAsync() =>
+        (await RowsAsync("SELECT message_id FROM events")).Select(r => (string)r[0]!).ToHashSet(StringComparer.Ordinal);
+
+    /// <summary>Owner per unfinished shard, for lease assertions.</summary>
+    public async Task<Dictionary<string, string?>> OwnersAsync()
+    {
+        try
+        {
+            return (await RowsAsync("SELECT shard_id, owner FROM shard_leases WHERE NOT finished")).ToDictionary(r => (string)r[0]!, r => (string?)r[1]);
+        }
+        catch (PostgresException exception) when (exception.SqlState == PostgresErrorCodes.UndefinedTable)
+        {
+            return [];
+        }
+    }
+
+    /// <summary>Polls <paramref name="condition"/> until it holds, failing with <paramref name="what"/> at the deadline.</summary>
+    public static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout, Func<Task<string>> what)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!await condition())
+        {
+            if (clock.Elapsed > timeout)
+            {
+                Assert.Fail($"Not reached within {timeout}: {await what()}");
+            }
+
+            await Task.Delay(100);
+        }
+    }
+
+    /// <summary>Waits until every shard written to is checkpointed at its last record: the consumer has loaded
+    /// all it will, so what is missing now is lost, not late.</summary>
+    public Task WaitForCheckpointsAsync(IReadOnlyDictionary<string, string> lastSequenceNumbers, TimeSpan timeout, ConsumerProcess? consumer = null)
+    {
+        async Task<Dictionary<string, string?>> CheckpointsAsync()
+        {
+            try
+            {
+                return (await RowsAsync("SELECT shard_id, checkpoint FROM shard_leases")).ToDictionary(r => (string)r[0]!, r => (string?)r[1]);
+            }
+            catch (PostgresException exception) when (exception.SqlState == PostgresErrorCodes.UndefinedTable)
+            {
+                return [];
+            }
+        }
+
+        return WaitUntilAsync(
+            async () =>
+            {
+                var checkpoints = await CheckpointsAsync();
+                return lastSequenceNumbers.All(p => checkpoints.TryGetValue(p.Key, out var checkpoint) && checkpoint == p.Value);
+            },
+            timeout,
+            async () => $"checkpoints {string.Join(", ", await CheckpointsAsync())}, expected {string.Join(", ", lastSequenceNumbers)}{Environment.NewLine}{consumer?.Output}");
+    }
+
+    public Task WaitForEventCountAsync(long expected, TimeSpan timeout, ConsumerProcess? consumer = null) =>
+        WaitUntilAsync(
+            async () => await EventCountAsync() >= expected,
+            timeout,
+            async () => $"{await EventCountAsync()} of {expected} events loaded.{Environment.NewLine}{consumer?.Output}");
+}
