@@ -42,7 +42,9 @@ public sealed class TrackingApiFactory : WebApplicationFactory<Program>
         }
 
         _services = services;
-        UseKestrel(0);
+        // Port 0 through the app's own URL setting, not UseKestrel(port): that overload rewrites the server's
+        // addresses after the app has started binding them, a race Kestrel sometimes wins (dotnet/aspnetcore#67714).
+        UseKestrel();
     }
 
     public string OutboxDirectory { get; }
@@ -55,6 +57,7 @@ public sealed class TrackingApiFactory : WebApplicationFactory<Program>
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment(Environment);
+        builder.UseUrls("http://127.0.0.1:0");
         foreach (var (key, value) in _settings)
         {
             builder.UseSetting(key, value);

@@ -238,7 +238,7 @@ public sealed class KinesisSinkTests : IAsyncDisposable
     public async Task TheMonitorListsTheShardsAtStartAndAgainWhenTheSinkAsks()
     {
         _kinesis.Shards = KinesisShardMapTests.EqualShards(2);
-        using var monitor = new KinesisStreamMonitor(_kinesis, Sink, _status, Options.Create(new KinesisSinkOptions { StreamName = "events" }), _clock, NullLogger<KinesisStreamMonitor>.Instance);
+        using var monitor = new KinesisStreamMonitor(_kinesis, Sink, _status, Options.Create(new KinesisSinkOptions { StreamName = "events" }), Options.Create(new BatchingOptions()), _clock, NullLogger<KinesisStreamMonitor>.Instance);
 
         await monitor.StartAsync(CancellationToken.None);
         await Eventually.TrueAsync(() => Sink.Map.Count == 2, "the shards are listed at start");

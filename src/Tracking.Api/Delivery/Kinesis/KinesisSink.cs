@@ -34,8 +34,6 @@ namespace Tracking.Api.Delivery.Kinesis;
 /// </remarks>
 internal sealed partial class KinesisSink : IEventSink, IAsyncDisposable
 {
-    private const string Permission = "kinesis:PutRecords";
-
     private readonly IKinesisClient _client;
     private readonly KinesisSinkOptions _options;
     private readonly BatchingOptions _batching;
@@ -45,11 +43,11 @@ internal sealed partial class KinesisSink : IEventSink, IAsyncDisposable
     private readonly Uri _endpoint;
     private readonly CancellationTokenSource _stopping = new();
     private readonly Queue<(List<PendingRecord> Records, PendingBatch Batch)> _held = new();
-    private TaskCompletionSource _refreshRequested = NewSignal();
+    private readonly ShardRefreshSignal _refresh = new();
+    private readonly ShardWriter _writer;
     private ShardMap _map = ShardMap.Unknown;
     private ShardMap? _nextMap;
     private ShardLane[] _lanes;
-    private int _failingLanes;
     private bool _disposed;
 
     public KinesisSink(
@@ -70,6 +68,7 @@ internal sealed partial class KinesisSink : IEventSink, IAsyncDisposable
         _logger = logger;
         _endpoint = (client as KinesisClient)?.Endpoint ?? _options.ServiceUrl ?? new Uri("https://kinesis.amazonaws.com/");
         Stopping = _stopping.Token;
+        _writer = new ShardWriter(client, _options.StreamName!, _endpoint, status, metrics, time, _refresh, logger);
         _lanes = [NewLane(null, null)];
         metrics.ObserveRateLimits(ObserveRates);
     }
@@ -78,17 +77,15 @@ internal sealed partial class KinesisSink : IEventSink, IAsyncDisposable
 
     public string StreamName => _options.StreamName!;
 
-    internal Lock Gate { get; } = new();
+    private Lock Gate { get; } = new();
 
-    internal TimeProvider Time { get; }
+    private TimeProvider Time { get; }
 
     /// <summary>Cancelled at disposal; captured once so lanes can still read it after the source is disposed.</summary>
     internal CancellationToken Stopping { get; }
 
-    internal bool IsStopping => Stopping.IsCancellationRequested;
-
     /// <summary>Completes when a lane saw a sign that the shard list is stale; the monitor then reads it again.</summary>
-    internal Task RefreshRequested => Volatile.Read(ref _refreshRequested).Task;
+    internal Task RefreshRequested => _refresh.Requested;
 
     /// <summary>The shards records are routed to now, for tests and logs.</summary>
     internal ShardMap Map
@@ -154,16 +151,10 @@ internal sealed partial class KinesisSink : IEventSink, IAsyncDisposable
     }
 
     /// <summary>Asks the monitor to read the shard list again soon.</summary>
-    public void RequestRefresh() => Volatile.Read(ref _refreshRequested).TrySetResult();
+    public void RequestRefresh() => _refresh.Request();
 
     /// <summary>Called by the monitor before it reads the shard list, so requests made meanwhile count.</summary>
-    internal void ResetRefreshRequest()
-    {
-        if (Volatile.Read(ref _refreshRequested).Task.IsCompleted)
-        {
-            Volatile.Write(ref _refreshRequested, NewSignal());
-        }
-    }
+    internal void ResetRefreshRequest() => _refresh.Reset();
 
     public async ValueTask DisposeAsync()
     {
@@ -184,176 +175,6 @@ internal sealed partial class KinesisSink : IEventSink, IAsyncDisposable
         abandoned.ForEach(b => b.Abandon(reason));
         _stopping.Dispose();
     }
-
-    /// <summary>Called under the lock by a lane whose loop found it empty.</summary>
-    internal void OnLaneIdle() => TrySwitchMap();
-
-    /// <summary>Equal-jitter exponential backoff between a lane's failed puts, on the batcher's retry settings.</summary>
-    internal TimeSpan Backoff(int failures) => _batching.RetryDelay(failures);
-
-    /// <summary>
-    /// Sends one put for a lane and settles its records: written ones complete their batches, the rest are
-    /// returned for the lane to resend. Never throws but on shutdown.
-    /// </summary>
-    internal async Task<PutOutcome> PutAsync(ShardLane lane, List<PendingRecord> records, int previousFailures)
-    {
-        var entries = new PutRecordsRequestEntry[records.Count];
-        for (var i = 0; i < records.Count; i++)
-        {
-            entries[i] = new PutRecordsRequestEntry { Data = records[i].Event.Json, PartitionKey = records[i].Event.PartitionKey };
-        }
-
-        var request = new PutRecordsRequest { StreamName = StreamName, Records = entries };
-        var started = Time.GetTimestamp();
-        PutRecordsResponse? response = null;
-        Exception? error = null;
-        _metrics.RequestsInFlight(1, Name);
-        try
-        {
-            response = await _client.PutRecordsAsync(request, Stopping);
-        }
-        catch (OperationCanceledException) when (IsStopping)
-        {
-            throw;
-        }
-        catch (Exception ex)
-        {
-            error = ex;
-        }
-        finally
-        {
-            _metrics.RequestsInFlight(-1, Name);
-        }
-
-        var elapsed = Time.GetElapsedTime(started);
-        var written = new bool[records.Count];
-        var throttled = 0;
-        var reordered = 0;
-        string? reason = null;
-        if (error is not null)
-        {
-            throttled = error is AwsThrottlingException ? records.Count : 0;
-            reason = AwsSinkSettings.Describe(error, $"stream '{StreamName}'", _endpoint, Permission);
-            if (error is AwsResourceNotFoundException)
-            {
-                RequestRefresh();
-            }
-        }
-        else if (response!.Records.Count != records.Count)
-        {
-            if (response.FailedRecordCount == 0)
-            {
-                Array.Fill(written, true);
-            }
-            else
-            {
-                // Failures without saying which: sending all again may duplicate (the consumer dedupes) but loses nothing.
-                reason = $"PutRecords reported {response.FailedRecordCount} failed records but listed {response.Records.Count} results for {records.Count}";
-            }
-        }
-        else
-        {
-            HashSet<string>? failedKeys = null;
-            for (var i = 0; i < records.Count; i++)
-            {
-                var result = response.Records[i];
-                var key = records[i].Event.PartitionKey;
-                if (!result.Succeeded)
-                {
-                    (failedKeys ??= new(StringComparer.Ordinal)).Add(key);
-                    throttled += result.ErrorCode is "ProvisionedThroughputExceededException" or "KMSThrottlingException" ? 1 : 0;
-                    reason ??= $"{result.ErrorCode}: {result.ErrorMessage}";
-                    continue;
-                }
-
-                written[i] = true;
-                reordered += failedKeys?.Contains(key) == true ? 1 : 0;
-                if (lane.ShardId is not null && result.ShardId is not null && result.ShardId != lane.ShardId)
-                {
-                    // The stream put the key elsewhere than the map says: it was resharded since the last listing.
-                    RequestRefresh();
-                }
-            }
-        }
-
-        var failed = new List<PendingRecord>();
-        var recovered = 0;
-        for (var i = 0; i < records.Count; i++)
-        {
-            var record = records[i];
-            if (!written[i])
-            {
-                record.FailedAttempts++;
-                failed.Add(record);
-                continue;
-            }
-
-            recovered += record.FailedAttempts > 0 ? 1 : 0;
-            record.Batch.RecordWritten();
-        }
-
-        _metrics.Request(elapsed, Outcome(failed.Count, records.Count, throttled), Name);
-        if (recovered > 0)
-        {
-            _metrics.Recovered(recovered, Name);
-        }
-
-        if (throttled > 0)
-        {
-            _metrics.Throttled(throttled, Name);
-        }
-
-        if (reordered > 0)
-        {
-            _metrics.Reordered(reordered, Name);
-        }
-
-        var shard = lane.ShardId ?? "the stream";
-        if (failed.Count == 0)
-        {
-            lock (Gate)
-            {
-                if (lane.IsFailing)
-                {
-                    lane.IsFailing = false;
-                    if (--_failingLanes == 0)
-                    {
-                        _status.Succeeded(SinkStatus.Puts);
-                    }
-
-                    LogLaneRecovered(_logger, shard, previousFailures + 1);
-                }
-            }
-
-            return new PutOutcome([], Throttled: false);
-        }
-
-        _metrics.Failed(failed.Count, Name);
-        lock (Gate)
-        {
-            if (!lane.IsFailing)
-            {
-                lane.IsFailing = true;
-                _failingLanes++;
-            }
-
-            _status.Failed(SinkStatus.Puts, $"{Name} sink: {failed.Count} of {records.Count} records for {shard} not written: {reason}", Time.GetUtcNow());
-        }
-
-        if (previousFailures == 0)
-        {
-            LogPutFailed(_logger, error, failed.Count, records.Count, shard, reason!);
-        }
-        else
-        {
-            LogPutStillFailing(_logger, failed.Count, records.Count, shard, previousFailures + 1, reason!);
-        }
-
-        return new PutOutcome(failed, throttled > 0);
-    }
-
-    private static string Outcome(int failed, int total, int throttled) =>
-        failed == 0 ? "success" : throttled > 0 ? "throttled" : failed < total ? "partial" : "error";
 
     /// <summary>Appends records to their lanes and starts the lanes that were idle. Under the lock.</summary>
     private void Route(List<PendingRecord> records)
@@ -387,8 +208,9 @@ internal sealed partial class KinesisSink : IEventSink, IAsyncDisposable
         }
     }
 
+    // A lane tells the sink only that it went idle (under the lock), which lets a pending shard map take over.
     private ShardLane NewLane(string? shardId, ShardSendRate? rate) =>
-        new(this, shardId, rate ?? new ShardSendRate(_options.ShardRecordsPerSecond, _options.ShardBytesPerSecond, Time));
+        new(shardId, rate ?? new ShardSendRate(_options.ShardRecordsPerSecond, _options.ShardBytesPerSecond, Time), _writer, Gate, _batching, Time, TrySwitchMap, Stopping);
 
     private IEnumerable<Measurement<double>> ObserveRates()
     {
@@ -398,17 +220,6 @@ internal sealed partial class KinesisSink : IEventSink, IAsyncDisposable
             yield return new Measurement<double>(lane.Rate.RecordsPerSecond, new KeyValuePair<string, object?>("sink", Name), new KeyValuePair<string, object?>("shard", lane.ShardId ?? "unknown"));
         }
     }
-
-    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{Failed} of {Count} records for {Shard} were not written: {Reason}; retrying them before later records of the shard")]
-    private static partial void LogPutFailed(ILogger logger, Exception? exception, int failed, int count, string shard, string reason);
-
-    [LoggerMessage(Level = LogLevel.Debug, Message = "{Failed} of {Count} records for {Shard} were not written (failure {Failures} in a row): {Reason}")]
-    private static partial void LogPutStillFailing(ILogger logger, int failed, int count, string shard, int failures, string reason);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Records for {Shard} are being written again after {Failures} failed puts")]
-    private static partial void LogLaneRecovered(ILogger logger, string shard, int failures);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Stream {Stream} has {Count} open shards: {Shards}")]
     private static partial void LogShardsChanged(ILogger logger, string stream, int count, string shards);

@@ -16,6 +16,7 @@ internal sealed partial class KinesisStreamMonitor(
     KinesisSink sink,
     SinkStatus status,
     IOptions<KinesisSinkOptions> options,
+    IOptions<BatchingOptions> batching,
     TimeProvider time,
     ILogger<KinesisStreamMonitor> logger) : BackgroundService
 {
@@ -69,7 +70,7 @@ internal sealed partial class KinesisStreamMonitor(
 
                 try
                 {
-                    await Task.Delay(sink.Backoff(failures), time, stoppingToken);
+                    await Task.Delay(batching.Value.RetryDelay(failures), time, stoppingToken);
                 }
                 catch (OperationCanceledException)
                 {

@@ -7,9 +7,19 @@ namespace Tracking.Api.Delivery.Kinesis;
 /// order. Records a put could not write go back to the front and are sent again (after a backoff) before any
 /// later record of the shard, so one partition key's events reach the shard in the order they were accepted.
 /// The loop runs while the lane has records and ends when it is empty; every field but <see cref="Rate"/> is
-/// guarded by the sink's lock.
+/// guarded by <paramref name="gate"/>, the sink's lock. It sends through <paramref name="writer"/>, retries what
+/// a put left unwritten with the batcher's own backoff policy (<see cref="BatchingOptions.RetryDelay"/>), and
+/// tells its owner only that it went idle.
 /// </summary>
-internal sealed class ShardLane(KinesisSink sink, string? shardId, ShardSendRate rate)
+internal sealed class ShardLane(
+    string? shardId,
+    ShardSendRate rate,
+    ShardWriter writer,
+    Lock gate,
+    BatchingOptions retries,
+    TimeProvider time,
+    Action wentIdle,
+    CancellationToken stopping)
 {
     private readonly List<PendingRecord> _retry = [];
     private readonly Queue<PendingRecord> _waiting = new();
@@ -23,9 +33,6 @@ internal sealed class ShardLane(KinesisSink sink, string? shardId, ShardSendRate
 
     /// <summary>True while the loop runs: records are queued or a put is in flight.</summary>
     public bool IsBusy { get; private set; }
-
-    /// <summary>True from a failed put until the next put that writes everything.</summary>
-    public bool IsFailing { get; set; }
 
     /// <summary>Records queued, including those waiting for another attempt.</summary>
     public int Count => _retry.Count + _waiting.Count;
@@ -53,12 +60,12 @@ internal sealed class ShardLane(KinesisSink sink, string? shardId, ShardSendRate
             {
                 List<PendingRecord>? put;
                 TimeSpan wait;
-                lock (sink.Gate)
+                lock (gate)
                 {
-                    if (Count == 0 || sink.IsStopping)
+                    if (Count == 0 || stopping.IsCancellationRequested)
                     {
                         IsBusy = false;
-                        sink.OnLaneIdle();
+                        wentIdle();
                         return;
                     }
 
@@ -67,12 +74,12 @@ internal sealed class ShardLane(KinesisSink sink, string? shardId, ShardSendRate
 
                 if (put is null)
                 {
-                    await Task.Delay(wait, sink.Time, sink.Stopping);
+                    await Task.Delay(wait, time, stopping);
                     continue;
                 }
 
-                var outcome = await sink.PutAsync(this, put, failures);
-                lock (sink.Gate)
+                var outcome = await writer.PutAsync(ShardId, put, failures, stopping);
+                lock (gate)
                 {
                     _sending = null;
                     _retry.InsertRange(0, outcome.Failed);
@@ -91,12 +98,12 @@ internal sealed class ShardLane(KinesisSink sink, string? shardId, ShardSendRate
                 }
 
                 failures++;
-                await Task.Delay(sink.Backoff(failures), sink.Time, sink.Stopping);
+                await Task.Delay(retries.RetryDelay(failures), time, stopping);
             }
         }
-        catch (OperationCanceledException) when (sink.IsStopping)
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
-            lock (sink.Gate)
+            lock (gate)
             {
                 IsBusy = false;
             }
