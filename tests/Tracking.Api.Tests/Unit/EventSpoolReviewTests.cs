@@ -1,0 +1,185 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Tracking.Api.Delivery;
+using Tracking.Api.Spool;
+
+namespace Tracking.Api.Tests.Unit;
+
+/// <summary>Hostile review of the spool: states a healthy process reaches and must leave again.</summary>
+public sealed class EventSpoolReviewTests : IDisposable
+{
+    private readonly string _directory = Path.Combine(Path.GetTempPath(), "tracking-tests", "spool-review-" + Guid.NewGuid().ToString("N"));
+    private readonly List<string> _mounts = [];
+
+    public void Dispose()
+    {
+        foreach (var mount in _mounts)
+        {
+            Run("umount", "-l", mount);
+        }
+
+        if (Directory.Exists(_directory))
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
+    }
+
+    private static EventSpool Open(string directory, long maxBytes = 64 << 20, long segmentBytes = 64 << 10, Durability durability = Durability.Write) =>
+        new(Options.Create(new SpoolOptions { Directory = directory, MaxBytes = maxBytes, SegmentBytes = segmentBytes, Durability = durability }),
+            TimeProvider.System, NullLogger<EventSpool>.Instance);
+
+    private static EnrichedEvent[] Events(int from, int count, int size = 200) =>
+        Enumerable.Range(from, count).Select(i => new EnrichedEvent(Encoding.UTF8.GetBytes($"{{\"messageId\":\"m{i:D6}\",\"pad\":\"{new string('x', size)}\"}}"), $"m{i:D6}", "user")).ToArray();
+
+    private static List<EnrichedEvent> ReadAll(EventSpool spool)
+    {
+        var read = new List<EnrichedEvent>();
+        while (spool.TryRead(out var e))
+        {
+            read.Add(e);
+        }
+
+        return read;
+    }
+
+    private static void Run(string file, params string[] arguments)
+    {
+        using var process = Process.Start(new ProcessStartInfo(file, arguments) { RedirectStandardError = true, RedirectStandardOutput = true })!;
+        process.WaitForExit(10_000);
+    }
+
+    /// <summary>A tmpfs of <paramref name="size"/> at a fresh folder: a small disk that really fills up (needs root, as the review machine has).</summary>
+    private string SmallDisk(string size)
+    {
+        var mount = Path.Combine(_directory, "disk-" + _mounts.Count);
+        Directory.CreateDirectory(mount);
+        Run("mount", "-t", "tmpfs", "-o", "size=" + size, "tmpfs", mount);
+        _mounts.Add(mount);
+        Assert.True(File.ReadAllText("/proc/mounts").Contains(mount, StringComparison.Ordinal), "the test needs to mount a tmpfs (run as root)");
+        return mount;
+    }
+
+    private static async Task<int> FillAsync(EventSpool spool, int from)
+    {
+        var accepted = 0;
+        for (var i = 0; i < 100_000; i++)
+        {
+            var outcome = await spool.EnqueueAsync(Events(from + accepted, 10), CancellationToken.None);
+            if (outcome != EnqueueOutcome.Accepted)
+            {
+                return accepted;
+            }
+
+            accepted += 10;
+        }
+
+        throw new InvalidOperationException("the spool never filled");
+    }
+
+    [Fact]
+    public async Task ASpoolWhoseSegmentSizeIsItsMaxBytesAcceptsAgainOnceEverythingIsAcknowledged()
+    {
+        // SegmentBytes = MaxBytes passes validation. The one segment can never reach SegmentBytes (the spool refuses
+        // first), so it is never sealed, so never deleted, so the spool is full for ever with nothing left to deliver.
+        using var spool = Open(Path.Combine(_directory, "spool"), maxBytes: 1 << 20, segmentBytes: 1 << 20);
+        var accepted = await FillAsync(spool, 0);
+        Assert.True(accepted > 1000);
+
+        var read = ReadAll(spool);
+        Assert.Equal(accepted, read.Count);
+        spool.Acknowledge(read);
+        Assert.Equal(0, spool.Depth);
+
+        Assert.Equal(EnqueueOutcome.Accepted, await spool.EnqueueAsync(Events(accepted, 10), CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task ADiskSmallerThanASegmentIsNotFullForEverOnceEverythingIsAcknowledged()
+    {
+        // The default SegmentBytes is 64 MiB: a disk with less free than that fills inside the write segment, which
+        // is never sealed, so never deleted, so every request is 503 for ever although the sink took everything.
+        var disk = SmallDisk("1m");
+        using var spool = Open(disk, maxBytes: 1L << 30, segmentBytes: 64L << 20);
+        var accepted = await FillAsync(spool, 0);
+        Assert.True(accepted > 1000, $"{accepted} accepted before the disk filled");
+
+        var read = ReadAll(spool);
+        Assert.Equal(accepted, read.Count);
+        spool.Acknowledge(read);
+        Assert.Equal(0, spool.Depth);
+
+        var again = EnqueueOutcome.Full;
+        for (var attempt = 0; attempt < 20 && again != EnqueueOutcome.Accepted; attempt++)
+        {
+            again = await spool.EnqueueAsync(Events(accepted, 10), CancellationToken.None);
+        }
+
+        Assert.Equal(EnqueueOutcome.Accepted, again);
+    }
+
+    [Fact]
+    public async Task ASegmentThatCannotBeCreatedDoesNotLeaveLaterRequestsWaitingForEver()
+    {
+        // Rotation opens the next segment outside the writer's IOException handling: if that fails (no inode left,
+        // too many open files, EIO on the folder's fsync), the writer task dies and every later EnqueueAsync awaits
+        // a completion nobody will ever set. Here the next segment's name is taken by a folder.
+        var directory = Path.Combine(_directory, "spool");
+        Directory.CreateDirectory(directory);
+        var size = SpoolFrame.SizeOf(Events(0, 1)[0]);
+        var perSegment = (64 << 10) / size + ((64 << 10) % size == 0 ? 0 : 1);
+        Directory.CreateDirectory(Path.Combine(directory, "segment-" + (1 + perSegment).ToString("D20", CultureInfo.InvariantCulture) + ".spool"));
+        using var spool = Open(directory, segmentBytes: 64 << 10);
+        for (var i = 0; i < perSegment; i++)
+        {
+            Assert.Equal(EnqueueOutcome.Accepted, await spool.EnqueueAsync(Events(i, 1), CancellationToken.None));
+        }
+
+        var next = spool.EnqueueAsync(Events(perSegment, 1), CancellationToken.None).AsTask();
+        var answered = await Task.WhenAny(next, Task.Delay(TimeSpan.FromSeconds(10)));
+
+        Assert.True(answered == next, "the request after a failed rotation gets no answer at all");
+    }
+
+    [Fact]
+    public async Task AStartOnAFullDiskWithOutOfOrderAcknowledgementsStartsInsteadOfThrowing()
+    {
+        // Start-up rewrites acknowledged.log through a new file; on a full disk that write fails and the
+        // constructor throws: the API crash-loops instead of starting and answering 503 until space returns.
+        var disk = SmallDisk("1m");
+        using (var first = Open(disk))
+        {
+            Assert.Equal(EnqueueOutcome.Accepted, await first.EnqueueAsync(Events(0, 100), CancellationToken.None));
+            var read = ReadAll(first);
+            first.Acknowledge(read.Where((_, i) => i % 2 == 1).ToList());
+        }
+
+        // Another program fills the disk.
+        await using (var filler = new FileStream(Path.Combine(disk, "filler"), FileMode.Create))
+        {
+            var block = new byte[4096];
+            try
+            {
+                for (var i = 0; i < 1024; i++)
+                {
+                    filler.Write(block);
+                    filler.Flush();
+                }
+            }
+            catch (IOException)
+            {
+                // Full.
+            }
+        }
+
+        var error = Record.Exception(() =>
+        {
+            using var second = Open(disk);
+            Assert.Equal(50, ReadAll(second).Count);
+        });
+
+        Assert.Null(error);
+    }
+}
