@@ -182,4 +182,52 @@ public sealed class EventSpoolReviewTests : IDisposable
 
         Assert.Null(error);
     }
+
+    [Theory]
+    [InlineData("empty segment")]
+    [InlineData("segment name that does not parse")]
+    [InlineData("zero-length acknowledged.log")]
+    [InlineData("truncated acknowledged.log")]
+    [InlineData("segment of only zeros")]
+    [InlineData("segment cut inside the header")]
+    [InlineData("file that is not a segment")]
+    [InlineData("folder named like a segment")]
+    [InlineData("leftover acknowledged.log.new")]
+    public async Task AStartOnOddOnDiskStateKeepsEveryUnacknowledgedEventAndTakesNewOnes(string state)
+    {
+        var directory = Path.Combine(_directory, "spool");
+        using (var first = Open(directory))
+        {
+            Assert.Equal(EnqueueOutcome.Accepted, await first.EnqueueAsync(Events(0, 20), CancellationToken.None));
+            var read = ReadAll(first);
+            first.Acknowledge(read.Take(5).ToList());
+        }
+
+        var log = Path.Combine(directory, "acknowledged.log");
+        var next = "segment-" + 1000.ToString("D20", CultureInfo.InvariantCulture) + ".spool";
+        switch (state)
+        {
+            case "empty segment": File.WriteAllBytes(Path.Combine(directory, next), []); break;
+            case "segment name that does not parse": File.WriteAllBytes(Path.Combine(directory, "segment-x1.spool"), new byte[100]); break;
+            case "zero-length acknowledged.log": File.WriteAllBytes(log, []); break;
+            case "truncated acknowledged.log": File.WriteAllBytes(log, File.ReadAllBytes(log)[..^5]); break;
+            case "segment of only zeros": File.WriteAllBytes(Path.Combine(directory, next), new byte[4096]); break;
+            case "segment cut inside the header": File.WriteAllBytes(Path.Combine(directory, next), new byte[] { 40, 0, 0 }); break;
+            case "file that is not a segment": File.WriteAllText(Path.Combine(directory, "notes.txt"), "hello"); break;
+            case "folder named like a segment": Directory.CreateDirectory(Path.Combine(directory, next)); break;
+            case "leftover acknowledged.log.new": File.WriteAllBytes(log + ".new", new byte[7]); break;
+        }
+
+        for (var restart = 0; restart < 2; restart++)
+        {
+            using var spool = Open(directory);
+            var read = ReadAll(spool);
+            var ids = read.Select(e => e.MessageId).ToList();
+            Assert.True(Events(5, 15).All(e => ids.Contains(e.MessageId)), $"after '{state}' every unacknowledged event comes back ({restart})");
+            Assert.Equal(EnqueueOutcome.Accepted, await spool.EnqueueAsync(Events(100 + restart, 1), CancellationToken.None));
+            Assert.True(spool.TryRead(out var fresh));
+            Assert.Equal(Events(100 + restart, 1)[0].MessageId, fresh.MessageId);
+            spool.Acknowledge([fresh]);
+        }
+    }
 }
