@@ -89,6 +89,80 @@ public sealed class SpoolReviewTests : IDisposable
         }, "the API answers 200 again once the spool's events are delivered", TimeSpan.FromSeconds(20));
     }
 
+    [Theory]
+    [InlineData("SIGKILL", "Write")]
+    [InlineData("SIGKILL", "Fsync")]
+    [InlineData("SIGTERM", "Write")]
+    public async Task RepeatedStopsUnderLoadWithSmallSegmentsLoseNothingAnswered200(string signal, string durability)
+    {
+        // 64 KiB segments: rotations, acknowledgement-log appends and segment deletions happen many times a second,
+        // so the kills land in the middle of them, and a kill soon after a start lands in recovery.
+        var spool = Path.Combine(_root, "spool");
+        var settings = new Dictionary<string, string>
+        {
+            ["ASPNETCORE_ENVIRONMENT"] = "Production",
+            ["Tracking__WriteKeys__k"] = "review",
+            ["Tracking__File__Directory"] = Outbox,
+            ["Tracking__File__MaxFileAge"] = "00:00:00.100",
+            ["Tracking__Spool__Directory"] = spool,
+            ["Tracking__Spool__Durability"] = durability,
+            ["Tracking__Spool__SegmentBytes"] = "65536",
+            ["Tracking__RateLimit__PerAddressPermitsPerSecond"] = "0",
+            ["Tracking__RateLimit__PermitsPerSecond"] = "0",
+        };
+        var accepted = new System.Collections.Concurrent.ConcurrentBag<string>();
+        for (var round = 0; round < 4; round++)
+        {
+            await using var api = await ApiProcess.StartAsync(ApiProcess.BuiltDll, settings);
+            using var stop = new CancellationTokenSource(TimeSpan.FromMilliseconds(700 + (round * 300)));
+            var senders = Enumerable.Range(0, 4).Select(sender => SendAsync(api, $"r{round}s{sender}", accepted, stop.Token)).ToList();
+            await Task.Delay(Timeout.Infinite, stop.Token).ContinueWith(_ => { }, TaskScheduler.Default);
+            if (signal == "SIGKILL")
+            {
+                await api.KillAsync();
+            }
+            else
+            {
+                Assert.Equal(0, await api.StopAsync());
+            }
+
+            await Task.WhenAll(senders);
+        }
+
+        Assert.True(accepted.Count > 1000, $"{accepted.Count} events answered 200");
+        await using (var last = await ApiProcess.StartAsync(ApiProcess.BuiltDll, settings))
+        {
+            await Eventually.TrueAsync(() => Missing(accepted).Count == 0, "every event answered 200 in any round reaches the sink", TimeSpan.FromSeconds(40));
+        }
+    }
+
+    private static async Task SendAsync(ApiProcess api, string sender, System.Collections.Concurrent.ConcurrentBag<string> accepted, CancellationToken stop)
+    {
+        using var client = api.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new("Basic", Convert.ToBase64String("k:"u8.ToArray()));
+        for (var request = 0; request < 2000; request++)
+        {
+            var ids = Enumerable.Range(0, 20).Select(i => $"{sender}-{request}-{i}").ToList();
+            try
+            {
+                using var response = await client.PostAsync("/v1/batch", Http.Json(Batch(ids)), CancellationToken.None);
+                if (response.StatusCode == HttpStatusCode.OK)
+                {
+                    ids.ForEach(accepted.Add);
+                }
+            }
+            catch (HttpRequestException)
+            {
+                return;
+            }
+
+            if (stop.IsCancellationRequested)
+            {
+                return;
+            }
+        }
+    }
+
     private static string Batch(IEnumerable<string> ids) =>
         "{\"batch\":[" + string.Join(",", ids.Select(id => "{\"type\":\"track\",\"userId\":\"u\",\"event\":\"Disk\",\"messageId\":\"" + id + "\",\"properties\":{\"pad\":\"" + new string('x', 400) + "\"}}")) + "]}";
 
