@@ -230,4 +230,32 @@ public sealed class EventSpoolReviewTests : IDisposable
             spool.Acknowledge([fresh]);
         }
     }
+
+    [Fact]
+    public async Task ASecondSpoolOnTheSameFolderCannotMakeTheFirstOnesEventsLookAcknowledged()
+    {
+        // Two instances on one spool (two processes with the default ./data/spool, or a new version started before
+        // the old one has exited): both number new events from the same position, so the second one's
+        // acknowledgements mark the first one's later events as delivered and a restart skips them for ever.
+        var directory = Path.Combine(_directory, "spool");
+        var old = Open(directory);
+        Assert.Equal(EnqueueOutcome.Accepted, await old.EnqueueAsync(Events(0, 10), CancellationToken.None));
+
+        EventSpool? second = null;
+        var refused = Record.Exception(() => second = Open(directory));
+        if (second is not null)
+        {
+            Assert.Equal(EnqueueOutcome.Accepted, await second.EnqueueAsync(Events(100, 5), CancellationToken.None));
+            second.Acknowledge(ReadAll(second));
+            second.Dispose();
+        }
+
+        // The old instance answers 200 for five more events, then is killed before delivering them.
+        Assert.Equal(EnqueueOutcome.Accepted, await old.EnqueueAsync(Events(10, 5), CancellationToken.None));
+        old.Dispose();
+
+        using var restarted = Open(directory);
+        var ids = ReadAll(restarted).Select(e => e.MessageId).ToHashSet();
+        Assert.True(Events(0, 15).All(e => ids.Contains(e.MessageId)), $"events answered 200 by the first instance are lost (second open {(refused is null ? "allowed" : "refused")})");
+    }
 }
