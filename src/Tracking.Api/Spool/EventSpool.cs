@@ -27,6 +27,7 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
     private readonly TimeProvider _time;
     private readonly ILogger<EventSpool> _logger;
     private readonly string _directory;
+    private readonly FileStream _lock;
     private readonly long _segmentBytes;
 
     // Segments in position order; the last one is being written. Guarded by itself.
@@ -74,6 +75,7 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
         // At most half of MaxBytes: the write segment is never deleted, so it must be sealed before it alone fills the spool.
         _segmentBytes = Math.Max(1, Math.Min(_options.SegmentBytes, _options.MaxBytes / 2));
         Directory.CreateDirectory(_directory);
+        _lock = Lock(_directory);
         _log = new AcknowledgementLog(_directory);
         Recover();
         OpenWriteSegment();
@@ -261,6 +263,26 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
         lock (_tracker)
         {
             _log.Dispose();
+        }
+
+        _lock.Dispose();
+    }
+
+    /// <summary>
+    /// One process per spool: a second would number its events from the same positions, and its acknowledgements
+    /// would mark the first one's events delivered. FileShare.None takes an exclusive flock on Unix, released when
+    /// the process dies however it dies.
+    /// </summary>
+    private static FileStream Lock(string directory)
+    {
+        var path = Path.Combine(directory, "spool.lock");
+        try
+        {
+            return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, bufferSize: 0);
+        }
+        catch (IOException ex)
+        {
+            throw new InvalidOperationException($"The spool in {directory} is in use by another process (it holds {path}); give each instance its own Tracking:Spool:Directory.", ex);
         }
     }
 
