@@ -258,4 +258,39 @@ public sealed class EventSpoolReviewTests : IDisposable
         var ids = ReadAll(restarted).Select(e => e.MessageId).ToHashSet();
         Assert.True(Events(0, 15).All(e => ids.Contains(e.MessageId)), $"events answered 200 by the first instance are lost (second open {(refused is null ? "allowed" : "refused")})");
     }
+
+    [Fact]
+    public async Task AfterTheAcknowledgementLogIsCompactedARestartResendsExactlyWhatWasNotAcknowledged()
+    {
+        // Every other event acknowledged makes one range each: past 262,144 of them the log passes 4 MiB, and
+        // the next segment deletion rewrites it from the watermark, this run's out-of-order acknowledgements and
+        // the previous run's ranges.
+        const int count = 540_000;
+        var directory = Path.Combine(_directory, "spool");
+        using (var first = Open(directory, maxBytes: 256L << 20, segmentBytes: 1 << 20))
+        {
+            for (var from = 0; from < count; from += 1000)
+            {
+                Assert.Equal(EnqueueOutcome.Accepted, await first.EnqueueAsync(Events(from, 1000, size: 0), CancellationToken.None));
+            }
+
+            first.Acknowledge(ReadAll(first).Where((_, i) => i % 2 == 1).ToList());
+        }
+
+        var logBefore = new FileInfo(Path.Combine(directory, "acknowledged.log")).Length;
+        Assert.True(logBefore > 4 << 20, $"the log holds {logBefore} bytes");
+        using (var second = Open(directory, maxBytes: 256L << 20, segmentBytes: 1 << 20))
+        {
+            var read = ReadAll(second);
+            Assert.Equal(count / 2, read.Count);
+            second.Acknowledge(read.Take(count / 4).ToList());
+        }
+
+        Assert.True(new FileInfo(Path.Combine(directory, "acknowledged.log")).Length < logBefore, "the log was compacted");
+        using var third = Open(directory, maxBytes: 256L << 20, segmentBytes: 1 << 20);
+        var again = ReadAll(third).Select(e => int.Parse(e.MessageId[1..], CultureInfo.InvariantCulture)).ToList();
+        var expected = Enumerable.Range(0, count).Where(i => i % 2 == 0).Skip(count / 4).ToList();
+        Assert.Equal(expected.Count, again.Count);
+        Assert.Equal(expected, again);
+    }
 }
