@@ -293,4 +293,47 @@ public sealed class EventSpoolReviewTests : IDisposable
         Assert.Equal(expected.Count, again.Count);
         Assert.Equal(expected, again);
     }
+
+    [Fact]
+    public async Task WritersTheReaderAndOutOfOrderAcknowledgementsTogetherDeliverEachEventOnceAndEmptyTheSpool()
+    {
+        using var spool = Open(Path.Combine(_directory, "spool"), segmentBytes: 64 << 10);
+        const int producers = 4, requests = 300, perRequest = 25;
+        var producing = Enumerable.Range(0, producers).Select(p => Task.Run(async () =>
+        {
+            for (var r = 0; r < requests; r++)
+            {
+                Assert.Equal(EnqueueOutcome.Accepted, await spool.EnqueueAsync(Events((((p * requests) + r) * perRequest), perRequest, size: 50), CancellationToken.None));
+            }
+        })).ToArray();
+
+        var read = new List<EnrichedEvent>();
+        var acknowledging = new List<Task>();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var random = new Random(7);
+        while (read.Count < producers * requests * perRequest)
+        {
+            Assert.True(await spool.WaitToReadAsync(timeout.Token));
+            var batch = new List<EnrichedEvent>();
+            while (batch.Count < 100 && spool.TryRead(out var e))
+            {
+                batch.Add(e);
+            }
+
+            read.AddRange(batch);
+            var shuffled = batch.OrderBy(_ => random.Next()).ToList();
+            acknowledging.Add(Task.Run(() => spool.Acknowledge(shuffled.Take(shuffled.Count / 2).ToList())));
+            acknowledging.Add(Task.Run(() => spool.Acknowledge(shuffled.Skip(shuffled.Count / 2).ToList())));
+        }
+
+        await Task.WhenAll(producing);
+        await Task.WhenAll(acknowledging);
+
+        Assert.Equal(read.Count, read.Select(e => e.MessageId).Distinct().Count());
+        Assert.Equal(read.Select(e => e.Position).Order(), read.Select(e => e.Position));
+        Assert.Equal(0, spool.Depth);
+        Assert.Null(spool.OldestAcceptedAt);
+        Assert.True(Directory.GetFiles(Path.Combine(_directory, "spool"), "segment-*.spool").Length <= 2, "acknowledged segments are deleted");
+        Assert.True(spool.DepthBytes < 1 << 20, $"{spool.DepthBytes} bytes counted on disk");
+    }
 }
