@@ -72,8 +72,9 @@ internal sealed class AcknowledgementLog : IDisposable
     public void Rewrite(IEnumerable<(long Start, long End)> ranges)
     {
         var temporary = _path + ".new";
-        using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 0))
+        try
         {
+            using var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 0);
             Span<byte> range = stackalloc byte[RangeBytes];
             foreach (var (start, end) in ranges)
             {
@@ -84,9 +85,15 @@ internal sealed class AcknowledgementLog : IDisposable
 
             file.Flush(flushToDisk: true);
         }
+        catch (IOException)
+        {
+            File.Delete(temporary);
+            throw;
+        }
 
-        _file.Dispose();
+        // Renamed while the old one is still open: if the rename fails, appends go on into the old log.
         File.Move(temporary, _path, overwrite: true);
+        _file.Dispose();
         _file = Open(_path);
     }
 

@@ -27,6 +27,7 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
     private readonly TimeProvider _time;
     private readonly ILogger<EventSpool> _logger;
     private readonly string _directory;
+    private readonly FileStream _lock;
     private readonly long _segmentBytes;
 
     // Segments in position order; the last one is being written. Guarded by itself.
@@ -71,8 +72,10 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
         _time = time;
         _logger = logger;
         _directory = Path.GetFullPath(_options.Directory);
-        _segmentBytes = _options.SegmentBytes;
+        // At most half of MaxBytes: the write segment is never deleted, so it must be sealed before it alone fills the spool.
+        _segmentBytes = Math.Max(1, Math.Min(_options.SegmentBytes, _options.MaxBytes / 2));
         Directory.CreateDirectory(_directory);
+        _lock = Lock(_directory);
         _log = new AcknowledgementLog(_directory);
         Recover();
         OpenWriteSegment();
@@ -227,7 +230,16 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
 
             if (positions.Count > 0)
             {
-                _log.Append(positions);
+                try
+                {
+                    _log.Append(positions);
+                }
+                catch (IOException ex)
+                {
+                    // A full disk: these are delivered again after a restart (at least once); deleting segments
+                    // below the watermark needs no log and is what frees the disk.
+                    LogAcknowledgementNotRecorded(_logger, ex, positions.Count, _directory);
+                }
             }
 
             DeleteAcknowledgedSegments(_tracker.Watermark);
@@ -252,6 +264,26 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
         {
             _log.Dispose();
         }
+
+        _lock.Dispose();
+    }
+
+    /// <summary>
+    /// One process per spool: a second would number its events from the same positions, and its acknowledgements
+    /// would mark the first one's events delivered. FileShare.None takes an exclusive flock on Unix, released when
+    /// the process dies however it dies.
+    /// </summary>
+    private static FileStream Lock(string directory)
+    {
+        var path = Path.Combine(directory, "spool.lock");
+        try
+        {
+            return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, bufferSize: 0);
+        }
+        catch (IOException ex)
+        {
+            throw new InvalidOperationException($"The spool in {directory} is in use by another process (it holds {path}); give each instance its own Tracking:Spool:Directory.", ex);
+        }
     }
 
     // ---- Writing -------------------------------------------------------------------------------
@@ -269,7 +301,19 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
                     group.Add(request);
                 }
 
-                WriteGroup(group);
+                try
+                {
+                    WriteGroup(group);
+                }
+                catch (Exception ex)
+                {
+                    // The writer must outlive any one group: a request handed to it waits for its answer.
+                    LogWriteFailed(_logger, ex, _directory);
+                    foreach (var request in group)
+                    {
+                        request.Done.TrySetResult(EnqueueOutcome.Full);
+                    }
+                }
             }
         }
         finally
@@ -319,6 +363,13 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
                 // A full disk (ENOSPC) or a failing one: cut the file back to its committed frames and refuse the group.
                 outcome = EnqueueOutcome.Full;
                 CutBack(segment, ex);
+                if (segment.Length > 0 && Volatile.Read(ref segment.Length) == _writeFile.Length)
+                {
+                    // Seal what it holds so the segment can be deleted once delivered: the write segment never is,
+                    // and on a disk smaller than a segment it would stay full for ever.
+                    TrySealAndOpenNext(segment);
+                }
+
                 return;
             }
 
@@ -334,7 +385,7 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
             Volatile.Write(ref segment.Length, segment.Length + used);
             if (segment.Length >= _segmentBytes)
             {
-                SealAndOpenNext(segment);
+                TrySealAndOpenNext(segment);
             }
         }
         finally
@@ -374,32 +425,62 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
         }
     }
 
-    private void SealAndOpenNext(Segment segment)
+    /// <summary>Starts the next segment; when it cannot be created the current one stays open and the next group tries again.</summary>
+    private void TrySealAndOpenNext(Segment segment)
     {
-        if (_options.Durability != Durability.Fsync)
+        var path = SegmentPath(_nextPosition);
+        FileStream next;
+        try
         {
-            _writeFile.Flush(flushToDisk: false);
+            next = CreateSegmentFile(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            LogRotationFailed(_logger, ex, path);
+            return;
         }
 
         _writeFile.Dispose();
+        _writeFile = next;
         segment.Sealed = true;
-        OpenWriteSegment();
-    }
-
-    private void OpenWriteSegment()
-    {
-        var path = Path.Combine(_directory, SegmentPrefix + _nextPosition.ToString("D20", CultureInfo.InvariantCulture) + SegmentSuffix);
-        _writeFile = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
-        if (_options.Durability == Durability.Fsync)
-        {
-            DirectorySync.Sync(_directory);
-        }
-
         _writeSegment = new Segment(_nextPosition, path, 0);
         lock (_segments)
         {
             _segments.Add(_writeSegment);
         }
+    }
+
+    private void OpenWriteSegment()
+    {
+        var path = SegmentPath(_nextPosition);
+        _writeFile = CreateSegmentFile(path);
+        _writeSegment = new Segment(_nextPosition, path, 0);
+        lock (_segments)
+        {
+            _segments.Add(_writeSegment);
+        }
+    }
+
+    private string SegmentPath(long first) => Path.Combine(_directory, SegmentPrefix + first.ToString("D20", CultureInfo.InvariantCulture) + SegmentSuffix);
+
+    private FileStream CreateSegmentFile(string path)
+    {
+        var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
+        try
+        {
+            if (_options.Durability == Durability.Fsync)
+            {
+                DirectorySync.Sync(_directory);
+            }
+        }
+        catch
+        {
+            file.Dispose();
+            File.Delete(path);
+            throw;
+        }
+
+        return file;
     }
 
     // ---- Reading -------------------------------------------------------------------------------
@@ -543,7 +624,15 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
         {
             // Everything below the watermark is gone with its segments: the log keeps only what lies above it.
             List<(long Start, long End)> kept = [(0, watermark), .. _tracker.AcknowledgedAboveWatermark.Select(p => (p, p + 1)), .. _acknowledgedBefore.Where(r => r.End > watermark)];
-            _log.Rewrite(AcknowledgementLog.Merge(kept));
+            try
+            {
+                _log.Rewrite(AcknowledgementLog.Merge(kept));
+            }
+            catch (IOException ex)
+            {
+                // The log as it is stays right, only larger: the next deletion tries again.
+                LogAcknowledgementNotRecorded(_logger, ex, 0, _directory);
+            }
         }
     }
 
@@ -585,7 +674,15 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
         _events = unacknowledged;
         var liveFrom = _segments.Count > 0 ? _segments[0].First : _nextPosition;
         _acknowledgedBefore = acknowledged.Where(r => r.End > liveFrom).ToList();
-        _log.Rewrite(_acknowledgedBefore);
+        try
+        {
+            _log.Rewrite(_acknowledgedBefore);
+        }
+        catch (IOException ex)
+        {
+            // A full disk must not stop the start: the log as it is holds every range kept here, and more.
+            LogAcknowledgementNotRecorded(_logger, ex, 0, _directory);
+        }
         lock (_tracker)
         {
             _tracker.StartAt(liveFrom);
@@ -671,6 +768,12 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Writing to the spool in {Directory} failed; answering 503 until it works again")]
     private static partial void LogWriteFailed(ILogger logger, Exception exception, string directory);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not record or compact {Count} acknowledgements in {Directory}; they may be delivered again after a restart")]
+    private static partial void LogAcknowledgementNotRecorded(ILogger logger, Exception exception, int count, string directory);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not start the spool segment {Path}; writing on in the current one")]
+    private static partial void LogRotationFailed(ILogger logger, Exception exception, string path);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Writing to the spool in {Directory} works again")]
     private static partial void LogWritingAgain(ILogger logger, string directory);
