@@ -7,6 +7,28 @@ internal static partial class FileDescriptorLimit
 {
     private const int RlimitNofile = 7; // Linux
 
+    /// <summary>
+    /// Raises the soft limit to the hard one (at most 1,048,576), as the Go runtime and nginx do: service managers
+    /// commonly start processes with a soft limit of 1,024 under a hard one of 524,288, which would cap the
+    /// connections for no reason. Returns the soft limit in force afterwards, or null where it cannot be read.
+    /// </summary>
+    public static long? RaiseToHardLimit()
+    {
+        if (!OperatingSystem.IsLinux() || GetRLimit(RlimitNofile, out var limit) != 0)
+        {
+            return null;
+        }
+
+        var wanted = Math.Min(limit.Maximum, 1UL << 20);
+        if (limit.Current < wanted)
+        {
+            var raised = new RLimit { Current = wanted, Maximum = limit.Maximum };
+            _ = SetRLimit(RlimitNofile, in raised);
+        }
+
+        return Current();
+    }
+
     /// <summary>The soft limit, or null where it cannot be read (not Linux).</summary>
     public static long? Current()
     {
@@ -54,4 +76,7 @@ internal static partial class FileDescriptorLimit
 
     [DllImport("libc", EntryPoint = "getrlimit", SetLastError = true)]
     private static extern int GetRLimit(int resource, out RLimit limit);
+
+    [DllImport("libc", EntryPoint = "setrlimit", SetLastError = true)]
+    private static extern int SetRLimit(int resource, in RLimit limit);
 }

@@ -32,7 +32,7 @@ internal static partial class LimitsSetup
         {
             var logger = logs.CreateLogger(typeof(LimitsSetup).FullName!);
             var options = limits.Value;
-            var descriptors = FileDescriptorLimit.Current();
+            var descriptors = options.MaxConnections > 0 ? FileDescriptorLimit.Current() : FileDescriptorLimit.RaiseToHardLimit();
             var inUse = FileDescriptorLimit.InUse() ?? 0;
             var connections = options.MaxConnections > 0 ? options.MaxConnections : descriptors is { } d ? FileDescriptorLimit.ConnectionsFor(d, inUse) : (int?)null;
             kestrel.Limits.MaxConcurrentConnections = connections;
