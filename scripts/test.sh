@@ -47,8 +47,8 @@ else
     name=$(basename "$project" .csproj)
     say "dotnet test $name"
     limited "$dotnet_limit" "$name" dotnet test "$project" -c Release --no-build --nologo \
-      --blame-hang-timeout 10m --logger "trx;LogFileName=$name.trx" --logger "console;verbosity=normal" \
-      --results-directory "$results" || status=1
+      --blame-hang-timeout 5m --logger "trx;LogFileName=$name.trx" --logger "console;verbosity=normal" \
+      --results-directory "$results" > >(tee "$results/$name.log") 2>&1 || status=1
   done
 fi
 
@@ -105,6 +105,15 @@ fi
 
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
   failed=1   # the build or a test host failed before any test could report
+fi
+
+# What failed, repeated at the end where a CI log's tail shows it: each failed or hung test, with its message.
+if [ "$failed" -ne 0 ] || [ "$status" -ne 0 ]; then
+  say "what failed"
+  for log in "$results"/*.log "$results"/*.tap; do
+    [ -e "$log" ] || continue
+    grep -h -A6 -E '^\s+Failed [A-Za-z_]|^not ok |did not finish within|test run was aborted|were running|inactivity time' "$log" | cut -c1-300 | head -80
+  done
 fi
 
 echo
