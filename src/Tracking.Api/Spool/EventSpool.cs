@@ -22,6 +22,12 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
     private const string SegmentSuffix = ".spool";
     // Twice the largest frame a length field may declare, so a frame that does not fit is torn, not just long.
     private const int ReadBufferBytes = 2 * (SpoolFrame.HeaderBytes + SpoolFrame.MaxBodyBytes);
+    // Bytes of framed events the tail may hold in memory (at most an eighth of MaxBytes).
+    private const long TailMaxBytes = 16L << 20;
+    // Rounds a request's thread writes as leader before handing the rest to a pool thread, so its own answer is not held up.
+    private const int InlineRounds = 4;
+    // A round writes at most this many bytes; what is left waits for the next round.
+    private const long MaxRoundBytes = 32L << 20;
 
     private readonly SpoolOptions _options;
     private readonly TimeProvider _time;
@@ -33,12 +39,17 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
     // Segments in position order; the last one is being written. Guarded by itself.
     private readonly List<Segment> _segments = [];
 
-    // Writer: one task serves every waiting request with one write and one sync.
-    private readonly Channel<WriteRequest> _writes = Channel.CreateUnbounded<WriteRequest>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly Task _writer;
+    // Writer: group commit without a writer thread. The first request to arrive while nobody writes becomes the
+    // leader and writes, on its own thread, every request waiting at that moment with one write and one sync; the
+    // requests arriving meanwhile wait and are written by the leader's next round. Guarded by _commitGate.
+    private readonly object _commitGate = new();
+    private List<WriteRequest> _pending = [];
+    private List<WriteRequest> _spare = [];
+    private bool _leading;
     private FileStream _writeFile = null!;
     private Segment _writeSegment = null!;
     private long _nextPosition;
+    private readonly List<int> _frameEnds = [];
     private volatile bool _closed;
     private volatile bool _writerDone;
     private bool _diskFull;
@@ -54,6 +65,17 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
     private SpoolFrame.Frame? _peeked;
     private List<(long Start, long End)> _acknowledgedBefore = [];
     private int _acknowledgedBeforeIndex;
+
+    // The tail: while the reader has read everything committed, the writer also hands it each committed group from
+    // memory, so a reader that keeps up never reads, checks and copies back what was just written. When the reader
+    // falls behind (a slow sink) the tail fills to its bound and is switched off; the reader drains it, reads the
+    // files from where it ends, and switches it on again once it has caught up. _tailGate also guards the commit
+    // of a group (segment lengths, sealing, the write segment), so "caught up" and "handed to the tail" agree.
+    private readonly object _tailGate = new();
+    private readonly Queue<TailEntry> _tail = new();
+    private readonly long _tailMaxBytes;
+    private long _tailBytes;
+    private bool _tailOn;
 
     // Acknowledgements, guarded by _tracker.
     private readonly AcknowledgementTracker _tracker = new();
@@ -74,12 +96,12 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
         _directory = Path.GetFullPath(_options.Directory);
         // At most half of MaxBytes: the write segment is never deleted, so it must be sealed before it alone fills the spool.
         _segmentBytes = Math.Max(1, Math.Min(_options.SegmentBytes, _options.MaxBytes / 2));
+        _tailMaxBytes = Math.Min(TailMaxBytes, _options.MaxBytes / 8);
         Directory.CreateDirectory(_directory);
         _lock = Lock(_directory);
         _log = new AcknowledgementLog(_directory);
         Recover();
         OpenWriteSegment();
-        _writer = Task.Run(WriteLoopAsync);
     }
 
     /// <summary>One segment file: the position of its first frame, and how many bytes of it are committed.</summary>
@@ -95,6 +117,9 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
         /// <summary>No frame will be added: the reader moves on at its end.</summary>
         public volatile bool Sealed;
     }
+
+    /// <summary>A committed event handed to the reader from memory, with where its frame ends in its segment.</summary>
+    private readonly record struct TailEntry(SpoolFrame.Frame Frame, Segment Segment, long End, int Bytes);
 
     private sealed class WriteRequest(IReadOnlyList<EnrichedEvent> events, long bytes)
     {
@@ -114,6 +139,15 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
     public long DepthBytes => Interlocked.Read(ref _diskBytes);
 
     public bool IsFull => _full && Depth > 0;
+
+    /// <summary>Events the reader was handed from memory (the tail) since start-up.</summary>
+    public long EventsReadFromMemory { get; private set; }
+
+    /// <summary>Events the reader read back from the segment files since start-up (after a restart, or while it was behind).</summary>
+    public long EventsReadFromFiles { get; private set; }
+
+    /// <summary>How many times the reader caught up with the writer and the tail was switched on.</summary>
+    public long TailSwitchedOn { get; private set; }
 
     /// <summary>Bytes of corrupt or torn frames cut off since start-up (at recovery or while reading).</summary>
     public long CorruptBytes => Interlocked.Read(ref _corruptBytes);
@@ -157,10 +191,23 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
         }
 
         var request = new WriteRequest(events, bytes);
-        if (!_writes.Writer.TryWrite(request))
+        bool lead;
+        lock (_commitGate)
         {
-            Interlocked.Add(ref _reservedBytes, -bytes);
-            return EnqueueOutcome.Closed;
+            if (_closed)
+            {
+                Interlocked.Add(ref _reservedBytes, -bytes);
+                return EnqueueOutcome.Closed;
+            }
+
+            _pending.Add(request);
+            lead = !_leading;
+            _leading = true;
+        }
+
+        if (lead)
+        {
+            Lead(InlineRounds);
         }
 
         // Not cancelled with the request: once handed to the writer, the answer must say what became of the events.
@@ -251,14 +298,33 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
 
     public void Close()
     {
-        _closed = true;
-        _writes.Writer.TryComplete();
+        bool done;
+        lock (_commitGate)
+        {
+            _closed = true;
+            done = !_leading;
+        }
+
+        if (done)
+        {
+            WriterDone();
+        }
     }
 
     public void Dispose()
     {
         Close();
-        _writer.Wait(TimeSpan.FromSeconds(30));
+        lock (_commitGate)
+        {
+            // A leader finishes what it took: every request handed over gets its answer.
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (_leading && DateTime.UtcNow < deadline)
+            {
+                Monitor.Wait(_commitGate, TimeSpan.FromMilliseconds(100));
+            }
+        }
+
+        _writeFile.Dispose();
         _readHandle?.Dispose();
         lock (_tracker)
         {
@@ -288,40 +354,87 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
 
     // ---- Writing -------------------------------------------------------------------------------
 
-    private async Task WriteLoopAsync()
+    /// <summary>Writes what is pending, round after round, until nothing is; after <paramref name="rounds"/> rounds a pool thread takes over.</summary>
+    private void Lead(int rounds)
     {
-        var group = new List<WriteRequest>();
-        try
+        for (var round = 0; ; round++)
         {
-            while (await _writes.Reader.WaitToReadAsync().ConfigureAwait(false))
+            List<WriteRequest> group;
+            lock (_commitGate)
             {
-                group.Clear();
-                while (group.Count < 4096 && _writes.Reader.TryRead(out var request))
+                if (_pending.Count == 0)
                 {
-                    group.Add(request);
+                    _leading = false;
+                    Monitor.PulseAll(_commitGate);
+                    if (_closed)
+                    {
+                        break;
+                    }
+
+                    return;
                 }
 
-                try
+                if (round == rounds)
                 {
-                    WriteGroup(group);
+                    ThreadPool.UnsafeQueueUserWorkItem(static spool => spool.Lead(int.MaxValue), this, preferLocal: false);
+                    return;
                 }
-                catch (Exception ex)
+
+                group = TakeRound();
+            }
+
+            try
+            {
+                WriteGroup(group);
+            }
+            catch (Exception ex)
+            {
+                // The writer must outlive any one group: a request handed to it waits for its answer.
+                LogWriteFailed(_logger, ex, _directory);
+                foreach (var request in group)
                 {
-                    // The writer must outlive any one group: a request handed to it waits for its answer.
-                    LogWriteFailed(_logger, ex, _directory);
-                    foreach (var request in group)
-                    {
-                        request.Done.TrySetResult(EnqueueOutcome.Full);
-                    }
+                    request.Done.TrySetResult(EnqueueOutcome.Full);
                 }
             }
+
+            group.Clear();
+            lock (_commitGate)
+            {
+                _spare = group;
+            }
         }
-        finally
+
+        WriterDone();
+    }
+
+    /// <summary>The pending requests this round writes (under _commitGate): all of them, unless they hold more than <see cref="MaxRoundBytes"/>.</summary>
+    private List<WriteRequest> TakeRound()
+    {
+        long bytes = 0;
+        var count = 0;
+        while (count < _pending.Count && (count == 0 || bytes + _pending[count].Bytes <= MaxRoundBytes))
         {
-            _writeFile.Dispose();
-            _writerDone = true;
-            _written.Writer.TryWrite(true);
+            bytes += _pending[count++].Bytes;
         }
+
+        if (count == _pending.Count)
+        {
+            var group = _pending;
+            _pending = _spare;
+            _spare = [];
+            return group;
+        }
+
+        var taken = _pending.GetRange(0, count);
+        _pending.RemoveRange(0, count);
+        return taken;
+    }
+
+    /// <summary>Closed and nothing left to write: the reader's wait ends once it has read everything.</summary>
+    private void WriterDone()
+    {
+        _writerDone = true;
+        _written.Writer.TryWrite(true);
     }
 
     private void WriteGroup(List<WriteRequest> group)
@@ -341,11 +454,13 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
             var acceptedAt = _time.GetUtcNow().UtcTicks;
             var used = 0;
             var events = 0;
+            _frameEnds.Clear();
             foreach (var request in group)
             {
                 foreach (var e in request.Events)
                 {
                     used += SpoolFrame.Write(buffer.AsSpan(used), e, position++, acceptedAt);
+                    _frameEnds.Add(used);
                     events++;
                 }
             }
@@ -379,10 +494,16 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
                 LogWritingAgain(_logger, _directory);
             }
 
-            _nextPosition = position;
             Interlocked.Add(ref _events, events);
             Interlocked.Add(ref _diskBytes, used);
-            Volatile.Write(ref segment.Length, segment.Length + used);
+            lock (_tailGate)
+            {
+                var start = segment.Length;
+                Volatile.Write(ref segment.Length, start + used);
+                HandToTail(group, segment, start, _nextPosition, acceptedAt, used);
+            }
+
+            _nextPosition = position;
             if (segment.Length >= _segmentBytes)
             {
                 TrySealAndOpenNext(segment);
@@ -404,6 +525,36 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
 
             _written.Writer.TryWrite(true);
         }
+    }
+
+    /// <summary>Gives the reader a committed group from memory while it is caught up (under _tailGate); switches the tail off when it is full.</summary>
+    private void HandToTail(List<WriteRequest> group, Segment segment, long start, long position, long acceptedAt, int used)
+    {
+        if (!_tailOn)
+        {
+            return;
+        }
+
+        if (_tailBytes + used > _tailMaxBytes)
+        {
+            // The reader is behind: from here on it reads the files, from where the tail ends.
+            _tailOn = false;
+            return;
+        }
+
+        var i = 0;
+        var previous = 0;
+        foreach (var request in group)
+        {
+            foreach (var e in request.Events)
+            {
+                var end = _frameEnds[i++];
+                _tail.Enqueue(new TailEntry(new SpoolFrame.Frame(e with { Position = position++ }, acceptedAt), segment, start + end, end - previous));
+                previous = end;
+            }
+        }
+
+        _tailBytes += used;
     }
 
     private void CutBack(Segment segment, IOException error)
@@ -442,11 +593,16 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
 
         _writeFile.Dispose();
         _writeFile = next;
-        segment.Sealed = true;
-        _writeSegment = new Segment(_nextPosition, path, 0);
+        var opened = new Segment(_nextPosition, path, 0);
         lock (_segments)
         {
-            _segments.Add(_writeSegment);
+            _segments.Add(opened);
+        }
+
+        lock (_tailGate)
+        {
+            segment.Sealed = true;
+            _writeSegment = opened;
         }
     }
 
@@ -489,7 +645,13 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
     {
         while (true)
         {
-            if (_readSegment is null || _readHandle is null)
+            if (TakeFromTail(out var fromTail))
+            {
+                // While the tail is on, everything committed after the reader's place is in it: never in the files alone.
+                return fromTail;
+            }
+
+            if (_readSegment is null)
             {
                 lock (_segments)
                 {
@@ -501,7 +663,7 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
                     return null;
                 }
 
-                OpenForReading(_readSegment);
+                StartReading(_readSegment, 0);
             }
 
             var segment = _readSegment;
@@ -509,14 +671,20 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
             var committed = Volatile.Read(ref segment.Length);
             if (_readOffset >= committed)
             {
-                if (!sealedNow || !MoveToNextSegment(segment))
+                if (sealedNow && MoveToNextSegment(segment))
                 {
-                    return null;
+                    continue;
                 }
 
-                continue;
+                if (SwitchTailOn(segment))
+                {
+                    continue;
+                }
+
+                return null;
             }
 
+            _readHandle ??= File.OpenHandle(segment.Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
             var at = (int)(_readOffset - _bufferFileOffset);
             if (_readOffset < _bufferFileOffset || at >= _bufferLength)
             {
@@ -546,7 +714,60 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
                 continue;
             }
 
+            EventsReadFromFiles++;
             return frame;
+        }
+    }
+
+    /// <summary>
+    /// Whether the reader is served from the tail: true with its next event, or true with none when the tail is on
+    /// and empty (nothing new yet); false when the tail is off and drained, so the files are read from where it ended.
+    /// </summary>
+    private bool TakeFromTail(out SpoolFrame.Frame? frame)
+    {
+        TailEntry entry;
+        lock (_tailGate)
+        {
+            if (!_tail.TryDequeue(out entry))
+            {
+                frame = null;
+                return _tailOn;
+            }
+
+            _tailBytes -= entry.Bytes;
+        }
+
+        if (!ReferenceEquals(entry.Segment, _readSegment))
+        {
+            StartReading(entry.Segment, entry.End);
+        }
+        else
+        {
+            _readOffset = entry.End;
+        }
+
+        frame = entry.Frame;
+        EventsReadFromMemory++;
+        return true;
+    }
+
+    /// <summary>
+    /// The reader has read all of <paramref name="segment"/> that is committed: when that is the segment being
+    /// written, every group committed from now on is handed over in memory. Under _tailGate, so no group can be
+    /// committed between the test and the switch.
+    /// </summary>
+    private bool SwitchTailOn(Segment segment)
+    {
+        lock (_tailGate)
+        {
+            if (_tailOn || !ReferenceEquals(segment, _writeSegment) || segment.Sealed || _readOffset != segment.Length || _tail.Count > 0)
+            {
+                return false;
+            }
+
+            _tailOn = true;
+            TailSwitchedOn++;
+            return true;
         }
     }
 
@@ -557,11 +778,13 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
         _bufferFileOffset = _readOffset;
     }
 
-    private void OpenForReading(Segment segment)
+    /// <summary>Reads <paramref name="segment"/> from <paramref name="offset"/> on; its file is opened when a frame is read from it.</summary>
+    private void StartReading(Segment segment, long offset)
     {
         _readHandle?.Dispose();
-        _readHandle = File.OpenHandle(segment.Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-        _readOffset = 0;
+        _readHandle = null;
+        _readSegment = segment;
+        _readOffset = offset;
         _bufferFileOffset = 0;
         _bufferLength = 0;
     }
@@ -579,8 +802,7 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
             return false;
         }
 
-        _readSegment = next;
-        OpenForReading(next);
+        StartReading(next, 0);
         return true;
     }
 

@@ -336,4 +336,63 @@ public sealed class EventSpoolReviewTests : IDisposable
         Assert.True(Directory.GetFiles(Path.Combine(_directory, "spool"), "segment-*.spool").Length <= 2, "acknowledged segments are deleted");
         Assert.True(spool.DepthBytes < 1 << 20, $"{spool.DepthBytes} bytes counted on disk");
     }
+
+    [Fact]
+    public async Task AReaderThatFallsBehindAndCatchesUpAgainGetsEveryEventOnceInOrderFromMemoryAndFromTheFiles()
+    {
+        // 4 MiB: the in-memory tail holds at most 512 KiB, so a reader that pauses makes it switch off, read the files,
+        // catch up and switch it on again, many times, across 64 KiB segments that rotate under it.
+        using var spool = Open(Path.Combine(_directory, "spool"), maxBytes: 4L << 20, segmentBytes: 64 << 10);
+        const int producers = 4, requests = 400, perRequest = 10;
+        var written = new System.Collections.Concurrent.ConcurrentDictionary<string, byte[]>();
+        var producing = Enumerable.Range(0, producers).Select(p => Task.Run(async () =>
+        {
+            for (var r = 0; r < requests; r++)
+            {
+                var events = Events(((p * requests) + r) * perRequest, perRequest, size: 300);
+                Array.ForEach(events, e => written[e.MessageId] = e.Json);
+                while (await spool.EnqueueAsync(events, CancellationToken.None) is var outcome && outcome != EnqueueOutcome.Accepted)
+                {
+                    Assert.Equal(EnqueueOutcome.Full, outcome);
+                    await Task.Delay(5);
+                }
+
+                if (r % 40 == 39)
+                {
+                    await Task.Delay(30); // quiet moments in which the reader catches up
+                }
+            }
+        })).ToArray();
+
+        var read = new List<EnrichedEvent>();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var random = new Random(11);
+        while (read.Count < producers * requests * perRequest)
+        {
+            Assert.True(await spool.WaitToReadAsync(timeout.Token));
+            var batch = new List<EnrichedEvent>();
+            while (batch.Count < 200 && spool.TryRead(out var e))
+            {
+                batch.Add(e);
+            }
+
+            read.AddRange(batch);
+            spool.Acknowledge(batch);
+            if (random.Next(10) == 0)
+            {
+                await Task.Delay(random.Next(20, 60)); // a slow delivery: the writers get ahead
+            }
+        }
+
+        await Task.WhenAll(producing);
+
+        Assert.Equal(read.Count, read.Select(e => e.MessageId).Distinct().Count());
+        Assert.Equal(read.Select(e => e.Position).Order(), read.Select(e => e.Position));
+        Assert.Equal(Enumerable.Range(1, read.Count).Select(i => (long)i), read.Select(e => e.Position));
+        Assert.All(read, e => Assert.Equal(written[e.MessageId], e.Json));
+        Assert.True(spool.EventsReadFromMemory > 0, "the reader was served from memory while it kept up");
+        Assert.True(spool.EventsReadFromFiles > 0, "the reader read the files while it was behind");
+        Assert.True(spool.TailSwitchedOn > 1, $"the tail was switched on {spool.TailSwitchedOn} times");
+        Assert.Equal(0, spool.Depth);
+    }
 }
