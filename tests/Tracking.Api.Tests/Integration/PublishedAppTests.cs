@@ -15,16 +15,33 @@ public sealed class PublishedAppFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
-        var start = new ProcessStartInfo("dotnet", ["publish", RepositoryRoot.Combine("src", "Tracking.Api", "Tracking.Api.csproj"), "-c", configuration, "--no-build", "--nologo", "-o", Folder])
+        // No MSBuild worker nodes or build server left behind: they would inherit the redirected output and keep it
+        // open for their idle lifetime (minutes), so reading it to its end would wait for them.
+        var start = new ProcessStartInfo("dotnet", ["publish", RepositoryRoot.Combine("src", "Tracking.Api", "Tracking.Api.csproj"), "-c", configuration, "--no-build", "--nologo", "--disable-build-servers", "-nodeReuse:false", "-o", Folder])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
+        start.Environment["MSBUILDDISABLENODEREUSE"] = "1";
+        start.Environment["DOTNET_CLI_USE_MSBUILD_SERVER"] = "0";
         using var publish = Process.Start(start)!;
         var output = publish.StandardOutput.ReadToEndAsync();
         var errors = publish.StandardError.ReadToEndAsync();
-        await publish.WaitForExitAsync();
-        Assert.True(publish.ExitCode == 0, $"dotnet publish failed: {await output}{await errors}");
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        try
+        {
+            await publish.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            publish.Kill(entireProcessTree: true);
+            Assert.Fail("dotnet publish did not finish within 3 minutes");
+        }
+
+        if (publish.ExitCode != 0)
+        {
+            Assert.Fail($"dotnet publish failed ({publish.ExitCode}): {await output.WaitAsync(TimeSpan.FromSeconds(10))}{await errors.WaitAsync(TimeSpan.FromSeconds(10))}");
+        }
     }
 
     public Task DisposeAsync()
