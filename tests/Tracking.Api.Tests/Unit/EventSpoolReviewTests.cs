@@ -193,6 +193,7 @@ public sealed class EventSpoolReviewTests : IDisposable
     [InlineData("file that is not a segment")]
     [InlineData("folder named like a segment")]
     [InlineData("leftover acknowledged.log.new")]
+    [InlineData("garbage range at the end of acknowledged.log")]
     public async Task AStartOnOddOnDiskStateKeepsEveryUnacknowledgedEventAndTakesNewOnes(string state)
     {
         var directory = Path.Combine(_directory, "spool");
@@ -216,6 +217,17 @@ public sealed class EventSpoolReviewTests : IDisposable
             case "file that is not a segment": File.WriteAllText(Path.Combine(directory, "notes.txt"), "hello"); break;
             case "folder named like a segment": Directory.CreateDirectory(Path.Combine(directory, next)); break;
             case "leftover acknowledged.log.new": File.WriteAllBytes(log + ".new", new byte[7]); break;
+            case "garbage range at the end of acknowledged.log":
+                // What a crash can leave in a block being appended: a well-formed "range" claiming everything was delivered.
+                var garbage = new byte[20];
+                System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(garbage, 1);
+                System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(garbage.AsSpan(8), 1L << 40);
+                using (var append = new FileStream(log, FileMode.Append))
+                {
+                    append.Write(garbage);
+                }
+
+                break;
         }
 
         for (var restart = 0; restart < 2; restart++)
@@ -229,6 +241,34 @@ public sealed class EventSpoolReviewTests : IDisposable
             Assert.Equal(Events(100 + restart, 1)[0].MessageId, fresh.MessageId);
             spool.Acknowledge([fresh]);
         }
+    }
+
+    [Fact]
+    public async Task AnAcknowledgementLogWrittenBeforeItHadChecksumsIsReadAndRewrittenWithThem()
+    {
+        var directory = Path.Combine(_directory, "spool");
+        using (var first = Open(directory))
+        {
+            Assert.Equal(EnqueueOutcome.Accepted, await first.EnqueueAsync(Events(0, 20), CancellationToken.None));
+        }
+
+        // The earlier format: 16-byte ranges [start, end), no header. Positions start at 1: events 0-4 were delivered.
+        var log = Path.Combine(directory, "acknowledged.log");
+        var legacy = new byte[16];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(legacy, 1);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(legacy.AsSpan(8), 6);
+        File.WriteAllBytes(log, legacy);
+
+        using (var spool = Open(directory))
+        {
+            var read = ReadAll(spool);
+            Assert.Equal(Events(5, 15).Select(e => e.MessageId), read.Select(e => e.MessageId));
+            spool.Acknowledge(read.Take(5).ToList());
+        }
+
+        Assert.Equal("TACKLOG2"u8.ToArray(), File.ReadAllBytes(log)[..8]);
+        using var again = Open(directory);
+        Assert.Equal(Events(10, 10).Select(e => e.MessageId), ReadAll(again).Select(e => e.MessageId));
     }
 
     [Fact]
