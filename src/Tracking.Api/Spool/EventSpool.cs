@@ -65,6 +65,8 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
     private SpoolFrame.Frame? _peeked;
     private List<(long Start, long End)> _acknowledgedBefore = [];
     private int _acknowledgedBeforeIndex;
+    private long _nextExpectedPosition;
+    private bool _skippedDamage;
 
     // The tail: while the reader has read everything committed, the writer also hands it each committed group from
     // memory, so a reader that keeps up never reads, checks and copies back what was just written. When the reader
@@ -705,10 +707,12 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
                 Interlocked.Add(ref _corruptBytes, committed - _readOffset);
                 LogCorruptWhileReading(_logger, segment.Path, _readOffset, committed - _readOffset);
                 _readOffset = committed;
+                _skippedDamage = true;
                 continue;
             }
 
             _readOffset += consumed;
+            CountLost(frame.Event.Position);
             if (AcknowledgedBefore(frame.Event.Position))
             {
                 continue;
@@ -747,8 +751,26 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
         }
 
         frame = entry.Frame;
+        CountLost(entry.Frame.Event.Position);
         EventsReadFromMemory++;
         return true;
+    }
+
+    /// <summary>
+    /// Positions are consecutive: after damaged bytes were skipped, the gap before the next frame read is the number of
+    /// events lost with them, no longer waiting for delivery.
+    /// </summary>
+    private void CountLost(long position)
+    {
+        if (_skippedDamage && _nextExpectedPosition > 0 && position > _nextExpectedPosition)
+        {
+            var lost = position - _nextExpectedPosition;
+            Interlocked.Add(ref _events, -lost);
+            LogLostToDamage(_logger, lost, _directory);
+        }
+
+        _skippedDamage = false;
+        _nextExpectedPosition = position + 1;
     }
 
     /// <summary>
@@ -987,6 +1009,9 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Spool segment {Path} is damaged at byte {Offset}: {Bytes} bytes after it cannot be read and are skipped (tracking.spool.corrupt_bytes)")]
     private static partial void LogCorruptWhileReading(ILogger logger, string path, long offset, long bytes);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "{Events} events in the damaged part of the spool in {Directory} were lost and are no longer counted as waiting")]
+    private static partial void LogLostToDamage(ILogger logger, long events, string directory);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Writing to the spool in {Directory} failed; answering 503 until it works again")]
     private static partial void LogWriteFailed(ILogger logger, Exception exception, string directory);
