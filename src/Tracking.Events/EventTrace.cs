@@ -45,12 +45,14 @@ public static class EventTrace
             return false;
         }
 
-        var traceId = ActivityTraceId.CreateFromUtf8String(value[3..35]);
-        var spanId = ActivitySpanId.CreateFromUtf8String(value[36..52]);
-        if (traceId == default || spanId == default)
+        // All-zero ids are invalid in W3C trace context.
+        if (value[3..35].IndexOfAnyExcept((byte)'0') < 0 || value[36..52].IndexOfAnyExcept((byte)'0') < 0)
         {
             return false;
         }
+
+        var traceId = ActivityTraceId.CreateFromUtf8String(value[3..35]);
+        var spanId = ActivitySpanId.CreateFromUtf8String(value[36..52]);
 
         var flags = (HexValue(value[53]) << 4) | HexValue(value[54]);
         context = new ActivityContext(traceId, spanId, (ActivityTraceFlags)(flags & 1), traceState: null, isRemote: true);
