@@ -4,6 +4,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
@@ -21,8 +22,9 @@ namespace Tracking.ServiceDefaults;
 /// The standard variables are the SDK's own and are honoured as it documents them: <c>OTEL_EXPORTER_OTLP_ENDPOINT</c>,
 /// <c>OTEL_EXPORTER_OTLP_PROTOCOL</c> (<c>grpc</c> by default, or <c>http/protobuf</c>), <c>OTEL_EXPORTER_OTLP_HEADERS</c>,
 /// <c>OTEL_EXPORTER_OTLP_TIMEOUT</c>, <c>OTEL_SERVICE_NAME</c>, <c>OTEL_RESOURCE_ATTRIBUTES</c>,
-/// <c>OTEL_METRIC_EXPORT_INTERVAL</c>, <c>OTEL_BSP_SCHEDULE_DELAY</c>, <c>OTEL_SDK_DISABLED</c>. They are read through
-/// configuration, so a command-line <c>--OTEL_EXPORTER_OTLP_ENDPOINT=…</c> works as well as the environment.
+/// <c>OTEL_METRIC_EXPORT_INTERVAL</c>, <c>OTEL_BSP_SCHEDULE_DELAY</c>. They are read through configuration, so a
+/// command-line <c>--OTEL_EXPORTER_OTLP_ENDPOINT=…</c> works as well as the environment. A malformed endpoint or
+/// protocol stops the start with a message naming the variable (<see cref="OtlpExportOptions"/>).
 /// </para>
 /// <para>
 /// Metrics are always collected (so an exporter added later, a Prometheus endpoint for instance, finds them), with
@@ -61,6 +63,15 @@ public static class TelemetryDefaults
         var exporting = IsOtlpEnabled(configuration);
         var serviceName = configuration[ServiceNameSetting] is { Length: > 0 } named ? named : builder.Environment.ApplicationName;
         var version = Assembly.GetEntryAssembly()?.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion;
+
+        builder.Services.AddOptions<OtlpExportOptions>()
+            .Configure(o =>
+            {
+                o.Endpoint = configuration[OtlpEndpointSetting];
+                o.Protocol = configuration[OtlpExportOptions.ProtocolSetting];
+            })
+            .ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<OtlpExportOptions>, OtlpExportOptions.Validator>();
 
         var telemetry = builder.Services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService(serviceName, serviceVersion: version))

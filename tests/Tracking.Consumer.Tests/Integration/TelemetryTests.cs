@@ -120,6 +120,27 @@ public sealed partial class TelemetryTests(PostgresServer postgres, KinesaliteFi
         Assert.Equal(0, await warehouse.ScalarAsync<long>("SELECT count(*) FROM events WHERE strpos(context::text || coalesce(properties::text, ''), 'traceparent') > 0"));
     }
 
+    [Fact]
+    public async Task AMalformedOtlpEndpointOrProtocolStopsBothAppsAtStartWithALineNamingIt()
+    {
+        await using var api = ConsumerProcess.Start(
+            ConsumerProcess.ApiAssemblyPath,
+            new Dictionary<string, string> { ["urls"] = "http://127.0.0.1:0", [$"Tracking:WriteKeys:{WriteKey}"] = "tests" },
+            new Dictionary<string, string> { ["OTEL_EXPORTER_OTLP_ENDPOINT"] = "collector:4318" });
+        await using var consumer = ConsumerProcess.Start(
+            ConsumerProcess.AssemblyPath,
+            ConsumerProcess.Settings(kinesalite.ServiceUrl, "any-stream", "Host=127.0.0.1;Port=1;Database=none", "worker-otel"),
+            new Dictionary<string, string> { ["OTEL_EXPORTER_OTLP_ENDPOINT"] = "http://127.0.0.1:4318", ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http" });
+
+        await api.WaitForExitAsync(Patience);
+        await consumer.WaitForExitAsync(Patience);
+
+        Assert.Equal(1, api.ExitCode);
+        Assert.Contains(api.Lines, l => l.StartsWith("Tracking.Api could not start: OTEL_EXPORTER_OTLP_ENDPOINT 'collector:4318' is not an absolute http:// or https:// URL", StringComparison.Ordinal));
+        Assert.Equal(2, consumer.ExitCode);
+        Assert.Contains(consumer.Lines, l => l.StartsWith("Tracking.Consumer cannot start: OTEL_EXPORTER_OTLP_PROTOCOL 'http' is not one this exporter speaks", StringComparison.Ordinal));
+    }
+
     private static async Task WaitUntilLinkedAsync(OtlpReceiver collector, string name, IReadOnlyList<ReceivedSpan> requests)
     {
         var wanted = requests.Select(r => (r.TraceId, r.SpanId)).ToHashSet();
