@@ -113,6 +113,7 @@ public sealed partial class TelemetryTests(PostgresServer postgres, KinesaliteFi
         await collector.WaitForMetricAsync(m => m.Service == "api-under-test" && m.Name == "http.server.request.duration", Patience, "http.server.request.duration");
         await collector.WaitForMetricAsync(m => m.Service == "api-under-test" && m.Name.StartsWith("dotnet.", StringComparison.Ordinal), Patience, "a runtime metric");
         await collector.WaitForMetricAsync(m => m.Service == "consumer-under-test" && m.Name == "consumer.rows.loaded" && m.Total >= Requests * EventsPerRequest, Patience, "consumer.rows.loaded");
+        await collector.WaitForLogsAsync(Patience);
         Assert.Empty(collector.Refused);
 
         // The trace context rode in the records but is no part of the rows.

@@ -98,6 +98,10 @@ public sealed class OtlpReceiver : IAsyncDisposable
     public Task<ReceivedMetric> WaitForMetricAsync(Func<ReceivedMetric, bool> match, TimeSpan timeout, string what) =>
         WaitAsync(() => _metrics.FirstOrDefault(match), timeout, what);
 
+    /// <summary>Waits until at least one log export has arrived.</summary>
+    public Task WaitForLogsAsync(TimeSpan timeout) =>
+        WaitAsync(() => LogRequests > 0 ? "logs" : null, timeout, "log export");
+
     private async Task<T> WaitAsync<T>(Func<T?> find, TimeSpan timeout, string what)
         where T : class
     {
