@@ -1,24 +1,54 @@
-# The tracking API. Build: docker build -t tracking-api .
-# Run:   docker run -p 8080:8080 -e Tracking__WriteKeys__<key>=<source> -v tracking-data:/data tracking-api
+# One build, two images: the API and the consumer.
+#   docker build --target api -t tracking-api .
+#   docker build --target consumer -t tracking-consumer .
+# docker-compose.yml builds and runs both with LocalStack and PostgreSQL. The last stage (api) is the default target.
+
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 WORKDIR /src
 COPY global.json Directory.Build.props Directory.Packages.props .editorconfig ./
 COPY src/Tracking.Events/Tracking.Events.csproj src/Tracking.Events/
 COPY src/Tracking.Aws/Tracking.Aws.csproj src/Tracking.Aws/
+COPY src/Tracking.ServiceDefaults/Tracking.ServiceDefaults.csproj src/Tracking.ServiceDefaults/
 COPY src/Tracking.Api/Tracking.Api.csproj src/Tracking.Api/
-RUN dotnet restore src/Tracking.Api/Tracking.Api.csproj
+COPY src/Tracking.Consumer/Tracking.Consumer.csproj src/Tracking.Consumer/
+# Restored apart from the sources, so a code change does not download the packages again.
+RUN dotnet restore src/Tracking.Api/Tracking.Api.csproj \
+ && dotnet restore src/Tracking.Consumer/Tracking.Consumer.csproj
 COPY src/ src/
-RUN dotnet publish src/Tracking.Api/Tracking.Api.csproj -c Release -o /app --no-restore
+# Framework-dependent and without the native launcher: the runtime image has dotnet, the image stays small.
+RUN dotnet publish src/Tracking.Api/Tracking.Api.csproj -c Release -o /out/api --no-restore -p:UseAppHost=false \
+ && dotnet publish src/Tracking.Consumer/Tracking.Consumer.csproj -c Release -o /out/consumer --no-restore -p:UseAppHost=false
 
-FROM mcr.microsoft.com/dotnet/aspnet:10.0
+# The runtime both images share: ASP.NET Core only (no SDK), the non-root user the image defines ($APP_UID),
+# and the health probe.
+FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime
+COPY docker/healthcheck.sh /usr/local/bin/healthcheck.sh
+ENV HEALTH_PATH=/health/live
+HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 CMD ["bash", "/usr/local/bin/healthcheck.sh"]
+
+FROM runtime AS consumer
 WORKDIR /app
-COPY --from=build /app .
-# The File sink's outbox lives on a volume so accepted events survive the container.
-RUN mkdir -p /data/outbox && chown -R $APP_UID /data
+COPY --from=build /out/consumer .
+# Consumer:Http:Urls serves the health endpoints; the consumer takes no other HTTP setting.
+ENV DOTNET_ENVIRONMENT=Production \
+    ASPNETCORE_ENVIRONMENT=Production \
+    Consumer__Http__Urls=http://+:8081 \
+    HEALTH_PORT=8081
+EXPOSE 8081
+USER $APP_UID
+ENTRYPOINT ["dotnet", "Tracking.Consumer.dll"]
+
+FROM runtime AS api
+WORKDIR /app
+COPY --from=build /out/api .
+# The spool (what a 200 promises) and the File sink's outbox live on a volume, so accepted events survive the container.
+RUN mkdir -p /data/spool /data/outbox && chown -R $APP_UID /data
 VOLUME /data
 ENV ASPNETCORE_URLS=http://+:8080 \
     ASPNETCORE_ENVIRONMENT=Production \
-    Tracking__File__Directory=/data/outbox
+    Tracking__Spool__Directory=/data/spool \
+    Tracking__File__Directory=/data/outbox \
+    HEALTH_PORT=8080
 EXPOSE 8080
 USER $APP_UID
 ENTRYPOINT ["dotnet", "Tracking.Api.dll"]

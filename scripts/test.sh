@@ -27,6 +27,8 @@ npm ci --prefix tests/emulators --no-audit --no-fund --loglevel=error || { echo 
 command -v chromium >/dev/null 2>&1 || apt_install chromium
 # PostgreSQL 15 for the consumer's tests (they start a throwaway cluster as the postgres user).
 [ -x "${POSTGRES_BIN:-/usr/lib/postgresql/15/bin}/initdb" ] || apt_install postgresql
+# Compose v1 (Debian) validates docker-compose.yml without a Docker engine (ContainerFilesTests); python3-yaml comes with it.
+command -v docker-compose >/dev/null 2>&1 || apt_install docker-compose
 
 # A run that outlives its limit is stopped and counted as failed, with a message saying which.
 limited() { # limited SECONDS NAME COMMAND...

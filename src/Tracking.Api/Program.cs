@@ -4,11 +4,13 @@ using Tracking.Api.Documentation;
 using Tracking.Api.Health;
 using Tracking.Api.Ingestion;
 using Tracking.Api.Limits;
+using Tracking.ServiceDefaults;
 
 try
 {
     var builder = WebApplication.CreateBuilder(AppFolder.Options(args));
 
+    builder.AddServiceDefaults();
     builder.AddTrackingDefaults();
     builder.AddLimits();
     builder.AddIngestion();

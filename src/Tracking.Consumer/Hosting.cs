@@ -1,5 +1,7 @@
 using Microsoft.Extensions.Options;
 using Npgsql;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
 using Tracking.Aws;
 using Tracking.Aws.Kinesis;
 using Tracking.Consumer.Health;
@@ -78,10 +80,14 @@ internal static class Hosting
         return builder;
     }
 
-    /// <summary>The <c>Tracking.Consumer</c> meter and the health checks.</summary>
+    /// <summary>The <c>Tracking.Consumer</c> meter, Npgsql's spans and metrics, and the health checks.</summary>
     public static WebApplicationBuilder AddConsumerTelemetry(this WebApplicationBuilder builder)
     {
         builder.Services.AddSingleton<ConsumerMetrics>();
+
+        // Npgsql's command spans sit under the load span (the COPY, the insert, the checkpoint); a no-op while tracing is off.
+        builder.Services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddNpgsql());
+        builder.Services.ConfigureOpenTelemetryMeterProvider(metrics => metrics.AddNpgsqlInstrumentation());
         builder.Services.AddConsumerHealthChecks();
         return builder;
     }

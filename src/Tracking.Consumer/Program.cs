@@ -1,8 +1,10 @@
 using Tracking.Consumer;
 using Tracking.Consumer.Health;
+using Tracking.ServiceDefaults;
 
 var builder = WebApplication.CreateBuilder(args);
 
+builder.AddServiceDefaults();
 builder.AddConsumerOptions();
 builder.AddWarehouse();
 builder.AddShardReading();

@@ -31,6 +31,12 @@ public static class EventFields
     /// <summary>Set by the server: the source name the write key maps to. The write key itself is never stored.</summary>
     public const string Source = "source";
 
+    /// <summary>
+    /// Set by the server while tracing is on: the W3C <c>traceparent</c> of the ingestion request's span, always the
+    /// event's last member (see <see cref="EventTrace"/>). Not a warehouse column; a client's value is dropped.
+    /// </summary>
+    public const string TraceParent = "traceparent";
+
     /// <summary>Inside <c>context</c>: the client's IP address.</summary>
     public const string ContextIp = "ip";
 

@@ -1,5 +1,7 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Options;
 using Tracking.Api.Telemetry;
+using Tracking.ServiceDefaults;
 
 namespace Tracking.Api.Delivery;
 
@@ -23,6 +25,14 @@ internal sealed partial class EventBatcher(
 {
     private readonly BatchingOptions _options = options.Value;
     private readonly bool _durable = queue is Spool.EventSpool;
+
+    /// <summary>The stream the put spans name, when the sink writes to one.</summary>
+    private string? Destination { get; } = sink switch
+    {
+        Kinesis.KinesisSink kinesis => kinesis.StreamName,
+        Firehose.FirehoseSink firehose => firehose.DeliveryStreamName,
+        _ => null,
+    };
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
@@ -155,6 +165,7 @@ internal sealed partial class EventBatcher(
             DeliveryResult result;
             Exception? error = null;
             var started = time.GetTimestamp();
+            using var put = TrackingTracing.StartPut(sink.Name, Destination, pending, attempt);
             metrics.InFlight(1);
             var delivery = status.DeliveryStarted();
             try
@@ -163,6 +174,7 @@ internal sealed partial class EventBatcher(
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
+                put?.SetStatus(ActivityStatusCode.Error, "shutdown cut the delivery off");
                 Abandon(pending.Count);
                 return;
             }
@@ -178,6 +190,16 @@ internal sealed partial class EventBatcher(
             }
 
             metrics.Delivery(time.GetElapsedTime(started), pending.Count, sink.Name);
+            if (put is not null && !result.AllDelivered)
+            {
+                put.SetTag(TelemetryNames.Attributes.DeliveryFailed, result.Failed.Count);
+                put.SetStatus(ActivityStatusCode.Error, result.FailureReason ?? "the sink refused them");
+                if (error is not null)
+                {
+                    put.AddException(error);
+                }
+            }
+
             var delivered = Delivered(pending, result);
             if (delivered.Count > 0)
             {

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Tracking.Api.Delivery;
 using Tracking.Api.Ingestion;
+using Tracking.Api.Telemetry;
 using Tracking.Events;
 
 namespace Tracking.Api.Enrichment;
@@ -13,7 +14,8 @@ namespace Tracking.Api.Enrichment;
 /// <param name="ClientIp">The client's address (already anonymized when configured), or null when unknown.</param>
 /// <param name="UserAgent">The request's <c>User-Agent</c> header, if any.</param>
 /// <param name="SourceName">The source the write key maps to.</param>
-internal readonly record struct RequestMetadata(DateTimeOffset ReceivedAt, string? ClientIp, string? UserAgent, string SourceName);
+/// <param name="TraceParent">The request span's W3C traceparent while tracing is on, stamped last on each event; otherwise null.</param>
+internal readonly record struct RequestMetadata(DateTimeOffset ReceivedAt, string? ClientIp, string? UserAgent, string SourceName, string? TraceParent = null);
 
 /// <summary>
 /// Turns a validated message into the event the sinks store: server receive time,
@@ -93,7 +95,7 @@ internal sealed class EventEnricher(IOptions<ClientIpOptions> clientIp)
         }
 
         var userAgent = http.Request.Headers.UserAgent;
-        return new RequestMetadata(receivedAt, ip, userAgent.Count > 0 ? userAgent.ToString() : null, source);
+        return new RequestMetadata(receivedAt, ip, userAgent.Count > 0 ? userAgent.ToString() : null, source, TrackingTracing.RequestTraceParent());
     }
 
     public EnrichedEvent Enrich(IncomingMessage m, ParsedRequest request, in RequestMetadata meta, Scratch scratch)
@@ -133,6 +135,12 @@ internal sealed class EventEnricher(IOptions<ClientIpOptions> clientIp)
         {
             w.WritePropertyName(name);
             w.WriteRawValue(raw.Span, skipInputValidation: true);
+        }
+
+        // Last, where EventTrace finds it without parsing the event.
+        if (meta.TraceParent is { } traceParent)
+        {
+            w.WriteString(EventFields.TraceParent, traceParent);
         }
 
         w.WriteEndObject();

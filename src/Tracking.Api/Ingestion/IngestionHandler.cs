@@ -76,6 +76,7 @@ internal sealed class IngestionHandler(
             }
 
             metrics.Accepted(screened.Accepted.Count, source.Name);
+            TrackingTracing.TagRequest(source.Name, screened.Accepted.Count, screened.Rejected.Count);
             return TypedResults.Ok(new IngestionResponse(true, screened.Accepted.Count, Answer(screened.Rejected)));
         }
     }

@@ -63,6 +63,7 @@ internal sealed class MessageScreening(IValidator<IncomingMessage> validator, Ev
         }
 
         long work = 0;
+        var traceStamp = meta.TraceParent is null ? 0 : EventTrace.MemberLength;
         using (var scratch = new EventEnricher.Scratch())
         {
             foreach (var message in parsed.Messages)
@@ -80,11 +81,13 @@ internal sealed class MessageScreening(IValidator<IncomingMessage> validator, Ev
                 if (floor <= ProtocolLimits.MaxEnrichedEventBytes)
                 {
                     var enriched = enricher.Enrich(message, parsed, meta, scratch);
-                    size = enriched.SizeBytes;
+
+                    // The trace stamp is ours, not the client's: whether tracing is on must not change what is refused.
+                    size = enriched.SizeBytes - traceStamp;
                     if (size <= ProtocolLimits.MaxEnrichedEventBytes)
                     {
                         screened.Accepted.Add(enriched);
-                        screened.AcceptedBytes += size;
+                        screened.AcceptedBytes += enriched.SizeBytes;
                     }
                 }
 

@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using Tracking.Api.Delivery;
+using Tracking.ServiceDefaults;
 
 namespace Tracking.Api.Telemetry;
 
@@ -11,7 +12,7 @@ namespace Tracking.Api.Telemetry;
 /// </summary>
 internal sealed class TrackingMetrics
 {
-    public const string MeterName = "Tracking.Api";
+    public const string MeterName = TelemetryNames.ApiMeter;
 
     private readonly Counter<long> _accepted;
     private readonly Counter<long> _rejected;

@@ -227,7 +227,20 @@ internal sealed partial class ShardProcessor(
     private async Task<LoadOutcome> FlushAsync(ShardFence fence, ShardBuffer buffer, bool finished)
     {
         var batch = buffer.TakeBatch(fence, finished);
-        var result = await loader.LoadAsync(batch, CancellationToken.None);
+        using var load = ConsumerTracing.StartLoad(batch);
+        LoadResult result;
+        try
+        {
+            result = await loader.LoadAsync(batch, CancellationToken.None);
+        }
+        catch (Exception exception) when (load is not null)
+        {
+            load.SetStatus(ActivityStatusCode.Error, exception.Message);
+            load.AddException(exception);
+            throw;
+        }
+
+        ConsumerTracing.Ended(load, result);
         if (result.Outcome == LoadOutcome.LeaseLost)
         {
             LogRolledBack(fence.ShardId, fence.Counter, batch.Rows.Count + batch.DeadLetters.Count);

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using Tracking.Consumer.Loading;
+using Tracking.ServiceDefaults;
 
 namespace Tracking.Consumer.Telemetry;
 
@@ -11,7 +12,7 @@ namespace Tracking.Consumer.Telemetry;
 internal sealed class ConsumerMetrics
 {
     /// <summary>The meter's name, for exporters and <c>dotnet-counters</c>.</summary>
-    public const string MeterName = "Tracking.Consumer";
+    public const string MeterName = TelemetryNames.ConsumerMeter;
 
     private readonly Counter<long> _recordsRead;
     private readonly Counter<long> _rowsLoaded;

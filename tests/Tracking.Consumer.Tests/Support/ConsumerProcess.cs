@@ -56,8 +56,9 @@ public sealed class ConsumerProcess : IAsyncDisposable
         return RepositoryRoot.Combine("src", project, "bin", configuration, "net10.0", $"{project}.dll");
     }
 
-    /// <summary>Starts <c>dotnet <paramref name="assemblyPath"/></c> with the settings as command-line configuration.</summary>
-    public static ConsumerProcess Start(string assemblyPath, IReadOnlyDictionary<string, string> settings)
+    /// <summary>Starts <c>dotnet <paramref name="assemblyPath"/></c> with the settings as command-line configuration
+    /// and, when given, extra environment variables (the standard <c>OTEL_*</c> ones, say).</summary>
+    public static ConsumerProcess Start(string assemblyPath, IReadOnlyDictionary<string, string> settings, IReadOnlyDictionary<string, string>? environment = null)
     {
         var startInfo = new ProcessStartInfo("dotnet")
         {
@@ -77,6 +78,10 @@ public sealed class ConsumerProcess : IAsyncDisposable
         startInfo.Environment["AWS_SECRET_ACCESS_KEY"] = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
         startInfo.Environment["DOTNET_ENVIRONMENT"] = "Production";
         startInfo.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            startInfo.Environment[name] = value;
+        }
 
         var process = new Process { StartInfo = startInfo, EnableRaisingEvents = true };
         var consumer = new ConsumerProcess(process);

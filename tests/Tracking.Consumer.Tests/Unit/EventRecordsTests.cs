@@ -7,6 +7,17 @@ namespace Tracking.Consumer.Tests.Unit;
 public sealed class EventRecordsTests
 {
     [Fact]
+    public void TheApisTraceStampIsNoPartOfTheRow()
+    {
+        const string Event = """{"type":"track","messageId":"m1","userId":"u","event":"E","properties":{"a":1},"context":{"ip":"1.2.3.4"},"receivedAt":"2026-11-30T06:00:01Z","source":"web"}""";
+        var (plain, _) = Parse(Event);
+        var (stamped, dead) = Parse(Event[..^1] + ""","traceparent":"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"}""");
+
+        Assert.Null(dead);
+        Assert.Equal(plain! with { Payload = default }, stamped! with { Payload = default });
+    }
+
+    [Fact]
     public void AnEnrichedEventBecomesARowWithTypedColumnsAndJsonKeptAsText()
     {
         var (row, dead) = Parse("""

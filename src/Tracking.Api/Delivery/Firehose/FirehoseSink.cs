@@ -26,6 +26,8 @@ internal sealed class FirehoseSink(
 
     public string Name => "Firehose";
 
+    public string DeliveryStreamName => _streamName;
+
     public async Task<DeliveryResult> DeliverAsync(IReadOnlyList<EnrichedEvent> batch, CancellationToken cancellationToken)
     {
         var requests = Split(batch);
