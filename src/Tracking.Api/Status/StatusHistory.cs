@@ -21,6 +21,7 @@ internal sealed class StatusHistory(StatusCounters counters, IEventQueue queue, 
     private int _count;
     private StatusTotals? _previous;
     private DateTimeOffset _previousAt;
+    private PeriodicTimer? _timer;
 
     /// <summary>When the API started (when sampling began).</summary>
     public DateTimeOffset StartedAt { get; private set; }
@@ -43,23 +44,29 @@ internal sealed class StatusHistory(StatusCounters counters, IEventQueue queue, 
     public override Task StartAsync(CancellationToken cancellationToken)
     {
         Baseline();
+
+        // Started here rather than in ExecuteAsync, which runs later on the thread pool: the first interval begins with the baseline.
+        _timer = new PeriodicTimer(Interval, time);
         return base.StartAsync(cancellationToken);
+    }
+
+    public override void Dispose()
+    {
+        _timer?.Dispose();
+        base.Dispose();
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        while (!stoppingToken.IsCancellationRequested)
+        try
         {
-            try
+            while (await _timer!.WaitForNextTickAsync(stoppingToken))
             {
-                await Task.Delay(Interval, time, stoppingToken);
+                Sample();
             }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-
-            Sample();
+        }
+        catch (OperationCanceledException)
+        {
         }
     }
 
