@@ -1,5 +1,6 @@
 using Tracking.Consumer;
 using Tracking.Consumer.Health;
+using Tracking.Consumer.Telemetry;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -12,5 +13,6 @@ builder.AddConsumerTelemetry();
 var app = builder.Build();
 
 app.MapHealthEndpoints();
+app.MapOperationsEndpoints();
 
 return await app.RunConsumerAsync();
