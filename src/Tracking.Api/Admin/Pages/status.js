@@ -88,6 +88,7 @@
     text('spool-detail', `${q.kind}, ${bytes(q.bytes)} of ${bytes(q.capacityBytes)}; oldest ${seconds(q.oldestAgeSeconds)}${q.full ? '; FULL (503)' : ''}`);
     text('sink', `${status.sink.name} ${status.sink.healthy ? 'healthy' : 'failing'}`);
     $('sink-card').classList.toggle('bad', !status.sink.healthy);
+    $('sink-error').classList.toggle('error-text', !status.sink.healthy);
     text('sink-error', status.sink.lastError ? `${status.sink.lastError} (since ${new Date(status.sink.failingSince).toLocaleTimeString()})` : 'no error');
 
     $('checks').replaceChildren(...Object.entries(status.checks).map(([name, check]) => row([name, check.status, check.description ?? ''])));
