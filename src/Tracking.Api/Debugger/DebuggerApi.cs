@@ -21,7 +21,8 @@ internal static class DebuggerApi
             .WithDescription(
                 "A text/event-stream of accepted events, each an 'event' whose data is the enriched JSON and whose id is its number since the API started: " +
                 $"first the last events kept (at most {EventTap.Capacity}, taken only while a debugger is connected), then each new one. " +
-                "Authenticate with the admin key as a bearer token or the session cookie of /admin/login.");
+                "Authenticate with the admin key as a bearer token or the session cookie of /admin/login.")
+            .ProducesProblem(StatusCodes.Status401Unauthorized);
         return app;
     }
 
