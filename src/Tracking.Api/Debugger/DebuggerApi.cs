@@ -26,15 +26,18 @@ internal static class DebuggerApi
         return app;
     }
 
-    private static ServerSentEventsResult<string> Stream(EventTap tap, HttpContext http, CancellationToken cancellationToken)
+    private static ServerSentEventsResult<string> Stream(EventTap tap, HttpContext http, IHostApplicationLifetime lifetime, CancellationToken cancellationToken)
     {
         // Proxies such as nginx would otherwise buffer the stream.
         http.Response.Headers["X-Accel-Buffering"] = "no";
-        return TypedResults.ServerSentEvents(Events(tap, cancellationToken));
+        return TypedResults.ServerSentEvents(Events(tap, lifetime.ApplicationStopping, cancellationToken));
     }
 
-    private static async IAsyncEnumerable<SseItem<string>> Events(EventTap tap, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private static async IAsyncEnumerable<SseItem<string>> Events(EventTap tap, CancellationToken stopping, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        // A stream ends when the app stops: an open debugger must not hold a graceful shutdown (and the spool's drain) to its timeout.
+        using var ended = CancellationTokenSource.CreateLinkedTokenSource(stopping, cancellationToken);
+        cancellationToken = ended.Token;
         using var watch = tap.Connect();
 
         // A first item at once, so the browser knows it is connected even when nothing arrives.

@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Tracking.Api.Tests.Support;
 
 namespace Tracking.Api.Tests.Integration;
@@ -46,5 +48,22 @@ public class DebuggerTests
         Assert.Equal("Debugged", seen["event"]!.GetValue<string>());
         Assert.Equal(TrackingApiFactory.SourceName, seen["source"]!.GetValue<string>());
         Assert.NotNull(seen["receivedAt"]);
+    }
+
+    [Fact]
+    public async Task AnOpenDebuggerStreamEndsWhenTheApiStopsInsteadOfHoldingTheShutdown()
+    {
+        await using var api = new TrackingApiFactory(OperationsAccessTests.WithAdminKey(("shutdownTimeoutSeconds", "120")));
+        using var admin = api.CreateClient();
+        admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", OperationsAccessTests.AdminKey);
+        using var response = await admin.GetAsync("/debugger/events", HttpCompletionOption.ResponseHeadersRead);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        Assert.Equal("event: connected", await reader.ReadLineAsync(timeout.Token));
+
+        api.Services.GetRequiredService<IHostApplicationLifetime>().StopApplication();
+
+        // The stream reaches its end (the server closed it) well before the 120 s the host would otherwise wait for it.
+        await reader.ReadToEndAsync(timeout.Token);
     }
 }
