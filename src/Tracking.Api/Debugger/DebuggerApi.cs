@@ -19,7 +19,7 @@ internal static class DebuggerApi
             .WithTags(Status.StatusApi.Tag)
             .WithSummary("Accepted events as they arrive (server-sent events)")
             .WithDescription(
-                "A text/event-stream of accepted events, each an 'event' whose data is the enriched JSON and whose id is its number since the API started: " +
+                "A text/event-stream of accepted events, each an 'event' whose data is the enriched JSON and whose id is unique (the process's prefix and the event's number since it started): " +
                 $"first the last events kept (at most {EventTap.Capacity}, taken only while a debugger is connected), then each new one. " +
                 "Authenticate with the admin key as a bearer token or the session cookie of /admin/login.")
             .ProducesProblem(StatusCodes.Status401Unauthorized);
@@ -72,5 +72,5 @@ internal static class DebuggerApi
     }
 
     private static SseItem<string> Item(TappedEvent e) =>
-        new(Encoding.UTF8.GetString(e.Json), "event") { EventId = e.Sequence.ToString(CultureInfo.InvariantCulture) };
+        new(Encoding.UTF8.GetString(e.Json), "event") { EventId = e.Id };
 }

@@ -18,6 +18,7 @@ internal sealed class EventTap
     private const int PerWatcherBacklog = 1000;
 
     private readonly Lock _gate = new();
+    private readonly string _instance = Guid.NewGuid().ToString("N")[..8];
     private readonly TappedEvent[] _ring = new TappedEvent[Capacity];
     private readonly List<Channel<TappedEvent>> _watchers = [];
     private volatile int _watching;
@@ -39,7 +40,7 @@ internal sealed class EventTap
         {
             foreach (var e in events)
             {
-                var tapped = new TappedEvent(++_sequence, e.Json);
+                var tapped = new TappedEvent($"{_instance}.{++_sequence}", e.Json);
                 _ring[_next] = tapped;
                 _next = (_next + 1) % Capacity;
                 _count = Math.Min(_count + 1, Capacity);
@@ -95,5 +96,8 @@ internal sealed class EventTap
     }
 }
 
-/// <summary>An accepted event as the debugger shows it: its number since the API started and its enriched JSON.</summary>
-internal readonly record struct TappedEvent(long Sequence, byte[] Json);
+/// <summary>
+/// An accepted event as the debugger shows it: its id (this process's random prefix and the event's number since it
+/// started, so a page that reconnects to a restarted API does not take new events for ones it has shown) and its enriched JSON.
+/// </summary>
+internal readonly record struct TappedEvent(string Id, byte[] Json);

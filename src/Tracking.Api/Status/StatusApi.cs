@@ -25,6 +25,6 @@ internal static class StatusApi
         return app;
     }
 
-    private static async Task<Ok<StatusReport>> GetStatusAsync(StatusReporter reporter, CancellationToken cancellationToken) =>
-        TypedResults.Ok(await reporter.ReportAsync(cancellationToken));
+    private static async Task<Ok<StatusReport>> GetStatusAsync(StatusReporter reporter, ConsumerStatusClient consumer, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await reporter.ReportAsync(consumer, cancellationToken));
 }

@@ -13,10 +13,11 @@ internal sealed class StatusReporter(
     IEventSink sink,
     SinkStatus sinkStatus,
     HealthCheckService health,
-    ConsumerStatusClient consumer,
     TimeProvider time)
 {
-    public async Task<StatusReport> ReportAsync(CancellationToken cancellationToken)
+    /// <param name="consumer">A typed HTTP client, taken per request so its handler is renewed as the client factory intends.</param>
+    /// <param name="cancellationToken">The request's.</param>
+    public async Task<StatusReport> ReportAsync(ConsumerStatusClient consumer, CancellationToken cancellationToken)
     {
         var consumerView = consumer.FetchAsync(cancellationToken);
         var readiness = await health.CheckHealthAsync(check => check.Tags.Contains("ready"), cancellationToken);

@@ -110,5 +110,21 @@ public class OperationsUnitTests
         Assert.Equal($"e{EventTap.Capacity + 4}", System.Text.Encoding.UTF8.GetString(second.Recent[^1].Json));
     }
 
+    [Fact]
+    public void EventIdsDifferBetweenTwoRunsOfTheApiSoAReconnectingPageKeepsNewEventsAfterARestart()
+    {
+        var before = new EventTap();
+        var after = new EventTap();
+        using var first = before.Connect();
+        using var second = after.Connect();
+        before.Observe([Event("a")]);
+        after.Observe([Event("b")]);
+        Assert.True(first.Events.TryRead(out var a));
+        Assert.True(second.Events.TryRead(out var b));
+        Assert.EndsWith(".1", a.Id, StringComparison.Ordinal);
+        Assert.EndsWith(".1", b.Id, StringComparison.Ordinal);
+        Assert.NotEqual(a.Id, b.Id);
+    }
+
     private static EnrichedEvent Event(string text) => new(System.Text.Encoding.UTF8.GetBytes(text), text, text);
 }
