@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of the repository on a fresh machine: installs what the tests need, runs each
-# .NET test project and the JavaScript suites (tracker.js, the real Segment and RudderStack SDKs),
+# .NET test project and the JavaScript suites (tracker.js, the real Segment and RudderStack SDKs, the
+# operations pages),
 # each under a time limit, and ends with one line "N passed, N failed, N skipped" counted from the
 # test runners' own reports (TRX result elements, TAP totals).
 set -uo pipefail
@@ -103,6 +104,14 @@ if npm ci --prefix tests/sdk --no-audit --no-fund --loglevel=error; then
   js_suite sdk tests/sdk '*.test.mjs'
 else
   echo "npm ci (tests/sdk) failed"; status=1; failed=$((failed + 1))
+fi
+
+say "operations pages (/status, /debugger) in Chromium against the built API"
+# No packages of its own: Chromium's driver is tracker.js's playwright-core, installed above.
+if [ -d tracker/node_modules/playwright-core ]; then
+  js_suite admin-ui tests/admin-ui '*.test.mjs'
+else
+  echo "tracker/node_modules/playwright-core is missing (npm ci of tracker failed)"; status=1; failed=$((failed + 1))
 fi
 
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then

@@ -1,10 +1,12 @@
 using Tracking.Api;
+using Tracking.Api.Admin;
 using Tracking.Api.Delivery;
 using Tracking.Api.Documentation;
 using Tracking.Api.Health;
 using Tracking.Api.Ingestion;
 using Tracking.Api.Limits;
 using Tracking.ServiceDefaults;
+using Tracking.Api.Status;
 
 try
 {
@@ -15,12 +17,15 @@ try
     builder.AddLimits();
     builder.AddIngestion();
     builder.AddDelivery();
+    builder.AddOperations();
 
     var app = builder.Build();
 
     app.UseTrackingDefaults();
+    app.UseAdmin();
     app.MapIngestionApi();
     app.MapHealthEndpoints();
+    app.MapOperations();
     app.MapApiDocumentation();
 
     // Settings are checked before anything starts, so a refusal is reported alone (the host would log it as a failed start too).

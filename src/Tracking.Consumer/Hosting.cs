@@ -27,6 +27,7 @@ internal static class Hosting
         Validated<BatchingOptions>(builder.Services, BatchingOptions.Section, o => o.Validate());
         Validated<LeaseOptions>(builder.Services, LeaseOptions.Section, o => o.Validate());
         Validated<WorkerOptions>(builder.Services, WorkerOptions.Section, o => o.Validate());
+        Validated<OperationsOptions>(builder.Services, OperationsOptions.Section, o => o.Validate());
 
         // Only this port serves HTTP: ASPNETCORE_URLS and the generic Urls setting do not apply to the consumer.
         var urls = builder.Configuration[$"{HttpOptions.Section}:{nameof(HttpOptions.Urls)}"] ?? HttpOptions.DefaultUrls;
@@ -80,7 +81,7 @@ internal static class Hosting
         return builder;
     }
 
-    /// <summary>The <c>Tracking.Consumer</c> meter, Npgsql's spans and metrics, and the health checks.</summary>
+    /// <summary>The <c>Tracking.Consumer</c> meter, Npgsql's spans and metrics, the health checks and, with <c>Consumer:AdminKey</c>, <c>/metrics</c> and <c>/status.json</c>.</summary>
     public static WebApplicationBuilder AddConsumerTelemetry(this WebApplicationBuilder builder)
     {
         builder.Services.AddSingleton<ConsumerMetrics>();
@@ -89,6 +90,7 @@ internal static class Hosting
         builder.Services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddNpgsql());
         builder.Services.ConfigureOpenTelemetryMeterProvider(metrics => metrics.AddNpgsqlInstrumentation());
         builder.Services.AddConsumerHealthChecks();
+        builder.Services.AddOperationsEndpoints(builder.Configuration);
         return builder;
     }
 

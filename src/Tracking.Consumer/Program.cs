@@ -1,6 +1,7 @@
 using Tracking.Consumer;
 using Tracking.Consumer.Health;
 using Tracking.ServiceDefaults;
+using Tracking.Consumer.Telemetry;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -14,5 +15,6 @@ builder.AddConsumerTelemetry();
 var app = builder.Build();
 
 app.MapHealthEndpoints();
+app.MapOperationsEndpoints();
 
 return await app.RunConsumerAsync();

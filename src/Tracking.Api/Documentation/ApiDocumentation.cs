@@ -32,6 +32,14 @@ internal static class ApiDocumentation
             {
                 [new OpenApiSecuritySchemeReference("writeKey", document)] = [],
             });
+            options.AddSecurityDefinition(AdminOperations.Scheme, new OpenApiSecurityScheme
+            {
+                Type = SecuritySchemeType.Http,
+                Scheme = "bearer",
+                Description = "The admin key (Tracking:AdminKey) as the bearer token; browsers use the session cookie of /admin/login instead. The operations endpoints exist only when the key is set.",
+            });
+            options.OperationFilter<AdminOperations>();
+            options.DocumentFilter<MetricsDocument>();
             var xml = Path.Combine(AppContext.BaseDirectory, "Tracking.Api.xml");
             if (File.Exists(xml))
             {
@@ -83,6 +91,56 @@ internal static class ApiDocumentation
                     [MessageSchemas.PlainText] = new OpenApiMediaType { Schema = schema, Example = MessageSchemas.ExampleFor(name) },
                 },
             };
+        }
+    }
+
+    /// <summary>The operations endpoints take the admin key, not a write key.</summary>
+    private sealed class AdminOperations : IOperationFilter
+    {
+        public const string Scheme = "adminKey";
+
+        public void Apply(OpenApiOperation operation, OperationFilterContext context)
+        {
+            var authorize = context.ApiDescription.ActionDescriptor.EndpointMetadata.OfType<Microsoft.AspNetCore.Authorization.IAuthorizeData>();
+            if (authorize.Any(a => a.Policy == Admin.AdminSetup.Policy))
+            {
+                operation.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(Scheme, context.Document)] = [] }];
+            }
+        }
+    }
+
+    /// <summary>
+    /// <c>/metrics</c> is the Prometheus exporter's middleware, not a route handler the API explorer sees;
+    /// described here when it is served.
+    /// </summary>
+    private sealed class MetricsDocument(Microsoft.Extensions.Options.IOptions<Admin.AdminOptions> admin) : IDocumentFilter
+    {
+        public void Apply(OpenApiDocument swaggerDoc, DocumentFilterContext context)
+        {
+            if (!admin.Value.Enabled)
+            {
+                return;
+            }
+
+            var operation = new OpenApiOperation
+            {
+                OperationId = "Metrics",
+                Summary = "The API's metrics in the Prometheus text format",
+                Description = "The Tracking.Api meter (events accepted and rejected, delivered, failed, recovered, queue depth, ...) and ASP.NET Core's " +
+                              "request and connection instruments, for a Prometheus scraper (bearer_token or authorization in its scrape config).",
+                Tags = new HashSet<OpenApiTagReference> { new(Status.StatusApi.Tag, swaggerDoc) },
+                Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(AdminOperations.Scheme, swaggerDoc)] = [] }],
+                Responses = new OpenApiResponses
+                {
+                    ["200"] = new OpenApiResponse
+                    {
+                        Description = "The exposition, text/plain; version=0.0.4 (or OpenMetrics when asked for).",
+                        Content = new Dictionary<string, IOpenApiMediaType> { ["text/plain"] = new OpenApiMediaType { Schema = new OpenApiSchema { Type = JsonSchemaType.String } } },
+                    },
+                    ["401"] = new OpenApiResponse { Description = "No admin key, or a wrong one (a problem document)." },
+                },
+            };
+            swaggerDoc.Paths[Telemetry.MetricsEndpoint.Path] = new OpenApiPathItem { Operations = new Dictionary<HttpMethod, OpenApiOperation> { [HttpMethod.Get] = operation } };
         }
     }
 }

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Unicode;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
+using Tracking.Api.Debugger;
 using Tracking.Api.Delivery;
 using Tracking.Api.Enrichment;
 using Tracking.Api.Telemetry;
@@ -23,6 +24,7 @@ internal sealed class IngestionHandler(
     IEventQueue queue,
     TimeProvider time,
     TrackingMetrics metrics,
+    EventTap tap,
     IOptions<QueueOptions> queueOptions)
 {
     private readonly string _retryAfterFull = queueOptions.Value.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
@@ -77,6 +79,7 @@ internal sealed class IngestionHandler(
 
             metrics.Accepted(screened.Accepted.Count, source.Name);
             TrackingTracing.TagRequest(source.Name, screened.Accepted.Count, screened.Rejected.Count);
+            tap.Observe(screened.Accepted);
             return TypedResults.Ok(new IngestionResponse(true, screened.Accepted.Count, Answer(screened.Rejected)));
         }
     }

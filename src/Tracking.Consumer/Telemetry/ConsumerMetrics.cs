@@ -49,6 +49,13 @@ internal sealed class ConsumerMetrics
         }
     }
 
+    /// <summary>Each shard read so far with its last <c>MillisBehindLatest</c>, for <c>/status.json</c>.</summary>
+    public IReadOnlyList<Tracking.Events.ConsumerShard> ShardsBehind() =>
+        _millisBehind.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => new Tracking.Events.ConsumerShard(p.Key, p.Value)).ToList();
+
+    /// <summary>Shard leases this worker holds now.</summary>
+    public int LeasesHeldNow => Volatile.Read(ref _leasesHeld);
+
     public void ShardReleased(string shardId) => _millisBehind.TryRemove(shardId, out _);
 
     public void LeasesHeld(int count) => Volatile.Write(ref _leasesHeld, count);

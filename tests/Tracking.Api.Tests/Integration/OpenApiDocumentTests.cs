@@ -23,7 +23,8 @@ public class OpenApiDocumentTests
     [Fact]
     public async Task TheCheckedInOpenApiDocumentMatchesWhatTheApiServes()
     {
-        await using var api = new TrackingApiFactory();
+        // With an admin key, so the operations endpoints it documents are served too.
+        await using var api = new TrackingApiFactory(OperationsAccessTests.WithAdminKey());
         using var client = api.CreateClient();
         var served = JsonNode.Parse(await client.GetStringAsync("/swagger/v1/swagger.json"))!;
         var path = CheckedInPath();
@@ -37,6 +38,23 @@ public class OpenApiDocumentTests
         var checkedIn = JsonNode.Parse(await File.ReadAllTextAsync(path))!;
         Assert.True(JsonNode.DeepEquals(checkedIn, served),
             "openapi/tracking-api.json differs from the served document; regenerate it with UPDATE_OPENAPI=1 dotnet test tests/Tracking.Api.Tests --filter OpenApiDocument");
+    }
+
+    [Fact]
+    public async Task TheOperationsEndpointsAreDocumentedWithTheAdminKeyAndThePagesAreNot()
+    {
+        var document = JsonNode.Parse(await File.ReadAllTextAsync(CheckedInPath()))!;
+        foreach (var path in new[] { "/metrics", "/status.json", "/debugger/events" })
+        {
+            var security = document["paths"]![path]!["get"]!["security"]!.AsArray();
+            Assert.NotNull(Assert.Single(security)!["adminKey"]);
+        }
+
+        Assert.Equal("bearer", document["components"]!["securitySchemes"]!["adminKey"]!["scheme"]!.GetValue<string>());
+        foreach (var page in new[] { "/status", "/debugger", "/admin/login", "/admin/logout" })
+        {
+            Assert.Null(document["paths"]![page]);
+        }
     }
 
     [Fact]

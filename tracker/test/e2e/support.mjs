@@ -38,8 +38,8 @@ function freePort() {
   });
 }
 
-/** Starts `dotnet Tracking.Api.dll` on a free loopback port with the File sink in a temp dir. */
-export async function startApi() {
+/** Starts `dotnet Tracking.Api.dll` on a free loopback port with the File sink in a temp dir; `env` adds or overrides settings. */
+export async function startApi({ env = {} } = {}) {
   const dll = resolve(process.env.TRACKING_API_DLL || join(repoRoot, 'src/Tracking.Api/bin/Release/net10.0/Tracking.Api.dll'));
   if (!existsSync(dll)) {
     throw new Error(`${dll} not found: build it with \`dotnet build src/Tracking.Api -c Release\` or set TRACKING_API_DLL`);
@@ -62,6 +62,7 @@ export async function startApi() {
       Tracking__File__MaxFileAge: '00:00:00.5',
       Tracking__RateLimit__PermitsPerSecond: '0',
       Tracking__RateLimit__PerAddressPermitsPerSecond: '0',
+      ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

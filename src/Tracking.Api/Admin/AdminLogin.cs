@@ -1,0 +1,68 @@
+using System.Net;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using Tracking.Events;
+
+namespace Tracking.Api.Admin;
+
+/// <summary>
+/// The login form for the operations pages: the key is posted in the body, never put in a URL, and
+/// exchanged for the session cookie (<see cref="AdminSession"/>); logout drops the cookie.
+/// </summary>
+internal static class AdminLogin
+{
+    public const string Path = "/admin/login";
+    private const string LogoutPath = "/admin/logout";
+
+    /// <summary>The pages a login may return to; any other <c>returnUrl</c> goes to the status page (no open redirect).</summary>
+    private static readonly string[] ReturnPages = ["/status", "/debugger"];
+
+    public static IEndpointRouteBuilder MapAdminLogin(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("").ExcludeFromDescription();
+        group.MapGet(Path, (string? returnUrl) => Page(ReturnTo(returnUrl), failed: false));
+        group.MapPost(Path, LoginAsync);
+        group.MapPost(LogoutPath, (HttpContext http) =>
+        {
+            http.Response.Cookies.Delete(AdminSession.CookieName, new CookieOptions { Path = "/", HttpOnly = true, SameSite = SameSiteMode.Strict, Secure = http.Request.IsHttps });
+            return TypedResults.Redirect(Path, permanent: false, preserveMethod: false);
+        });
+        return app;
+    }
+
+    private static async Task<Results<RedirectHttpResult, ContentHttpResult>> LoginAsync(
+        HttpContext http, IOptions<AdminOptions> admin, TimeProvider time, CancellationToken cancellationToken)
+    {
+        string? key = null;
+        string? returnUrl = null;
+        if (http.Request.HasFormContentType)
+        {
+            var form = await http.Request.ReadFormAsync(cancellationToken);
+            key = form["key"].ToString();
+            returnUrl = form["returnUrl"].ToString();
+        }
+
+        var target = ReturnTo(returnUrl);
+        if (admin.Value.AdminKey is not { Length: > 0 } configured || !AdminKeyCheck.Matches(configured, key))
+        {
+            return Page(target, failed: true);
+        }
+
+        var now = time.GetUtcNow();
+        http.Response.Cookies.Append(AdminSession.CookieName, AdminSession.Issue(configured, now), AdminSession.Options(http.Request, now));
+
+        // A redirect after the post: browsers follow it with a GET, so a reload does not post the key again.
+        return TypedResults.Redirect(target);
+    }
+
+    private static string ReturnTo(string? returnUrl) =>
+        ReturnPages.FirstOrDefault(page => string.Equals(page, returnUrl, StringComparison.Ordinal)) ?? ReturnPages[0];
+
+    private static ContentHttpResult Page(string returnTo, bool failed)
+    {
+        var html = AdminAssets.Text("login.html")
+            .Replace("{{returnUrl}}", WebUtility.HtmlEncode(returnTo), StringComparison.Ordinal)
+            .Replace("<!--error-->", failed ? "<p class=\"error\" role=\"alert\">That is not the admin key.</p>" : "", StringComparison.Ordinal);
+        return TypedResults.Content(html, "text/html; charset=utf-8", statusCode: failed ? StatusCodes.Status401Unauthorized : StatusCodes.Status200OK);
+    }
+}

@@ -1,0 +1,30 @@
+using Microsoft.Extensions.Options;
+using Tracking.Events;
+
+namespace Tracking.Api.Admin;
+
+/// <summary>
+/// The key that opens the operations endpoints (<c>/metrics</c>, <c>/status</c>, <c>/status.json</c>,
+/// <c>/debugger</c>), bound from <c>Tracking:AdminKey</c>.
+/// </summary>
+internal sealed class AdminOptions
+{
+    public const string Section = "Tracking";
+
+    /// <summary>
+    /// The admin key: scripts send it as <c>Authorization: Bearer &lt;key&gt;</c>, people type it into the
+    /// login form once per browser session. Default none: then none of the operations endpoints is
+    /// served (they answer 404). At least 16 characters.
+    /// </summary>
+    public string? AdminKey { get; set; }
+
+    public bool Enabled => !string.IsNullOrEmpty(AdminKey);
+}
+
+internal sealed class AdminOptionsValidator : IValidateOptions<AdminOptions>
+{
+    public ValidateOptionsResult Validate(string? name, AdminOptions options) =>
+        AdminKeyCheck.Problem("Tracking:AdminKey", string.IsNullOrEmpty(options.AdminKey) ? null : options.AdminKey) is { } problem
+            ? ValidateOptionsResult.Fail(problem)
+            : ValidateOptionsResult.Success;
+}

@@ -1,0 +1,121 @@
+// The event debugger: accepted events from /debugger/events (server-sent events; the session cookie
+// authenticates it), newest first, filtered here in the page by type, event or name, user and source.
+(() => {
+  'use strict';
+  const $ = (id) => document.getElementById(id);
+  const KEEP = 500;
+  const list = $('events');
+  const seen = new Set();
+  let paused = false;
+  let waiting = [];
+
+  const filters = () => ({
+    type: $('filter-type').value,
+    event: $('filter-event').value.trim().toLowerCase(),
+    user: $('filter-user').value.trim().toLowerCase(),
+    source: $('filter-source').value.trim().toLowerCase(),
+  });
+
+  const nameOf = (e) => e.event ?? e.name ?? e.groupId ?? e.previousId ?? '';
+  const userOf = (e) => e.userId ?? e.anonymousId ?? '';
+
+  function matches(e, f) {
+    if (f.type && e.type !== f.type) return false;
+    if (f.event && !String(nameOf(e)).toLowerCase().includes(f.event)) return false;
+    if (f.user && ![e.userId, e.anonymousId].some((id) => id != null && String(id).toLowerCase().includes(f.user))) return false;
+    if (f.source && !String(e.source ?? '').toLowerCase().includes(f.source)) return false;
+    return true;
+  }
+
+  function span(cls, value) {
+    const s = document.createElement('span');
+    s.className = cls;
+    s.textContent = value;
+    s.title = value;
+    return s;
+  }
+
+  function item(e, id) {
+    const li = document.createElement('li');
+    li.dataset.id = id;
+    li.dataset.type = e.type ?? '';
+    li.event = e;
+    const details = document.createElement('details');
+    const summary = document.createElement('summary');
+    const at = e.receivedAt ? new Date(e.receivedAt).toLocaleTimeString() : '';
+    summary.append(span('time', at), span('type', e.type ?? '?'), span('name', String(nameOf(e))), span('user', String(userOf(e))), span('source', e.source ?? ''));
+    const pre = document.createElement('pre');
+    pre.textContent = JSON.stringify(e, null, 2);
+    details.append(summary, pre);
+    li.append(details);
+    return li;
+  }
+
+  function apply() {
+    const f = filters();
+    let shown = 0;
+    for (const li of list.children) {
+      li.hidden = !matches(li.event, f);
+      if (!li.hidden) shown++;
+    }
+    $('shown').textContent = `${shown} of ${list.children.length} events${paused ? ` (paused, ${waiting.length} waiting)` : ''}`;
+  }
+
+  function add(e, id) {
+    const li = item(e, id);
+    li.hidden = !matches(e, filters());
+    list.prepend(li);
+    while (list.children.length > KEEP) list.lastElementChild.remove();
+  }
+
+  function connect() {
+    const source = new EventSource('/debugger/events');
+    const badge = $('connection');
+    source.addEventListener('connected', () => {
+      badge.textContent = 'live';
+      badge.className = 'badge ok';
+    });
+    source.addEventListener('event', (message) => {
+      // A reconnect replays the kept events: show each once.
+      if (seen.has(message.lastEventId)) return;
+      seen.add(message.lastEventId);
+      let e;
+      try {
+        e = JSON.parse(message.data);
+      } catch {
+        return;
+      }
+      if (paused) waiting.push([e, message.lastEventId]);
+      else add(e, message.lastEventId);
+      apply();
+    });
+    source.addEventListener('error', async () => {
+      badge.textContent = source.readyState === EventSource.CLOSED ? 'disconnected' : 'reconnecting…';
+      badge.className = 'badge bad';
+      if (source.readyState === EventSource.CLOSED) {
+        // Closed for good: an expired session (401) sends the browser to the login form, anything else retries.
+        const probe = await fetch('/status.json', { credentials: 'same-origin', cache: 'no-store' }).catch(() => null);
+        if (probe?.status === 401) location.assign('/admin/login?returnUrl=/debugger');
+        else setTimeout(connect, 3000);
+      }
+    });
+  }
+
+  $('filters').addEventListener('input', apply);
+  $('filters').addEventListener('submit', (event) => event.preventDefault());
+  $('pause').addEventListener('click', () => {
+    paused = !paused;
+    $('pause').textContent = paused ? 'Resume' : 'Pause';
+    if (!paused) {
+      for (const [e, id] of waiting) add(e, id);
+      waiting = [];
+    }
+    apply();
+  });
+  $('clear').addEventListener('click', () => {
+    list.replaceChildren();
+    waiting = [];
+    apply();
+  });
+  connect();
+})();

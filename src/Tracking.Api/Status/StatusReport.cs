@@ -1,0 +1,101 @@
+using System.Text.Json.Serialization;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Tracking.Api.Delivery;
+using Tracking.Events;
+
+namespace Tracking.Api.Status;
+
+/// <summary>Puts together what <c>/status.json</c> answers from what the API already tracks.</summary>
+internal sealed class StatusReporter(
+    StatusCounters counters,
+    StatusHistory history,
+    IEventQueue queue,
+    IEventSink sink,
+    SinkStatus sinkStatus,
+    HealthCheckService health,
+    TimeProvider time)
+{
+    /// <param name="consumer">A typed HTTP client, taken per request so its handler is renewed as the client factory intends.</param>
+    /// <param name="cancellationToken">The request's.</param>
+    public async Task<StatusReport> ReportAsync(ConsumerStatusClient consumer, CancellationToken cancellationToken)
+    {
+        var consumerView = consumer.FetchAsync(cancellationToken);
+        var readiness = await health.CheckHealthAsync(check => check.Tags.Contains("ready"), cancellationToken);
+        var now = time.GetUtcNow();
+        var oldestDelivery = sinkStatus.OldestDeliveryAge;
+        return new StatusReport(
+            now,
+            Math.Round((now - history.StartedAt).TotalSeconds, 1),
+            readiness.Status.ToString(),
+            new SinkView(
+                sink.Name,
+                sinkStatus.LastError is null,
+                sinkStatus.LastError,
+                sinkStatus.FailingSince,
+                oldestDelivery is { } age ? Math.Round(age.TotalSeconds, 3) : null),
+            readiness.Entries.ToDictionary(e => e.Key, e => new CheckView(e.Value.Status.ToString(), e.Value.Description), StringComparer.Ordinal),
+            counters.Snapshot(),
+            new QueueView(
+                queue is Spool.EventSpool ? "spool" : "memory",
+                queue.Depth,
+                queue.DepthBytes,
+                queue.CapacityEvents == int.MaxValue ? null : queue.CapacityEvents,
+                queue.CapacityBytes,
+                queue.OldestAcceptedAt is { } oldest ? Math.Round(Math.Max((now - oldest).TotalSeconds, 0), 3) : null,
+                queue.IsFull),
+            (int)StatusHistory.Interval.TotalSeconds,
+            history.Samples(),
+            await consumerView);
+    }
+}
+
+/// <summary>What <c>/status.json</c> answers: the API's traffic, delivery, queue and sink now, the last 15 minutes, and the consumer.</summary>
+/// <param name="At">When the report was made.</param>
+/// <param name="UptimeSeconds">Seconds since the API started.</param>
+/// <param name="Readiness">What <c>/health/ready</c> would say: Healthy or Unhealthy.</param>
+/// <param name="Sink">The sink and its health.</param>
+/// <param name="Checks">Each readiness check with its reason.</param>
+/// <param name="Totals">Counts since the API started.</param>
+/// <param name="Queue">The spool (or memory queue): what waits for the sink.</param>
+/// <param name="IntervalSeconds">Seconds between two samples.</param>
+/// <param name="Samples">The last 15 minutes, oldest first.</param>
+/// <param name="Consumer">The consumer's lag per shard, when <c>Tracking:Status:ConsumerUrl</c> is set.</param>
+internal sealed record StatusReport(
+    DateTimeOffset At,
+    double UptimeSeconds,
+    string Readiness,
+    SinkView Sink,
+    IReadOnlyDictionary<string, CheckView> Checks,
+    StatusTotals Totals,
+    QueueView Queue,
+    int IntervalSeconds,
+    IReadOnlyList<StatusSample> Samples,
+    ConsumerView Consumer);
+
+/// <summary>The sink's health.</summary>
+/// <param name="Name">File, Kinesis or Firehose.</param>
+/// <param name="Healthy">False while any component talking to the sink fails.</param>
+/// <param name="LastError">Every failing component's last error.</param>
+/// <param name="FailingSince">When the earliest current failure began.</param>
+/// <param name="OldestDeliveryAgeSeconds">How long the oldest delivery in flight has been waiting.</param>
+internal sealed record SinkView(string Name, bool Healthy, string? LastError, DateTimeOffset? FailingSince, double? OldestDeliveryAgeSeconds);
+
+/// <summary>One readiness check.</summary>
+/// <param name="Status">Healthy, Degraded or Unhealthy.</param>
+/// <param name="Description">Its reason.</param>
+internal sealed record CheckView(string Status, string? Description);
+
+/// <summary>What waits for the sink.</summary>
+/// <param name="Kind"><c>spool</c> (on disk) or <c>memory</c>.</param>
+/// <param name="Events">Events accepted and not yet delivered.</param>
+/// <param name="Bytes">Bytes they take.</param>
+/// <param name="CapacityEvents">The most events it holds, when it counts them.</param>
+/// <param name="CapacityBytes">The most bytes it holds.</param>
+/// <param name="OldestAgeSeconds">Age of the oldest waiting event.</param>
+/// <param name="Full">True while the API answers 503 for lack of room.</param>
+internal sealed record QueueView(string Kind, long Events, long Bytes, int? CapacityEvents, long CapacityBytes, double? OldestAgeSeconds, bool Full);
+
+[JsonSourceGenerationOptions(System.Text.Json.JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
+[JsonSerializable(typeof(StatusReport))]
+[JsonSerializable(typeof(ConsumerStatus))]
+internal sealed partial class StatusJsonContext : JsonSerializerContext;

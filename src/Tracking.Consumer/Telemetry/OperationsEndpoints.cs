@@ -1,0 +1,88 @@
+using System.Text.Json.Serialization;
+using Microsoft.Extensions.Options;
+using OpenTelemetry.Metrics;
+using Tracking.Consumer.Leases;
+using Tracking.Events;
+
+namespace Tracking.Consumer.Telemetry;
+
+/// <summary>The consumer's admin key, bound from <c>Consumer:AdminKey</c>.</summary>
+public sealed class OperationsOptions
+{
+    /// <summary>The configuration section.</summary>
+    public const string Section = "Consumer";
+
+    /// <summary>
+    /// The key <c>/metrics</c> and <c>/status.json</c> ask for, as <c>Authorization: Bearer &lt;key&gt;</c>.
+    /// Default none: neither is served. At least 16 characters.
+    /// </summary>
+    public string? AdminKey { get; set; }
+
+    internal IEnumerable<string> Validate()
+    {
+        if (AdminKeyCheck.Problem($"{Section}:AdminKey", string.IsNullOrEmpty(AdminKey) ? null : AdminKey) is { } problem)
+        {
+            yield return problem;
+        }
+    }
+}
+
+/// <summary>
+/// <c>/metrics</c> (Prometheus text: the <c>Tracking.Consumer</c> meter and ASP.NET Core's) and <c>/status.json</c>
+/// (the lag of each shard this worker reads, which the API's status page shows) on the consumer's HTTP port,
+/// both behind <c>Consumer:AdminKey</c> and not served without it.
+/// </summary>
+internal static class OperationsEndpoints
+{
+    private static readonly string[] Guarded = ["/metrics", "/status.json"];
+
+    public static bool AdminKeySet(IConfiguration configuration) =>
+        !string.IsNullOrEmpty(configuration[$"{OperationsOptions.Section}:{nameof(OperationsOptions.AdminKey)}"]);
+
+    public static IServiceCollection AddOperationsEndpoints(this IServiceCollection services, IConfiguration configuration)
+    {
+        if (AdminKeySet(configuration))
+        {
+            services.AddOpenTelemetry().WithMetrics(metrics => metrics
+                .AddMeter(ConsumerMetrics.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel")
+                .AddPrometheusExporter());
+        }
+
+        return services;
+    }
+
+    public static WebApplication MapOperationsEndpoints(this WebApplication app)
+    {
+        if (!AdminKeySet(app.Configuration))
+        {
+            return app;
+        }
+
+        // The key is read per request: options are validated (and a bad key reported) only when the consumer runs.
+        app.Use(async (http, next) =>
+        {
+            if (Array.Exists(Guarded, path => http.Request.Path.Equals(path, StringComparison.Ordinal)) &&
+                !AdminKeyCheck.Matches(
+                    http.RequestServices.GetRequiredService<IOptions<OperationsOptions>>().Value.AdminKey!,
+                    AdminKeyCheck.FromBearer(http.Request.Headers.Authorization)))
+            {
+                http.Response.Headers.WWWAuthenticate = "Bearer realm=\"tracking-admin\"";
+                await TypedResults.Problem(
+                    statusCode: StatusCodes.Status401Unauthorized,
+                    title: "Admin key required",
+                    detail: "Send the consumer's admin key (Consumer:AdminKey) as 'Authorization: Bearer <key>'.").ExecuteAsync(http);
+                return;
+            }
+
+            await next(http);
+        });
+        app.MapPrometheusScrapingEndpoint("/metrics");
+        app.MapGet("/status.json", (ConsumerMetrics metrics, IOptions<WorkerOptions> worker) =>
+            TypedResults.Json(new ConsumerStatus(worker.Value.WorkerId, metrics.LeasesHeldNow, metrics.ShardsBehind()), ConsumerStatusJsonContext.Default.ConsumerStatus));
+        return app;
+    }
+}
+
+[JsonSourceGenerationOptions(System.Text.Json.JsonSerializerDefaults.Web)]
+[JsonSerializable(typeof(ConsumerStatus))]
+internal sealed partial class ConsumerStatusJsonContext : JsonSerializerContext;

@@ -1,0 +1,149 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Tracking.Consumer.Tests.Support;
+using Tracking.Testing.Emulators;
+using Tracking.Testing.Postgres;
+
+namespace Tracking.Consumer.Tests.Integration;
+
+/// <summary>
+/// The consumer's /metrics and /status.json behind Consumer:AdminKey, scraped from the real process reading
+/// kinesalite into PostgreSQL, and the API's status page showing the consumer's lag per shard from it.
+/// </summary>
+[Collection(Infrastructure.Name)]
+public sealed partial class ConsumerOperationsTests(PostgresServer postgres, KinesaliteFixture kinesalite)
+{
+    private const string ConsumerKey = "consumer-admin-key-0123456789";
+    private const string ApiKey = "api-admin-key-0123456789";
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task MetricsAndStatusAnswerOnlyTheAdminKeyCountWhatWasReadAndTheApiShowsTheLagOfEachShard()
+    {
+        using var stream = await TestStreamOnKinesalite.CreateAsync(kinesalite.ServiceUrl, shards: 2);
+        var warehouse = new WarehouseDb(await postgres.CreateDatabaseAsync("operations"));
+        var events = TestEvent.Many(users: 10, perUser: 3).ToList();
+        await stream.PutEventsAsync(events);
+        var settings = ConsumerProcess.Settings(kinesalite.ServiceUrl, stream.Name, warehouse.ConnectionString, "worker-ops");
+        settings["Consumer:AdminKey"] = ConsumerKey;
+        await using var consumer = ConsumerProcess.Start(settings);
+        await warehouse.WaitForEventCountAsync(events.Count, Patience, consumer);
+        var consumerUrl = new Uri((await consumer.WaitForOutputAsync(ListeningLine(), Patience)).Groups[1].Value);
+
+        using var http = new HttpClient { BaseAddress = consumerUrl };
+        foreach (var path in new[] { "/metrics", "/status.json" })
+        {
+            using var anonymous = await http.GetAsync(path);
+            Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+            Assert.Equal("Bearer", anonymous.Headers.WwwAuthenticate.Single().Scheme);
+            using var wrong = new HttpRequestMessage(HttpMethod.Get, path);
+            wrong.Headers.Authorization = new AuthenticationHeaderValue("Bearer", ApiKey);
+            Assert.Equal(HttpStatusCode.Unauthorized, (await http.SendAsync(wrong)).StatusCode);
+        }
+
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", ConsumerKey);
+        var metrics = "";
+        await Eventually(async () =>
+        {
+            metrics = await http.GetStringAsync("/metrics");
+            return Value(metrics, "consumer_rows_loaded_total") == events.Count;
+        }, "the scrape counts every loaded row");
+        Assert.Equal(events.Count, Value(metrics, "consumer_records_read_total"));
+        Assert.Contains("consumer_shard_millis_behind_latest", metrics, StringComparison.Ordinal);
+
+        var status = JsonNode.Parse(await http.GetStringAsync("/status.json"))!;
+        Assert.Equal("worker-ops", status["workerId"]!.GetValue<string>());
+        Assert.Equal(2, status["leasesHeld"]!.GetValue<int>());
+        var shards = status["shards"]!.AsArray();
+        Assert.Equal(2, shards.Count);
+        Assert.All(shards, s => Assert.StartsWith("shardId-", s!["shardId"]!.GetValue<string>(), StringComparison.Ordinal));
+
+        var outbox = Path.Combine(Path.GetTempPath(), "tracking-tests", Guid.NewGuid().ToString("N"));
+        await using var api = ConsumerProcess.Start(ConsumerProcess.ApiAssemblyPath, new Dictionary<string, string>
+        {
+            ["urls"] = "http://127.0.0.1:0",
+            ["Tracking:WriteKeys:ops-write-key"] = "ops",
+            ["Tracking:File:Directory"] = outbox,
+            ["Tracking:Spool:Directory"] = outbox + "-spool",
+            ["Tracking:AdminKey"] = ApiKey,
+            ["Tracking:Status:ConsumerUrl"] = consumerUrl.ToString(),
+            ["Tracking:Status:ConsumerKey"] = ConsumerKey,
+        });
+        try
+        {
+            var apiUrl = new Uri((await api.WaitForOutputAsync(ListeningLine(), Patience)).Groups[1].Value);
+            using var apiHttp = new HttpClient { BaseAddress = apiUrl };
+            apiHttp.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", ApiKey);
+            var seen = JsonNode.Parse(await apiHttp.GetStringAsync("/status.json"))!["consumer"]!;
+            Assert.Equal("reachable", seen["state"]!.GetValue<string>());
+            Assert.Equal("worker-ops", seen["status"]!["workerId"]!.GetValue<string>());
+            Assert.Equal(
+                shards.Select(s => s!["shardId"]!.GetValue<string>()).Order(),
+                seen["status"]!["shards"]!.AsArray().Select(s => s!["shardId"]!.GetValue<string>()).Order());
+
+            // Killed, the consumer is shown as unreachable with the reason, and the API's page still answers.
+            await consumer.KillAsync();
+            var gone = JsonNode.Parse(await apiHttp.GetStringAsync("/status.json"))!["consumer"]!;
+            Assert.Equal("unreachable", gone["state"]!.GetValue<string>());
+            Assert.False(string.IsNullOrEmpty(gone["error"]!.GetValue<string>()));
+        }
+        finally
+        {
+            await api.DisposeAsync();
+            foreach (var folder in new[] { outbox, outbox + "-spool" })
+            {
+                if (Directory.Exists(folder))
+                {
+                    Directory.Delete(folder, recursive: true);
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public async Task WithoutAnAdminKeyTheConsumerServesNeitherMetricsNorStatus()
+    {
+        using var stream = await TestStreamOnKinesalite.CreateAsync(kinesalite.ServiceUrl, shards: 1);
+        var warehouse = new WarehouseDb(await postgres.CreateDatabaseAsync("noops"));
+        await using var consumer = ConsumerProcess.Start(ConsumerProcess.Settings(kinesalite.ServiceUrl, stream.Name, warehouse.ConnectionString, "worker-plain"));
+        var consumerUrl = new Uri((await consumer.WaitForOutputAsync(ListeningLine(), Patience)).Groups[1].Value);
+        using var http = new HttpClient { BaseAddress = consumerUrl };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", ConsumerKey);
+        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync("/metrics")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync("/status.json")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/health/live")).StatusCode);
+    }
+
+    [Fact]
+    public async Task AShortAdminKeyRefusesTheStartWithOneLineNamingTheSetting()
+    {
+        var settings = ConsumerProcess.Settings(kinesalite.ServiceUrl, "events", postgres.ConnectionString("postgres"), "w");
+        settings["Consumer:AdminKey"] = "short";
+        await using var consumer = ConsumerProcess.Start(settings);
+        await consumer.WaitForExitAsync(Patience);
+        Assert.Equal(2, consumer.ExitCode);
+        var line = Assert.Single(consumer.Lines, l => l.Length > 0);
+        Assert.Contains("Consumer:AdminKey must be 16 to 1024 characters long", line, StringComparison.Ordinal);
+    }
+
+    private static async Task Eventually(Func<Task<bool>> condition, string what)
+    {
+        var deadline = DateTime.UtcNow + Patience;
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"Timed out waiting until {what}.");
+            await Task.Delay(50);
+        }
+    }
+
+    private static double? Value(string exposition, string metric)
+    {
+        var match = Regex.Match(exposition, $@"^{Regex.Escape(metric)}(\{{[^}}]*\}})? (\S+)", RegexOptions.Multiline);
+        return match.Success ? double.Parse(match.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture) : null;
+    }
+
+    [GeneratedRegex(@"Now listening on: (http://\S+)")]
+    private static partial Regex ListeningLine();
+}
