@@ -3,7 +3,7 @@
 # (so the disk does not hide the difference), once with no OTLP endpoint (metrics only, no spans, no trace stamp)
 # and once exporting traces, metrics and logs over OTLP/HTTP to a collector that accepts and discards (python3).
 # Also prints the bytes one event grows by with the trace stamp.
-# Usage: bench/telemetry.sh [seconds per run, default 15] [connections, default 32]
+# Usage: [MODES="off otlp unsampled"] bench/telemetry.sh [seconds per run, default 15] [connections, default 32]
 # Needs: dotnet, wrk, python3. Traffic goes to 127.0.0.1 only; every run stops by itself.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -35,12 +35,30 @@ PY
 python3 "$work/collector.py" 5199 &
 
 wait_for() { for _ in $(seq 1 100); do curl -fs -o /dev/null "$1" && return 0; sleep 0.1; done; echo "not up: $1" >&2; exit 1; }
-run() { # name url body events-per-request
-  local out
+# CPU time (user + system, clock ticks) the process has used: on a shared machine the CPU spent per event is a
+# steadier measure than requests per second, which other processes' load moves.
+# The window ends once the API has delivered what it accepted (its CPU use settles), so a run's backlog is its own.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+settle() { # pid
+  local last now
+  last=$(cpu_ticks "$1")
+  for _ in $(seq 1 60); do
+    sleep 1; now=$(cpu_ticks "$1")
+    [ $((now - last)) -le 3 ] && break
+    last=$now
+  done
+}
+run() { # name url body events-per-request pid
+  local out before after
+  settle "$5"
+  before=$(cpu_ticks "$5")
   out=$(BODY_FILE="$3" wrk -t2 -c"$connections" -d"${duration}s" --timeout 10s -s bench/post.lua "$2" | grep '^RESULT')
+  settle "$5"
+  after=$(cpu_ticks "$5")
   eval "${out#RESULT }"
   rps=$(( requests * 1000000 / duration_us ))
-  printf '%-8s %-6s %9d req/s %10d events/s   p99 %7.1f ms   errors %d non-2xx %d\n' "$mode" "$1" "$rps" $(( rps * $4 )) "$(echo "$p99_us/1000" | bc -l)" "$errors" "$non2xx"
+  printf '%-9s %-6s %9d req/s %10d events/s   API CPU %6.1f us/event   p99 %7.1f ms   errors %d non-2xx %d\n' "$mode" "$1" "$rps" $(( rps * $4 )) \
+    "$(echo "($after - $before) * 1000000 / $(getconf CLK_TCK) / ($requests * $4)" | bc -l)" "$(echo "$p99_us/1000" | bc -l)" "$errors" "$non2xx"
 }
 
 echo "machine: $(nproc) cores, $(uname -sr); wrk -t2 -c$connections -d${duration}s"
@@ -49,6 +67,8 @@ for mode in ${MODES:-off otlp}; do
   port=$((port + 1))
   otel=()
   [ "$mode" = otlp ] && otel=(OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:5199 OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf)
+  # Exporting, but no trace sampled: what the instrumentation and export cost without spans and stamps.
+  [ "$mode" = unsampled ] && otel=(OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:5199 OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf OTEL_TRACES_SAMPLER=always_off)
   env ASPNETCORE_URLS=http://127.0.0.1:$port ASPNETCORE_ENVIRONMENT=Production Logging__LogLevel__Default=Warning \
     Tracking__WriteKeys__bench_key=bench Tracking__RateLimit__PermitsPerSecond=0 Tracking__RateLimit__PerAddressPermitsPerSecond=0 \
     Tracking__Limits__MaxConcurrentRequestsPerAddress=0 Tracking__File__Directory="$work/outbox-$mode" \
@@ -56,9 +76,9 @@ for mode in ${MODES:-off otlp}; do
     dotnet "$work/api/Tracking.Api.dll" >"$work/api-$mode.log" 2>&1 &
   api=$!
   wait_for http://127.0.0.1:$port/health/live
-  run track http://127.0.0.1:$port/v1/track "$work/event.json" 1
-  run batch http://127.0.0.1:$port/v1/batch "$work/batch.json" 100
+  run track http://127.0.0.1:$port/v1/track "$work/event.json" 1 "$api"
+  run batch http://127.0.0.1:$port/v1/batch "$work/batch.json" 100 "$api"
   kill -TERM "$api"; wait "$api" 2>/dev/null || true
   line=$(find "$work/outbox-$mode" -name '*.ndjson' -not -path '*/.inprogress/*' -print -quit | xargs head -n1)
-  printf '%-8s one stored event: %d bytes%s\n' "$mode" "${#line}" "$(grep -q '"traceparent"' <<<"$line" && echo ' (with its trace stamp)' || true)"
+  printf '%-9s one stored event: %d bytes%s\n' "$mode" "${#line}" "$(grep -q '"traceparent"' <<<"$line" && echo ' (with its trace stamp)' || true)"
 done

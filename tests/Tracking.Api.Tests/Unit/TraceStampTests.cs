@@ -57,6 +57,27 @@ public sealed class TraceStampTests
     }
 
     [Fact]
+    public void WithTracingOffThePerRequestAndPerBatchHooksAllocateNothing()
+    {
+        using var listener = Listen(Caller.Name);
+        using var request = Caller.StartActivity("POST /v1/batch", ActivityKind.Server)!;
+        var batch = Enumerable.Range(0, 500).Select(i => new EnrichedEvent(Encoding.UTF8.GetBytes($"{{\"userId\":\"u{i}\"}}"), $"m{i}", "u")).ToList();
+        _ = TrackingTracing.RequestTraceParent();
+        _ = TrackingTracing.StartPut("Kinesis", "events", batch, 1);
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 1000; i++)
+        {
+            Assert.Null(TrackingTracing.RequestTraceParent());
+            Assert.Null(TrackingTracing.StartPut("Kinesis", "events", batch, 1));
+            TrackingTracing.TagRequest("web", 1, 0);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Empty(request.TagObjects);
+    }
+
+    [Fact]
     public void AClientsOwnTopLevelTraceparentIsDroppedAndOneInsidePropertiesIsKeptButNeverReadAsTheStamp()
     {
         var forged = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";

@@ -132,6 +132,12 @@ public sealed partial class ContainerFilesTests
         }
 
         Assert.True(File.Exists(RepositoryRoot.Combine("docker", "healthcheck.sh")));
+
+        // A host's bin/ and obj/ copied over the image's restore would point the publish at the host's package paths.
+        var ignored = File.ReadAllLines(RepositoryRoot.Combine(".dockerignore"));
+        Assert.Contains("**/bin/", ignored);
+        Assert.Contains("**/obj/", ignored);
+        Assert.DoesNotContain(ignored, l => l.TrimEnd('/') is "docker" or "src");
     }
 
     [Fact]
