@@ -1,4 +1,17 @@
+using Npgsql;
+
 namespace Tracking.Consumer.Leases;
+
+/// <summary>Where leases (owner, counter, expiry) are kept.</summary>
+public enum LeaseStoreKind
+{
+    /// <summary>In the warehouse database, in the same table as the checkpoints. PostgreSQL dialect only.</summary>
+    Warehouse,
+
+    /// <summary>In a PostgreSQL database of their own (<see cref="LeaseOptions.ConnectionString"/>); with the Redshift
+    /// dialect the checkpoints and the fence stay in Redshift.</summary>
+    Postgres,
+}
 
 /// <summary>How workers share the shards, bound from <c>Consumer:Leases</c>.</summary>
 public sealed class LeaseOptions
@@ -14,6 +27,13 @@ public sealed class LeaseOptions
     /// A shard end triggers a re-list at once.</summary>
     public TimeSpan ShardListInterval { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>Where leases are kept. Default: <see cref="LeaseStoreKind.Warehouse"/> for the PostgreSQL dialect,
+    /// <see cref="LeaseStoreKind.Postgres"/> for Redshift, which must not take a commit per renewal.</summary>
+    public LeaseStoreKind? Store { get; set; }
+
+    /// <summary>The Npgsql connection string of the lease database when <see cref="Store"/> is <see cref="LeaseStoreKind.Postgres"/>.</summary>
+    public string? ConnectionString { get; set; }
+
     /// <summary>The time between renewals: a third of <see cref="Duration"/>, as the KCL does.</summary>
     internal TimeSpan RenewInterval => Duration / 3;
 
@@ -22,6 +42,28 @@ public sealed class LeaseOptions
         if (Duration < TimeSpan.FromSeconds(1) || Duration > TimeSpan.FromMinutes(10))
         {
             yield return $"{Section}:Duration must be between 00:00:01 and 00:10:00 (got {Duration}).";
+        }
+
+        if (Store == LeaseStoreKind.Postgres)
+        {
+            string? error = null;
+            try
+            {
+                _ = new NpgsqlConnectionStringBuilder(ConnectionString);
+            }
+            catch (ArgumentException exception)
+            {
+                error = $"{Section}:ConnectionString is not a valid connection string: {exception.Message}";
+            }
+
+            if (string.IsNullOrWhiteSpace(ConnectionString))
+            {
+                yield return $"{Section}:ConnectionString is required when {Section}:Store is Postgres: the Npgsql connection string of the lease database.";
+            }
+            else if (error is not null)
+            {
+                yield return error;
+            }
         }
 
         if (ShardListInterval < TimeSpan.FromSeconds(1))

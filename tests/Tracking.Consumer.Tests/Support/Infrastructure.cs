@@ -6,9 +6,10 @@ using Tracking.Testing.Postgres;
 
 namespace Tracking.Consumer.Tests.Support;
 
-/// <summary>One PostgreSQL cluster and one kinesalite for the whole run; each test makes its own database and stream.</summary>
+/// <summary>One PostgreSQL cluster, one kinesalite and one s3rver for the whole run; each test makes its own database,
+/// stream and S3 prefix.</summary>
 [CollectionDefinition(Name)]
-public sealed class Infrastructure : ICollectionFixture<PostgresServer>, ICollectionFixture<KinesaliteFixture>
+public sealed class Infrastructure : ICollectionFixture<PostgresServer>, ICollectionFixture<KinesaliteFixture>, ICollectionFixture<S3rverFixture>
 {
     public const string Name = "PostgreSQL and kinesalite";
 }
