@@ -33,6 +33,14 @@ internal static class Hosting
             o.S3.Region = string.IsNullOrWhiteSpace(o.S3.Region) ? AwsClientSettings.DefaultRegion(key => configuration[key]) : o.S3.Region.Trim();
         });
         Validated<BatchingOptions>(builder.Services, BatchingOptions.Section, o => o.Validate());
+        builder.Services.AddOptions<BatchingOptions>().PostConfigure<IConfiguration>((o, configuration) =>
+        {
+            if (Enum.TryParse<WarehouseDialect>(configuration[$"{WarehouseOptions.Section}:{nameof(WarehouseOptions.Dialect)}"], ignoreCase: true, out var dialect)
+                && dialect == WarehouseDialect.Redshift)
+            {
+                o.ApplyRedshiftDefaults(configuration.GetSection(BatchingOptions.Section));
+            }
+        });
         Validated<LeaseOptions>(builder.Services, LeaseOptions.Section, o => o.Validate());
         Validated<WorkerOptions>(builder.Services, WorkerOptions.Section, o => o.Validate());
 

@@ -69,7 +69,7 @@ internal sealed partial class ShardProcessor(
         {
             var lastRead = lease.Checkpoint;
             var iterator = await IteratorAsync(shardId, lease.StartPosition, lastRead, cancellationToken);
-            var limit = batchingOptions.Value.MaxRows;
+            var limit = Math.Min(batchingOptions.Value.MaxRows, KinesisLimits.MaxRecordsPerGetRecords);
             var lastCall = 0L;
             var failures = 0;
             while (true)
