@@ -10,8 +10,8 @@ namespace Tracking.Consumer.Warehouse;
 /// <remarks>
 /// The statements keep to syntax Redshift and PostgreSQL share wherever they can, so the tests run them on PostgreSQL.
 /// What PostgreSQL cannot run is confined to <see cref="TableAttributes"/> (distribution and sort keys, omitted
-/// when <paramref name="tableAttributes"/> is false), the <c>SUPER</c> type and <c>JSON_PARSE</c> (which a rehearsal
-/// database stands in for with a domain and a function), and <see cref="Copy"/>.
+/// when <paramref name="tableAttributes"/> is false), the <c>SUPER</c> type and the <c>JSON_PARSE</c> and
+/// <c>GETDATE</c> functions (which a rehearsal database stands in for with a domain and functions), and <see cref="Copy"/>.
 /// </remarks>
 /// <param name="tableAttributes">Whether to emit Redshift's <c>DISTKEY</c>/<c>SORTKEY</c> table attributes.</param>
 internal sealed class RedshiftSql(bool tableAttributes = true)
@@ -171,7 +171,8 @@ internal sealed class RedshiftSql(bool tableAttributes = true)
         var lines = EventColumns.All.Select(c => $"    {EventColumns.Quote(c.Name),-18} {TypeOf(c)}{(c.Name == "message_id" ? " NOT NULL" : string.Empty)}").ToList();
         if (loadedAt)
         {
-            lines.Add($"    {"loaded_at",-18} TIMESTAMPTZ NOT NULL");
+            // The default is for loads that do not set it: Firehose's own COPY into this table.
+            lines.Add($"    {"loaded_at",-18} TIMESTAMPTZ NOT NULL DEFAULT GETDATE()");
         }
 
         return string.Join("," + Environment.NewLine, lines);

@@ -24,7 +24,7 @@ public sealed class RedshiftSqlTests
         Assert.Matches(@"\n    message_id\s+VARCHAR\(2048\) NOT NULL,", events);
         Assert.Matches(@"\n    event\s+VARCHAR\(1024\),", events);
         Assert.Matches(@"\n    ""timestamp""\s+TIMESTAMPTZ,", events);
-        Assert.Matches(@"\n    loaded_at\s+TIMESTAMPTZ NOT NULL\n", events);
+        Assert.Matches(@"\n    loaded_at\s+TIMESTAMPTZ NOT NULL DEFAULT GETDATE\(\)\n", events);
         Assert.DoesNotContain("jsonb", events, StringComparison.Ordinal);
         Assert.DoesNotContain(" text", events, StringComparison.OrdinalIgnoreCase);
     }
