@@ -28,7 +28,7 @@ internal sealed class RedshiftCopy(IOptions<RedshiftOptions> options) : IRedshif
 /// <summary>
 /// Loads a batch into Redshift exactly once. Rows Redshift would refuse become dead letters first
 /// (<see cref="RedshiftRows"/>). Large batches are staged on S3 as gzip JSON lines with a manifest; small ones (fewer
-/// than <see cref="RedshiftOptions.CopyThresholdRows"/>) skip S3. Then one transaction: lock the checkpoint table,
+/// than <see cref="RedshiftOptions.CopyThresholdRows"/>) skip S3. Then one transaction: take the load lock,
 /// move the fenced checkpoint (a lost lease rolls back before any work), fill a temporary staging table (<c>COPY</c>
 /// or multi-row parameterised <c>INSERT</c>), drop staged rows <c>events</c> already holds within
 /// <see cref="RedshiftOptions.DedupWindow"/>, insert the first copy of each remaining <c>message_id</c>, write the dead
@@ -61,7 +61,7 @@ internal sealed partial class RedshiftLoader(
             var now = timeProvider.GetUtcNow();
             await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-            await ExecuteAsync(connection, transaction, RedshiftSql.LockCheckpoints, cancellationToken);
+            await ExecuteAsync(connection, transaction, RedshiftSql.LockLoads, cancellationToken);
             if (!await AdvanceCheckpointAsync(connection, transaction, batch, cancellationToken))
             {
                 await transaction.RollbackAsync(cancellationToken);

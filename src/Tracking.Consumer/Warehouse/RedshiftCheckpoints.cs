@@ -33,7 +33,7 @@ internal sealed class RedshiftCheckpoints(NpgsqlDataSource dataSource)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await using (var command = new NpgsqlCommand(RedshiftSql.LockCheckpoints, connection, transaction))
+        await using (var command = new NpgsqlCommand(RedshiftSql.LockLoads, connection, transaction))
         {
             await command.ExecuteNonQueryAsync(cancellationToken);
         }

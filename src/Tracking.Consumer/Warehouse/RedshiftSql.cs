@@ -25,7 +25,7 @@ internal sealed class RedshiftSql(bool tableAttributes = true)
     /// <summary>The longest stream name, shard id, sequence number or owner stored (Kinesis: 128, 128, 128, and our 256).</summary>
     private const int KeyBytes = 256;
 
-    /// <summary>The statements of Redshift schema version 1, in order.</summary>
+    /// <summary>The statements of Redshift schema version 1, in order: <c>events</c>, <c>dead_letters</c>, <see cref="CheckpointTable"/>, <see cref="LoadLockTable"/>.</summary>
     public IReadOnlyList<string> SchemaVersion1 =>
     [
         $"""
@@ -54,6 +54,7 @@ internal sealed class RedshiftSql(bool tableAttributes = true)
             finished        BOOLEAN NOT NULL
         )
         """,
+        $"CREATE TABLE {LoadLockTable} (unused BOOLEAN)",
     ];
 
     /// <summary>Creates the migrations table if missing; Redshift has no advisory locks, so <see cref="LockMigrations"/> serialises workers.</summary>
@@ -67,12 +68,17 @@ internal sealed class RedshiftSql(bool tableAttributes = true)
     /// <summary>$1 version, $2 description, $3 applied at.</summary>
     public static string RecordMigration => "INSERT INTO consumer_schema_migrations (version, description, applied_at) VALUES ($1, $2, $3)";
 
+    /// <summary>An empty table whose lock serialises the writers: see <see cref="LockLoads"/>.</summary>
+    public const string LoadLockTable = "consumer_load_lock";
+
     /// <summary>
-    /// Serialises the transactions that write the warehouse's shared tables: every load and every lease claim
-    /// writes <see cref="CheckpointTable"/> first. Two loads then never interleave, which is what keeps Redshift's
-    /// serializable isolation from aborting one of them (error 1023); readers of <c>events</c> are not blocked.
+    /// Serialises the transactions that write the warehouse's tables, every load and every lease claim, as their
+    /// first statement. Two loads then never interleave, which is what keeps Redshift's serializable isolation from
+    /// aborting one of them (error 1023). A Redshift <c>LOCK</c> also makes readers of the locked table wait, so it
+    /// locks a table nobody reads rather than <c>events</c> or <c>shard_checkpoints</c>: queries and the lease
+    /// coordinator's listing are never held up by a load.
     /// </summary>
-    public static string LockCheckpoints => $"LOCK TABLE {CheckpointTable}";
+    public static string LockLoads => $"LOCK TABLE {LoadLockTable}";
 
     /// <summary>Moves the checkpoint when the fence holds: $1 checkpoint (kept when null), $2 finished, $3 stream, $4 shard, $5 owner, $6 counter.</summary>
     public static string AdvanceCheckpoint =>

@@ -1,10 +1,10 @@
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using Npgsql;
 using Tracking.Consumer.Leases;
 using Tracking.Consumer.Tests.Support;
 using Tracking.Consumer.Warehouse;
 using Tracking.Testing.Postgres;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Tracking.Consumer.Tests.Integration;
 
@@ -82,6 +82,33 @@ public sealed class RedshiftLeaseStoreTests(PostgresServer postgres) : IAsyncLif
         Assert.Null(taken);
         Assert.Equal(["worker-a", fence.Counter], (await _warehouse.RowsAsync("SELECT owner, counter FROM shard_checkpoints")).Single());
         Assert.Null((await _leaseDb.RowsAsync("SELECT owner FROM shard_leases")).Single()[0]);
+    }
+
+    [Fact]
+    public async Task ALoadInProgressHoldsUpClaimsButNotTheLeaseListing()
+    {
+        var first = await TakeAsync("worker-a");
+        await using var load = await _warehouseSource.OpenConnectionAsync();
+        await using var transaction = await load.BeginTransactionAsync();
+        await using (var lockLoads = new NpgsqlCommand(RedshiftSql.LockLoads, load, transaction))
+        {
+            await lockLoads.ExecuteNonQueryAsync();
+        }
+
+        var listing = _store.ListAsync(Stream, CancellationToken.None);
+        Assert.Same(listing, await Task.WhenAny(listing, Task.Delay(TimeSpan.FromSeconds(30))));
+        var lease = Assert.Single(await listing);
+        var claim = _store.TryTakeAsync(Stream, ShardId, lease.Counter, "worker-b", _clock.GetUtcNow().AddSeconds(10), CancellationToken.None);
+        await WarehouseDb.WaitUntilAsync(
+            async () => await _warehouse.ScalarAsync<long>("SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE c.relname = 'consumer_load_lock' AND NOT l.granted") == 1,
+            TimeSpan.FromSeconds(30),
+            () => Task.FromResult("the claim never waited for the load lock"));
+        Assert.False(claim.IsCompleted);
+
+        await transaction.CommitAsync();
+
+        var taken = await claim;
+        Assert.True(taken!.Value.Counter > first.Counter);
     }
 
     private async Task<Loading.ShardFence> TakeAsync(string worker)
