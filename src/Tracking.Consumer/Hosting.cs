@@ -118,7 +118,9 @@ internal static class Hosting
             }
 
             var leases = new PostgresLeaseStore(sp.GetRequiredKeyedService<NpgsqlDataSource>(LeaseDatabase));
-            return dialect == WarehouseDialect.Redshift ? new RedshiftLeaseStore(leases, sp.GetRequiredService<RedshiftCheckpoints>()) : leases;
+            return dialect == WarehouseDialect.Redshift
+                ? new RedshiftLeaseStore(leases, sp.GetRequiredService<RedshiftCheckpoints>(), sp.GetRequiredService<ILogger<RedshiftLeaseStore>>())
+                : leases;
         });
         builder.Services.AddHostedService<LeaseCoordinator>();
 

@@ -10,7 +10,7 @@ namespace Tracking.Consumer.Leases;
 /// Taking a lease is the one step that writes both: the lease store's conditional take, then the claim in Redshift
 /// with the new counter; only then may the shard be read.
 /// </summary>
-internal sealed class RedshiftLeaseStore(ILeaseStore leases, RedshiftCheckpoints checkpoints) : ILeaseStore
+internal sealed partial class RedshiftLeaseStore(ILeaseStore leases, RedshiftCheckpoints checkpoints, ILogger<RedshiftLeaseStore> logger) : ILeaseStore
 {
     public async Task<IReadOnlyList<Lease>> ListAsync(string stream, CancellationToken cancellationToken)
     {
@@ -35,7 +35,12 @@ internal sealed class RedshiftLeaseStore(ILeaseStore leases, RedshiftCheckpoints
         var claimed = await checkpoints.ClaimAsync(fence.Value, cancellationToken);
         if (claimed is null || claimed.Finished)
         {
-            // The lease store is behind Redshift (its counters were reset) or the shard is done: hold nothing.
+            if (claimed is null)
+            {
+                LogStaleCounter(shardId, fence.Value.Counter);
+            }
+
+            // The lease store is behind Redshift or the shard is done: hold nothing.
             await leases.ReleaseAsync(fence.Value, cancellationToken);
             return null;
         }
@@ -48,4 +53,7 @@ internal sealed class RedshiftLeaseStore(ILeaseStore leases, RedshiftCheckpoints
 
     public Task ReleaseAsync(ShardFence fence, CancellationToken cancellationToken) =>
         leases.ReleaseAsync(fence, cancellationToken);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Shard {ShardId}: the lease store granted counter {Counter}, but Redshift's shard_checkpoints already holds that counter or a higher one; the lease database was reset or restored behind Redshift, and this shard is not read until its counter passes Redshift's")]
+    private partial void LogStaleCounter(string shardId, long counter);
 }

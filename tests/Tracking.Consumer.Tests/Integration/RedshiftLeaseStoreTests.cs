@@ -33,7 +33,7 @@ public sealed class RedshiftLeaseStoreTests(PostgresServer postgres) : IAsyncLif
         _leaseDb = new WarehouseDb(leases);
         await new PostgresLeaseSchema(_leaseSource).CreateAsync(CancellationToken.None);
         await new PostgresLeaseSchema(_leaseSource).CreateAsync(CancellationToken.None);
-        _store = new RedshiftLeaseStore(new PostgresLeaseStore(_leaseSource), new RedshiftCheckpoints(_warehouseSource));
+        _store = new RedshiftLeaseStore(new PostgresLeaseStore(_leaseSource), new RedshiftCheckpoints(_warehouseSource), NullLogger<RedshiftLeaseStore>.Instance);
         await _store.AddShardsAsync(Stream, [new NewShard(ShardId, [], "TRIM_HORIZON")], CancellationToken.None);
     }
 

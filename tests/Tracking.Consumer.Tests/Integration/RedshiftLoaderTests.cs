@@ -47,7 +47,7 @@ public sealed class RedshiftLoaderTests(PostgresServer postgres, S3rverFixture s
 
         _leaseSource = NpgsqlDataSource.Create(await postgres.CreateDatabaseAsync("leases"));
         await new PostgresLeaseSchema(_leaseSource).CreateAsync(CancellationToken.None);
-        _leases = new RedshiftLeaseStore(new PostgresLeaseStore(_leaseSource), new RedshiftCheckpoints(_warehouseSource));
+        _leases = new RedshiftLeaseStore(new PostgresLeaseStore(_leaseSource), new RedshiftCheckpoints(_warehouseSource), NullLogger<RedshiftLeaseStore>.Instance);
         await _leases.AddShardsAsync(Stream, [new NewShard(ShardId, [], "TRIM_HORIZON")], CancellationToken.None);
 
         _s3 = RedshiftRehearsal.S3Client(s3rver);
