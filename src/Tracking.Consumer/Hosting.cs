@@ -42,6 +42,11 @@ internal static class Hosting
             }
         });
         Validated<LeaseOptions>(builder.Services, LeaseOptions.Section, o => o.Validate());
+        builder.Services.AddOptions<LeaseOptions>().PostConfigure<IConfiguration>((o, configuration) =>
+        {
+            o.DynamoDb ??= new DynamoDbLeaseOptions();
+            o.DynamoDb.Region = string.IsNullOrWhiteSpace(o.DynamoDb.Region) ? AwsClientSettings.DefaultRegion(key => configuration[key]) : o.DynamoDb.Region.Trim();
+        });
         Validated<WorkerOptions>(builder.Services, WorkerOptions.Section, o => o.Validate());
 
         // Only this port serves HTTP: ASPNETCORE_URLS and the generic Urls setting do not apply to the consumer.
@@ -117,10 +122,17 @@ internal static class Hosting
                 return new PostgresLeaseStore(sp.GetRequiredService<NpgsqlDataSource>());
             }
 
-            var leases = new PostgresLeaseStore(sp.GetRequiredKeyedService<NpgsqlDataSource>(LeaseDatabase));
+            ILeaseStore leases = store == LeaseStoreKind.DynamoDb
+                ? sp.GetRequiredService<DynamoDbLeaseStore>()
+                : new PostgresLeaseStore(sp.GetRequiredKeyedService<NpgsqlDataSource>(LeaseDatabase));
             return dialect == WarehouseDialect.Redshift
                 ? new RedshiftLeaseStore(leases, sp.GetRequiredService<RedshiftCheckpoints>(), sp.GetRequiredService<ILogger<RedshiftLeaseStore>>())
                 : leases;
+        });
+        builder.Services.AddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<LeaseOptions>>().Value.DynamoDb;
+            return new DynamoDbLeaseStore(DynamoDbLeaseStore.CreateClient(options, credentials: null), options.TableName, sp.GetRequiredService<TimeProvider>());
         });
         builder.Services.AddHostedService<LeaseCoordinator>();
 
@@ -166,7 +178,22 @@ internal static class Hosting
         }
 
         var leaseOptions = app.Services.GetRequiredService<IOptions<LeaseOptions>>().Value;
-        if (DialectRules.EffectiveStore(app.Services.GetRequiredService<IOptions<WarehouseOptions>>().Value.Dialect, leaseOptions.Store) == LeaseStoreKind.Postgres)
+        var leaseStore = DialectRules.EffectiveStore(app.Services.GetRequiredService<IOptions<WarehouseOptions>>().Value.Dialect, leaseOptions.Store);
+        if (leaseStore == LeaseStoreKind.DynamoDb)
+        {
+            try
+            {
+                await app.Services.GetRequiredService<DynamoDbLeaseStore>().EnsureTableAsync(app.Lifetime.ApplicationStopping);
+            }
+            catch (Exception exception) when (exception is Amazon.Runtime.AmazonServiceException or Amazon.Runtime.AmazonClientException or HttpRequestException or TimeoutException)
+            {
+                await Console.Error.WriteLineAsync(
+                    $"Tracking.Consumer cannot start: the DynamoDB lease table {LeaseOptions.Section}:DynamoDb:TableName ('{leaseOptions.DynamoDb.TableName}') could not be reached or created: {exception.Message}");
+                return 3;
+            }
+        }
+
+        if (leaseStore == LeaseStoreKind.Postgres)
         {
             try
             {

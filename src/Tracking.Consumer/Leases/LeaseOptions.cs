@@ -11,6 +11,18 @@ public enum LeaseStoreKind
     /// <summary>In a PostgreSQL database of their own (<see cref="LeaseOptions.ConnectionString"/>); with the Redshift
     /// dialect the checkpoints and the fence stay in Redshift.</summary>
     Postgres,
+
+    /// <summary>In a DynamoDB table (<see cref="LeaseOptions.DynamoDb"/>), as the KCL keeps them; Redshift dialect only,
+    /// the checkpoints and the fence staying in Redshift.</summary>
+    DynamoDb,
+}
+
+/// <summary>The DynamoDB lease table and its client, bound from <c>Consumer:Leases:DynamoDb</c>: <c>Region</c> (default
+/// <c>AWS_REGION</c>), <c>ServiceUrl</c> (dynalite, DynamoDB Local), <c>RequestTimeout</c>, <c>Retry</c>.</summary>
+public sealed class DynamoDbLeaseOptions : Tracking.Aws.AwsClientSettings
+{
+    /// <summary>The table, created on start (on-demand capacity) when missing. Default <c>tracking-consumer-leases</c>.</summary>
+    public string TableName { get; set; } = "tracking-consumer-leases";
 }
 
 /// <summary>How workers share the shards, bound from <c>Consumer:Leases</c>.</summary>
@@ -28,11 +40,14 @@ public sealed class LeaseOptions
     public TimeSpan ShardListInterval { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Where leases are kept. Default: <see cref="LeaseStoreKind.Warehouse"/> for the PostgreSQL dialect,
-    /// <see cref="LeaseStoreKind.Postgres"/> for Redshift, which must not take a commit per renewal.</summary>
+    /// <see cref="LeaseStoreKind.DynamoDb"/> for Redshift, which must not take a commit per renewal.</summary>
     public LeaseStoreKind? Store { get; set; }
 
     /// <summary>The Npgsql connection string of the lease database when <see cref="Store"/> is <see cref="LeaseStoreKind.Postgres"/>.</summary>
     public string? ConnectionString { get; set; }
+
+    /// <summary>The lease table when <see cref="Store"/> is <see cref="LeaseStoreKind.DynamoDb"/>.</summary>
+    public DynamoDbLeaseOptions DynamoDb { get; set; } = new();
 
     /// <summary>The time between renewals: a third of <see cref="Duration"/>, as the KCL does.</summary>
     internal TimeSpan RenewInterval => Duration / 3;
@@ -63,6 +78,26 @@ public sealed class LeaseOptions
             else if (error is not null)
             {
                 yield return error;
+            }
+        }
+
+        if (Store == LeaseStoreKind.DynamoDb)
+        {
+            if (DynamoDb is null)
+            {
+                yield return $"{Section}:DynamoDb must be set when {Section}:Store is DynamoDb.";
+            }
+            else
+            {
+                if (string.IsNullOrWhiteSpace(DynamoDb.TableName) || DynamoDb.TableName.Length is < 3 or > 255 || !DynamoDb.TableName.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.'))
+                {
+                    yield return $"{Section}:DynamoDb:TableName must be 3 to 255 letters, digits, '_', '-' or '.', DynamoDB's rule (got '{DynamoDb.TableName}').";
+                }
+
+                foreach (var error in DynamoDb.ValidateSettings($"{Section}:DynamoDb"))
+                {
+                    yield return error;
+                }
             }
         }
 

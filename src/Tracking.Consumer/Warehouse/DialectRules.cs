@@ -14,19 +14,21 @@ internal sealed class DialectRules(IOptions<LeaseOptions> leases, IOptions<Redsh
         if (options.Dialect == WarehouseDialect.Redshift)
         {
             errors.AddRange(redshift.Value.Validate());
-            if (store is null && string.IsNullOrWhiteSpace(leases.Value.ConnectionString))
+            if (store is null)
             {
-                errors.Add($"{LeaseOptions.Section}:ConnectionString is required with the Redshift dialect: the Npgsql connection string of the PostgreSQL database that keeps the leases ({LeaseOptions.Section}:Store=Postgres).");
+                // DynamoDb by default: its settings are checked here, as LeaseOptions checks only a store set explicitly.
+                errors.AddRange(new LeaseOptions { Store = LeaseStoreKind.DynamoDb, DynamoDb = leases.Value.DynamoDb, Duration = leases.Value.Duration, ShardListInterval = leases.Value.ShardListInterval }
+                    .Validate().Where(e => e.StartsWith($"{LeaseOptions.Section}:DynamoDb", StringComparison.Ordinal) || e.Contains($"{LeaseOptions.Section}:DynamoDb:", StringComparison.Ordinal)));
             }
 
             if (store == LeaseStoreKind.Warehouse)
             {
-                errors.Add($"{LeaseOptions.Section}:Store cannot be Warehouse with the Redshift dialect: a lease renewal every few seconds per shard would be a Redshift commit each, queued behind the loads. Use Postgres.");
+                errors.Add($"{LeaseOptions.Section}:Store cannot be Warehouse with the Redshift dialect: a lease renewal every few seconds per shard would be a Redshift commit each, queued behind the loads. Use Postgres or DynamoDb.");
             }
         }
-        else if (store == LeaseStoreKind.Postgres)
+        else if (store is LeaseStoreKind.Postgres or LeaseStoreKind.DynamoDb)
         {
-            errors.Add($"{LeaseOptions.Section}:Store=Postgres is for the Redshift dialect; with PostgreSQL the leases live beside the checkpoints in the warehouse (leave Store unset or Warehouse).");
+            errors.Add($"{LeaseOptions.Section}:Store={store} is for the Redshift dialect; with PostgreSQL the leases live beside the checkpoints in the warehouse (leave Store unset or Warehouse).");
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
@@ -34,5 +36,5 @@ internal sealed class DialectRules(IOptions<LeaseOptions> leases, IOptions<Redsh
 
     /// <summary>The store in effect: the one set, else the dialect's default.</summary>
     public static LeaseStoreKind EffectiveStore(WarehouseDialect dialect, LeaseStoreKind? store) =>
-        store ?? (dialect == WarehouseDialect.Redshift ? LeaseStoreKind.Postgres : LeaseStoreKind.Warehouse);
+        store ?? (dialect == WarehouseDialect.Redshift ? LeaseStoreKind.DynamoDb : LeaseStoreKind.Warehouse);
 }

@@ -15,6 +15,7 @@ public sealed class RedshiftStartupTests(PostgresServer postgres, KinesaliteFixt
         var settings = ConsumerProcess.Settings(kinesalite.ServiceUrl, "events", postgres.ConnectionString("postgres"), "w");
         settings["Consumer:Warehouse:Dialect"] = "Redshift";
         settings["Consumer:Redshift:S3:Region"] = "eu-west-1";
+        settings["Consumer:Leases:DynamoDb:ServiceUrl"] = "ftp://dynamodb.invalid/";
         await using var consumer = ConsumerProcess.Start(settings);
 
         await consumer.WaitForExitAsync(TimeSpan.FromSeconds(60));
@@ -24,7 +25,7 @@ public sealed class RedshiftStartupTests(PostgresServer postgres, KinesaliteFixt
         Assert.StartsWith("Tracking.Consumer cannot start:", line, StringComparison.Ordinal);
         Assert.Contains("Consumer:Redshift:S3Bucket is required", line, StringComparison.Ordinal);
         Assert.Contains("Consumer:Redshift:IamRole is required", line, StringComparison.Ordinal);
-        Assert.Contains("Consumer:Leases:ConnectionString is required with the Redshift dialect", line, StringComparison.Ordinal);
+        Assert.Contains("Consumer:Leases:DynamoDb:ServiceUrl must be an absolute http or https URL", line, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", consumer.Output, StringComparison.Ordinal);
     }
 }

@@ -13,7 +13,7 @@ public sealed class RedshiftOptionsTests
         var options = new RedshiftOptions();
 
         Assert.Equal(("tracking-consumer", TimeSpan.FromDays(7), 1000), (options.S3Prefix, options.DedupWindow, options.CopyThresholdRows));
-        Assert.Equal(LeaseStoreKind.Postgres, DialectRules.EffectiveStore(WarehouseDialect.Redshift, null));
+        Assert.Equal(LeaseStoreKind.DynamoDb, DialectRules.EffectiveStore(WarehouseDialect.Redshift, null));
         Assert.Equal(LeaseStoreKind.Warehouse, DialectRules.EffectiveStore(WarehouseDialect.Postgres, null));
     }
 
@@ -32,16 +32,33 @@ public sealed class RedshiftOptionsTests
     }
 
     [Fact]
-    public void TheRedshiftDialectNeedsALeaseDatabaseAndThePostgresDialectRefusesOne()
+    public void TheDynamoDbLeaseStoreNeedsAValidTableAndRegionAndOnlyServesRedshift()
+    {
+        var leases = new LeaseOptions { Store = LeaseStoreKind.DynamoDb, DynamoDb = new DynamoDbLeaseOptions { TableName = "x", ServiceUrl = new Uri("ftp://dynalite/") } };
+        var valid = new RedshiftOptions { S3Bucket = "staging", IamRole = "arn:aws:iam::123456789012:role/Copy", S3 = new AwsClientSettings { Region = "eu-west-1" } };
+
+        var errors = leases.Validate().ToList();
+        var postgres = new DialectRules(Options.Create(leases), Options.Create(valid)).Validate(null, new WarehouseOptions());
+
+        Assert.Equal(["Consumer:Leases:DynamoDb:TableName", "No", "Consumer:Leases:DynamoDb:ServiceUrl"], errors.Select(e => e.Split(' ')[0]));
+        Assert.Contains("Consumer:Leases:DynamoDb:Region", errors[1], StringComparison.Ordinal);
+        Assert.StartsWith("Consumer:Leases:Store=DynamoDb is for the Redshift dialect", Assert.Single(postgres.Failures!), StringComparison.Ordinal);
+        Assert.Empty(new LeaseOptions { Store = LeaseStoreKind.DynamoDb, DynamoDb = new DynamoDbLeaseOptions { Region = "eu-west-1" } }.Validate());
+    }
+
+    [Fact]
+    public void TheRedshiftDialectChecksTheDefaultDynamoDbStoreAndThePostgresDialectRefusesALeaseDatabase()
     {
         var valid = new RedshiftOptions { S3Bucket = "staging", IamRole = "arn:aws:iam::123456789012:role/Copy", S3 = new AwsClientSettings { Region = "eu-west-1" } };
 
         var redshift = new DialectRules(Options.Create(new LeaseOptions()), Options.Create(valid)).Validate(null, new WarehouseOptions { Dialect = WarehouseDialect.Redshift });
-        var postgres = new DialectRules(Options.Create(new LeaseOptions { Store = LeaseStoreKind.Postgres }), Options.Create(valid)).Validate(null, new WarehouseOptions());
-        var fine = new DialectRules(Options.Create(new LeaseOptions { ConnectionString = "Host=leases" }), Options.Create(valid)).Validate(null, new WarehouseOptions { Dialect = WarehouseDialect.Redshift });
+        var postgres = new DialectRules(Options.Create(new LeaseOptions { Store = LeaseStoreKind.Postgres, ConnectionString = "Host=x" }), Options.Create(valid)).Validate(null, new WarehouseOptions());
+        var fine = new DialectRules(Options.Create(new LeaseOptions { DynamoDb = new DynamoDbLeaseOptions { Region = "eu-west-1" } }), Options.Create(valid)).Validate(null, new WarehouseOptions { Dialect = WarehouseDialect.Redshift });
+        var postgresStore = new DialectRules(Options.Create(new LeaseOptions { Store = LeaseStoreKind.Postgres, ConnectionString = "Host=x" }), Options.Create(valid)).Validate(null, new WarehouseOptions { Dialect = WarehouseDialect.Redshift });
 
-        Assert.StartsWith("Consumer:Leases:ConnectionString is required with the Redshift dialect", Assert.Single(redshift.Failures!), StringComparison.Ordinal);
+        Assert.StartsWith("No AWS region is configured: set Consumer:Leases:DynamoDb:Region", Assert.Single(redshift.Failures!), StringComparison.Ordinal);
         Assert.StartsWith("Consumer:Leases:Store=Postgres is for the Redshift dialect", Assert.Single(postgres.Failures!), StringComparison.Ordinal);
         Assert.True(fine.Succeeded);
+        Assert.True(postgresStore.Succeeded);
     }
 }
