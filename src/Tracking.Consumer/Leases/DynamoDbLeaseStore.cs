@@ -25,24 +25,32 @@ internal sealed class DynamoDbLeaseStore(IAmazonDynamoDB dynamo, string tableNam
     private const string Expires = "expiresAt";
     private const string Finished = "finished";
 
-    /// <summary>Creates the table (on-demand capacity) when it is missing and waits until it is active.</summary>
+    /// <summary>Creates the table (on-demand capacity) when it is missing and waits until it is active. A table that
+    /// exists is only described, so a pre-created table needs no <c>dynamodb:CreateTable</c> permission.</summary>
     public async Task EnsureTableAsync(CancellationToken cancellationToken)
     {
         try
         {
-            await dynamo.CreateTableAsync(
-                new CreateTableRequest
-                {
-                    TableName = tableName,
-                    BillingMode = BillingMode.PAY_PER_REQUEST,
-                    AttributeDefinitions = [new AttributeDefinition(Stream, ScalarAttributeType.S), new AttributeDefinition(Shard, ScalarAttributeType.S)],
-                    KeySchema = [new KeySchemaElement(Stream, KeyType.HASH), new KeySchemaElement(Shard, KeyType.RANGE)],
-                },
-                cancellationToken);
+            await dynamo.DescribeTableAsync(tableName, cancellationToken);
         }
-        catch (ResourceInUseException)
+        catch (ResourceNotFoundException)
         {
-            // It exists already, or another worker is creating it.
+            try
+            {
+                await dynamo.CreateTableAsync(
+                    new CreateTableRequest
+                    {
+                        TableName = tableName,
+                        BillingMode = BillingMode.PAY_PER_REQUEST,
+                        AttributeDefinitions = [new AttributeDefinition(Stream, ScalarAttributeType.S), new AttributeDefinition(Shard, ScalarAttributeType.S)],
+                        KeySchema = [new KeySchemaElement(Stream, KeyType.HASH), new KeySchemaElement(Shard, KeyType.RANGE)],
+                    },
+                    cancellationToken);
+            }
+            catch (ResourceInUseException)
+            {
+                // Another worker is creating it.
+            }
         }
 
         var deadline = timeProvider.GetUtcNow() + TimeSpan.FromMinutes(2);
