@@ -126,7 +126,7 @@ internal static class Hosting
                 ? sp.GetRequiredService<DynamoDbLeaseStore>()
                 : new PostgresLeaseStore(sp.GetRequiredKeyedService<NpgsqlDataSource>(LeaseDatabase));
             return dialect == WarehouseDialect.Redshift
-                ? new RedshiftLeaseStore(leases, sp.GetRequiredService<RedshiftCheckpoints>(), sp.GetRequiredService<ILogger<RedshiftLeaseStore>>())
+                ? new RedshiftLeaseStore(leases, sp.GetRequiredService<RedshiftCheckpoints>())
                 : leases;
         });
         builder.Services.AddSingleton(sp =>

@@ -1,16 +1,20 @@
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using Npgsql;
 using Tracking.Consumer.Leases;
+using Tracking.Consumer.Loading;
 using Tracking.Consumer.Tests.Support;
 using Tracking.Consumer.Warehouse;
+using Tracking.Testing.Emulators;
 using Tracking.Testing.Postgres;
 
 namespace Tracking.Consumer.Tests.Integration;
 
-/// <summary>Leases in their own PostgreSQL database, checkpoints and the fence in the (rehearsed) Redshift database.</summary>
+/// <summary>Leases in their own PostgreSQL database (<c>Consumer:Leases:Store=Postgres</c>), checkpoints and the fence in
+/// the (rehearsed) Redshift database, the claim made by the loader when a shard starts.</summary>
 [Collection(Infrastructure.Name)]
-public sealed class RedshiftLeaseStoreTests(PostgresServer postgres) : IAsyncLifetime
+public sealed class RedshiftLeaseStoreTests(PostgresServer postgres, S3rverFixture s3rver) : IAsyncLifetime
 {
     private const string Stream = "events";
     private const string ShardId = "shardId-000000000000";
@@ -20,6 +24,8 @@ public sealed class RedshiftLeaseStoreTests(PostgresServer postgres) : IAsyncLif
     private WarehouseDb _warehouse = null!;
     private WarehouseDb _leaseDb = null!;
     private RedshiftLeaseStore _store = null!;
+    private Amazon.S3.AmazonS3Client _s3 = null!;
+    private RedshiftLoader _loader = null!;
 
     public async Task InitializeAsync()
     {
@@ -33,23 +39,29 @@ public sealed class RedshiftLeaseStoreTests(PostgresServer postgres) : IAsyncLif
         _leaseDb = new WarehouseDb(leases);
         await new PostgresLeaseSchema(_leaseSource).CreateAsync(CancellationToken.None);
         await new PostgresLeaseSchema(_leaseSource).CreateAsync(CancellationToken.None);
-        _store = new RedshiftLeaseStore(new PostgresLeaseStore(_leaseSource), new RedshiftCheckpoints(_warehouseSource), NullLogger<RedshiftLeaseStore>.Instance);
+        _store = new RedshiftLeaseStore(new PostgresLeaseStore(_leaseSource), new RedshiftCheckpoints(_warehouseSource));
         await _store.AddShardsAsync(Stream, [new NewShard(ShardId, [], "TRIM_HORIZON")], CancellationToken.None);
+        _s3 = RedshiftRehearsal.S3Client(s3rver);
+        var options = Options.Create(RedshiftRehearsal.Options(s3rver, $"test-{Guid.NewGuid():N}"));
+        _loader = new RedshiftLoader(
+            _warehouseSource, new S3Staging(_s3, options), new StagedFileCopy(_s3), new RedshiftSql(tableAttributes: false), new RedshiftCheckpoints(_warehouseSource),
+            options, TestMetrics.Create(), _clock, NullLogger<RedshiftLoader>.Instance);
     }
 
     public async Task DisposeAsync()
     {
+        _s3.Dispose();
         await _warehouseSource.DisposeAsync();
         await _leaseSource.DisposeAsync();
     }
 
     [Fact]
-    public async Task TakingALeaseClaimsTheFenceInTheWarehouseAndAStealMovesItOn()
+    public async Task StartingAShardClaimsTheFenceInTheWarehouseAndAStealMovesItOn()
     {
-        var first = await TakeAsync("worker-a");
+        var first = await TakeAndBeginAsync("worker-a");
         Assert.Equal(["worker-a", first.Counter], (await _warehouse.RowsAsync("SELECT owner, counter FROM shard_checkpoints")).Single());
 
-        var stolen = await TakeAsync("worker-b");
+        var stolen = await TakeAndBeginAsync("worker-b");
 
         Assert.True(stolen.Counter > first.Counter);
         Assert.Equal(["worker-b", stolen.Counter], (await _warehouse.RowsAsync("SELECT owner, counter FROM shard_checkpoints")).Single());
@@ -57,11 +69,13 @@ public sealed class RedshiftLeaseStoreTests(PostgresServer postgres) : IAsyncLif
     }
 
     [Fact]
-    public async Task RenewalsAndReleasesWriteOnlyTheLeaseDatabase()
+    public async Task TakesRenewalsAndReleasesWriteOnlyTheLeaseDatabase()
     {
-        var fence = await TakeAsync("worker-a");
+        await TakeAndBeginAsync("worker-a");
         var before = await _warehouse.RowsAsync("SELECT owner, counter, checkpoint, finished, xmin::text FROM shard_checkpoints");
 
+        var lease = (await _store.ListAsync(Stream, CancellationToken.None)).Single();
+        var fence = (await _store.TryTakeAsync(Stream, ShardId, lease.Counter, "worker-b", _clock.GetUtcNow().AddSeconds(10), CancellationToken.None))!.Value;
         Assert.True(await _store.RenewAsync(fence, _clock.GetUtcNow().AddSeconds(30), CancellationToken.None));
         await _store.ReleaseAsync(fence, CancellationToken.None);
 
@@ -70,24 +84,23 @@ public sealed class RedshiftLeaseStoreTests(PostgresServer postgres) : IAsyncLif
     }
 
     [Fact]
-    public async Task ALeaseDatabaseBehindTheWarehouseGrantsNothing()
+    public async Task ALeaseDatabaseBehindTheWarehouseLetsNoShardStart()
     {
-        var fence = await TakeAsync("worker-a");
+        var fence = await TakeAndBeginAsync("worker-a");
 
         // As if the lease database were recreated: its counter restarts below the one Redshift holds.
         await _leaseDb.ScalarAsync<int>("UPDATE shard_leases SET counter = 0, owner = NULL RETURNING 1");
         var lease = (await _store.ListAsync(Stream, CancellationToken.None)).Single();
-        var taken = await _store.TryTakeAsync(Stream, ShardId, lease.Counter, "worker-b", _clock.GetUtcNow().AddSeconds(10), CancellationToken.None);
+        var taken = (await _store.TryTakeAsync(Stream, ShardId, lease.Counter, "worker-b", _clock.GetUtcNow().AddSeconds(10), CancellationToken.None))!.Value;
 
-        Assert.Null(taken);
+        Assert.Null(await _loader.BeginAsync(taken, lease, CancellationToken.None));
         Assert.Equal(["worker-a", fence.Counter], (await _warehouse.RowsAsync("SELECT owner, counter FROM shard_checkpoints")).Single());
-        Assert.Null((await _leaseDb.RowsAsync("SELECT owner FROM shard_leases")).Single()[0]);
     }
 
     [Fact]
-    public async Task ALoadInProgressHoldsUpClaimsButNotTheLeaseListing()
+    public async Task ALoadInProgressHoldsUpAClaimButNotTheLeaseListingNorATake()
     {
-        var first = await TakeAsync("worker-a");
+        var first = await TakeAndBeginAsync("worker-a");
         await using var load = await _warehouseSource.OpenConnectionAsync();
         await using var transaction = await load.BeginTransactionAsync();
         await using (var lockLoads = new NpgsqlCommand(RedshiftSql.LockLoads, load, transaction))
@@ -98,7 +111,10 @@ public sealed class RedshiftLeaseStoreTests(PostgresServer postgres) : IAsyncLif
         var listing = _store.ListAsync(Stream, CancellationToken.None);
         Assert.Same(listing, await Task.WhenAny(listing, Task.Delay(TimeSpan.FromSeconds(30))));
         var lease = Assert.Single(await listing);
-        var claim = _store.TryTakeAsync(Stream, ShardId, lease.Counter, "worker-b", _clock.GetUtcNow().AddSeconds(10), CancellationToken.None);
+        var taking = _store.TryTakeAsync(Stream, ShardId, lease.Counter, "worker-b", _clock.GetUtcNow().AddSeconds(10), CancellationToken.None);
+        Assert.Same(taking, await Task.WhenAny(taking, Task.Delay(TimeSpan.FromSeconds(30))));
+        var taken = (await taking)!.Value;
+        var claim = _loader.BeginAsync(taken, lease, CancellationToken.None);
         await WarehouseDb.WaitUntilAsync(
             async () => await _warehouse.ScalarAsync<long>("SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE c.relname = 'consumer_load_lock' AND NOT l.granted") == 1,
             TimeSpan.FromSeconds(30),
@@ -107,13 +123,16 @@ public sealed class RedshiftLeaseStoreTests(PostgresServer postgres) : IAsyncLif
 
         await transaction.CommitAsync();
 
-        var taken = await claim;
-        Assert.True(taken!.Value.Counter > first.Counter);
+        Assert.NotNull(await claim);
+        Assert.True(taken.Counter > first.Counter);
+        Assert.Equal(["worker-b", taken.Counter], (await _warehouse.RowsAsync("SELECT owner, counter FROM shard_checkpoints")).Single());
     }
 
-    private async Task<Loading.ShardFence> TakeAsync(string worker)
+    private async Task<ShardFence> TakeAndBeginAsync(string worker)
     {
         var lease = (await _store.ListAsync(Stream, CancellationToken.None)).Single();
-        return (await _store.TryTakeAsync(Stream, ShardId, lease.Counter, worker, _clock.GetUtcNow().AddSeconds(10), CancellationToken.None))!.Value;
+        var fence = (await _store.TryTakeAsync(Stream, ShardId, lease.Counter, worker, _clock.GetUtcNow().AddSeconds(10), CancellationToken.None))!.Value;
+        Assert.NotNull(await _loader.BeginAsync(fence, lease, CancellationToken.None));
+        return fence;
     }
 }

@@ -47,7 +47,7 @@ public sealed class RedshiftLoaderTests(PostgresServer postgres, S3rverFixture s
 
         _leaseSource = NpgsqlDataSource.Create(await postgres.CreateDatabaseAsync("leases"));
         await new PostgresLeaseSchema(_leaseSource).CreateAsync(CancellationToken.None);
-        _leases = new RedshiftLeaseStore(new PostgresLeaseStore(_leaseSource), new RedshiftCheckpoints(_warehouseSource), NullLogger<RedshiftLeaseStore>.Instance);
+        _leases = new RedshiftLeaseStore(new PostgresLeaseStore(_leaseSource), new RedshiftCheckpoints(_warehouseSource));
         await _leases.AddShardsAsync(Stream, [new NewShard(ShardId, [], "TRIM_HORIZON")], CancellationToken.None);
 
         _s3 = RedshiftRehearsal.S3Client(s3rver);
@@ -230,7 +230,8 @@ public sealed class RedshiftLoaderTests(PostgresServer postgres, S3rverFixture s
 
         var lease = (await _leases.ListAsync(Stream, CancellationToken.None)).Single();
         Assert.Equal(("101", true), (lease.Checkpoint, lease.Finished));
-        Assert.Null(await _leases.TryTakeAsync(Stream, ShardId, lease.Counter, "worker-b", _clock.GetUtcNow().AddSeconds(10), CancellationToken.None));
+        var taken = await _leases.TryTakeAsync(Stream, ShardId, lease.Counter, "worker-b", _clock.GetUtcNow().AddSeconds(10), CancellationToken.None);
+        Assert.Null(await loader.BeginAsync(taken!.Value, lease, CancellationToken.None));
     }
 
     private RedshiftLoader Loader(int copyThresholdRows) =>
@@ -239,15 +240,19 @@ public sealed class RedshiftLoaderTests(PostgresServer postgres, S3rverFixture s
             new S3Staging(_s3, Options.Create(RedshiftRehearsal.Options(s3rver, _prefix, copyThresholdRows))),
             _copy,
             new RedshiftSql(tableAttributes: false),
+            new RedshiftCheckpoints(_warehouseSource),
             Options.Create(RedshiftRehearsal.Options(s3rver, _prefix, copyThresholdRows)),
             TestMetrics.Create(),
             _clock,
             NullLogger<RedshiftLoader>.Instance);
 
+    /// <summary>Takes the lease and claims the shard, as the coordinator and the shard's processor do.</summary>
     private async Task<ShardFence> TakeAsync(string worker)
     {
         var lease = (await _leases.ListAsync(Stream, CancellationToken.None)).Single();
-        return (await _leases.TryTakeAsync(Stream, ShardId, lease.Counter, worker, _clock.GetUtcNow().AddSeconds(10), CancellationToken.None))!.Value;
+        var fence = (await _leases.TryTakeAsync(Stream, ShardId, lease.Counter, worker, _clock.GetUtcNow().AddSeconds(10), CancellationToken.None))!.Value;
+        Assert.NotNull(await Loader(1000).BeginAsync(fence, lease, CancellationToken.None));
+        return fence;
     }
 
     private Task ExpireAsync()
