@@ -46,6 +46,30 @@ internal sealed class S3Staging(IAmazonS3 s3, IOptions<RedshiftOptions> options)
         ArgumentOutOfRangeException.ThrowIfZero(rows.Count);
         var name = string.Create(CultureInfo.InvariantCulture, $"{ShardPrefix(fence)}/{rows[0].SequenceNumber}-{rows[^1].SequenceNumber}-{fence.Counter}");
         var parts = new List<string>();
+        try
+        {
+            return await StageAsync(name, rows, parts, cancellationToken);
+        }
+        catch
+        {
+            // What was written before the failure is never loaded; remove it (a lifecycle rule catches what this cannot).
+            if (parts.Count > 0)
+            {
+                try
+                {
+                    await DeleteAsync(new StagedBatch(Bucket, name + ".manifest", parts), CancellationToken.None);
+                }
+                catch (AmazonS3Exception)
+                {
+                }
+            }
+
+            throw;
+        }
+    }
+
+    private async Task<StagedBatch> StageAsync(string name, IReadOnlyList<EventRow> rows, List<string> parts, CancellationToken cancellationToken)
+    {
         var position = 0;
         while (position < rows.Count)
         {
