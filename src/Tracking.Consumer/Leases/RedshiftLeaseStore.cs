@@ -13,6 +13,9 @@ namespace Tracking.Consumer.Leases;
 /// </summary>
 internal sealed class RedshiftLeaseStore(ILeaseStore leases, RedshiftCheckpoints checkpoints) : ILeaseStore
 {
+    /// <summary>The store that holds ownership, expiry and renewals.</summary>
+    internal ILeaseStore Leases => leases;
+
     public async Task<IReadOnlyList<Lease>> ListAsync(string stream, CancellationToken cancellationToken)
     {
         var listed = await leases.ListAsync(stream, cancellationToken);

@@ -24,7 +24,7 @@ internal sealed record StagedBatch(string Bucket, string ManifestKey, IReadOnlyL
 /// during a failover never share or delete each other's objects). Nothing here decides what is loaded: the
 /// transaction does.
 /// </summary>
-internal sealed class S3Staging(IAmazonS3 s3, IOptions<RedshiftOptions> options)
+internal sealed class S3Staging(IAmazonS3 s3, IOptions<RedshiftOptions> options, int partBytes = S3Staging.PartBytes)
 {
     /// <summary>Uncompressed bytes per part: several parts let the cluster's slices load one batch in parallel.</summary>
     internal const int PartBytes = 16 * 1024 * 1024;
@@ -79,7 +79,7 @@ internal sealed class S3Staging(IAmazonS3 s3, IOptions<RedshiftOptions> options)
             {
                 var written = 0L;
                 await using var writer = new Utf8JsonWriter(gzip, LineOptions);
-                while (position < rows.Count && (written == 0 || written < PartBytes))
+                while (position < rows.Count && (written == 0 || written < partBytes))
                 {
                     WriteLine(writer, position, rows[position]);
                     await writer.FlushAsync(cancellationToken);

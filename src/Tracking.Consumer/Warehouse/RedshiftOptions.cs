@@ -44,7 +44,7 @@ public sealed partial class RedshiftOptions
 
         if (S3Prefix is null || !Prefix().IsMatch(S3Prefix))
         {
-            yield return $"{Section}:S3Prefix must be 1 to 512 letters, digits and ! - _ . * ( ) /, without a leading or trailing '/'; got '{S3Prefix}'.";
+            yield return $"{Section}:S3Prefix must be letters, digits and ! - _ . * ( ) in segments separated by single '/', without a leading or trailing '/'; got '{S3Prefix}'.";
         }
 
         if (string.IsNullOrWhiteSpace(IamRole) || !RoleArn().IsMatch(IamRole))

@@ -101,6 +101,26 @@ public sealed class RedshiftLoaderTests(PostgresServer postgres, S3rverFixture s
     }
 
     [Fact]
+    public async Task ABatchLargerThanAPartIsStagedInSeveralPartsAllListedInItsManifest()
+    {
+        var options = Options.Create(RedshiftRehearsal.Options(s3rver, _prefix, copyThresholdRows: 1));
+        var loader = new RedshiftLoader(
+            _warehouseSource, new S3Staging(_s3, options, partBytes: 1000), _copy, new RedshiftSql(tableAttributes: false), new RedshiftCheckpoints(_warehouseSource),
+            options, TestMetrics.Create(), _clock, NullLogger<RedshiftLoader>.Instance);
+        var fence = await TakeAsync("worker-a");
+
+        var result = await loader.LoadAsync(new LoadBatch(fence, Rows(10, "a"), [], "109", false), CancellationToken.None);
+
+        Assert.Equal(new LoadResult(LoadOutcome.Committed, 10, 0), result);
+        var staged = Assert.Single(_copy.Copied);
+        Assert.True(staged.Parts.Count is > 2 and < 10, $"{staged.Parts.Count} parts");
+        Assert.Equal(staged.Parts.Select((_, i) => $"part-{i:D5}.json.gz"), staged.Parts.Select(p => p.Key[(p.Key.LastIndexOf('/') + 1)..]));
+        Assert.Equal(10, staged.Parts.Sum(p => Gunzip(p.Body).Split('\n', StringSplitOptions.RemoveEmptyEntries).Length));
+        Assert.Equal(10, await _warehouse.EventCountAsync());
+        Assert.Empty(await RedshiftRehearsal.KeysAsync(_s3, _prefix));
+    }
+
+    [Fact]
     public async Task ASmallBatchGoesByParameterisedInsertWithoutS3AndStoresHostileTextVerbatim()
     {
         var loader = Loader(copyThresholdRows: 1000);
