@@ -84,6 +84,7 @@ public sealed partial class ConsumerProcessTests(PostgresServer postgres, Kinesa
         Assert.True(ready.StatusCode == HttpStatusCode.OK, body);
         Assert.Contains("\"database\"", body, StringComparison.Ordinal);
         Assert.Contains("\"stream\"", body, StringComparison.Ordinal);
+        Assert.Contains("\"leases\"", body, StringComparison.Ordinal);
         Assert.Equal(4, (await warehouse.OwnersAsync()).Count(o => o.Value == "worker-a"));
     }
 
