@@ -48,6 +48,9 @@ internal sealed partial class RedshiftLoader(
     /// <summary>Rows per staging INSERT statement: keeps each statement well under Redshift's 16 MB statement limit.</summary>
     internal const int RowsPerInsert = 200;
 
+    /// <summary>Attempts of a load's transaction when it loses a serialization conflict.</summary>
+    internal const int MaxAttempts = 3;
+
     /// <summary>Claims the shard in Redshift with the fence's counter and starts after the checkpoint found there.</summary>
     public async Task<Leases.Lease?> BeginAsync(ShardFence fence, Leases.Lease lease, CancellationToken cancellationToken)
     {
@@ -73,55 +76,21 @@ internal sealed partial class RedshiftLoader(
         try
         {
             var letters = await PrepareDeadLettersAsync(batch.Fence, deadLetters, cancellationToken);
-            var now = timeProvider.GetUtcNow();
-            await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-            await ExecuteAsync(connection, transaction, RedshiftSql.LockLoads, cancellationToken);
-            if (!await AdvanceCheckpointAsync(connection, transaction, batch, cancellationToken))
+            for (var attempt = 1; ; attempt++)
             {
-                await transaction.RollbackAsync(cancellationToken);
-                return new LoadResult(LoadOutcome.LeaseLost, 0, 0);
+                try
+                {
+                    return await CommitAsync(batch, rows, deadLetters, letters, staged, started, cancellationToken);
+                }
+                catch (PostgresException exception) when (IsSerializationConflict(exception) && attempt < MaxAttempts)
+                {
+                    // Another writer of events (Firehose's COPY, a user's job) formed a cycle with this load; the
+                    // transaction rolled back whole, so it is run again as it was.
+                    var delay = TimeSpan.FromSeconds(attempt);
+                    LogConflict(batch.Fence.ShardId, attempt, delay, exception.MessageText);
+                    await Task.Delay(delay, timeProvider, cancellationToken);
+                }
             }
-
-            var inserted = 0;
-            if (rows.Count > 0)
-            {
-                await ExecuteAsync(connection, transaction, sql.CreateStaging, cancellationToken);
-                if (staged is not null)
-                {
-                    await copy.CopyAsync(connection, transaction, staged, cancellationToken);
-                }
-                else
-                {
-                    await InsertIntoStagingAsync(connection, transaction, rows, cancellationToken);
-                }
-
-                var received = rows.Where(r => r.ReceivedAt is not null).Select(r => r.ReceivedAt!.Value).DefaultIfEmpty(now).Min();
-                await using (var delete = new NpgsqlCommand(RedshiftSql.DeleteAlreadyLoaded, connection, transaction))
-                {
-                    delete.Parameters.Add(Parameter((received - settings.DedupWindow).UtcDateTime, NpgsqlDbType.TimestampTz));
-                    await delete.ExecuteNonQueryAsync(cancellationToken);
-                }
-
-                await using (var insert = new NpgsqlCommand(RedshiftSql.InsertFromStaging, connection, transaction))
-                {
-                    insert.Parameters.Add(Parameter(now.UtcDateTime, NpgsqlDbType.TimestampTz));
-                    inserted = await insert.ExecuteNonQueryAsync(cancellationToken);
-                }
-
-                await ExecuteAsync(connection, transaction, RedshiftSql.DropStaging, cancellationToken);
-            }
-
-            if (letters.Count > 0)
-            {
-                await InsertDeadLettersAsync(connection, transaction, batch.Fence, letters, now, cancellationToken);
-            }
-
-            await transaction.CommitAsync(cancellationToken);
-            var loaded = batch with { Rows = rows, DeadLetters = deadLetters };
-            metrics.Loaded(loaded, inserted, rows.Count - inserted, Stopwatch.GetElapsedTime(started), now);
-            LogLoaded(batch.Fence.ShardId, staged is null ? "INSERT" : "COPY", rows.Count, inserted, deadLetters.Count);
-            return new LoadResult(LoadOutcome.Committed, inserted, rows.Count - inserted);
         }
         finally
         {
@@ -130,6 +99,76 @@ internal sealed partial class RedshiftLoader(
                 await DeleteStagedAsync(staged);
             }
         }
+    }
+
+    /// <summary>
+    /// Redshift's serializable isolation aborts one of two transactions that read and write the same tables
+    /// concurrently (error 1023); PostgreSQL reports 40001 or a deadlock, 40P01.
+    /// </summary>
+    internal static bool IsSerializationConflict(PostgresException exception) =>
+        exception.SqlState is PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.DeadlockDetected
+        || exception.MessageText.Trim().StartsWith("1023", StringComparison.Ordinal)
+        || $"{exception.MessageText} {exception.Detail}".Contains("Serializable isolation violation", StringComparison.OrdinalIgnoreCase);
+
+    private async Task<LoadResult> CommitAsync(
+        LoadBatch batch,
+        List<EventRow> rows,
+        List<DeadLetter> deadLetters,
+        List<(DeadLetter Letter, string? Text, string? Url)> letters,
+        StagedBatch? staged,
+        long started,
+        CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
+        var now = timeProvider.GetUtcNow();
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await ExecuteAsync(connection, transaction, RedshiftSql.LockLoads, cancellationToken);
+        if (!await AdvanceCheckpointAsync(connection, transaction, batch, cancellationToken))
+        {
+            await transaction.RollbackAsync(cancellationToken);
+            return new LoadResult(LoadOutcome.LeaseLost, 0, 0);
+        }
+
+        var inserted = 0;
+        if (rows.Count > 0)
+        {
+            await ExecuteAsync(connection, transaction, sql.CreateStaging, cancellationToken);
+            if (staged is not null)
+            {
+                await copy.CopyAsync(connection, transaction, staged, cancellationToken);
+            }
+            else
+            {
+                await InsertIntoStagingAsync(connection, transaction, rows, cancellationToken);
+            }
+
+            var received = rows.Where(r => r.ReceivedAt is not null).Select(r => r.ReceivedAt!.Value).DefaultIfEmpty(now).Min();
+            await using (var delete = new NpgsqlCommand(RedshiftSql.DeleteAlreadyLoaded, connection, transaction))
+            {
+                delete.Parameters.Add(Parameter((received - settings.DedupWindow).UtcDateTime, NpgsqlDbType.TimestampTz));
+                await delete.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            await using (var insert = new NpgsqlCommand(RedshiftSql.InsertFromStaging, connection, transaction))
+            {
+                insert.Parameters.Add(Parameter(now.UtcDateTime, NpgsqlDbType.TimestampTz));
+                inserted = await insert.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            await ExecuteAsync(connection, transaction, RedshiftSql.DropStaging, cancellationToken);
+        }
+
+        if (letters.Count > 0)
+        {
+            await InsertDeadLettersAsync(connection, transaction, batch.Fence, letters, now, cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        var loaded = batch with { Rows = rows, DeadLetters = deadLetters };
+        metrics.Loaded(loaded, inserted, rows.Count - inserted, Stopwatch.GetElapsedTime(started), now);
+        LogLoaded(batch.Fence.ShardId, staged is null ? "INSERT" : "COPY", rows.Count, inserted, deadLetters.Count);
+        return new LoadResult(LoadOutcome.Committed, inserted, rows.Count - inserted);
     }
 
     private static async Task<bool> AdvanceCheckpointAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, LoadBatch batch, CancellationToken cancellationToken)
@@ -253,6 +292,9 @@ internal sealed partial class RedshiftLoader(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Shard {ShardId}: the lease store granted counter {Counter}, but Redshift's shard_checkpoints already holds that counter or a higher one; the lease store was reset or restored behind Redshift, and this shard is not read until its counter passes Redshift's")]
     private partial void LogStaleCounter(string shardId, long counter);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Shard {ShardId}: load attempt {Attempt} lost a serialization conflict ({Reason}); running it again in {Delay}")]
+    private partial void LogConflict(string shardId, int attempt, TimeSpan delay, string reason);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Shard {ShardId}: {Path} of {Rows} rows, {Inserted} new, {DeadLetters} dead letters")]
     private partial void LogLoaded(string shardId, string path, int rows, int inserted, int deadLetters);

@@ -157,6 +157,41 @@ public sealed class RedshiftLoaderTests(PostgresServer postgres, S3rverFixture s
     }
 
     [Fact]
+    public async Task ALoadThatLosesAConflictWithAnotherWriterOfEventsIsRunAgainAndCommits()
+    {
+        var loader = Loader(1000);
+        var fence = await TakeAsync("worker-a");
+
+        // Another writer holds events, the load then waits for it while holding the load lock, and the other writer
+        // asks for the load lock: PostgreSQL breaks the cycle by aborting the load (40P01), as Redshift aborts one
+        // side of a serializable conflict (1023).
+        await using var other = await _warehouseSource.OpenConnectionAsync();
+        await using var otherTransaction = await other.BeginTransactionAsync();
+        await using (var lockEvents = new NpgsqlCommand("LOCK TABLE events IN ACCESS EXCLUSIVE MODE", other, otherTransaction))
+        {
+            await lockEvents.ExecuteNonQueryAsync();
+        }
+
+        var load = loader.LoadAsync(new LoadBatch(fence, [Row("101", "a-1", Received)], [], "101", false), CancellationToken.None);
+        await WaitForLockWaitAsync("events");
+        await using (var lockLoads = new NpgsqlCommand(RedshiftSql.LockLoads, other, otherTransaction))
+        {
+            await lockLoads.ExecuteNonQueryAsync();
+        }
+
+        await otherTransaction.CommitAsync();
+        while (!load.IsCompleted)
+        {
+            _clock.Advance(TimeSpan.FromMilliseconds(100));
+            await Task.WhenAny(load, Task.Delay(20));
+        }
+
+        Assert.Equal(new LoadResult(LoadOutcome.Committed, 1, 0), await load);
+        Assert.Equal(["a-1"], await _warehouse.MessageIdsAsync());
+        Assert.Equal("101", await _warehouse.ScalarAsync<string>("SELECT checkpoint FROM shard_checkpoints"));
+    }
+
+    [Fact]
     public async Task ADuplicateOlderThanTheDedupWindowIsNotLookedFor()
     {
         var loader = Loader(1000);
@@ -265,6 +300,13 @@ public sealed class RedshiftLoaderTests(PostgresServer postgres, S3rverFixture s
             TestMetrics.Create(),
             _clock,
             NullLogger<RedshiftLoader>.Instance);
+
+    /// <summary>Takes the lease and claims the shard, as the coordinator and the shard's processor do.</summary>
+    private Task WaitForLockWaitAsync(string table) =>
+        WarehouseDb.WaitUntilAsync(
+            async () => await _warehouse.ScalarAsync<long>($"SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE c.relname = '{table}' AND NOT l.granted") > 0,
+            TimeSpan.FromSeconds(30),
+            () => Task.FromResult($"nothing waited for {table}"));
 
     /// <summary>Takes the lease and claims the shard, as the coordinator and the shard's processor do.</summary>
     private async Task<ShardFence> TakeAsync(string worker)

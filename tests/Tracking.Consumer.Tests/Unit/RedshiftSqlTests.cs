@@ -68,4 +68,16 @@ public sealed class RedshiftSqlTests
         Assert.Equal(8, insert.Split("JSON_PARSE($").Length - 1);
         Assert.DoesNotContain("'", insert, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void RedshiftsSerializableIsolationErrorIsRetriedAndOtherErrorsAreNot_CheckedOnTheMessageOnly()
+    {
+        // As Redshift reports it: "ERROR: 1023 DETAIL: Serializable isolation violation on table - 100, transactions forming the cycle are: 7, 8".
+        var redshift = new Npgsql.PostgresException("1023", "ERROR", "ERROR", "XX000", detail: "Serializable isolation violation on table - 100, transactions forming the cycle are: 7, 8");
+        var unrelated = new Npgsql.PostgresException("column \"x\" does not exist", "ERROR", "ERROR", "42703");
+
+        Assert.True(Tracking.Consumer.Loading.RedshiftLoader.IsSerializationConflict(redshift));
+        Assert.True(Tracking.Consumer.Loading.RedshiftLoader.IsSerializationConflict(new Npgsql.PostgresException("deadlock detected", "ERROR", "ERROR", "40P01")));
+        Assert.False(Tracking.Consumer.Loading.RedshiftLoader.IsSerializationConflict(unrelated));
+    }
 }
