@@ -58,6 +58,6 @@ internal static class EventColumns
     public static string List(string? alias = null) =>
         string.Join(", ", All.Select(c => alias is null ? Quote(c.Name) : $"{alias}.{Quote(c.Name)}"));
 
-    /// <summary><c>timestamp</c> is a type name in both dialects; quoting it keeps the statements valid in both.</summary>
+    /// <summary><c>timestamp</c> is a reserved word in Redshift and a type name in PostgreSQL; quoted, it is a column name in both.</summary>
     public static string Quote(string name) => name == "timestamp" ? "\"timestamp\"" : name;
 }

@@ -21,8 +21,9 @@ internal static class FirehoseRedshift
         return $"{{\n  \"jsonpaths\": [\n{string.Join(",\n", paths)}\n  ]\n}}\n";
     }
 
-    /// <summary>The Firehose destination's <c>DataTableColumns</c>: every loaded column; <c>loaded_at</c> takes its default.</summary>
-    public static string DataTableColumns => string.Join(",", EventColumns.All.Select(c => c.Name));
+    /// <summary>The Firehose destination's <c>DataTableColumns</c>: every loaded column, <c>"timestamp"</c> quoted as the
+    /// Redshift reserved word it is (Firehose puts the list into its <c>COPY</c> as given); <c>loaded_at</c> takes its default.</summary>
+    public static string DataTableColumns => string.Join(",", EventColumns.All.Select(c => EventColumns.Quote(c.Name)));
 
     /// <summary>The Firehose destination's <c>CopyOptions</c> for a JSONPaths file at <paramref name="jsonPathsUrl"/>.</summary>
     public static string CopyOptions(string jsonPathsUrl) => $"FORMAT JSON {RedshiftSql.Literal(jsonPathsUrl)} GZIP TIMEFORMAT 'auto'";

@@ -48,7 +48,8 @@ public sealed partial class FirehoseRedshiftDocsTests
 
             using var paths = JsonDocument.Parse(FirehoseRedshift.JsonPaths());
             var jsonPaths = paths.RootElement.GetProperty("jsonpaths").EnumerateArray().Select(p => p.GetString()!).ToList();
-            var columns = FirehoseRedshift.DataTableColumns.Split(',');
+            var columns = FirehoseRedshift.DataTableColumns.Split(',').Select(c => c.Trim('"')).ToArray();
+            Assert.Contains("\"timestamp\"", FirehoseRedshift.DataTableColumns, StringComparison.Ordinal);
             Assert.Equal(columns.Length, jsonPaths.Count);
             Assert.Equal(5, lines.Count);
             var unmapped = new HashSet<string>(StringComparer.Ordinal);
