@@ -1,3 +1,4 @@
+using Amazon.S3;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using OpenTelemetry.Metrics;
@@ -16,6 +17,9 @@ namespace Tracking.Consumer;
 /// <summary>The consumer's parts, each registered by one method that <c>Program.cs</c> lists.</summary>
 internal static class Hosting
 {
+    /// <summary>The service key of the lease database's data source (<c>Consumer:Leases:Store=Postgres</c>).</summary>
+    private const string LeaseDatabase = "leases";
+
     /// <summary>Settings validated at start: every broken rule is reported together, naming its setting.</summary>
     public static WebApplicationBuilder AddConsumerOptions(this WebApplicationBuilder builder)
     {
@@ -24,8 +28,27 @@ internal static class Hosting
         builder.Services.AddOptions<StreamOptions>().PostConfigure<IConfiguration>((o, configuration) =>
             o.Region = string.IsNullOrWhiteSpace(o.Region) ? AwsClientSettings.DefaultRegion(key => configuration[key]) : o.Region.Trim());
         Validated<WarehouseOptions>(builder.Services, WarehouseOptions.Section, o => o.Validate());
+        builder.Services.AddSingleton<IValidateOptions<WarehouseOptions>, DialectRules>();
+        builder.Services.AddOptions<RedshiftOptions>().BindConfiguration(RedshiftOptions.Section).PostConfigure<IConfiguration>((o, configuration) =>
+        {
+            o.S3 ??= new AwsClientSettings();
+            o.S3.Region = string.IsNullOrWhiteSpace(o.S3.Region) ? AwsClientSettings.DefaultRegion(key => configuration[key]) : o.S3.Region.Trim();
+        });
         Validated<BatchingOptions>(builder.Services, BatchingOptions.Section, o => o.Validate());
+        builder.Services.AddOptions<BatchingOptions>().PostConfigure<IConfiguration>((o, configuration) =>
+        {
+            if (Enum.TryParse<WarehouseDialect>(configuration[$"{WarehouseOptions.Section}:{nameof(WarehouseOptions.Dialect)}"], ignoreCase: true, out var dialect)
+                && dialect == WarehouseDialect.Redshift)
+            {
+                o.ApplyRedshiftDefaults(configuration.GetSection(BatchingOptions.Section));
+            }
+        });
         Validated<LeaseOptions>(builder.Services, LeaseOptions.Section, o => o.Validate());
+        builder.Services.AddOptions<LeaseOptions>().PostConfigure<IConfiguration>((o, configuration) =>
+        {
+            o.DynamoDb ??= new DynamoDbLeaseOptions();
+            o.DynamoDb.Region = string.IsNullOrWhiteSpace(o.DynamoDb.Region) ? AwsClientSettings.DefaultRegion(key => configuration[key]) : o.DynamoDb.Region.Trim();
+        });
         Validated<WorkerOptions>(builder.Services, WorkerOptions.Section, o => o.Validate());
         Validated<OperationsOptions>(builder.Services, OperationsOptions.Section, o => o.Validate());
 
@@ -36,20 +59,38 @@ internal static class Hosting
         return builder;
     }
 
-    /// <summary>The warehouse database: its schema and migrations, the loader, checkpoints and dead letters.</summary>
+    /// <summary>The warehouse database: its schema and migrations, the loader, checkpoints and dead letters, for the
+    /// configured dialect; for Redshift also the S3 staging client.</summary>
     public static WebApplicationBuilder AddWarehouse(this WebApplicationBuilder builder)
     {
         builder.Services.AddSingleton(sp =>
         {
-            var connection = new NpgsqlConnectionStringBuilder(sp.GetRequiredService<IOptions<WarehouseOptions>>().Value.ConnectionString)
+            var options = sp.GetRequiredService<IOptions<WarehouseOptions>>().Value;
+            var connection = new NpgsqlConnectionStringBuilder(options.ConnectionString)
             {
                 // The staging table lives on the pooled connection; resetting it on close would drop it every load.
                 NoResetOnClose = true,
             };
-            return new NpgsqlDataSourceBuilder(connection.ConnectionString).Build();
+            var dataSource = new NpgsqlDataSourceBuilder(connection.ConnectionString);
+            if (options.Dialect == WarehouseDialect.Redshift)
+            {
+                // Redshift's catalog lacks much of what Npgsql's type loading queries; the built-in types are all we bind.
+                dataSource.ConfigureTypeLoading(t => t.EnableTypeLoading(false));
+            }
+
+            return dataSource.Build();
         });
-        builder.Services.AddSingleton<PostgresSchema>();
-        builder.Services.AddSingleton<IWarehouseLoader, PostgresLoader>();
+        builder.Services.AddSingleton<RedshiftSql>(_ => new RedshiftSql());
+        builder.Services.AddSingleton<IWarehouseSchema>(sp => sp.GetRequiredService<IOptions<WarehouseOptions>>().Value.Dialect == WarehouseDialect.Redshift
+            ? ActivatorUtilities.CreateInstance<RedshiftSchema>(sp)
+            : ActivatorUtilities.CreateInstance<PostgresSchema>(sp));
+        builder.Services.AddSingleton<IWarehouseLoader>(sp => sp.GetRequiredService<IOptions<WarehouseOptions>>().Value.Dialect == WarehouseDialect.Redshift
+            ? ActivatorUtilities.CreateInstance<RedshiftLoader>(sp)
+            : ActivatorUtilities.CreateInstance<PostgresLoader>(sp));
+        builder.Services.AddSingleton<RedshiftCheckpoints>();
+        builder.Services.AddSingleton<S3Staging>();
+        builder.Services.AddSingleton<IRedshiftCopy, RedshiftCopy>();
+        builder.Services.AddSingleton<IAmazonS3>(sp => RedshiftStagingClient.Create(sp.GetRequiredService<IOptions<RedshiftOptions>>().Value.S3, credentials: null));
         return builder;
     }
 
@@ -70,10 +111,32 @@ internal static class Hosting
         return builder;
     }
 
-    /// <summary>The lease table and the coordinator that renews, takes and balances leases.</summary>
+    /// <summary>The lease store the dialect and <c>Consumer:Leases:Store</c> choose, and the coordinator that renews, takes and balances leases.</summary>
     public static WebApplicationBuilder AddLeases(this WebApplicationBuilder builder)
     {
-        builder.Services.AddSingleton<ILeaseStore, PostgresLeaseStore>();
+        builder.Services.AddKeyedSingleton(LeaseDatabase, (sp, _) =>
+            new NpgsqlDataSourceBuilder(sp.GetRequiredService<IOptions<LeaseOptions>>().Value.ConnectionString).Build());
+        builder.Services.AddSingleton<ILeaseStore>(sp =>
+        {
+            var dialect = sp.GetRequiredService<IOptions<WarehouseOptions>>().Value.Dialect;
+            var store = DialectRules.EffectiveStore(dialect, sp.GetRequiredService<IOptions<LeaseOptions>>().Value.Store);
+            if (store == LeaseStoreKind.Warehouse)
+            {
+                return new PostgresLeaseStore(sp.GetRequiredService<NpgsqlDataSource>());
+            }
+
+            ILeaseStore leases = store == LeaseStoreKind.DynamoDb
+                ? sp.GetRequiredService<DynamoDbLeaseStore>()
+                : new PostgresLeaseStore(sp.GetRequiredKeyedService<NpgsqlDataSource>(LeaseDatabase));
+            return dialect == WarehouseDialect.Redshift
+                ? new RedshiftLeaseStore(leases, sp.GetRequiredService<RedshiftCheckpoints>())
+                : leases;
+        });
+        builder.Services.AddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<LeaseOptions>>().Value.DynamoDb;
+            return new DynamoDbLeaseStore(DynamoDbLeaseStore.CreateClient(options, credentials: null), options.TableName, sp.GetRequiredService<TimeProvider>());
+        });
         builder.Services.AddHostedService<LeaseCoordinator>();
 
         // Shutdown waits for the loads in flight and the lease releases.
@@ -113,13 +176,43 @@ internal static class Hosting
 
         try
         {
-            await app.Services.GetRequiredService<PostgresSchema>().MigrateAsync(app.Lifetime.ApplicationStopping);
+            await app.Services.GetRequiredService<IWarehouseSchema>().MigrateAsync(app.Lifetime.ApplicationStopping);
         }
         catch (NpgsqlException exception)
         {
             await Console.Error.WriteLineAsync(
                 $"Tracking.Consumer cannot start: the warehouse database in {WarehouseOptions.Section}:ConnectionString could not be reached or migrated: {exception.Message}");
             return 3;
+        }
+
+        var leaseOptions = app.Services.GetRequiredService<IOptions<LeaseOptions>>().Value;
+        var leaseStore = DialectRules.EffectiveStore(app.Services.GetRequiredService<IOptions<WarehouseOptions>>().Value.Dialect, leaseOptions.Store);
+        if (leaseStore == LeaseStoreKind.DynamoDb)
+        {
+            try
+            {
+                await app.Services.GetRequiredService<DynamoDbLeaseStore>().EnsureTableAsync(app.Lifetime.ApplicationStopping);
+            }
+            catch (Exception exception) when (exception is Amazon.Runtime.AmazonServiceException or Amazon.Runtime.AmazonClientException or HttpRequestException or TimeoutException)
+            {
+                await Console.Error.WriteLineAsync(
+                    $"Tracking.Consumer cannot start: the DynamoDB lease table {LeaseOptions.Section}:DynamoDb:TableName ('{leaseOptions.DynamoDb.TableName}') could not be reached or created: {exception.Message}");
+                return 3;
+            }
+        }
+
+        if (leaseStore == LeaseStoreKind.Postgres)
+        {
+            try
+            {
+                await new PostgresLeaseSchema(app.Services.GetRequiredKeyedService<NpgsqlDataSource>(LeaseDatabase)).CreateAsync(app.Lifetime.ApplicationStopping);
+            }
+            catch (NpgsqlException exception)
+            {
+                await Console.Error.WriteLineAsync(
+                    $"Tracking.Consumer cannot start: the lease database in {LeaseOptions.Section}:ConnectionString could not be reached or prepared: {exception.Message}");
+                return 3;
+            }
         }
 
         await app.RunAsync();

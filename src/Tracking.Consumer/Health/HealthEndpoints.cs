@@ -4,11 +4,13 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Tracking.Aws.Kinesis;
+using Tracking.Consumer.Leases;
 using Tracking.Consumer.Shards;
 
 namespace Tracking.Consumer.Health;
 
-/// <summary><c>/health/live</c>: the process answers. <c>/health/ready</c>: the database answers and the stream exists.</summary>
+/// <summary><c>/health/live</c>: the process answers. <c>/health/ready</c>: the database answers, the stream exists and
+/// the lease store (the warehouse, a lease database or DynamoDB, and for Redshift its checkpoints) can be read.</summary>
 internal static class HealthEndpoints
 {
     private const string Ready = "ready";
@@ -17,7 +19,8 @@ internal static class HealthEndpoints
     {
         services.AddHealthChecks()
             .AddCheck<DatabaseHealthCheck>("database", tags: [Ready])
-            .AddCheck<StreamHealthCheck>("stream", tags: [Ready]);
+            .AddCheck<StreamHealthCheck>("stream", tags: [Ready])
+            .AddCheck<LeaseStoreHealthCheck>("leases", tags: [Ready]);
         return services;
     }
 
@@ -81,6 +84,22 @@ internal static class HealthEndpoints
             catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
                 return HealthCheckResult.Unhealthy($"stream {options.Value.StreamName} not reachable: {exception.Message}");
+            }
+        }
+    }
+
+    private sealed class LeaseStoreHealthCheck(ILeaseStore leases, IOptions<StreamOptions> options) : IHealthCheck
+    {
+        public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+        {
+            try
+            {
+                var listed = await leases.ListAsync(options.Value.StreamName!, cancellationToken);
+                return HealthCheckResult.Healthy($"lease store readable: {listed.Count} shards, {listed.Count(l => l.Owner is not null)} with an owner");
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                return HealthCheckResult.Unhealthy($"lease store unreadable: {exception.Message}");
             }
         }
     }

@@ -109,8 +109,11 @@ internal sealed partial class LeaseCoordinator(
                 continue;
             }
 
-            LogLeaseTaken(lease.ShardId, fence.Value.Counter, lease.Owner ?? "nobody", lease.Checkpoint ?? lease.StartPosition);
-            Start(fence.Value, lease);
+            // The listing may predate the previous holder's last commit; once taken, nothing can move the
+            // checkpoint but this worker, so reading it again now starts exactly after what is loaded.
+            var taken = (await store.ListAsync(Stream, cancellationToken)).FirstOrDefault(l => l.ShardId == lease.ShardId) ?? lease;
+            LogLeaseTaken(lease.ShardId, fence.Value.Counter, lease.Owner ?? "nobody", taken.Checkpoint ?? taken.StartPosition);
+            Start(fence.Value, taken);
         }
 
         metrics.LeasesHeld(_running.Count(r => !r.Value.Stopping));

@@ -1,4 +1,29 @@
+using Npgsql;
+
 namespace Tracking.Consumer.Leases;
+
+/// <summary>Where leases (owner, counter, expiry) are kept.</summary>
+public enum LeaseStoreKind
+{
+    /// <summary>In the warehouse database, in the same table as the checkpoints. PostgreSQL dialect only.</summary>
+    Warehouse,
+
+    /// <summary>In a PostgreSQL database of their own (<see cref="LeaseOptions.ConnectionString"/>); with the Redshift
+    /// dialect the checkpoints and the fence stay in Redshift.</summary>
+    Postgres,
+
+    /// <summary>In a DynamoDB table (<see cref="LeaseOptions.DynamoDb"/>), as the KCL keeps them; Redshift dialect only,
+    /// the checkpoints and the fence staying in Redshift.</summary>
+    DynamoDb,
+}
+
+/// <summary>The DynamoDB lease table and its client, bound from <c>Consumer:Leases:DynamoDb</c>: <c>Region</c> (default
+/// <c>AWS_REGION</c>), <c>ServiceUrl</c> (dynalite, DynamoDB Local), <c>RequestTimeout</c>, <c>Retry</c>.</summary>
+public sealed class DynamoDbLeaseOptions : Tracking.Aws.AwsClientSettings
+{
+    /// <summary>The table, created on start (on-demand capacity) when missing. Default <c>tracking-consumer-leases</c>.</summary>
+    public string TableName { get; set; } = "tracking-consumer-leases";
+}
 
 /// <summary>How workers share the shards, bound from <c>Consumer:Leases</c>.</summary>
 public sealed class LeaseOptions
@@ -14,6 +39,16 @@ public sealed class LeaseOptions
     /// A shard end triggers a re-list at once.</summary>
     public TimeSpan ShardListInterval { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>Where leases are kept. Default: <see cref="LeaseStoreKind.Warehouse"/> for the PostgreSQL dialect,
+    /// <see cref="LeaseStoreKind.DynamoDb"/> for Redshift, which must not take a commit per renewal.</summary>
+    public LeaseStoreKind? Store { get; set; }
+
+    /// <summary>The Npgsql connection string of the lease database when <see cref="Store"/> is <see cref="LeaseStoreKind.Postgres"/>.</summary>
+    public string? ConnectionString { get; set; }
+
+    /// <summary>The lease table when <see cref="Store"/> is <see cref="LeaseStoreKind.DynamoDb"/>.</summary>
+    public DynamoDbLeaseOptions DynamoDb { get; set; } = new();
+
     /// <summary>The time between renewals: a third of <see cref="Duration"/>, as the KCL does.</summary>
     internal TimeSpan RenewInterval => Duration / 3;
 
@@ -22,6 +57,48 @@ public sealed class LeaseOptions
         if (Duration < TimeSpan.FromSeconds(1) || Duration > TimeSpan.FromMinutes(10))
         {
             yield return $"{Section}:Duration must be between 00:00:01 and 00:10:00 (got {Duration}).";
+        }
+
+        if (Store == LeaseStoreKind.Postgres)
+        {
+            string? error = null;
+            try
+            {
+                _ = new NpgsqlConnectionStringBuilder(ConnectionString);
+            }
+            catch (ArgumentException exception)
+            {
+                error = $"{Section}:ConnectionString is not a valid connection string: {exception.Message}";
+            }
+
+            if (string.IsNullOrWhiteSpace(ConnectionString))
+            {
+                yield return $"{Section}:ConnectionString is required when {Section}:Store is Postgres: the Npgsql connection string of the lease database.";
+            }
+            else if (error is not null)
+            {
+                yield return error;
+            }
+        }
+
+        if (Store == LeaseStoreKind.DynamoDb)
+        {
+            if (DynamoDb is null)
+            {
+                yield return $"{Section}:DynamoDb must be set when {Section}:Store is DynamoDb.";
+            }
+            else
+            {
+                if (string.IsNullOrWhiteSpace(DynamoDb.TableName) || DynamoDb.TableName.Length is < 3 or > 255 || !DynamoDb.TableName.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.'))
+                {
+                    yield return $"{Section}:DynamoDb:TableName must be 3 to 255 letters, digits, '_', '-' or '.', DynamoDB's rule (got '{DynamoDb.TableName}').";
+                }
+
+                foreach (var error in DynamoDb.ValidateSettings($"{Section}:DynamoDb"))
+                {
+                    yield return error;
+                }
+            }
         }
 
         if (ShardListInterval < TimeSpan.FromSeconds(1))

@@ -31,6 +31,14 @@ internal sealed record LoadResult(LoadOutcome Outcome, int RowsInserted, int Dup
 /// <summary>Writes one batch and its fenced checkpoint in one transaction.</summary>
 internal interface IWarehouseLoader
 {
+    /// <summary>
+    /// Called once when a worker starts a shard it has just leased, before it reads: returns the lease to read from
+    /// (by default as given), or <see langword="null"/> when the fence no longer holds. A warehouse whose fence lives
+    /// apart from the lease store claims the shard here, off the lease coordinator's loop, so a claim that waits for
+    /// another shard's load never delays renewals.
+    /// </summary>
+    Task<Leases.Lease?> BeginAsync(ShardFence fence, Leases.Lease lease, CancellationToken cancellationToken) => Task.FromResult<Leases.Lease?>(lease);
+
     /// <summary>Loads the batch, or commits nothing when the fence no longer holds.</summary>
     Task<LoadResult> LoadAsync(LoadBatch batch, CancellationToken cancellationToken);
 }

@@ -49,6 +49,22 @@ internal sealed partial class ShardProcessor(
     /// in the last case what was already read is still offered to the loader, whose fence decides.</summary>
     public async Task<ShardOutcome> RunAsync(ShardFence fence, Lease lease, CancellationToken stopReading)
     {
+        Lease? start;
+        try
+        {
+            start = await loader.BeginAsync(fence, lease, stopReading);
+        }
+        catch (OperationCanceledException) when (stopReading.IsCancellationRequested)
+        {
+            return ShardOutcome.Stopped;
+        }
+
+        if (start is null)
+        {
+            return ShardOutcome.LeaseLost;
+        }
+
+        lease = start;
         var channel = Channel.CreateBounded<ReadChunk>(new BoundedChannelOptions(1) { SingleReader = true, SingleWriter = true });
         using var reading = CancellationTokenSource.CreateLinkedTokenSource(stopReading);
         var reader = ReadAsync(fence.ShardId, lease, channel.Writer, reading.Token);
@@ -69,7 +85,7 @@ internal sealed partial class ShardProcessor(
         {
             var lastRead = lease.Checkpoint;
             var iterator = await IteratorAsync(shardId, lease.StartPosition, lastRead, cancellationToken);
-            var limit = batchingOptions.Value.MaxRows;
+            var limit = Math.Min(batchingOptions.Value.MaxRows, KinesisLimits.MaxRecordsPerGetRecords);
             var lastCall = 0L;
             var failures = 0;
             while (true)

@@ -7,7 +7,7 @@ namespace Tracking.Consumer.Warehouse;
 /// with its row in <c>consumer_schema_migrations</c>; an advisory lock keeps workers that start together from
 /// running them twice. A database already at the latest version is left alone.
 /// </summary>
-internal sealed partial class PostgresSchema(NpgsqlDataSource dataSource, ILogger<PostgresSchema> logger)
+internal sealed partial class PostgresSchema(NpgsqlDataSource dataSource, ILogger<PostgresSchema> logger) : IWarehouseSchema
 {
     /// <summary>Any fixed number: the advisory lock that serialises migrations across workers.</summary>
     private const long MigrationLock = 0x7472_6163_6b69_6e67;

@@ -7,6 +7,10 @@ public enum WarehouseDialect
 {
     /// <summary>PostgreSQL: binary COPY into a staging table, then insert-if-absent.</summary>
     Postgres,
+
+    /// <summary>Amazon Redshift: batches staged on S3 and loaded by <c>COPY</c> (small ones by multi-row INSERT), deduplicated
+    /// against <c>events</c> within a window, with the fenced checkpoint in the same transaction. Settings in <c>Consumer:Redshift</c>.</summary>
+    Redshift,
 }
 
 /// <summary>The warehouse, bound from <c>Consumer:Warehouse</c>. It also holds the leases and checkpoints.</summary>
@@ -15,10 +19,11 @@ public sealed class WarehouseOptions
     /// <summary>The configuration section.</summary>
     public const string Section = "Consumer:Warehouse";
 
-    /// <summary>The database kind. Default and, for now, only value: <see cref="WarehouseDialect.Postgres"/>.</summary>
+    /// <summary>The database kind. Default <see cref="WarehouseDialect.Postgres"/>.</summary>
     public WarehouseDialect Dialect { get; set; } = WarehouseDialect.Postgres;
 
-    /// <summary>An Npgsql connection string, e.g. <c>Host=localhost;Database=tracking;Username=tracking;Password=…</c>. Required.</summary>
+    /// <summary>An Npgsql connection string, e.g. <c>Host=localhost;Database=tracking;Username=tracking;Password=…</c>
+    /// (for Redshift, the cluster's endpoint, port 5439, and <c>SSL Mode=Require</c>). Required.</summary>
     public string? ConnectionString { get; set; }
 
     internal IEnumerable<string> Validate()

@@ -34,7 +34,7 @@ public sealed partial class ConsumerProcessTests(PostgresServer postgres, Kinesa
     [Theory]
     [InlineData("Consumer:Warehouse:Dialect", "Oracle")]
     [InlineData("Consumer:Leases:Duration", "soon")]
-    [InlineData("Consumer:Batching:MaxRows", "20000")]
+    [InlineData("Consumer:Batching:MaxRows", "0")]
     [InlineData("Consumer:Kinesis:Region", "Mars")]
     public async Task StartingWithABadValueRefusesWithOneLineNamingTheSetting(string setting, string value)
     {
@@ -84,6 +84,7 @@ public sealed partial class ConsumerProcessTests(PostgresServer postgres, Kinesa
         Assert.True(ready.StatusCode == HttpStatusCode.OK, body);
         Assert.Contains("\"database\"", body, StringComparison.Ordinal);
         Assert.Contains("\"stream\"", body, StringComparison.Ordinal);
+        Assert.Contains("\"leases\"", body, StringComparison.Ordinal);
         Assert.Equal(4, (await warehouse.OwnersAsync()).Count(o => o.Value == "worker-a"));
     }
 

@@ -6,9 +6,10 @@ using Tracking.Testing.Postgres;
 
 namespace Tracking.Consumer.Tests.Support;
 
-/// <summary>One PostgreSQL cluster and one kinesalite for the whole run; each test makes its own database and stream.</summary>
+/// <summary>One PostgreSQL cluster, one kinesalite, one s3rver and one dynalite for the whole run; each test makes its own
+/// database, stream, S3 prefix and DynamoDB table.</summary>
 [CollectionDefinition(Name)]
-public sealed class Infrastructure : ICollectionFixture<PostgresServer>, ICollectionFixture<KinesaliteFixture>
+public sealed class Infrastructure : ICollectionFixture<PostgresServer>, ICollectionFixture<KinesaliteFixture>, ICollectionFixture<S3rverFixture>, ICollectionFixture<DynaliteFixture>
 {
     public const string Name = "PostgreSQL and kinesalite";
 }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Tracking.Consumer.Leases;
 using Tracking.Consumer.Loading;
 using Tracking.Consumer.Shards;
@@ -22,10 +23,24 @@ public sealed class OptionsTests
     }
 
     [Fact]
+    public void TheRedshiftDialectDefaultsToAboutOneLoadPerShardPerMinuteOr64MiBKeepingWhatIsSet()
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["MaxBytes"] = "1048576" })
+            .Build();
+        var batching = new BatchingOptions { MaxBytes = 1024 * 1024 };
+
+        batching.ApplyRedshiftDefaults(configuration);
+
+        Assert.Equal((100_000, 1024 * 1024, TimeSpan.FromMinutes(1)), (batching.MaxRows, batching.MaxBytes, batching.Linger));
+        Assert.Empty(batching.Validate());
+    }
+
+    [Fact]
     public void EveryBrokenRuleIsReportedNamingItsSetting()
     {
         var stream = new StreamOptions { InitialPosition = InitialPosition.AtTimestamp, Region = "Mars", ServiceUrl = new Uri("ftp://x/") }.Validate().ToList();
-        var batching = new BatchingOptions { MaxRows = 10_001, MaxBytes = 10, Linger = TimeSpan.Zero }.Validate().ToList();
+        var batching = new BatchingOptions { MaxRows = 1_000_001, MaxBytes = 10, Linger = TimeSpan.Zero }.Validate().ToList();
         var leases = new LeaseOptions { Duration = TimeSpan.FromMilliseconds(500) }.Validate().ToList();
         var warehouse = new WarehouseOptions { ConnectionString = "this is = not; valid==" }.Validate().ToList();
 
@@ -33,7 +48,7 @@ public sealed class OptionsTests
             ["Consumer:Kinesis:StreamName", "Consumer:Kinesis:InitialTimestamp", "Consumer:Kinesis:Region", "Consumer:Kinesis:ServiceUrl"],
             stream.Select(e => e.Split(' ')[0]));
         Assert.Equal(["Consumer:Batching:MaxRows", "Consumer:Batching:MaxBytes", "Consumer:Batching:Linger"], batching.Select(e => e.Split(' ')[0]));
-        Assert.Contains("10000", batching[0], StringComparison.Ordinal);
+        Assert.Contains("1000000", batching[0], StringComparison.Ordinal);
         Assert.StartsWith("Consumer:Leases:Duration", Assert.Single(leases), StringComparison.Ordinal);
         Assert.StartsWith("Consumer:Warehouse:ConnectionString", Assert.Single(warehouse), StringComparison.Ordinal);
     }

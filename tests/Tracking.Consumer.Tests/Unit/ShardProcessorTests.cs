@@ -79,6 +79,30 @@ public sealed class ShardProcessorTests
         await AdvanceUntilCallAsync(stream, stream.Calls + 2);
     }
 
+    [Fact]
+    public async Task AShardTheLoaderWillNotBeginIsLeftUnreadAsLost()
+    {
+        var stream = new ScriptedShard(n => new GetRecordsResponse { Records = [Record(n)], NextShardIterator = "next", MillisBehindLatest = 0 });
+        var loader = new RecordingLoader { Begin = _ => null };
+        var run = Start(stream, loader);
+
+        Assert.Equal(ShardOutcome.LeaseLost, await run.Task.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal(0, stream.Calls);
+        await run.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task ReadingStartsAfterTheCheckpointTheLoaderBeganWith()
+    {
+        var stream = new ScriptedShard(n => new GetRecordsResponse { NextShardIterator = "next", MillisBehindLatest = 0 });
+        var loader = new RecordingLoader { Begin = lease => lease with { Checkpoint = "4242" } };
+        await using var run = Start(stream, loader);
+
+        await stream.WaitForCallsAsync(1);
+
+        Assert.Equal((ShardIteratorType.AfterSequenceNumber, "4242"), Assert.Single(stream.IteratorRequests) is var r ? (r.ShardIteratorType, r.StartingSequenceNumber) : default);
+    }
+
     private ProcessorRun Start(ScriptedShard stream, RecordingLoader loader)
     {
         var processor = new ShardProcessor(
@@ -117,6 +141,8 @@ public sealed class ShardProcessorTests
 
     private sealed class ProcessorRun(Task<ShardOutcome> task, CancellationTokenSource stop, RecordingLoader loader) : IAsyncDisposable
     {
+        public Task<ShardOutcome> Task => task;
+
         public async ValueTask DisposeAsync()
         {
             loader.Release();
@@ -181,8 +207,17 @@ public sealed class ShardProcessorTests
             return Task.FromResult(answer(n));
         }
 
-        public Task<GetShardIteratorResponse> GetShardIteratorAsync(GetShardIteratorRequest request, CancellationToken cancellationToken = default) =>
-            Task.FromResult(new GetShardIteratorResponse { ShardIterator = "first" });
+        public List<GetShardIteratorRequest> IteratorRequests { get; } = [];
+
+        public Task<GetShardIteratorResponse> GetShardIteratorAsync(GetShardIteratorRequest request, CancellationToken cancellationToken = default)
+        {
+            lock (_gate)
+            {
+                IteratorRequests.Add(request);
+            }
+
+            return Task.FromResult(new GetShardIteratorResponse { ShardIterator = "first" });
+        }
 
         public Task<PutRecordsResponse> PutRecordsAsync(PutRecordsRequest request, CancellationToken cancellationToken = default) => throw new NotSupportedException();
 
@@ -203,6 +238,10 @@ public sealed class ShardProcessorTests
         private readonly TaskCompletionSource _attempted = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public bool Blocked { get; init; }
+
+        public Func<Lease, Lease?> Begin { get; init; } = lease => lease;
+
+        public Task<Lease?> BeginAsync(ShardFence fence, Lease lease, CancellationToken cancellationToken) => Task.FromResult(Begin(lease));
 
         public void Release() => _released.TrySetResult();
 

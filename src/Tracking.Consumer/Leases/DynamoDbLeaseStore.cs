@@ -1,0 +1,253 @@
+using System.Globalization;
+using Amazon;
+using Amazon.DynamoDBv2;
+using Amazon.DynamoDBv2.Model;
+using Amazon.Runtime;
+using Tracking.Aws;
+using Tracking.Consumer.Loading;
+
+namespace Tracking.Consumer.Leases;
+
+/// <summary>
+/// Leases in a DynamoDB table, as the KCL keeps them: one item per shard (partition key <c>streamName</c>, sort key
+/// <c>shardId</c>), every change a conditional write on <c>leaseCounter</c> (take, release) or on owner and counter
+/// (renew), so two workers never both win. Renewals are single-item writes DynamoDB takes at any rate; the checkpoint
+/// and the fence of loads stay in the warehouse (<see cref="RedshiftLeaseStore"/>).
+/// </summary>
+internal sealed class DynamoDbLeaseStore(IAmazonDynamoDB dynamo, string tableName, TimeProvider timeProvider) : ILeaseStore
+{
+    private const string Stream = "streamName";
+    private const string Shard = "shardId";
+    private const string Parents = "parentShardIds";
+    private const string Start = "startPosition";
+    private const string Owner = "leaseOwner";
+    private const string Counter = "leaseCounter";
+    private const string Expires = "expiresAt";
+    private const string Finished = "finished";
+
+    /// <summary>Creates the table (on-demand capacity) when it is missing and waits until it is active. A table that
+    /// exists is only described, so a pre-created table needs no <c>dynamodb:CreateTable</c> permission.</summary>
+    public async Task EnsureTableAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await dynamo.DescribeTableAsync(tableName, cancellationToken);
+        }
+        catch (ResourceNotFoundException)
+        {
+            try
+            {
+                await dynamo.CreateTableAsync(
+                    new CreateTableRequest
+                    {
+                        TableName = tableName,
+                        BillingMode = BillingMode.PAY_PER_REQUEST,
+                        AttributeDefinitions = [new AttributeDefinition(Stream, ScalarAttributeType.S), new AttributeDefinition(Shard, ScalarAttributeType.S)],
+                        KeySchema = [new KeySchemaElement(Stream, KeyType.HASH), new KeySchemaElement(Shard, KeyType.RANGE)],
+                    },
+                    cancellationToken);
+            }
+            catch (ResourceInUseException)
+            {
+                // Another worker is creating it.
+            }
+        }
+
+        var deadline = timeProvider.GetUtcNow() + TimeSpan.FromMinutes(2);
+        while (true)
+        {
+            var table = await dynamo.DescribeTableAsync(tableName, cancellationToken);
+            if (table.Table.TableStatus == TableStatus.ACTIVE)
+            {
+                return;
+            }
+
+            if (timeProvider.GetUtcNow() > deadline)
+            {
+                throw new TimeoutException($"The DynamoDB lease table {tableName} is still {table.Table.TableStatus} after 2 minutes.");
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(200), timeProvider, cancellationToken);
+        }
+    }
+
+    public async Task<IReadOnlyList<Lease>> ListAsync(string stream, CancellationToken cancellationToken)
+    {
+        var leases = new List<Lease>();
+        Dictionary<string, AttributeValue>? start = null;
+        do
+        {
+            var response = await dynamo.QueryAsync(
+                new QueryRequest
+                {
+                    TableName = tableName,
+                    ConsistentRead = true,
+                    KeyConditionExpression = "#stream = :stream",
+                    ExpressionAttributeNames = new() { ["#stream"] = Stream },
+                    ExpressionAttributeValues = new() { [":stream"] = new AttributeValue { S = stream } },
+                    ExclusiveStartKey = start,
+                },
+                cancellationToken);
+            leases.AddRange((response.Items ?? []).Select(ToLease));
+            start = response.LastEvaluatedKey is { Count: > 0 } last ? last : null;
+        }
+        while (start is not null);
+
+        return leases.OrderBy(l => l.ShardId, StringComparer.Ordinal).ToList();
+    }
+
+    public async Task AddShardsAsync(string stream, IReadOnlyList<NewShard> shards, CancellationToken cancellationToken)
+    {
+        foreach (var shard in shards)
+        {
+            try
+            {
+                await dynamo.PutItemAsync(
+                    new PutItemRequest
+                    {
+                        TableName = tableName,
+                        Item = new()
+                        {
+                            [Stream] = new AttributeValue { S = stream },
+                            [Shard] = new AttributeValue { S = shard.ShardId },
+                            [Parents] = new AttributeValue { L = shard.ParentShardIds.Select(p => new AttributeValue { S = p }).ToList() },
+                            [Start] = new AttributeValue { S = shard.StartPosition },
+                            [Counter] = Number(0),
+                            [Finished] = new AttributeValue { BOOL = false },
+                        },
+                        ConditionExpression = "attribute_not_exists(#shard)",
+                        ExpressionAttributeNames = new() { ["#shard"] = Shard },
+                    },
+                    cancellationToken);
+            }
+            catch (ConditionalCheckFailedException)
+            {
+                // Another worker added it first; existing items are left as they are.
+            }
+        }
+    }
+
+    public async Task<ShardFence?> TryTakeAsync(string stream, string shardId, long observedCounter, string owner, DateTimeOffset expiresAt, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var response = await dynamo.UpdateItemAsync(
+                new UpdateItemRequest
+                {
+                    TableName = tableName,
+                    Key = Key(stream, shardId),
+                    UpdateExpression = "SET #owner = :owner, #expires = :expires, #counter = #counter + :one",
+                    ConditionExpression = "#counter = :observed AND #finished = :false",
+                    ExpressionAttributeNames = new() { ["#owner"] = Owner, ["#expires"] = Expires, ["#counter"] = Counter, ["#finished"] = Finished },
+                    ExpressionAttributeValues = new()
+                    {
+                        [":owner"] = new AttributeValue { S = owner },
+                        [":expires"] = Number(expiresAt.ToUnixTimeMilliseconds()),
+                        [":one"] = Number(1),
+                        [":observed"] = Number(observedCounter),
+                        [":false"] = new AttributeValue { BOOL = false },
+                    },
+                    ReturnValues = ReturnValue.UPDATED_NEW,
+                },
+                cancellationToken);
+            return new ShardFence(stream, shardId, owner, long.Parse(response.Attributes[Counter].N, CultureInfo.InvariantCulture));
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            return null;
+        }
+    }
+
+    public async Task<bool> RenewAsync(ShardFence fence, DateTimeOffset expiresAt, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await dynamo.UpdateItemAsync(
+                new UpdateItemRequest
+                {
+                    TableName = tableName,
+                    Key = Key(fence.Stream, fence.ShardId),
+                    UpdateExpression = "SET #expires = :expires",
+                    ConditionExpression = "#owner = :owner AND #counter = :counter",
+                    ExpressionAttributeNames = new() { ["#owner"] = Owner, ["#expires"] = Expires, ["#counter"] = Counter },
+                    ExpressionAttributeValues = new()
+                    {
+                        [":expires"] = Number(expiresAt.ToUnixTimeMilliseconds()),
+                        [":owner"] = new AttributeValue { S = fence.Owner },
+                        [":counter"] = Number(fence.Counter),
+                    },
+                },
+                cancellationToken);
+            return true;
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            return false;
+        }
+    }
+
+    public async Task ReleaseAsync(ShardFence fence, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await dynamo.UpdateItemAsync(
+                new UpdateItemRequest
+                {
+                    TableName = tableName,
+                    Key = Key(fence.Stream, fence.ShardId),
+                    UpdateExpression = "REMOVE #owner, #expires SET #counter = #counter + :one",
+                    ConditionExpression = "#owner = :owner AND #counter = :counter",
+                    ExpressionAttributeNames = new() { ["#owner"] = Owner, ["#expires"] = Expires, ["#counter"] = Counter },
+                    ExpressionAttributeValues = new()
+                    {
+                        [":one"] = Number(1),
+                        [":owner"] = new AttributeValue { S = fence.Owner },
+                        [":counter"] = Number(fence.Counter),
+                    },
+                },
+                cancellationToken);
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            // Taken by another worker already: nothing of ours to give up.
+        }
+    }
+
+    /// <summary>A client for the settings' region, or for <see cref="AwsClientSettings.ServiceUrl"/> (dynalite, DynamoDB
+    /// Local, a VPC endpoint). <paramref name="credentials"/> <see langword="null"/> means the default AWS chain.</summary>
+    public static AmazonDynamoDBClient CreateClient(AwsClientSettings settings, AWSCredentials? credentials)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var config = new AmazonDynamoDBConfig
+        {
+            Timeout = settings.RequestTimeout,
+            MaxErrorRetry = Math.Max(0, settings.Retry.MaxAttempts - 1),
+        };
+        if (settings.ServiceUrl is { } url)
+        {
+            config.ServiceURL = url.ToString();
+            config.AuthenticationRegion = settings.Region;
+        }
+        else
+        {
+            config.RegionEndpoint = RegionEndpoint.GetBySystemName(settings.Region);
+        }
+
+        return credentials is null ? new AmazonDynamoDBClient(config) : new AmazonDynamoDBClient(credentials, config);
+    }
+
+    private static Dictionary<string, AttributeValue> Key(string stream, string shardId) =>
+        new() { [Stream] = new AttributeValue { S = stream }, [Shard] = new AttributeValue { S = shardId } };
+
+    private static AttributeValue Number(long value) => new() { N = value.ToString(CultureInfo.InvariantCulture) };
+
+    private static Lease ToLease(Dictionary<string, AttributeValue> item) => new(
+        item[Shard].S,
+        item.TryGetValue(Parents, out var parents) && parents.L is { } list ? list.Select(p => p.S).ToList() : [],
+        item[Start].S,
+        item.TryGetValue(Owner, out var owner) ? owner.S : null,
+        long.Parse(item[Counter].N, CultureInfo.InvariantCulture),
+        item.TryGetValue(Expires, out var expires) ? DateTimeOffset.FromUnixTimeMilliseconds(long.Parse(expires.N, CultureInfo.InvariantCulture)) : null,
+        Checkpoint: null,
+        item.TryGetValue(Finished, out var finished) && finished.BOOL == true);
+}

@@ -1,0 +1,47 @@
+using Npgsql;
+
+namespace Tracking.Consumer.Leases;
+
+/// <summary>
+/// The lease table in a PostgreSQL database of its own (<c>Consumer:Leases:Store=Postgres</c>), created on start when
+/// missing. It is the table of the PostgreSQL warehouse's first migration; with the Redshift dialect its
+/// <c>checkpoint</c> and <c>finished</c> columns stay unused, as those live in Redshift.
+/// </summary>
+internal sealed class PostgresLeaseSchema(NpgsqlDataSource leaseDatabase)
+{
+    private const long CreateLock = 0x6c65_6173_6573;
+
+    public async Task CreateAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await leaseDatabase.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using (var command = new NpgsqlCommand("SELECT pg_advisory_xact_lock(@lock)", connection, transaction))
+        {
+            command.Parameters.AddWithValue("lock", CreateLock);
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await using (var command = new NpgsqlCommand(
+            """
+            CREATE TABLE IF NOT EXISTS shard_leases (
+                stream           text NOT NULL,
+                shard_id         text NOT NULL,
+                parent_shard_ids text[] NOT NULL DEFAULT '{}',
+                start_position   text NOT NULL,
+                owner            text,
+                counter          bigint NOT NULL DEFAULT 0,
+                expires_at       timestamptz,
+                checkpoint       text,
+                finished         boolean NOT NULL DEFAULT false,
+                PRIMARY KEY (stream, shard_id)
+            )
+            """,
+            connection,
+            transaction))
+        {
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+    }
+}

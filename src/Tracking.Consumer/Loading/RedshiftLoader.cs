@@ -1,0 +1,304 @@
+using System.Diagnostics;
+using System.Text;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using NpgsqlTypes;
+using Tracking.Consumer.Telemetry;
+using Tracking.Consumer.Warehouse;
+
+namespace Tracking.Consumer.Loading;
+
+/// <summary>Fills the staging table from staged S3 objects: in production Redshift's <c>COPY … MANIFEST</c>.</summary>
+internal interface IRedshiftCopy
+{
+    Task CopyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, StagedBatch staged, CancellationToken cancellationToken);
+}
+
+/// <summary><c>COPY</c> from S3 with the cluster's IAM role.</summary>
+internal sealed class RedshiftCopy(IOptions<RedshiftOptions> options) : IRedshiftCopy
+{
+    public async Task CopyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, StagedBatch staged, CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
+        await using var command = new NpgsqlCommand(RedshiftSql.Copy(staged.ManifestUrl, settings.IamRole!, settings.S3.Region!), connection, transaction);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+}
+
+/// <summary>
+/// Loads a batch into Redshift exactly once. Rows Redshift would refuse become dead letters first
+/// (<see cref="RedshiftRows"/>). Large batches are staged on S3 as gzip JSON lines with a manifest; small ones (fewer
+/// than <see cref="RedshiftOptions.CopyThresholdRows"/>) skip S3. Then one transaction: take the load lock,
+/// move the fenced checkpoint (a lost lease rolls back before any work), fill a temporary staging table (<c>COPY</c>
+/// or multi-row parameterised <c>INSERT</c>), drop staged rows <c>events</c> already holds within
+/// <see cref="RedshiftOptions.DedupWindow"/>, insert the first copy of each remaining <c>message_id</c>, write the dead
+/// letters, commit. The staged objects are deleted afterwards, whatever the outcome.
+/// </summary>
+internal sealed partial class RedshiftLoader(
+    NpgsqlDataSource dataSource,
+    S3Staging staging,
+    IRedshiftCopy copy,
+    RedshiftSql sql,
+    RedshiftCheckpoints checkpoints,
+    IOptions<RedshiftOptions> options,
+    ConsumerMetrics metrics,
+    TimeProvider timeProvider,
+    ILogger<RedshiftLoader> logger) : IWarehouseLoader
+{
+    /// <summary>Rows per staging INSERT statement: keeps each statement well under Redshift's 16 MB statement limit.</summary>
+    internal const int RowsPerInsert = 200;
+
+    /// <summary>Attempts of a load's transaction when it loses a serialization conflict.</summary>
+    internal const int MaxAttempts = 3;
+
+    /// <summary>Claims the shard in Redshift with the fence's counter and starts after the checkpoint found there.</summary>
+    public async Task<Leases.Lease?> BeginAsync(ShardFence fence, Leases.Lease lease, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(lease);
+        var claimed = await checkpoints.ClaimAsync(fence, cancellationToken);
+        if (claimed is null)
+        {
+            LogStaleCounter(fence.ShardId, fence.Counter);
+            return null;
+        }
+
+        return claimed.Finished ? null : lease with { Checkpoint = claimed.Checkpoint, Finished = false };
+    }
+
+    public async Task<LoadResult> LoadAsync(LoadBatch batch, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        var started = Stopwatch.GetTimestamp();
+        var settings = options.Value;
+        var (rows, deadLetters) = RedshiftRows.Vet(batch.Rows, batch.DeadLetters);
+        var bulk = rows.Count > 0 && (rows.Count >= settings.CopyThresholdRows || rows.Any(RedshiftRows.NeedsCopy));
+        var staged = bulk ? await staging.StageAsync(batch.Fence, rows, cancellationToken) : null;
+        try
+        {
+            var letters = await PrepareDeadLettersAsync(batch.Fence, deadLetters, cancellationToken);
+            for (var attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    return await CommitAsync(batch, rows, deadLetters, letters, staged, started, cancellationToken);
+                }
+                catch (PostgresException exception) when (IsSerializationConflict(exception) && attempt < MaxAttempts)
+                {
+                    // Another writer of events (Firehose's COPY, a user's job) formed a cycle with this load; the
+                    // transaction rolled back whole, so it is run again as it was.
+                    var delay = TimeSpan.FromSeconds(attempt);
+                    LogConflict(batch.Fence.ShardId, attempt, delay, exception.MessageText);
+                    await Task.Delay(delay, timeProvider, cancellationToken);
+                }
+            }
+        }
+        finally
+        {
+            if (staged is not null)
+            {
+                await DeleteStagedAsync(staged);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Redshift's serializable isolation aborts one of two transactions that read and write the same tables
+    /// concurrently (error 1023); PostgreSQL reports 40001 or a deadlock, 40P01.
+    /// </summary>
+    internal static bool IsSerializationConflict(PostgresException exception) =>
+        exception.SqlState is PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.DeadlockDetected
+        || exception.MessageText.Trim().StartsWith("1023", StringComparison.Ordinal)
+        || $"{exception.MessageText} {exception.Detail}".Contains("Serializable isolation violation", StringComparison.OrdinalIgnoreCase);
+
+    private async Task<LoadResult> CommitAsync(
+        LoadBatch batch,
+        List<EventRow> rows,
+        List<DeadLetter> deadLetters,
+        List<(DeadLetter Letter, string? Text, string? Url)> letters,
+        StagedBatch? staged,
+        long started,
+        CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
+        var now = timeProvider.GetUtcNow();
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await ExecuteAsync(connection, transaction, RedshiftSql.LockLoads, cancellationToken);
+        if (!await AdvanceCheckpointAsync(connection, transaction, batch, cancellationToken))
+        {
+            await transaction.RollbackAsync(cancellationToken);
+            return new LoadResult(LoadOutcome.LeaseLost, 0, 0);
+        }
+
+        var inserted = 0;
+        if (rows.Count > 0)
+        {
+            await ExecuteAsync(connection, transaction, sql.CreateStaging, cancellationToken);
+            if (staged is not null)
+            {
+                await copy.CopyAsync(connection, transaction, staged, cancellationToken);
+            }
+            else
+            {
+                await InsertIntoStagingAsync(connection, transaction, rows, cancellationToken);
+            }
+
+            var received = rows.Where(r => r.ReceivedAt is not null).Select(r => r.ReceivedAt!.Value).DefaultIfEmpty(now).Min();
+            await using (var delete = new NpgsqlCommand(RedshiftSql.DeleteAlreadyLoaded, connection, transaction))
+            {
+                delete.Parameters.Add(Parameter((received - settings.DedupWindow).UtcDateTime, NpgsqlDbType.TimestampTz));
+                await delete.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            await using (var insert = new NpgsqlCommand(RedshiftSql.InsertFromStaging, connection, transaction))
+            {
+                insert.Parameters.Add(Parameter(now.UtcDateTime, NpgsqlDbType.TimestampTz));
+                inserted = await insert.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            await ExecuteAsync(connection, transaction, RedshiftSql.DropStaging, cancellationToken);
+        }
+
+        if (letters.Count > 0)
+        {
+            await InsertDeadLettersAsync(connection, transaction, batch.Fence, letters, now, cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        var loaded = batch with { Rows = rows, DeadLetters = deadLetters };
+        metrics.Loaded(loaded, inserted, rows.Count - inserted, Stopwatch.GetElapsedTime(started), now);
+        LogLoaded(batch.Fence.ShardId, staged is null ? "INSERT" : "COPY", rows.Count, inserted, deadLetters.Count);
+        return new LoadResult(LoadOutcome.Committed, inserted, rows.Count - inserted);
+    }
+
+    private static async Task<bool> AdvanceCheckpointAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, LoadBatch batch, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(RedshiftSql.AdvanceCheckpoint, connection, transaction);
+        command.Parameters.Add(Parameter(batch.LastSequenceNumber, NpgsqlDbType.Varchar));
+        command.Parameters.Add(Parameter(batch.ShardFinished, NpgsqlDbType.Boolean));
+        command.Parameters.Add(Parameter(batch.Fence.Stream, NpgsqlDbType.Varchar));
+        command.Parameters.Add(Parameter(batch.Fence.ShardId, NpgsqlDbType.Varchar));
+        command.Parameters.Add(Parameter(batch.Fence.Owner, NpgsqlDbType.Varchar));
+        command.Parameters.Add(Parameter(batch.Fence.Counter, NpgsqlDbType.Bigint));
+        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+    }
+
+    private static async Task InsertIntoStagingAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, List<EventRow> rows, CancellationToken cancellationToken)
+    {
+        for (var offset = 0; offset < rows.Count; offset += RowsPerInsert)
+        {
+            var chunk = rows.Skip(offset).Take(RowsPerInsert).ToList();
+            await using var command = new NpgsqlCommand(RedshiftSql.InsertIntoStaging(chunk.Count), connection, transaction);
+            for (var i = 0; i < chunk.Count; i++)
+            {
+                command.Parameters.Add(Parameter(offset + i, NpgsqlDbType.Integer));
+                foreach (var column in EventColumns.All)
+                {
+                    command.Parameters.Add(column.Value(chunk[i]) switch
+                    {
+                        DateTimeOffset time => Parameter(time.UtcDateTime, NpgsqlDbType.TimestampTz),
+                        var value when column.Kind == ColumnKind.Timestamp => Parameter(value, NpgsqlDbType.TimestampTz),
+                        var value => Parameter(value, NpgsqlDbType.Varchar),
+                    });
+                }
+            }
+
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+    }
+
+    /// <summary>A dead letter's payload as text when <c>VARCHAR</c> can hold it, else kept on S3 and referenced by URL.</summary>
+    private async Task<List<(DeadLetter Letter, string? Text, string? Url)>> PrepareDeadLettersAsync(ShardFence fence, List<DeadLetter> letters, CancellationToken cancellationToken)
+    {
+        var prepared = new List<(DeadLetter, string?, string?)>(letters.Count);
+        foreach (var letter in letters)
+        {
+            var span = letter.Payload.Span;
+            if (span.Length <= EventColumns.RedshiftMaxVarcharBytes && System.Text.Unicode.Utf8.IsValid(span) && !span.Contains((byte)0))
+            {
+                prepared.Add((letter, Encoding.UTF8.GetString(span), null));
+            }
+            else
+            {
+                prepared.Add((letter, null, await staging.KeepDeadLetterAsync(fence, letter, cancellationToken)));
+            }
+        }
+
+        return prepared;
+    }
+
+    private static async Task InsertDeadLettersAsync(
+        NpgsqlConnection connection,
+        NpgsqlTransaction transaction,
+        ShardFence fence,
+        List<(DeadLetter Letter, string? Text, string? Url)> letters,
+        DateTimeOffset now,
+        CancellationToken cancellationToken)
+    {
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        foreach (var (letter, text, url) in letters)
+        {
+            var delete = new NpgsqlBatchCommand(RedshiftSql.DeleteDeadLetter);
+            delete.Parameters.Add(Parameter(fence.Stream, NpgsqlDbType.Varchar));
+            delete.Parameters.Add(Parameter(fence.ShardId, NpgsqlDbType.Varchar));
+            delete.Parameters.Add(Parameter(letter.SequenceNumber, NpgsqlDbType.Varchar));
+            batch.BatchCommands.Add(delete);
+
+            var insert = new NpgsqlBatchCommand(RedshiftSql.InsertDeadLetter);
+            insert.Parameters.Add(Parameter(fence.Stream, NpgsqlDbType.Varchar));
+            insert.Parameters.Add(Parameter(fence.ShardId, NpgsqlDbType.Varchar));
+            insert.Parameters.Add(Parameter(letter.SequenceNumber, NpgsqlDbType.Varchar));
+            insert.Parameters.Add(Parameter(Truncated(letter.Reason, 4096), NpgsqlDbType.Varchar));
+            insert.Parameters.Add(Parameter(text, NpgsqlDbType.Varchar));
+            insert.Parameters.Add(Parameter(url, NpgsqlDbType.Varchar));
+            insert.Parameters.Add(Parameter(now.UtcDateTime, NpgsqlDbType.TimestampTz));
+            batch.BatchCommands.Add(insert);
+        }
+
+        await batch.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>A reason is our own message, quoting at most a short error text; the record itself is kept whole.</summary>
+    private static string Truncated(string reason, int maxBytes)
+    {
+        while (Encoding.UTF8.GetByteCount(reason) > maxBytes)
+        {
+            reason = reason[..(reason.Length * 3 / 4)];
+        }
+
+        return reason;
+    }
+
+    private async Task DeleteStagedAsync(StagedBatch staged)
+    {
+        try
+        {
+            await staging.DeleteAsync(staged, CancellationToken.None);
+        }
+        catch (Exception exception)
+        {
+            // The rows are committed or rolled back already; a bucket lifecycle rule removes what is left.
+            LogDeleteFailed(exception, staged.ManifestUrl);
+        }
+    }
+
+    private static async Task ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(sql, connection, transaction);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static NpgsqlParameter Parameter(object? value, NpgsqlDbType type) => new() { Value = value ?? DBNull.Value, NpgsqlDbType = type };
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Shard {ShardId}: the lease store granted counter {Counter}, but Redshift's shard_checkpoints already holds that counter or a higher one; the lease store was reset or restored behind Redshift, and this shard is not read until its counter passes Redshift's")]
+    private partial void LogStaleCounter(string shardId, long counter);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Shard {ShardId}: load attempt {Attempt} lost a serialization conflict ({Reason}); running it again in {Delay}")]
+    private partial void LogConflict(string shardId, int attempt, TimeSpan delay, string reason);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Shard {ShardId}: {Path} of {Rows} rows, {Inserted} new, {DeadLetters} dead letters")]
+    private partial void LogLoaded(string shardId, string path, int rows, int inserted, int deadLetters);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Staged objects of {Manifest} could not be deleted; a lifecycle rule on the prefix removes them")]
+    private partial void LogDeleteFailed(Exception exception, string manifest);
+}

@@ -1,0 +1,37 @@
+using Amazon;
+using Amazon.Runtime;
+using Amazon.S3;
+using Tracking.Aws;
+
+namespace Tracking.Consumer.Loading;
+
+/// <summary>The S3 client of the staging bucket, from <c>Consumer:Redshift:S3</c>.</summary>
+internal static class RedshiftStagingClient
+{
+    /// <summary>
+    /// A client for the settings' region, or for <see cref="AwsClientSettings.ServiceUrl"/> (an emulator or a VPC
+    /// endpoint) with path-style addressing, which emulators need. <paramref name="credentials"/> <see langword="null"/>
+    /// means the default AWS credential chain.
+    /// </summary>
+    public static AmazonS3Client Create(AwsClientSettings settings, AWSCredentials? credentials)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var config = new AmazonS3Config
+        {
+            Timeout = settings.RequestTimeout,
+            MaxErrorRetry = Math.Max(0, settings.Retry.MaxAttempts - 1),
+        };
+        if (settings.ServiceUrl is { } url)
+        {
+            config.ServiceURL = url.ToString();
+            config.AuthenticationRegion = settings.Region;
+            config.ForcePathStyle = true;
+        }
+        else
+        {
+            config.RegionEndpoint = RegionEndpoint.GetBySystemName(settings.Region);
+        }
+
+        return credentials is null ? new AmazonS3Client(config) : new AmazonS3Client(credentials, config);
+    }
+}

@@ -1,0 +1,84 @@
+using Npgsql;
+using NpgsqlTypes;
+using Tracking.Consumer.Loading;
+
+namespace Tracking.Consumer.Warehouse;
+
+/// <summary>
+/// The shard checkpoints kept in Redshift, where the load transaction moves them. The lease store decides who holds
+/// a shard; the holder then <em>claims</em> the shard here with its lease counter, and every load commits only if the
+/// row still names that owner and counter. A worker whose lease was taken can therefore commit nothing once the
+/// new holder has claimed, however late its load runs.
+/// </summary>
+internal sealed class RedshiftCheckpoints(NpgsqlDataSource dataSource)
+{
+    public async Task<IReadOnlyDictionary<string, (string? Checkpoint, bool Finished)>> ListAsync(string stream, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(RedshiftSql.ListCheckpoints);
+        command.Parameters.Add(new NpgsqlParameter { Value = stream, NpgsqlDbType = NpgsqlDbType.Varchar });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var checkpoints = new Dictionary<string, (string?, bool)>(StringComparer.Ordinal);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            checkpoints[reader.GetString(0)] = (reader.IsDBNull(1) ? null : reader.GetString(1), reader.GetBoolean(2));
+        }
+
+        return checkpoints;
+    }
+
+    /// <summary>Makes <paramref name="fence"/> the shard's fence, in a transaction serialised with the loads.</summary>
+    /// <returns>The checkpoint at the moment of the claim, or <see langword="null"/> when the row already holds an
+    /// equal or higher counter (the fence is stale).</returns>
+    public async Task<ClaimedCheckpoint?> ClaimAsync(ShardFence fence, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using (var command = new NpgsqlCommand(RedshiftSql.LockLoads, connection, transaction))
+        {
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        ClaimedCheckpoint? existing = null;
+        await using (var command = new NpgsqlCommand(RedshiftSql.ReadCheckpoint, connection, transaction))
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = fence.Stream, NpgsqlDbType = NpgsqlDbType.Varchar });
+            command.Parameters.Add(new NpgsqlParameter { Value = fence.ShardId, NpgsqlDbType = NpgsqlDbType.Varchar });
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            if (await reader.ReadAsync(cancellationToken))
+            {
+                if (reader.GetInt64(0) >= fence.Counter)
+                {
+                    return null;
+                }
+
+                existing = new ClaimedCheckpoint(reader.IsDBNull(1) ? null : reader.GetString(1), reader.GetBoolean(2));
+            }
+        }
+
+        await using (var command = new NpgsqlCommand(existing is null ? RedshiftSql.InsertCheckpoint : RedshiftSql.ClaimCheckpoint, connection, transaction))
+        {
+            if (existing is null)
+            {
+                command.Parameters.Add(new NpgsqlParameter { Value = fence.Stream, NpgsqlDbType = NpgsqlDbType.Varchar });
+                command.Parameters.Add(new NpgsqlParameter { Value = fence.ShardId, NpgsqlDbType = NpgsqlDbType.Varchar });
+                command.Parameters.Add(new NpgsqlParameter { Value = fence.Owner, NpgsqlDbType = NpgsqlDbType.Varchar });
+                command.Parameters.Add(new NpgsqlParameter { Value = fence.Counter, NpgsqlDbType = NpgsqlDbType.Bigint });
+            }
+            else
+            {
+                command.Parameters.Add(new NpgsqlParameter { Value = fence.Owner, NpgsqlDbType = NpgsqlDbType.Varchar });
+                command.Parameters.Add(new NpgsqlParameter { Value = fence.Counter, NpgsqlDbType = NpgsqlDbType.Bigint });
+                command.Parameters.Add(new NpgsqlParameter { Value = fence.Stream, NpgsqlDbType = NpgsqlDbType.Varchar });
+                command.Parameters.Add(new NpgsqlParameter { Value = fence.ShardId, NpgsqlDbType = NpgsqlDbType.Varchar });
+            }
+
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return existing ?? new ClaimedCheckpoint(null, false);
+    }
+}
+
+/// <summary>A shard's checkpoint as its new holder found it when claiming.</summary>
+internal sealed record ClaimedCheckpoint(string? Checkpoint, bool Finished);

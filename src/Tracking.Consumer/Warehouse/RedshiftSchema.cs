@@ -1,0 +1,75 @@
+using Npgsql;
+
+namespace Tracking.Consumer.Warehouse;
+
+/// <summary>Creates the warehouse tables and applies the migrations a database lacks, once, under a lock.</summary>
+internal interface IWarehouseSchema
+{
+    Task MigrateAsync(CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// The Redshift tables (<c>events</c>, <c>dead_letters</c>, <c>shard_checkpoints</c>) and their versioned migrations,
+/// from <see cref="RedshiftSql"/>. Redshift has no advisory locks: workers starting together serialise on a table
+/// lock of <c>consumer_schema_migrations</c>, and each migration commits with its row.
+/// </summary>
+internal sealed partial class RedshiftSchema(NpgsqlDataSource dataSource, RedshiftSql sql, TimeProvider timeProvider, ILogger<RedshiftSchema> logger) : IWarehouseSchema
+{
+    /// <summary>The migrations, by version. Append only: a released migration never changes.</summary>
+    internal IReadOnlyList<(int Version, string Description, IReadOnlyList<string> Statements)> Migrations =>
+    [
+        (1, "events, dead_letters and shard_checkpoints", sql.SchemaVersion1),
+    ];
+
+    public async Task MigrateAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using (var create = new NpgsqlCommand(RedshiftSql.CreateMigrationsTable, connection))
+        {
+            await create.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using (var command = new NpgsqlCommand(RedshiftSql.LockMigrations, connection, transaction))
+        {
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        int current;
+        await using (var command = new NpgsqlCommand(RedshiftSql.CurrentVersion, connection, transaction))
+        {
+            current = Convert.ToInt32(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        foreach (var (version, description, statements) in Migrations.Where(m => m.Version > current))
+        {
+            foreach (var statement in statements)
+            {
+                await using var command = new NpgsqlCommand(statement, connection, transaction);
+                await command.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            await using (var command = new NpgsqlCommand(RedshiftSql.RecordMigration, connection, transaction))
+            {
+                command.Parameters.Add(new NpgsqlParameter { Value = version });
+                command.Parameters.Add(new NpgsqlParameter { Value = description, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Varchar });
+                command.Parameters.Add(new NpgsqlParameter { Value = timeProvider.GetUtcNow().UtcDateTime, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
+                await command.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            LogApplied(version, description);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        if (current >= Migrations[^1].Version)
+        {
+            LogUpToDate(current);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Redshift schema migrated to version {Version}: {Description}")]
+    private partial void LogApplied(int version, string description);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Redshift schema is at version {Version}; nothing to migrate")]
+    private partial void LogUpToDate(int version);
+}

@@ -1,0 +1,348 @@
+using System.Globalization;
+using System.IO.Compression;
+using System.Text;
+using System.Text.Json;
+using Amazon.S3;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+using Npgsql;
+using Tracking.Aws.Kinesis;
+using Tracking.Consumer.Leases;
+using Tracking.Consumer.Loading;
+using Tracking.Consumer.Tests.Support;
+using Tracking.Consumer.Warehouse;
+using Tracking.Testing.Emulators;
+using Tracking.Testing.Postgres;
+
+namespace Tracking.Consumer.Tests.Integration;
+
+/// <summary>
+/// The Redshift loader for real against s3rver (staging) and PostgreSQL (the dialect's SQL, with <c>COPY</c> replaced
+/// by loading the staged files; see <see cref="RedshiftRehearsal"/>). Leases live in a second PostgreSQL database,
+/// as with <c>Consumer:Leases:Store=Postgres</c>.
+/// </summary>
+[Collection(Infrastructure.Name)]
+public sealed class RedshiftLoaderTests(PostgresServer postgres, S3rverFixture s3rver) : IAsyncLifetime
+{
+    private const string Stream = "events";
+    private const string ShardId = "shardId-000000000000";
+    private static readonly DateTimeOffset Received = new(2026, 11, 30, 6, 0, 0, TimeSpan.Zero);
+    private readonly FakeTimeProvider _clock = new(Received.AddMinutes(1));
+    private readonly string _prefix = $"test-{Guid.NewGuid():N}";
+    private NpgsqlDataSource _warehouseSource = null!;
+    private NpgsqlDataSource _leaseSource = null!;
+    private WarehouseDb _warehouse = null!;
+    private AmazonS3Client _s3 = null!;
+    private StagedFileCopy _copy = null!;
+    private RedshiftLeaseStore _leases = null!;
+
+    public async Task InitializeAsync()
+    {
+        var warehouse = await postgres.CreateDatabaseAsync("redshift");
+        await RedshiftRehearsal.PrepareDatabaseAsync(warehouse);
+        _warehouseSource = NpgsqlDataSource.Create(warehouse);
+        _warehouse = new WarehouseDb(warehouse);
+        await new RedshiftSchema(_warehouseSource, new RedshiftSql(tableAttributes: false), _clock, NullLogger<RedshiftSchema>.Instance).MigrateAsync(CancellationToken.None);
+
+        _leaseSource = NpgsqlDataSource.Create(await postgres.CreateDatabaseAsync("leases"));
+        await new PostgresLeaseSchema(_leaseSource).CreateAsync(CancellationToken.None);
+        _leases = new RedshiftLeaseStore(new PostgresLeaseStore(_leaseSource), new RedshiftCheckpoints(_warehouseSource));
+        await _leases.AddShardsAsync(Stream, [new NewShard(ShardId, [], "TRIM_HORIZON")], CancellationToken.None);
+
+        _s3 = RedshiftRehearsal.S3Client(s3rver);
+        _copy = new StagedFileCopy(_s3);
+    }
+
+    public async Task DisposeAsync()
+    {
+        _s3.Dispose();
+        await _warehouseSource.DisposeAsync();
+        await _leaseSource.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task ALargeBatchIsStagedAsGzipJsonLinesWithAManifestCopiedAndCheckpointedThenItsObjectsAreDeleted()
+    {
+        var loader = Loader(copyThresholdRows: 5);
+        var fence = await TakeAsync("worker-a");
+        var rows = Rows(6, "a");
+
+        var result = await loader.LoadAsync(new LoadBatch(fence, rows, [], "105", ShardFinished: false), CancellationToken.None);
+
+        Assert.Equal(new LoadResult(LoadOutcome.Committed, 6, 0), result);
+        var staged = Assert.Single(_copy.Copied);
+        var manifestKey = $"{_prefix}/{Stream}/{ShardId}/100-105-{fence.Counter}.manifest";
+        Assert.Equal($"s3://{S3rverFixture.Bucket}/{manifestKey}", staged.Batch.ManifestUrl);
+        var part = Assert.Single(staged.Parts);
+        var partUrl = $"s3://{S3rverFixture.Bucket}/{_prefix}/{Stream}/{ShardId}/100-105-{fence.Counter}/part-00000.json.gz";
+        Assert.Equal($$"""{"entries":[{"url":"{{partUrl}}","mandatory":true}]}""", staged.Manifest);
+        Assert.Equal(partUrl, part.Key);
+        Assert.Equal([0x1f, 0x8b], part.Body[..2]);
+
+        var lines = Gunzip(part.Body).Split('\n');
+        Assert.Equal(7, lines.Length);
+        Assert.Equal(string.Empty, lines[^1]);
+        using (var first = JsonDocument.Parse(lines[0]))
+        {
+            var keys = first.RootElement.EnumerateObject().Select(p => p.Name).ToList();
+            Assert.Equal(["batch_position", "message_id", "type", "event", "user_id", "timestamp", "received_at", "source", "context", "properties"], keys);
+            Assert.Equal("2026-11-30T06:00:00.000000Z", first.RootElement.GetProperty("received_at").GetString());
+            Assert.Equal(JsonValueKind.Object, first.RootElement.GetProperty("properties").ValueKind);
+        }
+
+        Assert.Equal(6, await _warehouse.EventCountAsync());
+        var row = (await _warehouse.RowsAsync("SELECT type, user_id, properties->>'seq', received_at, loaded_at FROM events WHERE message_id = 'a-1'")).Single();
+        Assert.Equal(["track", "user-1", "1"], row[..3]);
+        Assert.Equal(Received.UtcDateTime, ((DateTime)row[3]!).ToUniversalTime());
+        Assert.Equal(_clock.GetUtcNow().UtcDateTime, ((DateTime)row[4]!).ToUniversalTime());
+        Assert.Equal(["105", false], (await _warehouse.RowsAsync("SELECT checkpoint, finished FROM shard_checkpoints")).Single());
+        Assert.Empty(await RedshiftRehearsal.KeysAsync(_s3, _prefix));
+    }
+
+    [Fact]
+    public async Task ABatchLargerThanAPartIsStagedInSeveralPartsAllListedInItsManifest()
+    {
+        var options = Options.Create(RedshiftRehearsal.Options(s3rver, _prefix, copyThresholdRows: 1));
+        var loader = new RedshiftLoader(
+            _warehouseSource, new S3Staging(_s3, options, partBytes: 1000), _copy, new RedshiftSql(tableAttributes: false), new RedshiftCheckpoints(_warehouseSource),
+            options, TestMetrics.Create(), _clock, NullLogger<RedshiftLoader>.Instance);
+        var fence = await TakeAsync("worker-a");
+
+        var result = await loader.LoadAsync(new LoadBatch(fence, Rows(10, "a"), [], "109", false), CancellationToken.None);
+
+        Assert.Equal(new LoadResult(LoadOutcome.Committed, 10, 0), result);
+        var staged = Assert.Single(_copy.Copied);
+        Assert.True(staged.Parts.Count is > 2 and < 10, $"{staged.Parts.Count} parts");
+        Assert.Equal(staged.Parts.Select((_, i) => $"part-{i:D5}.json.gz"), staged.Parts.Select(p => p.Key[(p.Key.LastIndexOf('/') + 1)..]));
+        Assert.Equal(10, staged.Parts.Sum(p => Gunzip(p.Body).Split('\n', StringSplitOptions.RemoveEmptyEntries).Length));
+        Assert.Equal(10, await _warehouse.EventCountAsync());
+        Assert.Empty(await RedshiftRehearsal.KeysAsync(_s3, _prefix));
+    }
+
+    [Fact]
+    public async Task ASmallBatchGoesByParameterisedInsertWithoutS3AndStoresHostileTextVerbatim()
+    {
+        var loader = Loader(copyThresholdRows: 1000);
+        var fence = await TakeAsync("worker-a");
+        const string hostile = "x'); DROP TABLE events; --";
+        var rows = new List<EventRow> { Row("101", "a-1", Received, name: hostile), Row("102", "a-2", Received) };
+
+        var result = await loader.LoadAsync(new LoadBatch(fence, rows, [], "102", false), CancellationToken.None);
+
+        Assert.Equal(new LoadResult(LoadOutcome.Committed, 2, 0), result);
+        Assert.Empty(_copy.Copied);
+        Assert.Equal(hostile, await _warehouse.ScalarAsync<string>("SELECT event FROM events WHERE message_id = 'a-1'"));
+        Assert.Equal("102", await _warehouse.ScalarAsync<string>("SELECT checkpoint FROM shard_checkpoints"));
+        Assert.Empty(await RedshiftRehearsal.KeysAsync(_s3, _prefix));
+    }
+
+    [Theory]
+    [InlineData(1000)]
+    [InlineData(1)]
+    public async Task RowsAlreadyInEventsAndRepeatsWithinABatchAreLoadedOnceOnBothPaths(int copyThresholdRows)
+    {
+        var loader = Loader(copyThresholdRows);
+        var fence = await TakeAsync("worker-a");
+        await loader.LoadAsync(new LoadBatch(fence, [Row("101", "a-1", Received), Row("102", "a-2", Received)], [], "102", false), CancellationToken.None);
+
+        // A replay of a-2 (the stream is at-least-once), then a new event sent twice in one batch.
+        var result = await loader.LoadAsync(
+            new LoadBatch(fence, [Row("103", "a-2", Received), Row("104", "a-3", Received, name: "first"), Row("105", "a-3", Received, name: "second")], [], "105", false),
+            CancellationToken.None);
+
+        Assert.Equal(new LoadResult(LoadOutcome.Committed, 1, 2), result);
+        Assert.Equal(["a-1", "a-2", "a-3"], (await _warehouse.MessageIdsAsync()).Order());
+        Assert.Equal("first", await _warehouse.ScalarAsync<string>("SELECT event FROM events WHERE message_id = 'a-3'"));
+    }
+
+    [Fact]
+    public async Task ALoadThatLosesAConflictWithAnotherWriterOfEventsIsRunAgainAndCommits()
+    {
+        var loader = Loader(1000);
+        var fence = await TakeAsync("worker-a");
+
+        // Another writer holds events, the load then waits for it while holding the load lock, and the other writer
+        // asks for the load lock: PostgreSQL breaks the cycle by aborting the load (40P01), as Redshift aborts one
+        // side of a serializable conflict (1023).
+        await using var other = await _warehouseSource.OpenConnectionAsync();
+        await using var otherTransaction = await other.BeginTransactionAsync();
+        await using (var lockEvents = new NpgsqlCommand("LOCK TABLE events IN ACCESS EXCLUSIVE MODE", other, otherTransaction))
+        {
+            await lockEvents.ExecuteNonQueryAsync();
+        }
+
+        var load = loader.LoadAsync(new LoadBatch(fence, [Row("101", "a-1", Received)], [], "101", false), CancellationToken.None);
+        await WaitForLockWaitAsync("events");
+        await using (var lockLoads = new NpgsqlCommand(RedshiftSql.LockLoads, other, otherTransaction))
+        {
+            await lockLoads.ExecuteNonQueryAsync();
+        }
+
+        await otherTransaction.CommitAsync();
+        while (!load.IsCompleted)
+        {
+            _clock.Advance(TimeSpan.FromMilliseconds(100));
+            await Task.WhenAny(load, Task.Delay(20));
+        }
+
+        Assert.Equal(new LoadResult(LoadOutcome.Committed, 1, 0), await load);
+        Assert.Equal(["a-1"], await _warehouse.MessageIdsAsync());
+        Assert.Equal("101", await _warehouse.ScalarAsync<string>("SELECT checkpoint FROM shard_checkpoints"));
+    }
+
+    [Fact]
+    public async Task ADuplicateOlderThanTheDedupWindowIsNotLookedFor()
+    {
+        var loader = Loader(1000);
+        var fence = await TakeAsync("worker-a");
+        await loader.LoadAsync(new LoadBatch(fence, [Row("101", "a-1", Received)], [], "101", false), CancellationToken.None);
+
+        var result = await loader.LoadAsync(new LoadBatch(fence, [Row("102", "a-1", Received.AddDays(8))], [], "102", false), CancellationToken.None);
+
+        // The documented cost of a bounded window: Redshift has no unique key to catch this one.
+        Assert.Equal(new LoadResult(LoadOutcome.Committed, 1, 0), result);
+        Assert.Equal(2, await _warehouse.EventCountAsync());
+    }
+
+    [Theory]
+    [InlineData(1000)]
+    [InlineData(1)]
+    public async Task AWorkerWhoseLeaseWasTakenCommitsNothingEvenBeforeTheNewHolderLoads(int copyThresholdRows)
+    {
+        var loader = Loader(copyThresholdRows);
+        var stale = await TakeAsync("worker-a");
+        await ExpireAsync();
+        var current = await TakeAsync("worker-b");
+
+        var result = await loader.LoadAsync(new LoadBatch(stale, Rows(2, "a"), [new DeadLetter("103", "bad", "x"u8.ToArray())], "103", ShardFinished: true), CancellationToken.None);
+
+        Assert.Equal(LoadOutcome.LeaseLost, result.Outcome);
+        Assert.Equal(0, await _warehouse.EventCountAsync());
+        Assert.Equal(0, await _warehouse.ScalarAsync<long>("SELECT count(*) FROM dead_letters"));
+        Assert.Equal(["worker-b", current.Counter, null, false], (await _warehouse.RowsAsync("SELECT owner, counter, checkpoint, finished FROM shard_checkpoints")).Single());
+        Assert.Empty(await RedshiftRehearsal.KeysAsync(_s3, _prefix));
+    }
+
+    [Fact]
+    public async Task ValuesTooLargeForTheirRedshiftColumnBecomeDeadLettersInsteadOfBeingTruncated()
+    {
+        var loader = Loader(1000);
+        var fence = await TakeAsync("worker-a");
+        var longName = new string('é', 513); // 1,026 bytes: over VARCHAR(1024) though only 513 characters.
+        var longString = new string('x', 70_000);
+        var rows = new List<EventRow>
+        {
+            Row("101", "a-1", Received),
+            Row("102", "a-2", Received, name: longName),
+            Row("103", "a-3", Received, properties: $$"""{"text":"{{longString}}"}"""),
+        };
+
+        var result = await loader.LoadAsync(new LoadBatch(fence, rows, [], "103", false), CancellationToken.None);
+
+        Assert.Equal(new LoadResult(LoadOutcome.Committed, 1, 0), result);
+        Assert.Equal(["a-1"], await _warehouse.MessageIdsAsync());
+        var letters = await _warehouse.RowsAsync("SELECT sequence_number, reason, payload, payload_url FROM dead_letters ORDER BY sequence_number");
+        Assert.Equal(2, letters.Count);
+        Assert.Equal("102", letters[0][0]);
+        Assert.Contains("event is 1026 bytes; the Redshift column events.event holds at most 1024", (string)letters[0][1]!, StringComparison.Ordinal);
+        Assert.Equal(Encoding.UTF8.GetString(rows[1].Payload.Span), letters[0][2]);
+        Assert.Equal("103", letters[1][0]);
+        Assert.Contains("properties holds a string of 70000 bytes", (string)letters[1][1]!, StringComparison.Ordinal);
+
+        // 70 KB does not fit VARCHAR(65535): the record is kept on S3, byte for byte, and the row points to it.
+        var url = new Uri((string)letters[1][3]!);
+        Assert.Null(letters[1][2]);
+        using var kept = await _s3.GetObjectAsync(url.Host, url.AbsolutePath.TrimStart('/'));
+        using var body = new MemoryStream();
+        await kept.ResponseStream.CopyToAsync(body);
+        Assert.Equal(rows[2].Payload.ToArray(), body.ToArray());
+    }
+
+    [Fact]
+    public async Task ABatchWhoseJsonIsTooLongForJsonParseGoesByCopyEvenWhenSmall()
+    {
+        var loader = Loader(1000);
+        var fence = await TakeAsync("worker-a");
+        var properties = "{" + string.Join(",", Enumerable.Range(0, 8000).Select(i => $"\"k{i}\":\"{i:D4}\"")) + "}";
+        Assert.True(properties.Length > 65_535);
+
+        var result = await loader.LoadAsync(new LoadBatch(fence, [Row("101", "a-1", Received, properties: properties)], [], "101", false), CancellationToken.None);
+
+        Assert.Equal(new LoadResult(LoadOutcome.Committed, 1, 0), result);
+        Assert.Single(_copy.Copied);
+        Assert.Equal("7999", await _warehouse.ScalarAsync<string>("SELECT properties->>'k7999' FROM events"));
+    }
+
+    [Fact]
+    public async Task TheLastBatchOfAShardMarksItFinishedAndTheLeaseListingShowsIt()
+    {
+        var loader = Loader(1000);
+        var fence = await TakeAsync("worker-a");
+        await loader.LoadAsync(new LoadBatch(fence, [Row("101", "a-1", Received)], [], "101", false), CancellationToken.None);
+
+        await loader.LoadAsync(new LoadBatch(fence, [], [], null, ShardFinished: true), CancellationToken.None);
+
+        var lease = (await _leases.ListAsync(Stream, CancellationToken.None)).Single();
+        Assert.Equal(("101", true), (lease.Checkpoint, lease.Finished));
+        var taken = await _leases.TryTakeAsync(Stream, ShardId, lease.Counter, "worker-b", _clock.GetUtcNow().AddSeconds(10), CancellationToken.None);
+        Assert.Null(await loader.BeginAsync(taken!.Value, lease, CancellationToken.None));
+    }
+
+    private RedshiftLoader Loader(int copyThresholdRows) =>
+        new(
+            _warehouseSource,
+            new S3Staging(_s3, Options.Create(RedshiftRehearsal.Options(s3rver, _prefix, copyThresholdRows))),
+            _copy,
+            new RedshiftSql(tableAttributes: false),
+            new RedshiftCheckpoints(_warehouseSource),
+            Options.Create(RedshiftRehearsal.Options(s3rver, _prefix, copyThresholdRows)),
+            TestMetrics.Create(),
+            _clock,
+            NullLogger<RedshiftLoader>.Instance);
+
+    /// <summary>Takes the lease and claims the shard, as the coordinator and the shard's processor do.</summary>
+    private Task WaitForLockWaitAsync(string table) =>
+        WarehouseDb.WaitUntilAsync(
+            async () => await _warehouse.ScalarAsync<long>($"SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE c.relname = '{table}' AND NOT l.granted") > 0,
+            TimeSpan.FromSeconds(30),
+            () => Task.FromResult($"nothing waited for {table}"));
+
+    /// <summary>Takes the lease and claims the shard, as the coordinator and the shard's processor do.</summary>
+    private async Task<ShardFence> TakeAsync(string worker)
+    {
+        var lease = (await _leases.ListAsync(Stream, CancellationToken.None)).Single();
+        var fence = (await _leases.TryTakeAsync(Stream, ShardId, lease.Counter, worker, _clock.GetUtcNow().AddSeconds(10), CancellationToken.None))!.Value;
+        Assert.NotNull(await Loader(1000).BeginAsync(fence, lease, CancellationToken.None));
+        return fence;
+    }
+
+    private Task ExpireAsync()
+    {
+        _clock.Advance(TimeSpan.FromSeconds(11));
+        return Task.CompletedTask;
+    }
+
+    private static string Gunzip(byte[] body)
+    {
+        using var gzip = new GZipStream(new MemoryStream(body), CompressionMode.Decompress);
+        using var reader = new StreamReader(gzip, Encoding.UTF8);
+        return reader.ReadToEnd();
+    }
+
+    private static List<EventRow> Rows(int count, string prefix) =>
+        Enumerable.Range(0, count).Select(i => Row((100 + i).ToString(CultureInfo.InvariantCulture), $"{prefix}-{i}", Received, userId: $"user-{i}", seq: i)).ToList();
+
+    private static EventRow Row(string sequenceNumber, string messageId, DateTimeOffset receivedAt, string name = "Step Completed", string? properties = null, string userId = "user-1", int seq = 0)
+    {
+        var time = receivedAt.ToString("O", CultureInfo.InvariantCulture);
+        var json = $$"""
+            {"type":"track","messageId":{{JsonSerializer.Serialize(messageId)}},"userId":"{{userId}}","event":{{JsonSerializer.Serialize(name)}},
+             "timestamp":"{{time}}","receivedAt":"{{time}}","source":"tests","context":{"ip":"127.0.0.1"},
+             "properties":{{properties ?? $$"""{"seq":{{seq}}}"""}}}
+            """;
+        var (row, letter) = EventRecords.Parse(Stream, ShardId, new KinesisRecord { SequenceNumber = sequenceNumber, PartitionKey = "k", Data = Encoding.UTF8.GetBytes(json) });
+        Assert.Null(letter);
+        return row!;
+    }
+}
