@@ -6,12 +6,14 @@
 #   batch      POST /v1/batch with 100 such events per request (File sink), run twice to show RSS stays flat
 # each with the spool's three durability levels (Fsync, Write, Memory), then the ratios of Fsync and
 # Write to Memory, and this disk's own synchronous-write rate (dd oflag=dsync) to read them against.
-# Usage: bench/run.sh [seconds per run, default 20] [connections, default 64]
+# Usage: bench/run.sh [seconds per run, default 20] [connections, default 64]; WARMUP_SECONDS (default 8) of
+# unmeasured load on each endpoint first, so every level is measured after the JIT has tiered up.
 # Needs: dotnet, wrk (apt-get install -y wrk). Traffic goes to 127.0.0.1 only; every run stops by itself.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 duration=${1:-20}
 connections=${2:-64}
+warmup=${WARMUP_SECONDS:-8}   # per endpoint and durability level, before anything is measured
 work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 
@@ -45,6 +47,7 @@ echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}
 ASPNETCORE_URLS=http://127.0.0.1:5101 dotnet "$work/baseline/Baseline.dll" >/dev/null 2>&1 &
 baseline=$!
 wait_for http://127.0.0.1:5101/
+BODY_FILE="$work/event.json" wrk -t2 -c"$connections" -d"$warmup"s -s bench/post.lua http://127.0.0.1:5101/parse >/dev/null
 run baseline http://127.0.0.1:5101/parse "$work/event.json" 1 "$baseline"
 kill "$baseline"; wait "$baseline" 2>/dev/null || true
 
@@ -70,6 +73,9 @@ for durability in Fsync Write Memory; do
     dotnet "$work/api/Tracking.Api.dll" >"$work/api-$durability.log" 2>&1 &
   api=$!
   wait_for http://127.0.0.1:$port/health/live
+  # Warm-up, not counted: without it the first figures measure the JIT's tiering as much as the API.
+  BODY_FILE="$work/event.json" wrk -t2 -c"$connections" -d"$warmup"s -s bench/post.lua http://127.0.0.1:$port/v1/track >/dev/null
+  BODY_FILE="$work/batch.json" wrk -t2 -c"$connections" -d"$warmup"s -s bench/post.lua http://127.0.0.1:$port/v1/batch >/dev/null
   echo "-- Tracking:Spool:Durability=$durability"
   run "track" http://127.0.0.1:$port/v1/track "$work/event.json" 1 "$api"; track_rps[$durability]=$rps
   run "batch" http://127.0.0.1:$port/v1/batch "$work/batch.json" 100 "$api"; batch_rps[$durability]=$rps
