@@ -4,7 +4,8 @@
 #   baseline   POST of one ~800-byte event to an endpoint that only parses the JSON
 #   track      POST /v1/track with the same event (File sink)
 #   batch      POST /v1/batch with 100 such events per request (File sink), run twice to show RSS stays flat
-# each with the spool's three durability levels (Fsync, Write, Memory), then the ratios of Fsync and
+# each with the spool's three durability levels (Fsync, Write, Memory) in turn, ROUNDS times, then the best
+# figure of each level and the ratios of Fsync and
 # Write to Memory, and this disk's own synchronous-write rate (dd oflag=dsync) to read them against.
 # Usage: bench/run.sh [seconds per run, default 20] [connections, default 64]; WARMUP_SECONDS (default 8) of
 # unmeasured load on each endpoint first, so every level is measured after the JIT has tiered up.
@@ -62,8 +63,12 @@ probe() {
 }
 printf 'disk: %.0f synced 4 KiB writes/s (dd oflag=dsync in %s)\n' "$(probe)" "$work"
 
+# The levels are measured in turn, ROUNDS times (default 2), and each level's best figure is kept: on a shared
+# machine the load drifts over minutes, and interleaving spreads the drift over every level instead of the last one.
 declare -A track_rps batch_rps
 port=5102
+rounds=${ROUNDS:-2}
+for round in $(seq 1 "$rounds"); do
 for durability in Fsync Write Memory; do
   port=$((port + 1))
   env ASPNETCORE_URLS=http://127.0.0.1:$port ASPNETCORE_ENVIRONMENT=Production Logging__LogLevel__Default=Warning \
@@ -76,16 +81,24 @@ for durability in Fsync Write Memory; do
   # Warm-up, not counted: without it the first figures measure the JIT's tiering as much as the API.
   BODY_FILE="$work/event.json" wrk -t2 -c"$connections" -d"$warmup"s -s bench/post.lua http://127.0.0.1:$port/v1/track >/dev/null
   BODY_FILE="$work/batch.json" wrk -t2 -c"$connections" -d"$warmup"s -s bench/post.lua http://127.0.0.1:$port/v1/batch >/dev/null
-  echo "-- Tracking:Spool:Durability=$durability"
-  run "track" http://127.0.0.1:$port/v1/track "$work/event.json" 1 "$api"; track_rps[$durability]=$rps
-  run "batch" http://127.0.0.1:$port/v1/batch "$work/batch.json" 100 "$api"; batch_rps[$durability]=$rps
+  echo "-- Tracking:Spool:Durability=$durability (round $round of $rounds)"
+  run "track" http://127.0.0.1:$port/v1/track "$work/event.json" 1 "$api"
+  [ "$rps" -gt "${track_rps[$durability]:-0}" ] && track_rps[$durability]=$rps
   run "batch" http://127.0.0.1:$port/v1/batch "$work/batch.json" 100 "$api"
+  [ "$rps" -gt "${batch_rps[$durability]:-0}" ] && batch_rps[$durability]=$rps
+  run "batch" http://127.0.0.1:$port/v1/batch "$work/batch.json" 100 "$api"
+  [ "$rps" -gt "${batch_rps[$durability]:-0}" ] && batch_rps[$durability]=$rps
   kill -TERM "$api"; wait "$api" 2>/dev/null || true
   echo "outbox after shutdown: $(find "$work/outbox-$durability" -name '*.ndjson' -not -path '*/.inprogress/*' | xargs cat | wc -l) events in $(find "$work/outbox-$durability" -name '*.ndjson' -not -path '*/.inprogress/*' | wc -l) files"
   rm -rf "$work/outbox-$durability" "$work/spool-$durability"
 done
+done
 
 ratio() { echo "scale=2; $1 / $2" | bc -l; }
+echo "-- best of $rounds rounds: /v1/track req/s and /v1/batch events/s"
+for durability in Fsync Write Memory; do
+  printf '%-6s %8d req/s %10d events/s\n' "$durability" "${track_rps[$durability]}" $(( batch_rps[$durability] * 100 ))
+done
 echo "-- ratios to Memory (goals: Fsync >= 0.70, Write >= 0.90)"
 for durability in Fsync Write; do
   printf '%-6s /v1/track %sx   /v1/batch %sx\n' "$durability" "$(ratio "${track_rps[$durability]}" "${track_rps[Memory]}")" "$(ratio "${batch_rps[$durability]}" "${batch_rps[Memory]}")"

@@ -24,8 +24,6 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
     private const int ReadBufferBytes = 2 * (SpoolFrame.HeaderBytes + SpoolFrame.MaxBodyBytes);
     // Bytes of framed events the tail may hold in memory (at most an eighth of MaxBytes).
     private const long TailMaxBytes = 16L << 20;
-    // Rounds a request's thread writes as leader before handing the rest to a pool thread, so its own answer is not held up.
-    private const int InlineRounds = 4;
     // A round writes at most this many bytes; what is left waits for the next round.
     private const long MaxRoundBytes = 32L << 20;
 
@@ -217,7 +215,7 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
 
         if (lead)
         {
-            Lead(InlineRounds);
+            Lead();
         }
 
         // Not cancelled with the request: once handed to the writer, the answer must say what became of the events.
@@ -381,73 +379,78 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
             _single.Add(request);
             try
             {
-                WriteGroup(_single);
-            }
-            catch (Exception ex)
-            {
-                LogWriteFailed(_logger, ex, _directory);
-                request.Done.TrySetResult(EnqueueOutcome.Full);
+                return Commit(_single);
             }
             finally
             {
                 _single.Clear();
             }
         }
-
-        return request.Done.Task.Result;
     }
 
-    /// <summary>Writes what is pending, round after round, until nothing is; after <paramref name="rounds"/> rounds a pool thread takes over.</summary>
-    private void Lead(int rounds)
+    /// <summary>
+    /// Writes one group: every request pending at this moment. When more arrived meanwhile, a pool thread leads the next
+    /// group at once, so its write and sync overlap with this thread answering the requests just made durable.
+    /// </summary>
+    private void Lead()
     {
-        for (var round = 0; ; round++)
+        List<WriteRequest> group;
+        lock (_commitGate)
         {
-            List<WriteRequest> group;
-            lock (_commitGate)
+            group = TakeRound();
+        }
+
+        var outcome = Commit(group);
+        bool more;
+        var done = false;
+        lock (_commitGate)
+        {
+            more = _pending.Count > 0;
+            if (!more)
             {
-                if (_pending.Count == 0)
-                {
-                    _leading = false;
-                    Monitor.PulseAll(_commitGate);
-                    if (_closed)
-                    {
-                        break;
-                    }
-
-                    return;
-                }
-
-                if (round == rounds)
-                {
-                    ThreadPool.UnsafeQueueUserWorkItem(static spool => spool.Lead(int.MaxValue), this, preferLocal: false);
-                    return;
-                }
-
-                group = TakeRound();
-            }
-
-            try
-            {
-                WriteGroup(group);
-            }
-            catch (Exception ex)
-            {
-                // The writer must outlive any one group: a request handed to it waits for its answer.
-                LogWriteFailed(_logger, ex, _directory);
-                foreach (var request in group)
-                {
-                    request.Done.TrySetResult(EnqueueOutcome.Full);
-                }
-            }
-
-            group.Clear();
-            lock (_commitGate)
-            {
-                _spare = group;
+                _leading = false;
+                Monitor.PulseAll(_commitGate);
+                done = _closed;
             }
         }
 
-        WriterDone();
+        if (more)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(static spool => spool.Lead(), this, preferLocal: false);
+        }
+
+        // Completed on this thread: a waiting request's continuation (the rest of its HTTP response) runs here at once
+        // instead of being queued to the thread pool, which costs a single-event request measurably.
+        foreach (var request in group)
+        {
+            request.Done.TrySetResult(outcome);
+        }
+
+        group.Clear();
+        lock (_commitGate)
+        {
+            _spare = group;
+        }
+
+        if (done)
+        {
+            WriterDone();
+        }
+    }
+
+    /// <summary>Writes a group; the writer outlives any failure, since every request handed to it waits for its answer.</summary>
+    private EnqueueOutcome Commit(List<WriteRequest> group)
+    {
+        try
+        {
+            return WriteGroup(group);
+        }
+        catch (Exception ex)
+        {
+            LogWriteFailed(_logger, ex, _directory);
+            _full = true;
+            return EnqueueOutcome.Full;
+        }
     }
 
     /// <summary>The pending requests this round writes (under _commitGate): all of them, unless they hold more than <see cref="MaxRoundBytes"/>.</summary>
@@ -480,7 +483,7 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
         _written.Writer.TryWrite(true);
     }
 
-    private void WriteGroup(List<WriteRequest> group)
+    private EnqueueOutcome WriteGroup(List<WriteRequest> group)
     {
         long bytes = 0;
         foreach (var request in group)
@@ -528,7 +531,7 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
                     TrySealAndOpenNext(segment);
                 }
 
-                return;
+                return outcome;
             }
 
             if (_diskFull)
@@ -562,14 +565,9 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
             }
 
             _written.Writer.TryWrite(true);
-
-            // Completed on this thread: a waiting request's continuation (the rest of its HTTP response) runs here at
-            // once instead of being queued to the thread pool, which costs a single-event request measurably.
-            foreach (var request in group)
-            {
-                request.Done.TrySetResult(outcome);
-            }
         }
+
+        return outcome;
     }
 
     /// <summary>Gives the reader a committed group from memory while it is caught up (under _tailGate); switches the tail off when it is full.</summary>
