@@ -10,7 +10,8 @@ namespace Tracking.Consumer.Tests.Support;
 /// </summary>
 public sealed class SettingsCatalog
 {
-    private readonly Dictionary<string, Type> _sections = new(StringComparer.OrdinalIgnoreCase);
+    // Several classes may read one section (Tracking: the sink choice and the admin key).
+    private readonly Dictionary<string, List<Type>> _sections = new(StringComparer.OrdinalIgnoreCase);
 
     private SettingsCatalog()
     {
@@ -40,13 +41,14 @@ public sealed class SettingsCatalog
         }
 
         var section = string.Join(':', path[..^1]);
-        if (!_sections.TryGetValue(section, out var type))
+        if (!_sections.TryGetValue(section, out var types))
         {
             return $"{key}: no options class reads the section '{section}' (known: {string.Join(", ", _sections.Keys.Order())})";
         }
 
-        var property = type.GetProperty(path[^1], BindingFlags.Public | BindingFlags.Instance | BindingFlags.IgnoreCase);
-        return property is { CanWrite: true } ? null : $"{key}: {type.Name} ({section}) has no setting '{path[^1]}'";
+        return types.Any(type => type.GetProperty(path[^1], BindingFlags.Public | BindingFlags.Instance | BindingFlags.IgnoreCase) is { CanWrite: true })
+            ? null
+            : $"{key}: {string.Join(", ", types.Select(t => t.Name))} ({section}) have no setting '{path[^1]}'";
     }
 
     private void Add(Assembly assembly)
@@ -65,7 +67,12 @@ public sealed class SettingsCatalog
         {
             if (type?.GetField("Section", BindingFlags.Public | BindingFlags.Static) is { IsLiteral: true } field && field.GetRawConstantValue() is string section)
             {
-                _sections.TryAdd(section, type);
+                if (!_sections.TryGetValue(section, out var readers))
+                {
+                    _sections[section] = readers = [];
+                }
+
+                readers.Add(type);
             }
         }
     }
