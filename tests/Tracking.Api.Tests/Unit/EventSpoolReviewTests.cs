@@ -435,4 +435,38 @@ public sealed class EventSpoolReviewTests : IDisposable
         Assert.True(spool.TailSwitchedOn > 1, $"the tail was switched on {spool.TailSwitchedOn} times");
         Assert.Equal(0, spool.Depth);
     }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(2)]
+    public async Task EventsLostToDamageAfterStartUpAreUncountedExactlyOnceSoDepthReturnsToZero(int damagedFrame)
+    {
+        // A previous run acknowledged positions 6-15 out of order, so the segment is kept and they are not counted in
+        // Depth. Bytes damaged after start-up from frame `damagedFrame` on make the reader skip to the next segment;
+        // the gap in positions is taken as lost. Counting the acknowledged ones in it drove Depth below zero; damage at
+        // the very first frame was not counted at all, leaving Depth above zero for ever with nothing left to deliver.
+        var directory = Path.Combine(_directory, "spool");
+        using (var first = Open(directory))
+        {
+            Assert.Equal(EnqueueOutcome.Accepted, await first.EnqueueAsync(Events(0, 30), CancellationToken.None));
+            var read = ReadAll(first);
+            first.Acknowledge(read.Where(e => e.Position is >= 6 and <= 15).ToList());
+        }
+
+        using var spool = Open(directory);
+        Assert.Equal(20, spool.Depth);
+        var size = SpoolFrame.SizeOf(Events(0, 1)[0]);
+        var segment = Directory.GetFiles(directory, "segment-*.spool").Order().First();
+        using (var file = new FileStream(segment, FileMode.Open, FileAccess.Write, FileShare.ReadWrite))
+        {
+            file.Position = (damagedFrame * size) + 20;
+            file.Write("damaged"u8);
+        }
+
+        Assert.Equal(EnqueueOutcome.Accepted, await spool.EnqueueAsync(Events(30, 1), CancellationToken.None));
+        var delivered = ReadAll(spool);
+        Assert.Equal(Events(0, damagedFrame).Append(Events(30, 1)[0]).Select(e => e.MessageId), delivered.Select(e => e.MessageId));
+        spool.Acknowledge(delivered);
+        Assert.Equal(0, spool.Depth);
+    }
 }
