@@ -46,6 +46,10 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
     private List<WriteRequest> _spare = [];
     private readonly List<WriteRequest> _single = [];
     private bool _leading;
+    // Set while a leader answers its group: a continuation running there that enqueues again must not lead inline, or
+    // the rest of the group waits for everything that continuation goes on to do (and leaders nest on one stack).
+    [ThreadStatic]
+    private static bool t_answering;
     private FileStream _writeFile = null!;
     private Segment _writeSegment = null!;
     private long _nextPosition;
@@ -217,7 +221,14 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
 
         if (lead)
         {
-            Lead();
+            if (t_answering)
+            {
+                ThreadPool.UnsafeQueueUserWorkItem(static spool => spool.Lead(), this, preferLocal: false);
+            }
+            else
+            {
+                Lead();
+            }
         }
 
         // Not cancelled with the request: once handed to the writer, the answer must say what became of the events.
@@ -423,9 +434,18 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
 
         // Completed on this thread: a waiting request's continuation (the rest of its HTTP response) runs here at once
         // instead of being queued to the thread pool, which costs a single-event request measurably.
-        foreach (var request in group)
+        var answering = t_answering;
+        t_answering = true;
+        try
         {
-            request.Done.TrySetResult(outcome);
+            foreach (var request in group)
+            {
+                request.Done.TrySetResult(outcome);
+            }
+        }
+        finally
+        {
+            t_answering = answering;
         }
 
         group.Clear();

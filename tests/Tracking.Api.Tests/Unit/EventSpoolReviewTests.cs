@@ -469,4 +469,48 @@ public sealed class EventSpoolReviewTests : IDisposable
         spool.Acknowledge(delivered);
         Assert.Equal(0, spool.Depth);
     }
+
+    [Fact]
+    public async Task ARequestAnsweredOnTheLeadersThreadThatKeepsSendingDoesNotHoldBackTheOtherAnswersOfItsGroup()
+    {
+        // With Fsync the leader completes each request of its group in turn, continuations running on its thread. A
+        // continuation that enqueues again finds nobody leading, so it leads inline, is answered inline, and goes on,
+        // all inside the leader's loop: the next requests of the group get no answer for as long as it keeps sending.
+        using var spool = Open(Path.Combine(_directory, "spool"), maxBytes: 256L << 20, segmentBytes: 64L << 20, durability: Durability.Fsync);
+        var leading = typeof(EventSpool).GetField("_leading", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!;
+        var pendingField = typeof(EventSpool).GetField("_pending", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!;
+        var gate = typeof(EventSpool).GetField("_commitGate", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!.GetValue(spool)!;
+        var big = Task.Run(async () => await spool.EnqueueAsync(Events(0, 400, size: 20_000), CancellationToken.None));
+        var taken = false;
+        while (!taken && !big.IsCompleted)
+        {
+            lock (gate)
+            {
+                taken = (bool)leading.GetValue(spool)! && ((System.Collections.ICollection)pendingField.GetValue(spool)!).Count == 0;
+            }
+        }
+
+        Assert.False(big.IsCompleted, "the big group was written before the test could queue behind it");
+        var first = spool.EnqueueAsync(Events(1000, 1), CancellationToken.None);
+        var other = spool.EnqueueAsync(Events(2000, 1), CancellationToken.None).AsTask();
+        var sending = KeepSending(first, other);
+
+        Assert.Equal(EnqueueOutcome.Accepted, await big);
+        Assert.Equal(EnqueueOutcome.Accepted, await other);
+        var sent = await sending;
+        Assert.True(sent < 100, $"the other request of the group was answered only after the first one's continuation had sent {sent} more requests");
+
+        async Task<int> KeepSending(ValueTask<EnqueueOutcome> request, Task<EnqueueOutcome> waiting)
+        {
+            await request.ConfigureAwait(false);
+            var count = 0;
+            while (!waiting.IsCompleted && count < 100)
+            {
+                await spool.EnqueueAsync(Events(3000 + count, 1), CancellationToken.None).ConfigureAwait(false);
+                count++;
+            }
+
+            return count;
+        }
+    }
 }
