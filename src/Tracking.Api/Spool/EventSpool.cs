@@ -46,6 +46,10 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
     private List<WriteRequest> _spare = [];
     private readonly List<WriteRequest> _single = [];
     private bool _leading;
+    // Set while a leader answers its group: a continuation running there that enqueues again must not lead inline, or
+    // the rest of the group waits for everything that continuation goes on to do (and leaders nest on one stack).
+    [ThreadStatic]
+    private static bool t_answering;
     private FileStream _writeFile = null!;
     private Segment _writeSegment = null!;
     private long _nextPosition;
@@ -67,6 +71,8 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
     private int _acknowledgedBeforeIndex;
     private long _nextExpectedPosition;
     private bool _skippedDamage;
+    // Positions counted in _events at start-up or after: the kept segments' frames, and everything from _nextPosition on.
+    private readonly List<(long Start, long End)> _countedFrom = [];
 
     // The tail: while the reader has read everything committed, the writer also hands it each committed group from
     // memory, so a reader that keeps up never reads, checks and copies back what was just written. When the reader
@@ -215,7 +221,14 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
 
         if (lead)
         {
-            Lead();
+            if (t_answering)
+            {
+                ThreadPool.UnsafeQueueUserWorkItem(static spool => spool.Lead(), this, preferLocal: false);
+            }
+            else
+            {
+                Lead();
+            }
         }
 
         // Not cancelled with the request: once handed to the writer, the answer must say what became of the events.
@@ -421,9 +434,18 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
 
         // Completed on this thread: a waiting request's continuation (the rest of its HTTP response) runs here at once
         // instead of being queued to the thread pool, which costs a single-event request measurably.
-        foreach (var request in group)
+        var answering = t_answering;
+        t_answering = true;
+        try
         {
-            request.Done.TrySetResult(outcome);
+            foreach (var request in group)
+            {
+                request.Done.TrySetResult(outcome);
+            }
+        }
+        finally
+        {
+            t_answering = answering;
         }
 
         group.Clear();
@@ -803,15 +825,48 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
     /// </summary>
     private void CountLost(long position)
     {
-        if (_skippedDamage && _nextExpectedPosition > 0 && position > _nextExpectedPosition)
+        if (_skippedDamage && position > _nextExpectedPosition)
         {
-            var lost = position - _nextExpectedPosition;
-            Interlocked.Add(ref _events, -lost);
-            LogLostToDamage(_logger, lost, _directory);
+            var lost = CountedBetween(_nextExpectedPosition, position);
+            if (lost > 0)
+            {
+                Interlocked.Add(ref _events, -lost);
+                LogLostToDamage(_logger, lost, _directory);
+            }
         }
 
         _skippedDamage = false;
         _nextExpectedPosition = position + 1;
+    }
+
+    /// <summary>
+    /// How many positions in [<paramref name="from"/>, <paramref name="to"/>) were counted in _events: not those a previous
+    /// run acknowledged, nor those missing at start-up (cut off, or in segments deleted as acknowledged).
+    /// </summary>
+    private long CountedBetween(long from, long to)
+    {
+        long counted = 0;
+        foreach (var (start, end) in _countedFrom)
+        {
+            var low = Math.Max(start, from);
+            var high = Math.Min(end, to);
+            if (low >= high)
+            {
+                continue;
+            }
+
+            counted += high - low;
+            foreach (var (acknowledgedStart, acknowledgedEnd) in _acknowledgedBefore)
+            {
+                var overlap = Math.Min(acknowledgedEnd, high) - Math.Max(acknowledgedStart, low);
+                if (overlap > 0)
+                {
+                    counted -= overlap;
+                }
+            }
+        }
+
+        return counted;
     }
 
     /// <summary>
@@ -953,11 +1008,14 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
             unacknowledged += pending;
             var segment = new Segment(first, path, length) { Sealed = true };
             _segments.Add(segment);
+            _countedFrom.Add((first, next));
             _diskBytes += length;
         }
 
         _events = unacknowledged;
+        _countedFrom.Add((_nextPosition, long.MaxValue));
         var liveFrom = _segments.Count > 0 ? _segments[0].First : _nextPosition;
+        _nextExpectedPosition = liveFrom;
         _acknowledgedBefore = acknowledged.Where(r => r.End > liveFrom).ToList();
         try
         {

@@ -435,4 +435,82 @@ public sealed class EventSpoolReviewTests : IDisposable
         Assert.True(spool.TailSwitchedOn > 1, $"the tail was switched on {spool.TailSwitchedOn} times");
         Assert.Equal(0, spool.Depth);
     }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(2)]
+    public async Task EventsLostToDamageAfterStartUpAreUncountedExactlyOnceSoDepthReturnsToZero(int damagedFrame)
+    {
+        // A previous run acknowledged positions 6-15 out of order, so the segment is kept and they are not counted in
+        // Depth. Bytes damaged after start-up from frame `damagedFrame` on make the reader skip to the next segment;
+        // the gap in positions is taken as lost. Counting the acknowledged ones in it drove Depth below zero; damage at
+        // the very first frame was not counted at all, leaving Depth above zero for ever with nothing left to deliver.
+        var directory = Path.Combine(_directory, "spool");
+        using (var first = Open(directory))
+        {
+            Assert.Equal(EnqueueOutcome.Accepted, await first.EnqueueAsync(Events(0, 30), CancellationToken.None));
+            var read = ReadAll(first);
+            first.Acknowledge(read.Where(e => e.Position is >= 6 and <= 15).ToList());
+        }
+
+        using var spool = Open(directory);
+        Assert.Equal(20, spool.Depth);
+        var size = SpoolFrame.SizeOf(Events(0, 1)[0]);
+        var segment = Directory.GetFiles(directory, "segment-*.spool").Order().First();
+        using (var file = new FileStream(segment, FileMode.Open, FileAccess.Write, FileShare.ReadWrite))
+        {
+            file.Position = (damagedFrame * size) + 20;
+            file.Write("damaged"u8);
+        }
+
+        Assert.Equal(EnqueueOutcome.Accepted, await spool.EnqueueAsync(Events(30, 1), CancellationToken.None));
+        var delivered = ReadAll(spool);
+        Assert.Equal(Events(0, damagedFrame).Append(Events(30, 1)[0]).Select(e => e.MessageId), delivered.Select(e => e.MessageId));
+        spool.Acknowledge(delivered);
+        Assert.Equal(0, spool.Depth);
+    }
+
+    [Fact]
+    public async Task ARequestAnsweredOnTheLeadersThreadThatKeepsSendingDoesNotHoldBackTheOtherAnswersOfItsGroup()
+    {
+        // With Fsync the leader completes each request of its group in turn, continuations running on its thread. A
+        // continuation that enqueues again finds nobody leading, so it leads inline, is answered inline, and goes on,
+        // all inside the leader's loop: the next requests of the group get no answer for as long as it keeps sending.
+        using var spool = Open(Path.Combine(_directory, "spool"), maxBytes: 256L << 20, segmentBytes: 64L << 20, durability: Durability.Fsync);
+        var leading = typeof(EventSpool).GetField("_leading", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!;
+        var pendingField = typeof(EventSpool).GetField("_pending", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!;
+        var gate = typeof(EventSpool).GetField("_commitGate", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!.GetValue(spool)!;
+        var big = Task.Run(async () => await spool.EnqueueAsync(Events(0, 400, size: 20_000), CancellationToken.None));
+        var taken = false;
+        while (!taken && !big.IsCompleted)
+        {
+            lock (gate)
+            {
+                taken = (bool)leading.GetValue(spool)! && ((System.Collections.ICollection)pendingField.GetValue(spool)!).Count == 0;
+            }
+        }
+
+        Assert.False(big.IsCompleted, "the big group was written before the test could queue behind it");
+        var first = spool.EnqueueAsync(Events(1000, 1), CancellationToken.None);
+        var other = spool.EnqueueAsync(Events(2000, 1), CancellationToken.None).AsTask();
+        var sending = KeepSending(first, other);
+
+        Assert.Equal(EnqueueOutcome.Accepted, await big);
+        Assert.Equal(EnqueueOutcome.Accepted, await other);
+        var sent = await sending;
+        Assert.True(sent < 100, $"the other request of the group was answered only after the first one's continuation had sent {sent} more requests");
+
+        async Task<int> KeepSending(ValueTask<EnqueueOutcome> request, Task<EnqueueOutcome> waiting)
+        {
+            await request.ConfigureAwait(false);
+            var count = 0;
+            while (!waiting.IsCompleted && count < 100)
+            {
+                await spool.EnqueueAsync(Events(3000 + count, 1), CancellationToken.None).ConfigureAwait(false);
+                count++;
+            }
+
+            return count;
+        }
+    }
 }
