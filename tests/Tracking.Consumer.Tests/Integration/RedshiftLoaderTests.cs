@@ -208,6 +208,22 @@ public sealed class RedshiftLoaderTests(PostgresServer postgres, S3rverFixture s
     [Theory]
     [InlineData(1000)]
     [InlineData(1)]
+    public async Task AReplayOfAnEventWithoutReceivedAtIsLoadedOnce(int copyThresholdRows)
+    {
+        // Producers other than the API may send no receivedAt; the stream still replays their records.
+        var loader = Loader(copyThresholdRows);
+        var fence = await TakeAsync("worker-a");
+        await loader.LoadAsync(new LoadBatch(fence, [Row("101", "n-1", Received) with { ReceivedAt = null }], [], "101", false), CancellationToken.None);
+
+        var result = await loader.LoadAsync(new LoadBatch(fence, [Row("102", "n-1", Received) with { ReceivedAt = null }], [], "102", false), CancellationToken.None);
+
+        Assert.Equal(new LoadResult(LoadOutcome.Committed, 0, 1), result);
+        Assert.Equal(1, await _warehouse.EventCountAsync());
+    }
+
+    [Theory]
+    [InlineData(1000)]
+    [InlineData(1)]
     public async Task AWorkerWhoseLeaseWasTakenCommitsNothingEvenBeforeTheNewHolderLoads(int copyThresholdRows)
     {
         var loader = Loader(copyThresholdRows);
