@@ -21,10 +21,18 @@ internal sealed class AdminOptions
     public bool Enabled => !string.IsNullOrEmpty(AdminKey);
 }
 
-internal sealed class AdminOptionsValidator : IValidateOptions<AdminOptions>
+internal sealed class AdminOptionsValidator(IConfiguration configuration) : IValidateOptions<AdminOptions>
 {
-    public ValidateOptionsResult Validate(string? name, AdminOptions options) =>
-        AdminKeyCheck.Problem("Tracking:AdminKey", string.IsNullOrEmpty(options.AdminKey) ? null : options.AdminKey) is { } problem
-            ? ValidateOptionsResult.Fail(problem)
+    public ValidateOptionsResult Validate(string? name, AdminOptions options)
+    {
+        if (AdminKeyCheck.Problem("Tracking:AdminKey", string.IsNullOrEmpty(options.AdminKey) ? null : options.AdminKey) is { } problem)
+        {
+            return ValidateOptionsResult.Fail(problem);
+        }
+
+        // A web source's write key is public (it sits in every page): as the admin key it would open the operations pages to anyone.
+        return options.Enabled && configuration.GetSection("Tracking:WriteKeys").GetChildren().Any(c => string.Equals(c.Key, options.AdminKey, StringComparison.Ordinal))
+            ? ValidateOptionsResult.Fail("Tracking:AdminKey must not be one of the write keys (Tracking:WriteKeys): write keys are public, the admin key must be secret.")
             : ValidateOptionsResult.Success;
+    }
 }

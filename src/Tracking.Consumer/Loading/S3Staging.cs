@@ -18,7 +18,7 @@ internal sealed record StagedBatch(string Bucket, string ManifestKey, IReadOnlyL
 }
 
 /// <summary>
-/// Writes a batch's rows to <c>s3://{S3Bucket}/{S3Prefix}/{stream}/{shard}/{first}-{last}-{counter}/part-NNNNN.json.gz</c>
+/// Writes a batch's rows to <c>s3://{S3Bucket}/{S3Prefix}/staging/{stream}/{shard}/{first}-{last}-{counter}/part-NNNNN.json.gz</c>
 /// as gzip JSON lines whose keys are the column names (so <c>COPY … JSON 'auto'</c> maps them), and a manifest named
 /// after the shard, the first and last sequence numbers and the fence counter (two workers that staged the same range
 /// during a failover never share or delete each other's objects). Nothing here decides what is loaded: the
@@ -38,8 +38,14 @@ internal sealed class S3Staging(IAmazonS3 s3, IOptions<RedshiftOptions> options,
     // uploads (checksum in a header) are also what S3-compatible stores and emulators such as s3rver understand.
 
 
+    /// <summary>The folder under <see cref="RedshiftOptions.S3Prefix"/> of the staged batches, which a lifecycle rule may expire.</summary>
+    public const string StagingFolder = "staging";
+
+    /// <summary>The folder under <see cref="RedshiftOptions.S3Prefix"/> of the dead letters' records: kept, outside the staging folder.</summary>
+    public const string DeadLetterFolder = "dead-letters";
+
     /// <summary>The key prefix of everything staged for a shard.</summary>
-    public string ShardPrefix(ShardFence fence) => $"{options.Value.S3Prefix}/{fence.Stream}/{fence.ShardId}";
+    public string ShardPrefix(ShardFence fence) => $"{options.Value.S3Prefix}/{StagingFolder}/{fence.Stream}/{fence.ShardId}";
 
     public async Task<StagedBatch> StageAsync(ShardFence fence, IReadOnlyList<EventRow> rows, CancellationToken cancellationToken)
     {
@@ -104,7 +110,8 @@ internal sealed class S3Staging(IAmazonS3 s3, IOptions<RedshiftOptions> options,
     /// The key is the record's own, so a replay writes the same object again.</summary>
     public async Task<string> KeepDeadLetterAsync(ShardFence fence, DeadLetter letter, CancellationToken cancellationToken)
     {
-        var key = $"{ShardPrefix(fence)}/dead-letters/{letter.SequenceNumber}.bin";
+        // Not under the staging folder: the lifecycle rule that expires leftover staged objects must not reach this, the record's only copy.
+        var key = $"{options.Value.S3Prefix}/{DeadLetterFolder}/{fence.Stream}/{fence.ShardId}/{letter.SequenceNumber}.bin";
         using var body = new MemoryStream(letter.Payload.ToArray(), writable: false);
         await s3.PutObjectAsync(new PutObjectRequest { BucketName = Bucket, Key = key, InputStream = body, ContentType = "application/octet-stream", UseChunkEncoding = false }, cancellationToken);
         return $"s3://{Bucket}/{key}";

@@ -59,9 +59,10 @@ internal static class OperationsEndpoints
         }
 
         // The key is read per request: options are validated (and a bad key reported) only when the consumer runs.
+        // Routing matches "/METRICS" and "/metrics/" too, so the guard compares as routing does, not ordinally.
         app.Use(async (http, next) =>
         {
-            if (Array.Exists(Guarded, path => http.Request.Path.Equals(path, StringComparison.Ordinal)) &&
+            if (Array.Exists(Guarded, path => http.Request.Path.StartsWithSegments(path, StringComparison.OrdinalIgnoreCase)) &&
                 !AdminKeyCheck.Matches(
                     http.RequestServices.GetRequiredService<IOptions<OperationsOptions>>().Value.AdminKey!,
                     AdminKeyCheck.FromBearer(http.Request.Headers.Authorization)))

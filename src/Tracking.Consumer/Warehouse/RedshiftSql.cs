@@ -113,10 +113,12 @@ internal sealed class RedshiftSql(bool tableAttributes = true)
 
     /// <summary>
     /// Drops staged rows <c>events</c> already holds: $1 the oldest <c>received_at</c> looked at. The window keeps the
-    /// join to recent blocks of the <c>received_at</c> sort key; rows outside it are not compared.
+    /// join to recent blocks of the <c>received_at</c> sort key; rows outside it are not compared. A row without
+    /// <c>received_at</c> (a producer other than the API) is compared by its <c>loaded_at</c>: NULL never passes
+    /// <c>&gt;=</c>, and every replay of such a row was inserted again.
     /// </summary>
     public static string DeleteAlreadyLoaded =>
-        $"DELETE FROM {StagingTable} USING events WHERE events.message_id = {StagingTable}.message_id AND events.received_at >= $1";
+        $"DELETE FROM {StagingTable} USING events WHERE events.message_id = {StagingTable}.message_id AND (events.received_at >= $1 OR (events.received_at IS NULL AND events.loaded_at >= $1))";
 
     /// <summary>Inserts what is left, the first staged copy of each <c>message_id</c> only: $1 <c>loaded_at</c>.</summary>
     public static string InsertFromStaging =>

@@ -135,6 +135,20 @@ public partial class OperationsAccessTests
     }
 
     [Fact]
+    public async Task AnAdminKeyThatIsAlsoAWriteKeyRefusesTheStart()
+    {
+        // A web source's write key sits in every page: as the admin key it would open the operations pages to anyone.
+        var (exitCode, _, stderr) = await ApiProcess.RunToExitAsync(ApiProcess.BuiltDll, new Dictionary<string, string>
+        {
+            ["Tracking__WriteKeys__shared-key-0123456789"] = "web",
+            ["Tracking__AdminKey"] = "shared-key-0123456789",
+        });
+        Assert.Equal(1, exitCode);
+        Assert.StartsWith("Tracking.Api could not start: Tracking:AdminKey must not be one of the write keys", stderr.Trim(), StringComparison.Ordinal);
+        Assert.DoesNotContain("shared-key-0123456789", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task AnAdminKeyShorterThanSixteenCharactersRefusesTheStartWithOneLineNamingTheSetting()
     {
         var (exitCode, _, stderr) = await ApiProcess.RunToExitAsync(ApiProcess.BuiltDll, new Dictionary<string, string>

@@ -117,6 +117,26 @@ public sealed partial class ConsumerOperationsTests(PostgresServer postgres, Kin
     }
 
     [Fact]
+    public async Task TheAdminKeyGuardsMetricsAndStatusWhateverTheCaseOrTrailingSlashOfThePath()
+    {
+        // Routing matches paths case-insensitively and with a trailing slash: the guard must cover every spelling it routes.
+        using var stream = await TestStreamOnKinesalite.CreateAsync(kinesalite.ServiceUrl, shards: 1);
+        var warehouse = new WarehouseDb(await postgres.CreateDatabaseAsync("opscase"));
+        var settings = ConsumerProcess.Settings(kinesalite.ServiceUrl, stream.Name, warehouse.ConnectionString, "worker-case");
+        settings["Consumer:AdminKey"] = ConsumerKey;
+        await using var consumer = ConsumerProcess.Start(settings);
+        var consumerUrl = new Uri((await consumer.WaitForOutputAsync(ListeningLine(), Patience)).Groups[1].Value);
+        using var http = new HttpClient { BaseAddress = consumerUrl };
+        foreach (var path in new[] { "/METRICS", "/Metrics", "/metrics/", "/STATUS.JSON", "/status.json/" })
+        {
+            using var anonymous = await http.GetAsync(path);
+            Assert.True(
+                anonymous.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.NotFound,
+                $"{path} answered {(int)anonymous.StatusCode} without the admin key: {await anonymous.Content.ReadAsStringAsync()}");
+        }
+    }
+
+    [Fact]
     public async Task AShortAdminKeyRefusesTheStartWithOneLineNamingTheSetting()
     {
         var settings = ConsumerProcess.Settings(kinesalite.ServiceUrl, "events", postgres.ConnectionString("postgres"), "w");

@@ -72,10 +72,10 @@ public sealed class RedshiftLoaderTests(PostgresServer postgres, S3rverFixture s
 
         Assert.Equal(new LoadResult(LoadOutcome.Committed, 6, 0), result);
         var staged = Assert.Single(_copy.Copied);
-        var manifestKey = $"{_prefix}/{Stream}/{ShardId}/100-105-{fence.Counter}.manifest";
+        var manifestKey = $"{_prefix}/staging/{Stream}/{ShardId}/100-105-{fence.Counter}.manifest";
         Assert.Equal($"s3://{S3rverFixture.Bucket}/{manifestKey}", staged.Batch.ManifestUrl);
         var part = Assert.Single(staged.Parts);
-        var partUrl = $"s3://{S3rverFixture.Bucket}/{_prefix}/{Stream}/{ShardId}/100-105-{fence.Counter}/part-00000.json.gz";
+        var partUrl = $"s3://{S3rverFixture.Bucket}/{_prefix}/staging/{Stream}/{ShardId}/100-105-{fence.Counter}/part-00000.json.gz";
         Assert.Equal($$"""{"entries":[{"url":"{{partUrl}}","mandatory":true}]}""", staged.Manifest);
         Assert.Equal(partUrl, part.Key);
         Assert.Equal([0x1f, 0x8b], part.Body[..2]);
@@ -208,6 +208,22 @@ public sealed class RedshiftLoaderTests(PostgresServer postgres, S3rverFixture s
     [Theory]
     [InlineData(1000)]
     [InlineData(1)]
+    public async Task AReplayOfAnEventWithoutReceivedAtIsLoadedOnce(int copyThresholdRows)
+    {
+        // Producers other than the API may send no receivedAt; the stream still replays their records.
+        var loader = Loader(copyThresholdRows);
+        var fence = await TakeAsync("worker-a");
+        await loader.LoadAsync(new LoadBatch(fence, [Row("101", "n-1", Received) with { ReceivedAt = null }], [], "101", false), CancellationToken.None);
+
+        var result = await loader.LoadAsync(new LoadBatch(fence, [Row("102", "n-1", Received) with { ReceivedAt = null }], [], "102", false), CancellationToken.None);
+
+        Assert.Equal(new LoadResult(LoadOutcome.Committed, 0, 1), result);
+        Assert.Equal(1, await _warehouse.EventCountAsync());
+    }
+
+    [Theory]
+    [InlineData(1000)]
+    [InlineData(1)]
     public async Task AWorkerWhoseLeaseWasTakenCommitsNothingEvenBeforeTheNewHolderLoads(int copyThresholdRows)
     {
         var loader = Loader(copyThresholdRows);
@@ -257,6 +273,24 @@ public sealed class RedshiftLoaderTests(PostgresServer postgres, S3rverFixture s
         using var body = new MemoryStream();
         await kept.ResponseStream.CopyToAsync(body);
         Assert.Equal(rows[2].Payload.ToArray(), body.ToArray());
+    }
+
+    [Fact]
+    public async Task TheLifecycleRuleForLeftoverStagedObjectsCannotReachADeadLettersKeptRecord()
+    {
+        // The README asks for a rule expiring what a crash leaves under the staging prefix; a dead letter's record on
+        // S3 is the only copy of it and must live outside that prefix.
+        var loader = Loader(copyThresholdRows: 1);
+        var fence = await TakeAsync("worker-a");
+        var rows = new List<EventRow> { Row("101", "a-1", Received), Row("102", "a-2", Received, properties: $$"""{"text":"{{new string('x', 70_000)}}"}""") };
+
+        await loader.LoadAsync(new LoadBatch(fence, rows, [], "102", false), CancellationToken.None);
+
+        var stagingPrefix = $"{_prefix}/{S3Staging.StagingFolder}/";
+        var staged = Assert.Single(_copy.Copied);
+        Assert.All(staged.Batch.Keys, key => Assert.StartsWith(stagingPrefix, key, StringComparison.Ordinal));
+        var url = new Uri(await _warehouse.ScalarAsync<string>("SELECT payload_url FROM dead_letters"));
+        Assert.DoesNotContain(stagingPrefix, url.AbsolutePath, StringComparison.Ordinal);
     }
 
     [Fact]

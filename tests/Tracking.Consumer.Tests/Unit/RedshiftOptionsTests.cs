@@ -32,6 +32,24 @@ public sealed class RedshiftOptionsTests
     }
 
     [Fact]
+    public void ATrailingLineBreakInTheBucketPrefixOrRoleIsRefusedAtStartNotAtTheFirstCopy()
+    {
+        // A setting read from a secret file often ends with a line break; '$' in a regex matches before one.
+        var redshift = new RedshiftOptions
+        {
+            S3Bucket = "staging\n",
+            S3Prefix = "tracking-consumer\n",
+            IamRole = "arn:aws:iam::123456789012:role/Copy\n",
+            S3 = new AwsClientSettings { Region = "eu-west-1" },
+        };
+        var rules = new DialectRules(Options.Create(new LeaseOptions { DynamoDb = new DynamoDbLeaseOptions { Region = "eu-west-1" } }), Options.Create(redshift));
+
+        var result = rules.Validate(null, new WarehouseOptions { Dialect = WarehouseDialect.Redshift, ConnectionString = "Host=x" });
+
+        Assert.Equal(["Consumer:Redshift:S3Bucket", "Consumer:Redshift:S3Prefix", "Consumer:Redshift:IamRole"], (result.Failures ?? []).Select(f => f.Split(' ')[0]));
+    }
+
+    [Fact]
     public void TheDynamoDbLeaseStoreNeedsAValidTableAndRegionAndOnlyServesRedshift()
     {
         var leases = new LeaseOptions { Store = LeaseStoreKind.DynamoDb, DynamoDb = new DynamoDbLeaseOptions { TableName = "x", ServiceUrl = new Uri("ftp://dynalite/") } };
