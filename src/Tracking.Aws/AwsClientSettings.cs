@@ -108,6 +108,6 @@ public partial class AwsClientSettings
 
     private static string? NonBlank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 
-    [GeneratedRegex("^[a-z]{2}(-[a-z0-9]+)+$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("^[a-z]{2}(-[a-z0-9]+)+\\z", RegexOptions.CultureInvariant)]
     private static partial Regex RegionPattern();
 }

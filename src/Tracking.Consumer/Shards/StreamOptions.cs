@@ -43,6 +43,10 @@ public sealed class StreamOptions : AwsClientSettings
         {
             yield return $"{Section}:StreamName must be at most 128 characters, the Kinesis limit (got {StreamName.Length}).";
         }
+        else if (!StreamName.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or '-'))
+        {
+            yield return $"{Section}:StreamName may hold only letters, digits, '_', '.' and '-' (Kinesis stream names).";
+        }
 
         if (InitialPosition == InitialPosition.AtTimestamp && InitialTimestamp is null)
         {

@@ -58,6 +58,7 @@ public class KinesisAndFirehoseOptionsTests
 
     [Theory]
     [InlineData("Tracking:Kinesis:StreamName", "has spaces", "Tracking:Kinesis:StreamName must be 1 to 128 letters, digits")]
+    [InlineData("Tracking:Kinesis:StreamName", "events\n", "Tracking:Kinesis:StreamName must be 1 to 128 letters, digits")]
     [InlineData("Tracking:Kinesis:Region", "Europe", "Tracking:Kinesis:Region (or AWS_REGION) must be an AWS region such as 'eu-west-1'; it is 'Europe'")]
     [InlineData("Tracking:Kinesis:ServiceUrl", "ftp://localhost:4567", "Tracking:Kinesis:ServiceUrl must be an absolute http or https URL")]
     [InlineData("Tracking:Kinesis:Retry:MaxAttempts", "0", "Tracking:Kinesis:Retry:MaxAttempts must be between 1 and 20")]

@@ -52,4 +52,15 @@ public sealed class OptionsTests
         Assert.StartsWith("Consumer:Leases:Duration", Assert.Single(leases), StringComparison.Ordinal);
         Assert.StartsWith("Consumer:Warehouse:ConnectionString", Assert.Single(warehouse), StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("events'; drop table events; --")]
+    [InlineData("events\\")]
+    [InlineData("events\n")]
+    public void AStreamNameKinesisWouldNotTakeIsRefusedAtStartSinceItIsQuotedIntoRedshiftCopy(string name)
+    {
+        var problems = new StreamOptions { StreamName = name, Region = "eu-west-1" }.Validate().ToList();
+
+        Assert.StartsWith("Consumer:Kinesis:StreamName may hold only", Assert.Single(problems), StringComparison.Ordinal);
+    }
 }

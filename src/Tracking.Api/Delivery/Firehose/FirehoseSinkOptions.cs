@@ -43,6 +43,6 @@ internal sealed partial class FirehoseSinkOptions : AwsClientSettings, IValidata
         }
     }
 
-    [GeneratedRegex("^[a-zA-Z0-9_.-]{1,64}$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("^[a-zA-Z0-9_.-]{1,64}\\z", RegexOptions.CultureInvariant)]
     private static partial Regex StreamNamePattern();
 }

@@ -64,6 +64,6 @@ internal sealed partial class KinesisSinkOptions : AwsClientSettings, IValidatab
         }
     }
 
-    [GeneratedRegex("^[a-zA-Z0-9_.-]{1,128}$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("^[a-zA-Z0-9_.-]{1,128}\\z", RegexOptions.CultureInvariant)]
     private static partial Regex StreamNamePattern();
 }
