@@ -1,8 +1,8 @@
-using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using Tracking.Api.Delivery;
+using Tracking.ServiceDefaults;
 
 namespace Tracking.Api.Health;
 
@@ -25,7 +25,7 @@ internal static partial class HealthEndpoints
 
     public static IEndpointRouteBuilder MapHealthEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = WriteAsync });
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = HealthReportWriter.WriteAsync });
         var logger = app.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(HealthEndpoints).FullName!);
         var last = new System.Runtime.CompilerServices.StrongBox<int>((int)HealthStatus.Healthy);
         app.MapHealthChecks("/health/ready", new HealthCheckOptions
@@ -34,7 +34,7 @@ internal static partial class HealthEndpoints
             ResponseWriter = (http, report) =>
             {
                 LogIfChanged(logger, report, last);
-                return WriteAsync(http, report);
+                return HealthReportWriter.WriteAsync(http, report);
             },
         });
         return app;
@@ -65,30 +65,6 @@ internal static partial class HealthEndpoints
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Not ready ({Status}): {Reasons}")]
     private static partial void LogNotReady(ILogger logger, HealthStatus status, string reasons);
-
-    /// <summary>Writes the status with each check's reason, so an operator sees why the API is not ready.</summary>
-    private static async Task WriteAsync(HttpContext http, HealthReport report)
-    {
-        http.Response.ContentType = "application/json";
-        await using var json = new Utf8JsonWriter(http.Response.Body);
-        json.WriteStartObject();
-        json.WriteString("status", report.Status.ToString());
-        json.WriteStartObject("checks");
-        foreach (var (name, entry) in report.Entries)
-        {
-            json.WriteStartObject(name);
-            json.WriteString("status", entry.Status.ToString());
-            if (entry.Description is not null)
-            {
-                json.WriteString("description", entry.Description);
-            }
-
-            json.WriteEndObject();
-        }
-
-        json.WriteEndObject();
-        json.WriteEndObject();
-    }
 
     private sealed class SinkHealthCheck(IEventSink sink, SinkStatus status, IOptions<BatchingOptions> batching) : IHealthCheck
     {

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
@@ -6,6 +5,7 @@ using Npgsql;
 using Tracking.Aws.Kinesis;
 using Tracking.Consumer.Leases;
 using Tracking.Consumer.Shards;
+using Tracking.ServiceDefaults;
 
 namespace Tracking.Consumer.Health;
 
@@ -26,33 +26,9 @@ internal static class HealthEndpoints
 
     public static IEndpointRouteBuilder MapHealthEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = WriteAsync });
-        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains(Ready), ResponseWriter = WriteAsync });
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = HealthReportWriter.WriteAsync });
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains(Ready), ResponseWriter = HealthReportWriter.WriteAsync });
         return app;
-    }
-
-    /// <summary>Writes the status with each check's reason, so an operator sees why the consumer is not ready.</summary>
-    private static async Task WriteAsync(HttpContext http, HealthReport report)
-    {
-        http.Response.ContentType = "application/json";
-        await using var json = new Utf8JsonWriter(http.Response.Body);
-        json.WriteStartObject();
-        json.WriteString("status", report.Status.ToString());
-        json.WriteStartObject("checks");
-        foreach (var (name, entry) in report.Entries)
-        {
-            json.WriteStartObject(name);
-            json.WriteString("status", entry.Status.ToString());
-            if (entry.Description is not null)
-            {
-                json.WriteString("description", entry.Description);
-            }
-
-            json.WriteEndObject();
-        }
-
-        json.WriteEndObject();
-        json.WriteEndObject();
     }
 
     private sealed class DatabaseHealthCheck(NpgsqlDataSource dataSource) : IHealthCheck
