@@ -9,6 +9,22 @@ namespace Tracking.Consumer.Leases;
 /// </summary>
 internal sealed class PostgresLeaseSchema(NpgsqlDataSource leaseDatabase)
 {
+    /// <summary>The lease table's columns, shared with the PostgreSQL warehouse's first migration.</summary>
+    internal const string Columns = """
+        (
+            stream           text NOT NULL,
+            shard_id         text NOT NULL,
+            parent_shard_ids text[] NOT NULL DEFAULT '{}',
+            start_position   text NOT NULL,
+            owner            text,
+            counter          bigint NOT NULL DEFAULT 0,
+            expires_at       timestamptz,
+            checkpoint       text,
+            finished         boolean NOT NULL DEFAULT false,
+            PRIMARY KEY (stream, shard_id)
+        )
+        """;
+
     private const long CreateLock = 0x6c65_6173_6573;
 
     public async Task CreateAsync(CancellationToken cancellationToken)
@@ -22,19 +38,8 @@ internal sealed class PostgresLeaseSchema(NpgsqlDataSource leaseDatabase)
         }
 
         await using (var command = new NpgsqlCommand(
-            """
-            CREATE TABLE IF NOT EXISTS shard_leases (
-                stream           text NOT NULL,
-                shard_id         text NOT NULL,
-                parent_shard_ids text[] NOT NULL DEFAULT '{}',
-                start_position   text NOT NULL,
-                owner            text,
-                counter          bigint NOT NULL DEFAULT 0,
-                expires_at       timestamptz,
-                checkpoint       text,
-                finished         boolean NOT NULL DEFAULT false,
-                PRIMARY KEY (stream, shard_id)
-            )
+            $"""
+            CREATE TABLE IF NOT EXISTS shard_leases {Columns}
             """,
             connection,
             transaction))

@@ -15,7 +15,7 @@ internal sealed partial class PostgresSchema(NpgsqlDataSource dataSource, ILogge
     /// <summary>The migrations, by version. Append only: a released migration never changes.</summary>
     internal static readonly IReadOnlyList<(int Version, string Description, string Sql)> Migrations =
     [
-        (1, "events, dead_letters and shard_leases", """
+        (1, "events, dead_letters and shard_leases", $$"""
             CREATE TABLE events (
                 message_id         text PRIMARY KEY,
                 type               text,
@@ -49,18 +49,7 @@ internal sealed partial class PostgresSchema(NpgsqlDataSource dataSource, ILogge
                 UNIQUE (stream, shard_id, sequence_number)
             );
 
-            CREATE TABLE shard_leases (
-                stream           text NOT NULL,
-                shard_id         text NOT NULL,
-                parent_shard_ids text[] NOT NULL DEFAULT '{}',
-                start_position   text NOT NULL,
-                owner            text,
-                counter          bigint NOT NULL DEFAULT 0,
-                expires_at       timestamptz,
-                checkpoint       text,
-                finished         boolean NOT NULL DEFAULT false,
-                PRIMARY KEY (stream, shard_id)
-            );
+            CREATE TABLE shard_leases {{Leases.PostgresLeaseSchema.Columns}};
             """),
     ];
 
