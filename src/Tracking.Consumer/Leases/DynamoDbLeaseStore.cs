@@ -158,7 +158,15 @@ internal sealed class DynamoDbLeaseStore(IAmazonDynamoDB dynamo, string tableNam
         }
     }
 
-    public async Task<bool> RenewAsync(ShardFence fence, DateTimeOffset expiresAt, CancellationToken cancellationToken)
+    public Task<bool> RenewAsync(ShardFence fence, DateTimeOffset expiresAt, CancellationToken cancellationToken) =>
+        UpdateIfHeldAsync(fence, "SET #expires = :expires", (":expires", Number(expiresAt.ToUnixTimeMilliseconds())), cancellationToken);
+
+    /// <summary>Gives the lease up; when another worker has taken it already there is nothing of ours to give up.</summary>
+    public Task ReleaseAsync(ShardFence fence, CancellationToken cancellationToken) =>
+        UpdateIfHeldAsync(fence, "REMOVE #owner, #expires SET #counter = #counter + :one", (":one", Number(1)), cancellationToken);
+
+    /// <summary>Applies <paramref name="update"/> only while <paramref name="fence"/> still holds the lease (same owner and counter).</summary>
+    private async Task<bool> UpdateIfHeldAsync(ShardFence fence, string update, (string Name, AttributeValue Value) value, CancellationToken cancellationToken)
     {
         try
         {
@@ -167,12 +175,12 @@ internal sealed class DynamoDbLeaseStore(IAmazonDynamoDB dynamo, string tableNam
                 {
                     TableName = tableName,
                     Key = Key(fence.Stream, fence.ShardId),
-                    UpdateExpression = "SET #expires = :expires",
+                    UpdateExpression = update,
                     ConditionExpression = "#owner = :owner AND #counter = :counter",
                     ExpressionAttributeNames = new() { ["#owner"] = Owner, ["#expires"] = Expires, ["#counter"] = Counter },
                     ExpressionAttributeValues = new()
                     {
-                        [":expires"] = Number(expiresAt.ToUnixTimeMilliseconds()),
+                        [value.Name] = value.Value,
                         [":owner"] = new AttributeValue { S = fence.Owner },
                         [":counter"] = Number(fence.Counter),
                     },
@@ -183,33 +191,6 @@ internal sealed class DynamoDbLeaseStore(IAmazonDynamoDB dynamo, string tableNam
         catch (ConditionalCheckFailedException)
         {
             return false;
-        }
-    }
-
-    public async Task ReleaseAsync(ShardFence fence, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await dynamo.UpdateItemAsync(
-                new UpdateItemRequest
-                {
-                    TableName = tableName,
-                    Key = Key(fence.Stream, fence.ShardId),
-                    UpdateExpression = "REMOVE #owner, #expires SET #counter = #counter + :one",
-                    ConditionExpression = "#owner = :owner AND #counter = :counter",
-                    ExpressionAttributeNames = new() { ["#owner"] = Owner, ["#expires"] = Expires, ["#counter"] = Counter },
-                    ExpressionAttributeValues = new()
-                    {
-                        [":one"] = Number(1),
-                        [":owner"] = new AttributeValue { S = fence.Owner },
-                        [":counter"] = Number(fence.Counter),
-                    },
-                },
-                cancellationToken);
-        }
-        catch (ConditionalCheckFailedException)
-        {
-            // Taken by another worker already: nothing of ours to give up.
         }
     }
 
