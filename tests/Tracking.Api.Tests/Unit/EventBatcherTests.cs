@@ -70,7 +70,10 @@ public class EventBatcherTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        await _batcher.StopAsync(CancellationToken.None);
+        // As the host does, with a shutdown deadline: a delivery still waiting out a backoff on the manual clock is
+        // cancelled at the deadline instead of holding the stop (and the whole test run) for ever.
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        await _batcher.StopAsync(deadline.Token);
         _batcher.Dispose();
     }
 
@@ -162,7 +165,8 @@ public class EventBatcherTests : IAsyncLifetime
         await StartAsync(maxEvents: 3);
         Enqueue(10);
 
-        await _batcher.StopAsync(CancellationToken.None);
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await _batcher.StopAsync(deadline.Token);
 
         Assert.Equal(10, _sink.Delivered);
         Assert.Equal(1, _sink.Flushes);
