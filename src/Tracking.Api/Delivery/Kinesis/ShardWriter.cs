@@ -124,7 +124,6 @@ internal sealed partial class ShardWriter(
             }
 
             recovered += record.FailedAttempts > 0 ? 1 : 0;
-            record.Batch.RecordWritten();
         }
 
         metrics.Request(elapsed, Outcome(failed.Count, records.Count, throttled), Name);
@@ -159,6 +158,7 @@ internal sealed partial class ShardWriter(
                 }
             }
 
+            CompleteWritten(records, written);
             return new PutOutcome([], Throttled: false);
         }
 
@@ -168,6 +168,8 @@ internal sealed partial class ShardWriter(
             _failingShards.Add(shard);
             status.Failed(SinkStatus.Puts, $"{Name} sink: {failed.Count} of {records.Count} records for {shard} not written: {reason}", time.GetUtcNow());
         }
+
+        CompleteWritten(records, written);
 
         if (previousFailures == 0)
         {
@@ -179,6 +181,21 @@ internal sealed partial class ShardWriter(
         }
 
         return new PutOutcome(failed, throttled > 0);
+    }
+
+    /// <summary>
+    /// Completes the batches of the written records, after the status is settled: whoever sees their
+    /// delivery done (the batcher, readiness) then also sees the status that put left behind.
+    /// </summary>
+    private static void CompleteWritten(List<PendingRecord> records, bool[] written)
+    {
+        for (var i = 0; i < records.Count; i++)
+        {
+            if (written[i])
+            {
+                records[i].Batch.RecordWritten();
+            }
+        }
     }
 
     private static string Outcome(int failed, int total, int throttled) =>
