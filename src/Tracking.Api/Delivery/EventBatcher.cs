@@ -200,6 +200,12 @@ internal sealed partial class EventBatcher(
                 }
             }
 
+            if (result.AllDelivered)
+            {
+                // Before the acknowledgement, so whoever sees the events gone from the queue sees the recovery too.
+                status.Succeeded(SinkStatus.Deliveries);
+            }
+
             var delivered = Delivered(pending, result);
             if (delivered.Count > 0)
             {
@@ -213,7 +219,6 @@ internal sealed partial class EventBatcher(
 
             if (result.AllDelivered)
             {
-                status.Succeeded(SinkStatus.Deliveries);
                 if (attempt > 1)
                 {
                     LogRecovered(logger, batch.Count, sink.Name, attempt);
