@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Authorization.Policy;
 using Microsoft.Extensions.Options;
 using Tracking.Events;
+using Tracking.ServiceDefaults;
 
 namespace Tracking.Api.Admin;
 
@@ -13,6 +14,9 @@ namespace Tracking.Api.Admin;
 /// </summary>
 internal sealed class AdminKeyRequirement : AuthorizationHandler<AdminKeyRequirement>, IAuthorizationRequirement
 {
+    /// <summary>The item a request refused for its address's wrong keys carries, with how long the lockout lasts.</summary>
+    public const string LockedOutFor = "tracking.admin.locked-out-for";
+
     protected override Task HandleRequirementAsync(AuthorizationHandlerContext context, AdminKeyRequirement requirement)
     {
         if (context.Resource is HttpContext http && IsAdmin(http))
@@ -32,7 +36,21 @@ internal sealed class AdminKeyRequirement : AuthorizationHandler<AdminKeyRequire
 
         if (AdminKeyCheck.FromBearer(http.Request.Headers.Authorization) is { } presented)
         {
-            return AdminKeyCheck.Matches(key, presented);
+            var guesses = http.RequestServices.GetRequiredService<AdminKeyGuesses>();
+            var address = ClientAddress.KeyOf(http.Connection.RemoteIpAddress);
+            if (guesses.LockedOut(address, out var retryAfter))
+            {
+                http.Items[LockedOutFor] = retryAfter;
+                return false;
+            }
+
+            if (AdminKeyCheck.Matches(key, presented))
+            {
+                return true;
+            }
+
+            guesses.Wrong(address);
+            return false;
         }
 
         return http.Request.Cookies[AdminSession.CookieName] is { } cookie &&
@@ -51,6 +69,12 @@ internal sealed class AdminRefusal : IAuthorizationMiddlewareResultHandler
         if (authorizeResult.Succeeded)
         {
             await next(context);
+            return;
+        }
+
+        if (context.Items[AdminKeyRequirement.LockedOutFor] is TimeSpan retryAfter)
+        {
+            await context.RequestServices.GetRequiredService<AdminKeyGuesses>().RefuseAsync(context, retryAfter);
             return;
         }
 

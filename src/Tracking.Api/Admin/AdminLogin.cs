@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Tracking.Events;
+using Tracking.ServiceDefaults;
 
 namespace Tracking.Api.Admin;
 
@@ -20,7 +21,7 @@ internal static class AdminLogin
     public static IEndpointRouteBuilder MapAdminLogin(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("").ExcludeFromDescription();
-        group.MapGet(Path, (string? returnUrl) => Page(ReturnTo(returnUrl), failed: false));
+        group.MapGet(Path, (string? returnUrl) => Page(ReturnTo(returnUrl), error: null, StatusCodes.Status200OK));
         group.MapPost(Path, LoginAsync);
         group.MapPost(LogoutPath, (HttpContext http) =>
         {
@@ -31,7 +32,7 @@ internal static class AdminLogin
     }
 
     private static async Task<Results<RedirectHttpResult, ContentHttpResult>> LoginAsync(
-        HttpContext http, IOptions<AdminOptions> admin, TimeProvider time, CancellationToken cancellationToken)
+        HttpContext http, IOptions<AdminOptions> admin, AdminKeyGuesses guesses, TimeProvider time, CancellationToken cancellationToken)
     {
         string? key = null;
         string? returnUrl = null;
@@ -43,9 +44,18 @@ internal static class AdminLogin
         }
 
         var target = ReturnTo(returnUrl);
+        var address = ClientAddress.KeyOf(http.Connection.RemoteIpAddress);
+        if (guesses.LockedOut(address, out var retryAfter))
+        {
+            // Not even a right key is let in now, so a guess that happens to be right tells nothing either.
+            http.Response.Headers.RetryAfter = AdminKeyGuesses.RetryAfterSeconds(retryAfter);
+            return Page(target, $"Too many wrong keys from this address: try again in {AdminKeyGuesses.RetryAfterSeconds(retryAfter)} seconds.", StatusCodes.Status429TooManyRequests);
+        }
+
         if (admin.Value.AdminKey is not { Length: > 0 } configured || !AdminKeyCheck.Matches(configured, key))
         {
-            return Page(target, failed: true);
+            guesses.Wrong(address);
+            return Page(target, "That is not the admin key.", StatusCodes.Status401Unauthorized);
         }
 
         var now = time.GetUtcNow();
@@ -58,11 +68,11 @@ internal static class AdminLogin
     private static string ReturnTo(string? returnUrl) =>
         ReturnPages.FirstOrDefault(page => string.Equals(page, returnUrl, StringComparison.Ordinal)) ?? ReturnPages[0];
 
-    private static ContentHttpResult Page(string returnTo, bool failed)
+    private static ContentHttpResult Page(string returnTo, string? error, int status)
     {
         var html = AdminAssets.Text("login.html")
             .Replace("{{returnUrl}}", WebUtility.HtmlEncode(returnTo), StringComparison.Ordinal)
-            .Replace("<!--error-->", failed ? "<p class=\"error\" role=\"alert\">That is not the admin key.</p>" : "", StringComparison.Ordinal);
-        return TypedResults.Content(html, "text/html; charset=utf-8", statusCode: failed ? StatusCodes.Status401Unauthorized : StatusCodes.Status200OK);
+            .Replace("<!--error-->", error is null ? "" : $"<p class=\"error\" role=\"alert\">{WebUtility.HtmlEncode(error)}</p>", StringComparison.Ordinal);
+        return TypedResults.Content(html, "text/html; charset=utf-8", statusCode: status);
     }
 }

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Authorization.Policy;
 using Microsoft.Extensions.Options;
+using Tracking.ServiceDefaults;
 
 namespace Tracking.Api.Admin;
 
@@ -19,7 +20,9 @@ internal static class AdminSetup
         services.AddOptions<AdminOptions>().BindConfiguration(AdminOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<AdminOptions>, AdminOptionsValidator>();
         services.AddAuthorizationBuilder().AddPolicy(Policy, policy => policy.AddRequirements(new AdminKeyRequirement()));
-        services.AddSingleton<IAuthorizationHandler, AdminKeyRequirement>();
+        // No handler registration: the requirement handles itself (ASP.NET Core's pass-through handler calls it);
+        // registering it as well would check every key twice and count a wrong one twice.
+        services.AddSingleton<AdminKeyGuesses>();
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, AdminRefusal>();
         return builder;
     }

@@ -6,7 +6,7 @@ internal sealed class ClientAddressFilter(ClientAddressRateLimiter limiter) : IE
     public ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var http = context.HttpContext;
-        return limiter.TryAcquire(ClientAddressRateLimiter.KeyOf(http.Connection.RemoteIpAddress), out var wait)
+        return limiter.TryAcquire(Tracking.ServiceDefaults.ClientAddress.KeyOf(http.Connection.RemoteIpAddress), out var wait)
             ? next(context)
             : ValueTask.FromResult<object?>(Refusals.TooManyRequests(http, wait, "This client address"));
     }

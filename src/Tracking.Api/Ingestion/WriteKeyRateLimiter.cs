@@ -1,4 +1,3 @@
-using System.Net;
 using System.Threading.RateLimiting;
 using Microsoft.Extensions.Options;
 
@@ -65,29 +64,4 @@ internal sealed class WriteKeyRateLimiter(IOptions<RateLimitOptions> options)
 /// trusted proxy; IPv6 clients are counted per /64, the block one subscriber usually holds.
 /// </summary>
 internal sealed class ClientAddressRateLimiter(IOptions<RateLimitOptions> options)
-    : TokenBuckets(options.Value.PerAddressPermitsPerSecond, options.Value.PerAddressBurst)
-{
-    /// <summary>The key an address is counted under.</summary>
-    public static string KeyOf(IPAddress? address)
-    {
-        if (address is null)
-        {
-            return "unknown";
-        }
-
-        if (address.IsIPv4MappedToIPv6)
-        {
-            return address.MapToIPv4().ToString();
-        }
-
-        if (address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6)
-        {
-            Span<byte> bytes = stackalloc byte[16];
-            address.TryWriteBytes(bytes, out _);
-            bytes[8..].Clear();
-            return new IPAddress(bytes).ToString() + "/64";
-        }
-
-        return address.ToString();
-    }
-}
+    : TokenBuckets(options.Value.PerAddressPermitsPerSecond, options.Value.PerAddressBurst);

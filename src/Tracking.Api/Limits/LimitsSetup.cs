@@ -55,7 +55,7 @@ internal static partial class LimitsSetup
                 // Checked before the shared slots: one address waits for none of them once it holds its share.
                 limiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(http =>
                     http.Request.Path.StartsWithSegments("/v1")
-                        ? RateLimitPartition.GetConcurrencyLimiter(ClientAddressRateLimiter.KeyOf(http.Connection.RemoteIpAddress), _ => new ConcurrencyLimiterOptions { PermitLimit = perAddress, QueueLimit = 0 })
+                        ? RateLimitPartition.GetConcurrencyLimiter(Tracking.ServiceDefaults.ClientAddress.KeyOf(http.Connection.RemoteIpAddress), _ => new ConcurrencyLimiterOptions { PermitLimit = perAddress, QueueLimit = 0 })
                         : RateLimitPartition.GetNoLimiter(string.Empty));
             }
 

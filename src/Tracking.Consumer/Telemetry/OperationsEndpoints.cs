@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
 using Tracking.Consumer.Leases;
 using Tracking.Events;
+using Tracking.ServiceDefaults;
 
 namespace Tracking.Consumer.Telemetry;
 
@@ -43,6 +44,7 @@ internal static class OperationsEndpoints
     {
         if (AdminKeySet(configuration))
         {
+            services.AddSingleton<AdminKeyGuesses>();
             services.AddOpenTelemetry().WithMetrics(metrics => metrics
                 .AddMeter(ConsumerMetrics.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel")
                 .AddPrometheusExporter());
@@ -60,13 +62,31 @@ internal static class OperationsEndpoints
 
         // The key is read per request: options are validated (and a bad key reported) only when the consumer runs.
         // Routing matches "/METRICS" and "/metrics/" too, so the guard compares as routing does, not ordinally.
+        // Wrong keys count per client address: after AdminKeyGuesses.Allowed in its window, the address waits (429).
+        var guesses = app.Services.GetRequiredService<AdminKeyGuesses>();
         app.Use(async (http, next) =>
         {
-            if (Array.Exists(Guarded, path => http.Request.Path.StartsWithSegments(path, StringComparison.OrdinalIgnoreCase)) &&
-                !AdminKeyCheck.Matches(
-                    http.RequestServices.GetRequiredService<IOptions<OperationsOptions>>().Value.AdminKey!,
-                    AdminKeyCheck.FromBearer(http.Request.Headers.Authorization)))
+            if (!Array.Exists(Guarded, path => http.Request.Path.StartsWithSegments(path, StringComparison.OrdinalIgnoreCase)))
             {
+                await next(http);
+                return;
+            }
+
+            var address = ClientAddress.KeyOf(http.Connection.RemoteIpAddress);
+            if (guesses.LockedOut(address, out var retryAfter))
+            {
+                await guesses.RefuseAsync(http, retryAfter);
+                return;
+            }
+
+            var presented = AdminKeyCheck.FromBearer(http.Request.Headers.Authorization);
+            if (!AdminKeyCheck.Matches(http.RequestServices.GetRequiredService<IOptions<OperationsOptions>>().Value.AdminKey!, presented))
+            {
+                if (presented is not null)
+                {
+                    guesses.Wrong(address);
+                }
+
                 http.Response.Headers.WWWAuthenticate = "Bearer realm=\"tracking-admin\"";
                 await TypedResults.Problem(
                     statusCode: StatusCodes.Status401Unauthorized,

@@ -126,6 +126,70 @@ public partial class OperationsAccessTests
     }
 
     [Fact]
+    public async Task TenWrongKeysFromAnAddressShutItOutEvenWithTheRightKeyWhileASessionAlreadyOpenStaysOpen()
+    {
+        await using var api = new TrackingApiFactory(WithAdminKey());
+        using var client = NoRedirects(api);
+        using var login = await client.PostAsync("/admin/login", new FormUrlEncodedContent(new Dictionary<string, string> { ["key"] = AdminKey }));
+        var cookie = login.Headers.GetValues("Set-Cookie").Single().Split(';')[0];
+
+        // Wrong keys by the form and by bearer tokens count together; a request with no key at all is not a guess.
+        for (var i = 0; i < 5; i++)
+        {
+            using var form = await client.PostAsync("/admin/login", new FormUrlEncodedContent(new Dictionary<string, string> { ["key"] = $"guess-{i}" }));
+            Assert.Equal(HttpStatusCode.Unauthorized, form.StatusCode);
+            using var bearer = new HttpRequestMessage(HttpMethod.Get, "/status.json");
+            bearer.Headers.Authorization = new AuthenticationHeaderValue("Bearer", $"guess-bearer-{i}");
+            using var refused = await client.SendAsync(bearer);
+            await refused.ProblemAsync(HttpStatusCode.Unauthorized);
+            using var anonymous = await client.GetAsync("/status.json");
+            await anonymous.ProblemAsync(HttpStatusCode.Unauthorized);
+        }
+
+        using var rightBearer = new HttpRequestMessage(HttpMethod.Get, "/status.json");
+        rightBearer.Headers.Authorization = new AuthenticationHeaderValue("Bearer", AdminKey);
+        using var shutOut = await client.SendAsync(rightBearer);
+        var problem = await shutOut.ProblemAsync((HttpStatusCode)429);
+        Assert.Equal("Too many wrong admin keys", (string?)problem["title"]);
+        var wait = int.Parse(shutOut.Headers.GetValues("Retry-After").Single(), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(wait, 1, 60);
+
+        using var rightForm = await client.PostAsync("/admin/login", new FormUrlEncodedContent(new Dictionary<string, string> { ["key"] = AdminKey }));
+        Assert.Equal((HttpStatusCode)429, rightForm.StatusCode);
+        Assert.False(rightForm.Headers.Contains("Set-Cookie"), "no session is handed out while the address is shut out");
+        Assert.Contains("Too many wrong keys from this address", await rightForm.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.True(rightForm.Headers.Contains("Retry-After"));
+
+        using var withSession = new HttpRequestMessage(HttpMethod.Get, "/status.json");
+        withSession.Headers.Add("Cookie", cookie);
+        using var open = await client.SendAsync(withSession);
+        Assert.Equal(HttpStatusCode.OK, open.StatusCode);
+    }
+
+    [Fact]
+    public void AnAddressShutOutForWrongKeysMayTryAgainWhenItsWindowEndsAndOthersNeverWait()
+    {
+        using var guesses = new Tracking.ServiceDefaults.AdminKeyGuesses(TimeSpan.FromMilliseconds(500));
+        for (var i = 0; i < Tracking.ServiceDefaults.AdminKeyGuesses.Allowed; i++)
+        {
+            Assert.False(guesses.LockedOut("192.0.2.1", out _), $"shut out after {i} wrong keys");
+            guesses.Wrong("192.0.2.1");
+        }
+
+        Assert.True(guesses.LockedOut("192.0.2.1", out var retryAfter));
+        Assert.InRange(retryAfter, TimeSpan.FromTicks(1), TimeSpan.FromMilliseconds(500));
+        Assert.False(guesses.LockedOut("192.0.2.2", out _), "another address is not shut out");
+        Assert.Equal("1", Tracking.ServiceDefaults.AdminKeyGuesses.RetryAfterSeconds(retryAfter));
+
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (guesses.LockedOut("192.0.2.1", out _))
+        {
+            Assert.True(waited.Elapsed < TimeSpan.FromSeconds(30), "the address was still shut out long after its window ended");
+            Thread.Sleep(20);
+        }
+    }
+
+    [Fact]
     public async Task ALoginReturnsOnlyToTheOperationsPagesNeverToAnotherSite()
     {
         await using var api = new TrackingApiFactory(WithAdminKey());

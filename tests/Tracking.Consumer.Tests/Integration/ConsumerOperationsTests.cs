@@ -117,7 +117,7 @@ public sealed partial class ConsumerOperationsTests(PostgresServer postgres, Kin
     }
 
     [Fact]
-    public async Task TheAdminKeyGuardsMetricsAndStatusWhateverTheCaseOrTrailingSlashOfThePath()
+    public async Task TheAdminKeyGuardsMetricsAndStatusWhateverTheCaseOrTrailingSlashOfThePathAndTenWrongKeysShutTheAddressOut()
     {
         // Routing matches paths case-insensitively and with a trailing slash: the guard must cover every spelling it routes.
         using var stream = await TestStreamOnKinesalite.CreateAsync(kinesalite.ServiceUrl, shards: 1);
@@ -134,6 +134,23 @@ public sealed partial class ConsumerOperationsTests(PostgresServer postgres, Kin
                 anonymous.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.NotFound,
                 $"{path} answered {(int)anonymous.StatusCode} without the admin key: {await anonymous.Content.ReadAsStringAsync()}");
         }
+
+        // Requests without a key cost nothing; ten wrong keys shut the address out, and then even the right key waits.
+        for (var i = 0; i < Tracking.ServiceDefaults.AdminKeyGuesses.Allowed; i++)
+        {
+            using var wrong = new HttpRequestMessage(HttpMethod.Get, i % 2 == 0 ? "/metrics" : "/status.json");
+            wrong.Headers.Authorization = new AuthenticationHeaderValue("Bearer", $"guess-{i}");
+            using var refused = await http.SendAsync(wrong);
+            Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        }
+
+        using var right = new HttpRequestMessage(HttpMethod.Get, "/status.json");
+        right.Headers.Authorization = new AuthenticationHeaderValue("Bearer", ConsumerKey);
+        using var shutOut = await http.SendAsync(right);
+        Assert.Equal((HttpStatusCode)429, shutOut.StatusCode);
+        Assert.Equal("application/problem+json", shutOut.Content.Headers.ContentType?.MediaType);
+        Assert.InRange(int.Parse(shutOut.Headers.GetValues("Retry-After").Single(), System.Globalization.CultureInfo.InvariantCulture), 1, 60);
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/health/live")).StatusCode);
     }
 
     [Fact]
