@@ -26,6 +26,9 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
     private const long TailMaxBytes = 16L << 20;
     // A round writes at most this many bytes; what is left waits for the next round.
     private const long MaxRoundBytes = 32L << 20;
+    // How long everything written must stay delivered before the write segment, then holding only delivered events, is
+    // sealed and deleted: a quiet spool keeps nothing on disk, and a busy one does not start a segment per batch.
+    internal static readonly TimeSpan DeliveredSegmentIdle = TimeSpan.FromSeconds(2);
 
     private readonly SpoolOptions _options;
     private readonly TimeProvider _time;
@@ -85,9 +88,10 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
     private long _tailBytes;
     private bool _tailOn;
 
-    // Acknowledgements, guarded by _tracker.
+    // Acknowledgements, guarded by _tracker. Lock order: _tracker, then _commitGate (RollDelivered).
     private readonly AcknowledgementTracker _tracker = new();
     private readonly AcknowledgementLog _log;
+    private readonly ITimer _rollDelivered;
 
     private long _events;
     private long _diskBytes;
@@ -110,6 +114,7 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
         _log = new AcknowledgementLog(_directory);
         Recover();
         OpenWriteSegment();
+        _rollDelivered = time.CreateTimer(static spool => ((EventSpool)spool!).RollDelivered(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
 
     /// <summary>One segment file: the position of its first frame, and how many bytes of it are committed.</summary>
@@ -311,6 +316,11 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
             }
 
             DeleteAcknowledgedSegments(_tracker.Watermark);
+            if (positions.Count > 0 && _tracker.Outstanding == 0)
+            {
+                // Everything read is delivered: unless more arrives meanwhile, the write segment goes after a quiet moment.
+                _rollDelivered.Change(DeliveredSegmentIdle, Timeout.InfiniteTimeSpan);
+            }
         }
 
         Interlocked.Add(ref _events, -positions.Count);
@@ -334,6 +344,7 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
 
     public void Dispose()
     {
+        _rollDelivered.Dispose();
         Close();
         lock (_commitGate)
         {
@@ -936,6 +947,35 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
     }
 
     // ---- Acknowledged segments -------------------------------------------------------------------
+
+    /// <summary>
+    /// When every event written has been delivered, seals the write segment (it then holds only delivered events) and
+    /// deletes it, so the disk and <see cref="DepthBytes"/> show nothing waiting. Runs on the timer an acknowledgement
+    /// arms; does nothing while a writer is at work, while events are read and not yet delivered (their acknowledgement
+    /// arms the timer again), or once the spool is closed.
+    /// </summary>
+    private void RollDelivered()
+    {
+        lock (_tracker)
+        {
+            if (_tracker.Outstanding > 0)
+            {
+                return;
+            }
+
+            lock (_commitGate)
+            {
+                if (_closed || _leading || _writeSegment.Length == 0 || _tracker.Watermark < _nextPosition)
+                {
+                    return;
+                }
+
+                TrySealAndOpenNext(_writeSegment);
+            }
+
+            DeleteAcknowledgedSegments(_tracker.Watermark);
+        }
+    }
 
     private void DeleteAcknowledgedSegments(long watermark)
     {

@@ -18,9 +18,9 @@ public sealed class EventSpoolTests : IDisposable
         }
     }
 
-    private EventSpool Open(long maxBytes = 64 << 20, long segmentBytes = 64 << 10, Durability durability = Durability.Fsync, string? directory = null) =>
+    private EventSpool Open(long maxBytes = 64 << 20, long segmentBytes = 64 << 10, Durability durability = Durability.Fsync, string? directory = null, TimeProvider? time = null) =>
         new(Options.Create(new SpoolOptions { Directory = directory ?? _directory, MaxBytes = maxBytes, SegmentBytes = segmentBytes, Durability = durability }),
-            TimeProvider.System, NullLogger<EventSpool>.Instance);
+            time ?? TimeProvider.System, NullLogger<EventSpool>.Instance);
 
     private static EnrichedEvent[] Events(int from, int count, int size = 200) =>
         Enumerable.Range(from, count).Select(i => new EnrichedEvent(Encoding.UTF8.GetBytes($"{{\"messageId\":\"m{i}\",\"pad\":\"{new string('x', size)}\"}}"), $"m{i}", $"user-{i % 7}")).ToArray();
@@ -66,6 +66,58 @@ public sealed class EventSpoolTests : IDisposable
         Assert.Equal(0, spool.Depth);
         Assert.Single(Segments());
         Assert.Null(spool.OldestAcceptedAt);
+    }
+
+    [Theory]
+    [InlineData("Fsync")]
+    [InlineData("Write")]
+    public async Task OnceEverythingWrittenIsDeliveredAndAQuietMomentPassesTheSpoolKeepsNoEventOnDisk(string durabilityName)
+    {
+        var durability = Enum.Parse<Durability>(durabilityName);
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        using (var spool = Open(durability: durability, time: time))
+        {
+            await EnqueueAsync(spool, Events(0, 50));
+            var first = ReadAll(spool);
+            spool.Acknowledge(first[..40]);
+            time.Advance(EventSpool.DeliveredSegmentIdle * 2);
+            Assert.True(spool.DepthBytes > 0, "ten events are read and not delivered: the segment stays");
+
+            spool.Acknowledge(first[40..]);
+            Assert.Equal(0, spool.Depth);
+            Assert.True(spool.DepthBytes > 0, "the write segment is kept for a quiet moment, in case more comes at once");
+
+            // Written meanwhile and not yet read: the segment holds an event still waiting, so it stays.
+            await EnqueueAsync(spool, Events(50, 10));
+            time.Advance(EventSpool.DeliveredSegmentIdle);
+            Assert.Equal(10, spool.Depth);
+            Assert.True(spool.DepthBytes > 0);
+
+            var second = ReadAll(spool);
+            Assert.Equal(Enumerable.Range(50, 10).Select(i => $"m{i}"), second.Select(e => e.MessageId));
+            spool.Acknowledge(second);
+            time.Advance(EventSpool.DeliveredSegmentIdle);
+
+            Assert.Equal(0, spool.DepthBytes);
+            Assert.All(Segments(), segment => Assert.Equal(0, new FileInfo(segment).Length));
+
+            // Writing goes on in the new segment, and the reader finds it there.
+            await EnqueueAsync(spool, Events(60, 5));
+            var third = ReadAll(spool);
+            Assert.Equal(Enumerable.Range(60, 5).Select(i => $"m{i}"), third.Select(e => e.MessageId));
+            spool.Acknowledge(third);
+            time.Advance(EventSpool.DeliveredSegmentIdle);
+            Assert.Equal(0, spool.DepthBytes);
+        }
+
+        // Nothing delivered comes back after a restart, and positions go on from where they were.
+        using var reopened = Open(durability: durability, time: time);
+        Assert.Equal(0, reopened.Depth);
+        Assert.Empty(ReadAll(reopened));
+        await EnqueueAsync(reopened, Events(65, 3));
+        var after = ReadAll(reopened);
+        Assert.Equal(["m65", "m66", "m67"], after.Select(e => e.MessageId));
+        Assert.True(after[0].Position > 65, $"positions go on after a restart (the first one now is {after[0].Position})");
     }
 
     [Fact]
