@@ -48,6 +48,14 @@ public class KinesisAndFirehoseOptionsTests
     }
 
     [Fact]
+    public void ARegionReadWithAFinalNewlineAsFromASecretFileIsUsedWithoutItAndInsideWhiteSpaceIsRefused()
+    {
+        Assert.Equal("eu-west-1", Kinesis(("Tracking:Kinesis:StreamName", "events"), ("Tracking:Kinesis:Region", "eu-west-1\n")).Region);
+        Assert.Equal("eu-west-1", Kinesis(("Tracking:Kinesis:StreamName", "events"), ("AWS_REGION", " eu-west-1\r\n")).Region);
+        Assert.Contains("must be an AWS region such as 'eu-west-1'", Refused(() => Kinesis(("Tracking:Kinesis:StreamName", "events"), ("Tracking:Kinesis:Region", "eu-west-1\nus-east-1"))), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void AKinesisSinkWithoutAStreamOrARegionIsRefusedNamingBoth()
     {
         var message = Refused(() => Kinesis());
