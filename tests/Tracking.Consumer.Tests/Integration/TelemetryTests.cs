@@ -71,6 +71,7 @@ public sealed partial class TelemetryTests(PostgresServer postgres, KinesaliteFi
 
         // The puts to the stream, linked to every request whose events they carried.
         await WaitUntilLinkedAsync(collector, "tracking.sink.put", requestSpans);
+        await WaitUntilSummedAsync(collector, "tracking.sink.put", "messaging.batch.message_count", Requests * EventsPerRequest, s => s.Links.Count > 0);
         var puts = collector.Spans.Where(s => s.Name == "tracking.sink.put").ToList();
         foreach (var put in puts)
         {
@@ -88,6 +89,7 @@ public sealed partial class TelemetryTests(PostgresServer postgres, KinesaliteFi
 
         // The loads into the warehouse, linked to the same requests through the trace context carried in the records.
         await WaitUntilLinkedAsync(collector, "tracking.consumer.load", requestSpans);
+        await WaitUntilSummedAsync(collector, "tracking.consumer.load", "tracking.rows.inserted", Requests * EventsPerRequest);
         var loads = collector.Spans.Where(s => s.Name == "tracking.consumer.load").ToList();
         foreach (var load in loads)
         {
@@ -157,6 +159,31 @@ public sealed partial class TelemetryTests(PostgresServer postgres, KinesaliteFi
             Assert.True(
                 deadline.Elapsed < Patience,
                 $"'{name}' spans link to [{string.Join(", ", linked)}], not to every request [{string.Join(", ", wanted)}]:{Environment.NewLine}{string.Join(Environment.NewLine, collector.Spans)}");
+            await Task.Delay(100);
+        }
+    }
+
+    /// <summary>
+    /// Waits until the <paramref name="name"/> spans received (those <paramref name="counted"/>) add up to at least
+    /// <paramref name="expected"/> in <paramref name="attribute"/>. Being linked to every request is not enough: one
+    /// span may link them all (each shard's put or load carries events of every request) while the others, ended a
+    /// moment later, are still in the exporter's next batch.
+    /// </summary>
+    private static async Task WaitUntilSummedAsync(OtlpReceiver collector, string name, string attribute, long expected, Func<ReceivedSpan, bool>? counted = null)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (true)
+        {
+            var spans = collector.Spans.Where(s => s.Name == name && (counted?.Invoke(s) ?? true)).ToList();
+            var sum = spans.Sum(s => (long)s.Attributes[attribute]!);
+            if (sum >= expected)
+            {
+                return;
+            }
+
+            Assert.True(
+                deadline.Elapsed < Patience,
+                $"'{name}' spans add up to {sum} {attribute}, not {expected}:{Environment.NewLine}{string.Join(Environment.NewLine, spans)}");
             await Task.Delay(100);
         }
     }
