@@ -10,6 +10,8 @@ internal sealed class AcknowledgementTracker
 {
     private readonly Queue<(long Position, long AcceptedAtTicks)> _outstanding = new();
     private readonly HashSet<long> _acknowledged = [];
+    // The position after the last one the reader read or skipped.
+    private long _readThrough;
 
     /// <summary>Every event read at a position below this has been acknowledged.</summary>
     public long Watermark { get; private set; }
@@ -34,6 +36,20 @@ internal sealed class AcknowledgementTracker
         }
 
         _outstanding.Enqueue((position, acceptedAtTicks));
+        _readThrough = position + 1;
+    }
+
+    /// <summary>
+    /// Notes that the reader passed <paramref name="position"/> without handing it out (acknowledged in an earlier run):
+    /// once nothing read before it is outstanding, the watermark moves past it, so the segment holding it can go.
+    /// </summary>
+    public void Skipped(long position)
+    {
+        _readThrough = position + 1;
+        if (_outstanding.Count == 0)
+        {
+            Watermark = Math.Max(Watermark, _readThrough);
+        }
     }
 
     /// <summary>Marks <paramref name="position"/> acknowledged; false when it was not outstanding (acknowledged twice).</summary>
@@ -52,10 +68,11 @@ internal sealed class AcknowledgementTracker
             advanced = true;
         }
 
-        // Positions never read (skipped: acknowledged in an earlier run, or cut off as corrupt) lie below the next outstanding one.
-        if (advanced && _outstanding.TryPeek(out var next))
+        // Positions never read (skipped: acknowledged in an earlier run, or cut off as corrupt) lie below the next outstanding
+        // one, or, when none is, below where the reader has got to.
+        if (advanced)
         {
-            Watermark = next.Position;
+            Watermark = _outstanding.TryPeek(out var next) ? next.Position : Math.Max(Watermark, _readThrough);
         }
 
         return true;

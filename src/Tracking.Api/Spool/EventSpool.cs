@@ -562,6 +562,10 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
                     // Seal what it holds so the segment can be deleted once delivered: the write segment never is,
                     // and on a disk smaller than a segment it would stay full for ever.
                     TrySealAndOpenNext(segment);
+
+                    // Everything in it may be delivered already, and then no acknowledgement comes to delete it: look soon.
+                    // Not at once: this thread holds _commitGate, and the timer's callback takes _tracker first.
+                    _rollDelivered.Change(TimeSpan.FromMilliseconds(1), Timeout.InfiniteTimeSpan);
                 }
 
                 return outcome;
@@ -789,6 +793,11 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
             CountLost(frame.Event.Position);
             if (AcknowledgedBefore(frame.Event.Position))
             {
+                lock (_tracker)
+                {
+                    _tracker.Skipped(frame.Event.Position);
+                }
+
                 continue;
             }
 
@@ -956,24 +965,31 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
     /// </summary>
     private void RollDelivered()
     {
-        lock (_tracker)
+        try
         {
-            if (_tracker.Outstanding > 0)
+            lock (_tracker)
             {
-                return;
-            }
-
-            lock (_commitGate)
-            {
-                if (_closed || _leading || _writeSegment.Length == 0 || _tracker.Watermark < _nextPosition)
+                lock (_commitGate)
                 {
-                    return;
+                    if (_closed)
+                    {
+                        return;
+                    }
+
+                    if (_tracker.Outstanding == 0 && !_leading && _writeSegment.Length > 0 && _tracker.Watermark >= _nextPosition)
+                    {
+                        TrySealAndOpenNext(_writeSegment);
+                    }
                 }
 
-                TrySealAndOpenNext(_writeSegment);
+                // Also a segment sealed by a full disk after everything in it was delivered.
+                DeleteAcknowledgedSegments(_tracker.Watermark);
             }
-
-            DeleteAcknowledgedSegments(_tracker.Watermark);
+        }
+        catch (Exception ex)
+        {
+            // On a timer thread: an exception here would end the process. What is left is deleted by a later pass.
+            LogRollFailed(_logger, ex, _directory);
         }
     }
 
@@ -995,7 +1011,22 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
                 _segments.RemoveAt(0);
             }
 
-            File.Delete(first.Path);
+            try
+            {
+                File.Delete(first.Path);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // Still on disk, so still counted: put back, it is tried again at the next acknowledgement or quiet moment.
+                lock (_segments)
+                {
+                    _segments.Insert(0, first);
+                }
+
+                LogDeleteFailed(_logger, ex, first.Path);
+                break;
+            }
+
             Interlocked.Add(ref _diskBytes, -first.Length);
             deleted = true;
         }
@@ -1163,4 +1194,10 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Writing to the spool in {Directory} works again")]
     private static partial void LogWritingAgain(ILogger logger, string directory);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not delete the delivered spool segment {Path}; trying again later")]
+    private static partial void LogDeleteFailed(ILogger logger, Exception exception, string path);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Could not seal or delete the delivered spool segments in {Directory}; trying again at the next acknowledgement")]
+    private static partial void LogRollFailed(ILogger logger, Exception exception, string directory);
 }

@@ -278,6 +278,106 @@ public sealed class EventSpoolTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task ADiskThatFillsWhileEverythingOnItIsDeliveredIsFreedByTheSpoolItself()
+    {
+        // The disk fills in the quiet moment after the last acknowledgement: no acknowledgement will come for what is on it.
+        var mount = _directory + "-tmpfs";
+        Directory.CreateDirectory(mount);
+        RunOrFail("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", mount);
+        try
+        {
+            var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+            using var spool = Open(maxBytes: 1L << 30, segmentBytes: 64L << 20, durability: Durability.Write, directory: Path.Combine(mount, "spool"), time: time);
+            for (var i = 0; i < 200; i += 10)
+            {
+                Assert.Equal(EnqueueOutcome.Accepted, await spool.EnqueueAsync(Events(i, 10), CancellationToken.None));
+                spool.Acknowledge(ReadAll(spool));
+            }
+
+            var filler = Path.Combine(mount, "filler");
+            using (var file = new FileStream(filler, FileMode.Create))
+            {
+                var block = new byte[4096];
+                try
+                {
+                    while (true)
+                    {
+                        file.Write(block);
+                        file.Flush();
+                    }
+                }
+                catch (IOException)
+                {
+                    // The disk is full.
+                }
+            }
+
+            Assert.Equal(EnqueueOutcome.Full, await spool.EnqueueAsync(Events(200, 10), CancellationToken.None));
+            time.Advance(TimeSpan.FromMilliseconds(10));
+
+            Assert.Equal(0, spool.Depth);
+            Assert.Equal(0, spool.DepthBytes);
+            Assert.All(Directory.GetFiles(Path.Combine(mount, "spool"), "segment-*.spool"), segment => Assert.Equal(0, new FileInfo(segment).Length));
+            File.Delete(filler);
+            Assert.Equal(EnqueueOutcome.Accepted, await spool.EnqueueAsync(Events(300, 1), CancellationToken.None));
+            Assert.Equal("m300", Assert.Single(ReadAll(spool)).MessageId);
+        }
+        finally
+        {
+            RunOrFail("umount", "-l", mount);
+            Directory.Delete(mount);
+        }
+    }
+
+    [Fact]
+    public async Task ASegmentThatCannotBeDeletedStaysCountedAndIsDeletedOnceItCanBe()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        using var spool = Open(time: time);
+        await EnqueueAsync(spool, Events(0, 5));
+        spool.Acknowledge(ReadAll(spool));
+        var segment = Assert.Single(Segments());
+        var bytes = spool.DepthBytes;
+
+        // A folder where the segment was: deleting it as a file fails (as an immutable file or a held one would).
+        File.Delete(segment);
+        Directory.CreateDirectory(segment);
+        File.WriteAllText(Path.Combine(segment, "held"), "x");
+        time.Advance(EventSpool.DeliveredSegmentIdle);
+        Assert.Equal(bytes, spool.DepthBytes);
+
+        Directory.Delete(segment, recursive: true);
+        File.WriteAllText(segment, "");
+        await EnqueueAsync(spool, Events(5, 5));
+        spool.Acknowledge(ReadAll(spool));
+        time.Advance(EventSpool.DeliveredSegmentIdle);
+        Assert.Equal(0, spool.DepthBytes);
+    }
+
+    [Fact]
+    public async Task AfterARestartWithOutOfOrderAcknowledgementsAQuietSpoolStillEmpties()
+    {
+        using (var first = Open())
+        {
+            await EnqueueAsync(first, Events(0, 10));
+            var read = ReadAll(first);
+
+            // Two batches in flight when it stopped: the later one was acknowledged, the earlier one not.
+            first.Acknowledge(read[5..]);
+        }
+
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        using var spool = Open(time: time);
+        var again = ReadAll(spool);
+        Assert.Equal(["m0", "m1", "m2", "m3", "m4"], again.Select(e => e.MessageId));
+        spool.Acknowledge(again);
+        time.Advance(EventSpool.DeliveredSegmentIdle);
+
+        Assert.Equal(0, spool.Depth);
+        Assert.Equal(0, spool.DepthBytes);
+    }
+
     private static void RunOrFail(string command, params string[] args)
     {
         using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(command, args) { RedirectStandardError = true })!;
