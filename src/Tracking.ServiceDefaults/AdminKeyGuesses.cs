@@ -1,5 +1,7 @@
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Tracking.ServiceDefaults;
 
@@ -9,21 +11,23 @@ namespace Tracking.ServiceDefaults;
 /// Retry-After) until the window ends, whatever key it sends, so guessing the key over HTTP goes no faster
 /// than that. Only wrong keys count: an operator's right key, or a request with no key, costs nothing.
 /// </summary>
-public sealed class AdminKeyGuesses : IDisposable
+public sealed partial class AdminKeyGuesses : IDisposable
 {
     /// <summary>Wrong keys an address may send per window.</summary>
     public const int Allowed = 10;
 
     private readonly PartitionedRateLimiter<string> _wrong;
+    private readonly ILogger _logger;
 
-    public AdminKeyGuesses()
-        : this(TimeSpan.FromMinutes(1))
+    public AdminKeyGuesses(ILogger<AdminKeyGuesses> logger)
+        : this(TimeSpan.FromMinutes(1), logger)
     {
     }
 
-    internal AdminKeyGuesses(TimeSpan window)
+    internal AdminKeyGuesses(TimeSpan window, ILogger? logger = null)
     {
         Window = window;
+        _logger = logger ?? NullLogger.Instance;
         _wrong = PartitionedRateLimiter.Create<string, string>(address => RateLimitPartition.GetFixedWindowLimiter(
             address,
             _ => new FixedWindowRateLimiterOptions { PermitLimit = Allowed, Window = window, QueueLimit = 0, AutoReplenishment = true }));
@@ -50,7 +54,12 @@ public sealed class AdminKeyGuesses : IDisposable
     /// <summary>Counts a wrong key from <paramref name="address"/>.</summary>
     public void Wrong(string address)
     {
-        using var _ = _wrong.AttemptAcquire(address);
+        using var lease = _wrong.AttemptAcquire(address);
+        if (lease.IsAcquired && _wrong.GetStatistics(address)?.CurrentAvailablePermits == 0)
+        {
+            // The allowance just ran out: said once per window, so an attack shows in the log.
+            LogShutOut(_logger, address, Allowed, Window.TotalSeconds);
+        }
     }
 
     /// <summary>Answers a locked-out address: 429, Retry-After, and a problem document saying why.</summary>
@@ -68,4 +77,7 @@ public sealed class AdminKeyGuesses : IDisposable
         Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     public void Dispose() => _wrong.Dispose();
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The client address {Address} sent {Allowed} wrong admin keys within {Seconds} s; no admin key is accepted from it until that time has passed")]
+    private static partial void LogShutOut(ILogger logger, string address, int allowed, double seconds);
 }

@@ -44,6 +44,18 @@ internal static class AdminLogin
         }
 
         var target = ReturnTo(returnUrl);
+        if (CrossSite(http.Request))
+        {
+            // Another site's page posting here (a form needs no CORS) must neither log anyone in nor count as a guess,
+            // or any page an operator visits could shut the operator's own address out.
+            return Page(target, "The login form must be sent from this site's own login page.", StatusCodes.Status403Forbidden);
+        }
+
+        if (string.IsNullOrEmpty(key))
+        {
+            return Page(target, "Enter the admin key.", StatusCodes.Status401Unauthorized);
+        }
+
         var address = ClientAddress.KeyOf(http.Connection.RemoteIpAddress);
         if (guesses.LockedOut(address, out var retryAfter))
         {
@@ -63,6 +75,24 @@ internal static class AdminLogin
 
         // A redirect after the post: browsers follow it with a GET, so a reload does not post the key again.
         return TypedResults.Redirect(target);
+    }
+
+    /// <summary>
+    /// True when a browser says the post comes from another site: <c>Sec-Fetch-Site</c> (every current browser), else an
+    /// <c>Origin</c> that is not this host. Clients that send neither (curl, scripts) are not browsers on another site.
+    /// </summary>
+    private static bool CrossSite(HttpRequest request)
+    {
+        var fetchSite = request.Headers["Sec-Fetch-Site"].ToString();
+        if (fetchSite.Length > 0)
+        {
+            return fetchSite is not ("same-origin" or "none");
+        }
+
+        var origin = request.Headers.Origin.ToString();
+        return origin.Length > 0 &&
+               (!Uri.TryCreate(origin, UriKind.Absolute, out var from) ||
+                !string.Equals(from.Authority, request.Host.Value, StringComparison.OrdinalIgnoreCase));
     }
 
     private static string ReturnTo(string? returnUrl) =>

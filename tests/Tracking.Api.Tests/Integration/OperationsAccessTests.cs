@@ -167,6 +167,56 @@ public partial class OperationsAccessTests
     }
 
     [Fact]
+    public async Task AnotherSitesPagePostingTheLoginFormNeitherLogsInNorShutsTheOperatorOut()
+    {
+        await using var api = new TrackingApiFactory(WithAdminKey());
+        using var client = NoRedirects(api);
+
+        // A form on another site needs no CORS to post here: it must not count, or any page an operator opens could lock them out.
+        for (var i = 0; i < 2 * Tracking.ServiceDefaults.AdminKeyGuesses.Allowed; i++)
+        {
+            using var post = new HttpRequestMessage(HttpMethod.Post, "/admin/login")
+            {
+                Content = new FormUrlEncodedContent(new Dictionary<string, string> { ["key"] = i == 0 ? AdminKey : $"guess-{i}" }),
+            };
+            if (i % 2 == 0)
+            {
+                post.Headers.Add("Sec-Fetch-Site", "cross-site");
+            }
+            else
+            {
+                post.Headers.Add("Origin", "https://elsewhere.example");
+            }
+
+            using var refused = await client.SendAsync(post);
+            Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+            Assert.False(refused.Headers.Contains("Set-Cookie"), "another site's post gets no session, even with the right key");
+        }
+
+        // Nor do posts with no key at all.
+        for (var i = 0; i < 2 * Tracking.ServiceDefaults.AdminKeyGuesses.Allowed; i++)
+        {
+            using var empty = await client.PostAsync("/admin/login", new FormUrlEncodedContent(new Dictionary<string, string> { ["key"] = "" }));
+            Assert.Equal(HttpStatusCode.Unauthorized, empty.StatusCode);
+        }
+
+        using var scrape = new HttpRequestMessage(HttpMethod.Get, "/status.json");
+        scrape.Headers.Authorization = new AuthenticationHeaderValue("Bearer", AdminKey);
+        using var open = await client.SendAsync(scrape);
+        Assert.Equal(HttpStatusCode.OK, open.StatusCode);
+
+        // The login page itself posts same-origin, as a browser says.
+        using var own = new HttpRequestMessage(HttpMethod.Post, "/admin/login")
+        {
+            Content = new FormUrlEncodedContent(new Dictionary<string, string> { ["key"] = AdminKey }),
+        };
+        own.Headers.Add("Sec-Fetch-Site", "same-origin");
+        own.Headers.Add("Origin", client.BaseAddress!.GetLeftPart(UriPartial.Authority));
+        using var loggedIn = await client.SendAsync(own);
+        Assert.Equal(HttpStatusCode.Redirect, loggedIn.StatusCode);
+    }
+
+    [Fact]
     public void AnAddressShutOutForWrongKeysMayTryAgainWhenItsWindowEndsAndOthersNeverWait()
     {
         using var guesses = new Tracking.ServiceDefaults.AdminKeyGuesses(TimeSpan.FromMilliseconds(500));
