@@ -56,7 +56,7 @@ internal static partial class FileDescriptorLimit
     /// <summary>
     /// Connections that leave room for everything else the process opens: what it holds already, then two
     /// thirds of the rest (at least 256) for assemblies loaded later, the outbox, the spool, the sinks' sockets,
-    /// connections accepted only to be refused (a burst of them is open until the refusals run), and the
+    /// the one connection being refused at a time (<see cref="ConnectionCapListenerFactory"/>), and the
     /// runtime's own (its executable memory needs descriptors too: without them it aborts with "Out of
     /// memory"). A client holding every descriptor would otherwise stop the sinks and the runtime.
     /// </summary>

@@ -1,4 +1,5 @@
 using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Http.Timeouts;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -25,7 +26,7 @@ internal static partial class LimitsSetup
         services.AddValidatedOptions<LimitsOptions>(LimitsOptions.Section);
 
         // Kestrel warns once per refused connection: a client holding connections would flood the log (and slow
-        // the refusals that free its descriptors). They are counted in Kestrel's kestrel.rejected_connections metric.
+        // the refusals that free its descriptors). Refusals are counted in tracking.connections.refused.
         builder.Logging.AddFilter(RefusedConnectionsLogCategory, LogLevel.Error);
 
         services.AddOptions<KestrelServerOptions>().Configure<IOptions<LimitsOptions>, ILoggerFactory>((kestrel, limits, logs) =>
@@ -40,6 +41,20 @@ internal static partial class LimitsSetup
             kestrel.Limits.MaxRequestBufferSize = options.RequestBufferBytes;
             LogConnectionLimit(logger, connections?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unlimited", descriptors?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unknown", inUse);
         });
+
+        // The connection limit is kept where connections are accepted (see ConnectionCapListenerFactory); Kestrel's own
+        // refusal, queued per connection, stays behind it.
+        var transport = services.LastOrDefault(s => s.ServiceType == typeof(IConnectionListenerFactory));
+        if (transport is not null)
+        {
+            services.Remove(transport);
+            services.AddSingleton<IConnectionListenerFactory>(provider => new ConnectionCapListenerFactory(
+                (IConnectionListenerFactory)(transport.ImplementationInstance
+                    ?? transport.ImplementationFactory?.Invoke(provider)
+                    ?? ActivatorUtilities.CreateInstance(provider, transport.ImplementationType!)),
+                provider.GetRequiredService<IOptions<KestrelServerOptions>>(),
+                provider.GetRequiredService<Telemetry.TrackingMetrics>()));
+        }
 
         services.AddOptions<RateLimiterOptions>().Configure<IOptions<LimitsOptions>>((limiter, limits) =>
         {

@@ -27,6 +27,7 @@ internal sealed class TrackingMetrics
     private readonly Meter _meter;
     private readonly Counter<long> _throttled;
     private readonly Counter<long> _reordered;
+    private readonly Counter<long> _connectionsRefused;
     private readonly Histogram<double> _requestDuration;
     private readonly UpDownCounter<int> _requestsInFlight;
 
@@ -46,6 +47,7 @@ internal sealed class TrackingMetrics
             advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 5, 10, 25, 50, 100, 250, 500] });
         _inFlight = meter.CreateUpDownCounter<int>("tracking.delivery.in_flight", "{request}", "Deliveries to the sink under way.");
         _throttled = meter.CreateCounter<long>("tracking.sink.throttled", "{event}", "Events a stream refused for lack of throughput (ProvisionedThroughputExceededException, ServiceUnavailableException, throttled requests).");
+        _connectionsRefused = meter.CreateCounter<long>("tracking.connections.refused", "{connection}", "Connections closed as they arrived because the connection limit (Tracking:Limits:MaxConnections) was reached.");
         _reordered = meter.CreateCounter<long>("tracking.sink.reordered", "{event}", "Events written ahead of an earlier event of the same partition key that failed in the same PutRecords call and was retried.");
         _requestDuration = meter.CreateHistogram<double>("tracking.sink.request.duration", "s", "Time of one put request to the stream (PutRecords or PutRecordBatch), including the client's own retries, by outcome.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] });
@@ -90,6 +92,8 @@ internal sealed class TrackingMetrics
     public void Throttled(int count, string sink) => _throttled.Add(count, Sink(sink));
 
     public void Reordered(int count, string sink) => _reordered.Add(count, Sink(sink));
+
+    public void ConnectionRefused() => _connectionsRefused.Add(1);
 
     public void Request(TimeSpan duration, string outcome, string sink) =>
         _requestDuration.Record(duration.TotalSeconds, Sink(sink), new KeyValuePair<string, object?>("outcome", outcome));

@@ -58,6 +58,94 @@ public class ConnectionExhaustionTests
         Directory.Delete(outbox, recursive: true);
     }
 
+    [Fact]
+    public async Task ABurstOfConnectionsPastTheLimitIsClosedInTheAcceptLoopSoTheProcessNeverHoldsMoreThanTheLimit()
+    {
+        const int Limit = 8;
+        var outbox = Path.Combine(Path.GetTempPath(), "tracking-tests", Guid.NewGuid().ToString("N"));
+        await using var api = await ApiProcess.StartAsync(ApiProcess.BuiltDll, new Dictionary<string, string>
+        {
+            ["ASPNETCORE_ENVIRONMENT"] = "Production",
+            ["Tracking__WriteKeys__k"] = "hostile-test",
+            ["Tracking__File__Directory"] = outbox,
+            ["Tracking__Limits__MaxConnections"] = Limit.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        });
+        var before = Sockets(api.Id);
+
+        // Opened all at once: Kestrel's own limit would accept them all and queue a refusal for each.
+        var burst = await Task.WhenAll(Enumerable.Range(0, 300).Select(async _ =>
+        {
+            var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            try
+            {
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+                await socket.ConnectAsync(IPAddress.Loopback, api.BaseAddress!.Port, timeout.Token);
+            }
+            catch (Exception ex) when (ex is SocketException or OperationCanceledException)
+            {
+                // Refused before it was accepted: nothing held either.
+            }
+
+            return socket;
+        }));
+        var most = 0;
+        for (var i = 0; i < 20; i++)
+        {
+            most = Math.Max(most, Sockets(api.Id) - before);
+            await Task.Delay(10);
+        }
+
+        try
+        {
+            Assert.InRange(most, 0, Limit + 1);
+
+            // The ones past the limit were closed: reading them ends at once.
+            var closed = 0;
+            foreach (var socket in burst.Where(s => s.Connected))
+            {
+                socket.ReceiveTimeout = 50;
+                try
+                {
+                    closed += socket.Receive(new byte[1]) == 0 ? 1 : 0;
+                }
+                catch (SocketException)
+                {
+                    // Still open (timed out) or reset: not closed cleanly by the API.
+                    closed += socket.Poll(0, SelectMode.SelectError) ? 1 : 0;
+                }
+            }
+
+            Assert.True(closed >= burst.Count(s => s.Connected) - Limit, $"{closed} of {burst.Count(s => s.Connected)} connections were closed by the API");
+        }
+        finally
+        {
+            foreach (var socket in burst)
+            {
+                socket.Dispose();
+            }
+        }
+
+        using var client = api.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new("Basic", Convert.ToBase64String("k:"u8.ToArray()));
+        await Eventually.TrueAsync(async () => await TryPostAsync(client, "after-" + Guid.NewGuid()) == HttpStatusCode.OK, "a normal client is answered once the burst is gone", TimeSpan.FromSeconds(30));
+        Assert.Equal(0, await api.StopAsync());
+        Directory.Delete(outbox, recursive: true);
+    }
+
+    /// <summary>Sockets the process holds open now, from /proc.</summary>
+    private static int Sockets(int pid) =>
+        new DirectoryInfo($"/proc/{pid}/fd").EnumerateFileSystemInfos().Count(fd =>
+        {
+            try
+            {
+                return fd.LinkTarget?.StartsWith("socket:", StringComparison.Ordinal) == true;
+            }
+            catch (IOException)
+            {
+                return false;
+            }
+        });
+
     private static async Task<List<Socket>> HoldConnectionsAsync(Uri address, int count)
     {
         var sockets = new List<Socket>(count);
