@@ -50,7 +50,14 @@ internal sealed class ConnectionCapListenerFactory(IConnectionListenerFactory in
 
                 Interlocked.Decrement(ref _open);
                 metrics.ConnectionRefused();
-                await connection.DisposeAsync();
+                try
+                {
+                    await connection.DisposeAsync();
+                }
+                catch (Exception)
+                {
+                    // The client reset it first, or the like: anything thrown out of here would stop Kestrel accepting at all.
+                }
             }
         }
 
