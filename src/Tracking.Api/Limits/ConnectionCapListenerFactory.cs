@@ -16,21 +16,29 @@ namespace Tracking.Api.Limits;
 /// runtime, which needs descriptors for executable memory, aborts). Here a connection past the limit is closed in the
 /// accept loop itself before the next one is accepted, so the descriptors held never exceed the limit by more than one.
 /// </summary>
-internal sealed class ConnectionCapListenerFactory(IConnectionListenerFactory inner, IOptions<KestrelServerOptions> kestrel, TrackingMetrics metrics)
+internal sealed class ConnectionCapListenerFactory(
+    IConnectionListenerFactory inner, IOptions<KestrelServerOptions> kestrel, TrackingMetrics metrics, ConnectionCapListenerFactory.OpenConnections open)
     : IConnectionListenerFactory, IConnectionListenerFactorySelector
 {
+    /// <summary>
+    /// One count for every listener of every transport: "localhost" binds two listeners (IPv4 and IPv6) and each URL
+    /// one more, and the limit, sized from the process's descriptors, is the process's.
+    /// </summary>
+    internal sealed class OpenConnections
+    {
+        public long Count;
+    }
+
     public async ValueTask<IConnectionListener> BindAsync(EndPoint endpoint, CancellationToken cancellationToken = default)
     {
         var listener = await inner.BindAsync(endpoint, cancellationToken);
-        return kestrel.Value.Limits.MaxConcurrentConnections is { } limit ? new CappedListener(listener, limit, metrics) : listener;
+        return kestrel.Value.Limits.MaxConcurrentConnections is { } limit ? new CappedListener(listener, limit, metrics, open) : listener;
     }
 
     public bool CanBind(EndPoint endpoint) => inner is not IConnectionListenerFactorySelector selector || selector.CanBind(endpoint);
 
-    private sealed class CappedListener(IConnectionListener inner, long limit, TrackingMetrics metrics) : IConnectionListener
+    private sealed class CappedListener(IConnectionListener inner, long limit, TrackingMetrics metrics, OpenConnections open) : IConnectionListener
     {
-        private long _open;
-
         public EndPoint EndPoint => inner.EndPoint;
 
         public async ValueTask<ConnectionContext?> AcceptAsync(CancellationToken cancellationToken = default)
@@ -43,15 +51,15 @@ internal sealed class ConnectionCapListenerFactory(IConnectionListenerFactory in
                     return null;
                 }
 
-                if (Interlocked.Increment(ref _open) <= limit)
+                if (Interlocked.Increment(ref open.Count) <= limit)
                 {
                     return new CountedConnection(connection, this);
                 }
 
-                Interlocked.Decrement(ref _open);
-                metrics.ConnectionRefused();
+                Interlocked.Decrement(ref open.Count);
                 try
                 {
+                    metrics.ConnectionRefused();
                     await connection.DisposeAsync();
                 }
                 catch (Exception)
@@ -61,7 +69,7 @@ internal sealed class ConnectionCapListenerFactory(IConnectionListenerFactory in
             }
         }
 
-        public void Ended() => Interlocked.Decrement(ref _open);
+        public void Ended() => Interlocked.Decrement(ref open.Count);
 
         public ValueTask UnbindAsync(CancellationToken cancellationToken = default) => inner.UnbindAsync(cancellationToken);
 

@@ -44,16 +44,22 @@ internal static partial class LimitsSetup
 
         // The connection limit is kept where connections are accepted (see ConnectionCapListenerFactory); Kestrel's own
         // refusal, queued per connection, stays behind it.
-        var transport = services.LastOrDefault(s => s.ServiceType == typeof(IConnectionListenerFactory));
-        if (transport is not null)
+        // Every transport is wrapped (on Windows Kestrel adds named pipes after the sockets), in their order, sharing one count.
+        var transports = services.Where(s => s.ServiceType == typeof(IConnectionListenerFactory) && !s.IsKeyedService).ToList();
+        if (transports.Count > 0)
         {
-            services.Remove(transport);
-            services.AddSingleton<IConnectionListenerFactory>(provider => new ConnectionCapListenerFactory(
-                (IConnectionListenerFactory)(transport.ImplementationInstance
-                    ?? transport.ImplementationFactory?.Invoke(provider)
-                    ?? ActivatorUtilities.CreateInstance(provider, transport.ImplementationType!)),
-                provider.GetRequiredService<IOptions<KestrelServerOptions>>(),
-                provider.GetRequiredService<Telemetry.TrackingMetrics>()));
+            services.AddSingleton<ConnectionCapListenerFactory.OpenConnections>();
+            foreach (var transport in transports)
+            {
+                services.Remove(transport);
+                services.AddSingleton<IConnectionListenerFactory>(provider => new ConnectionCapListenerFactory(
+                    (IConnectionListenerFactory)(transport.ImplementationInstance
+                        ?? transport.ImplementationFactory?.Invoke(provider)
+                        ?? ActivatorUtilities.CreateInstance(provider, transport.ImplementationType!)),
+                    provider.GetRequiredService<IOptions<KestrelServerOptions>>(),
+                    provider.GetRequiredService<Telemetry.TrackingMetrics>(),
+                    provider.GetRequiredService<ConnectionCapListenerFactory.OpenConnections>()));
+            }
         }
 
         services.AddOptions<RateLimiterOptions>().Configure<IOptions<LimitsOptions>>((limiter, limits) =>

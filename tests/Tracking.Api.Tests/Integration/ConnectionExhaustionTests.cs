@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Microsoft.Extensions.DependencyInjection;
 using Tracking.Api.Tests.Support;
 
 namespace Tracking.Api.Tests.Integration;
@@ -130,6 +131,65 @@ public class ConnectionExhaustionTests
         await Eventually.TrueAsync(async () => await TryPostAsync(client, "after-" + Guid.NewGuid()) == HttpStatusCode.OK, "a normal client is answered once the burst is gone", TimeSpan.FromSeconds(30));
         Assert.Equal(0, await api.StopAsync());
         Directory.Delete(outbox, recursive: true);
+    }
+
+    [Fact]
+    public async Task TheLimitIsTheProcessesWhateverNumberOfAddressesItListensOn()
+    {
+        // "localhost" binds two listeners (IPv4 and IPv6), and each further URL one more: the limit counts them all together.
+        const int Limit = 4;
+        await using var api = new TrackingApiFactory(new Dictionary<string, string?>
+        {
+            ["Tracking:Limits:MaxConnections"] = Limit.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["urls"] = "http://127.0.0.1:0;http://[::1]:0",
+        });
+        api.StartServer();
+        var addresses = api.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
+            .Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses.Select(a => new Uri(a)).ToList();
+        Assert.Equal(2, addresses.Count);
+
+        var held = new List<Socket>();
+        try
+        {
+            var served = new Dictionary<string, int>();
+            foreach (var address in addresses)
+            {
+                served[address.Authority] = 0;
+                for (var i = 0; i < Limit + 1; i++)
+                {
+                    var (socket, answered) = await RequestAndHoldAsync(address);
+                    held.Add(socket);
+                    served[address.Authority] += answered ? 1 : 0;
+                }
+            }
+
+            var report = string.Join(", ", served.Select(s => $"{s.Key}: {s.Value}"));
+            Assert.Equal(Limit, served.Values.First());
+            Assert.True(served.Values.Sum() == Limit, $"{served.Values.Sum()} connections served and held at once with a limit of {Limit} ({report})");
+        }
+        finally
+        {
+            held.ForEach(socket => socket.Dispose());
+        }
+    }
+
+    /// <summary>Opens a connection, asks for /health/live and keeps the connection open; says whether it was answered.</summary>
+    private static async Task<(Socket Socket, bool Answered)> RequestAndHoldAsync(Uri address)
+    {
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            await socket.ConnectAsync(IPAddress.Parse(address.Host.Trim('[', ']')), address.Port);
+            await socket.SendAsync(System.Text.Encoding.ASCII.GetBytes($"GET /health/live HTTP/1.1\r\nHost: {address.Authority}\r\n\r\n"));
+            var buffer = new byte[512];
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            var read = await socket.ReceiveAsync(buffer, SocketFlags.None, timeout.Token);
+            return (socket, read > 0 && System.Text.Encoding.ASCII.GetString(buffer, 0, read).StartsWith("HTTP/1.1 200", StringComparison.Ordinal));
+        }
+        catch (Exception ex) when (ex is SocketException or OperationCanceledException)
+        {
+            return (socket, false);
+        }
     }
 
     /// <summary>Sockets the process holds open now, from /proc.</summary>
