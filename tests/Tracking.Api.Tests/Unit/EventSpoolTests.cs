@@ -244,10 +244,8 @@ public sealed class EventSpoolTests : IDisposable
     public async Task AFullDiskIsAFullSpoolNotAnErrorAndLeavesNothingCorrupt()
     {
         // A real full disk: a 1 MiB tmpfs mounted for the test (the test runs as root, as CI does).
-        var mount = _directory + "-tmpfs";
-        Directory.CreateDirectory(mount);
-        RunOrFail("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", mount);
-        try
+        using var disk = new TinyDisk(_directory + "-tmpfs");
+        var mount = disk.Path;
         {
             var accepted = new List<string>();
             using (var spool = Open(maxBytes: 64 << 20, segmentBytes: 256 << 10, directory: mount))
@@ -271,21 +269,14 @@ public sealed class EventSpoolTests : IDisposable
             Assert.Equal(0, reopened.CorruptBytes);
             Assert.Equal(accepted, ReadAll(reopened).Select(e => e.MessageId));
         }
-        finally
-        {
-            RunOrFail("umount", mount);
-            Directory.Delete(mount);
-        }
     }
 
     [Fact]
     public async Task ADiskThatFillsWhileEverythingOnItIsDeliveredIsFreedByTheSpoolItself()
     {
         // The disk fills in the quiet moment after the last acknowledgement: no acknowledgement will come for what is on it.
-        var mount = _directory + "-tmpfs";
-        Directory.CreateDirectory(mount);
-        RunOrFail("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", mount);
-        try
+        using var disk = new TinyDisk(_directory + "-tmpfs");
+        var mount = disk.Path;
         {
             var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
             using var spool = Open(maxBytes: 1L << 30, segmentBytes: 64L << 20, durability: Durability.Write, directory: Path.Combine(mount, "spool"), time: time);
@@ -322,11 +313,6 @@ public sealed class EventSpoolTests : IDisposable
             File.Delete(filler);
             Assert.Equal(EnqueueOutcome.Accepted, await spool.EnqueueAsync(Events(300, 1), CancellationToken.None));
             Assert.Equal("m300", Assert.Single(ReadAll(spool)).MessageId);
-        }
-        finally
-        {
-            RunOrFail("umount", "-l", mount);
-            Directory.Delete(mount);
         }
     }
 
@@ -376,6 +362,26 @@ public sealed class EventSpoolTests : IDisposable
 
         Assert.Equal(0, spool.Depth);
         Assert.Equal(0, spool.DepthBytes);
+    }
+
+    /// <summary>A 1 MiB tmpfs mounted at <see cref="Path"/> for one test (the tests run as root, as CI does); unmounted when disposed.</summary>
+    private sealed class TinyDisk : IDisposable
+    {
+        public TinyDisk(string path)
+        {
+            Path = path;
+            Directory.CreateDirectory(path);
+            RunOrFail("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", path);
+        }
+
+        public string Path { get; }
+
+        public void Dispose()
+        {
+            // Lazily: a file the spool under test still holds open must not keep the mount, and the folder, behind.
+            RunOrFail("umount", "-l", Path);
+            Directory.Delete(Path);
+        }
     }
 
     private static void RunOrFail(string command, params string[] args)
