@@ -23,9 +23,9 @@ internal static class AdminLogin
         var group = app.MapGroup("").ExcludeFromDescription();
         group.MapGet(Path, (string? returnUrl) => Page(ReturnTo(returnUrl), error: null, StatusCodes.Status200OK));
         group.MapPost(Path, LoginAsync);
-        group.MapPost(LogoutPath, (HttpContext http) =>
+        group.MapPost(LogoutPath, (HttpContext http, TimeProvider time) =>
         {
-            http.Response.Cookies.Delete(AdminSession.CookieName, new CookieOptions { Path = "/", HttpOnly = true, SameSite = SameSiteMode.Strict, Secure = http.Request.IsHttps });
+            http.Response.Cookies.Delete(AdminSession.CookieName, AdminSession.Options(http.Request, time.GetUtcNow()));
             return TypedResults.Redirect(Path, permanent: false, preserveMethod: false);
         });
         return app;
@@ -60,8 +60,9 @@ internal static class AdminLogin
         if (guesses.LockedOut(address, out var retryAfter))
         {
             // Not even a right key is let in now, so a guess that happens to be right tells nothing either.
-            http.Response.Headers.RetryAfter = AdminKeyGuesses.RetryAfterSeconds(retryAfter);
-            return Page(target, $"Too many wrong keys from this address: try again in {AdminKeyGuesses.RetryAfterSeconds(retryAfter)} seconds.", StatusCodes.Status429TooManyRequests);
+            var seconds = AdminKeyGuesses.RetryAfterSeconds(retryAfter);
+            http.Response.Headers.RetryAfter = seconds;
+            return Page(target, $"Too many wrong keys from this address: try again in {seconds} seconds.", StatusCodes.Status429TooManyRequests);
         }
 
         if (admin.Value.AdminKey is not { Length: > 0 } configured || !AdminKeyCheck.Matches(configured, key))

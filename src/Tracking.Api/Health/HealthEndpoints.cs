@@ -9,7 +9,8 @@ namespace Tracking.Api.Health;
 /// <summary><c>/health/live</c>: the process answers. <c>/health/ready</c>: the sink delivers and the queue has room.</summary>
 internal static partial class HealthEndpoints
 {
-    private const string Ready = "ready";
+    /// <summary>The tag of the checks readiness runs.</summary>
+    internal const string Ready = "ready";
 
     // The health check service logs every unhealthy check of every poll as an error; readiness changes are logged below instead, once each.
     private const string PerPollLogCategory = "Microsoft.Extensions.Diagnostics.HealthChecks.DefaultHealthCheckService";

@@ -1,5 +1,6 @@
 using Tracking.Api.Admin;
 using Tracking.Api.Debugger;
+using Tracking.Api.Ingestion;
 using Tracking.Api.Telemetry;
 
 namespace Tracking.Api.Status;
@@ -22,7 +23,7 @@ internal static class OperationsSetup
             return builder;
         }
 
-        services.AddOptions<StatusOptions>().BindConfiguration(StatusOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddValidatedOptions<StatusOptions>(StatusOptions.Section);
         services.AddSingleton<StatusCounters>();
         services.AddSingleton<StatusHistory>();
         services.AddHostedService(provider => provider.GetRequiredService<StatusHistory>());

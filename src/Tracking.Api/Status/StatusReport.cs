@@ -20,7 +20,7 @@ internal sealed class StatusReporter(
     public async Task<StatusReport> ReportAsync(ConsumerStatusClient consumer, CancellationToken cancellationToken)
     {
         var consumerView = consumer.FetchAsync(cancellationToken);
-        var readiness = await health.CheckHealthAsync(check => check.Tags.Contains("ready"), cancellationToken);
+        var readiness = await health.CheckHealthAsync(check => check.Tags.Contains(Health.HealthEndpoints.Ready), cancellationToken);
         var now = time.GetUtcNow();
         var oldestDelivery = sinkStatus.OldestDeliveryAge;
         return new StatusReport(

@@ -12,16 +12,13 @@ internal static class MetricsEndpoint
 {
     public const string Path = "/metrics";
 
-    /// <summary>The meters exported, for scrapers.</summary>
-    public static readonly string[] Meters = [TrackingMetrics.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel"];
-
     /// <summary>
-    /// Adds the meters and the Prometheus exporter to the app's one OpenTelemetry meter provider; a provider set
-    /// up elsewhere (OTLP export) composes with this, since both configure the same provider.
+    /// Adds the Prometheus exporter to the app's one OpenTelemetry meter provider, whose meters (ours and ASP.NET
+    /// Core's) <c>AddServiceDefaults</c> already added; an OTLP exporter on the same provider composes with it.
     /// </summary>
     public static IServiceCollection AddPrometheusMetrics(this IServiceCollection services)
     {
-        services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(Meters).AddPrometheusExporter());
+        services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddPrometheusExporter());
         return services;
     }
 

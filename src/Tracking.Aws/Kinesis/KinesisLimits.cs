@@ -6,6 +6,13 @@ namespace Tracking.Aws.Kinesis;
 /// </summary>
 public static class KinesisLimits
 {
+    /// <summary>Stream names: 1 to 128 characters.</summary>
+    public const int MaxStreamNameLength = 128;
+
+    /// <summary>Whether <paramref name="name"/> is a Kinesis stream name: 1 to 128 ASCII letters, digits, '_', '.' or '-'.</summary>
+    public static bool IsStreamName(string name) =>
+        name.Length is >= 1 and <= MaxStreamNameLength && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or '-');
+
     /// <summary>PutRecords: each request supports up to 500 records.</summary>
     public const int MaxRecordsPerPutRecords = 500;
 

@@ -45,7 +45,10 @@ internal sealed class S3Staging(IAmazonS3 s3, IOptions<RedshiftOptions> options,
     public const string DeadLetterFolder = "dead-letters";
 
     /// <summary>The key prefix of everything staged for a shard.</summary>
-    public string ShardPrefix(ShardFence fence) => $"{options.Value.S3Prefix}/{StagingFolder}/{fence.Stream}/{fence.ShardId}";
+    public string ShardPrefix(ShardFence fence) => ShardFolder(StagingFolder, fence);
+
+    /// <summary>A shard's folder under <paramref name="folder"/>: the same layout for staged files and dead letters.</summary>
+    private string ShardFolder(string folder, ShardFence fence) => $"{options.Value.S3Prefix}/{folder}/{fence.Stream}/{fence.ShardId}";
 
     public async Task<StagedBatch> StageAsync(ShardFence fence, IReadOnlyList<EventRow> rows, CancellationToken cancellationToken)
     {
@@ -111,7 +114,7 @@ internal sealed class S3Staging(IAmazonS3 s3, IOptions<RedshiftOptions> options,
     public async Task<string> KeepDeadLetterAsync(ShardFence fence, DeadLetter letter, CancellationToken cancellationToken)
     {
         // Not under the staging folder: the lifecycle rule that expires leftover staged objects must not reach this, the record's only copy.
-        var key = $"{options.Value.S3Prefix}/{DeadLetterFolder}/{fence.Stream}/{fence.ShardId}/{letter.SequenceNumber}.bin";
+        var key = $"{ShardFolder(DeadLetterFolder, fence)}/{letter.SequenceNumber}.bin";
         using var body = new MemoryStream(letter.Payload.ToArray(), writable: false);
         await s3.PutObjectAsync(new PutObjectRequest { BucketName = Bucket, Key = key, InputStream = body, ContentType = "application/octet-stream", UseChunkEncoding = false }, cancellationToken);
         return $"s3://{Bucket}/{key}";

@@ -1,4 +1,5 @@
 using Tracking.Aws;
+using Tracking.Aws.Kinesis;
 
 namespace Tracking.Consumer.Shards;
 
@@ -39,11 +40,11 @@ public sealed class StreamOptions : AwsClientSettings
         {
             yield return $"{Section}:StreamName is required: the name of the Kinesis stream to read.";
         }
-        else if (StreamName.Length > 128)
+        else if (StreamName.Length > KinesisLimits.MaxStreamNameLength)
         {
             yield return $"{Section}:StreamName must be at most 128 characters, the Kinesis limit (got {StreamName.Length}).";
         }
-        else if (!StreamName.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or '-'))
+        else if (!KinesisLimits.IsStreamName(StreamName))
         {
             yield return $"{Section}:StreamName may hold only letters, digits, '_', '.' and '-' (Kinesis stream names).";
         }

@@ -45,9 +45,8 @@ internal static class OperationsEndpoints
         if (AdminKeySet(configuration))
         {
             services.AddSingleton<AdminKeyGuesses>();
-            services.AddOpenTelemetry().WithMetrics(metrics => metrics
-                .AddMeter(ConsumerMetrics.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel")
-                .AddPrometheusExporter());
+            // The meters (ours and ASP.NET Core's) are on the provider AddServiceDefaults set up: only the exporter is added.
+            services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddPrometheusExporter());
         }
 
         return services;

@@ -1,5 +1,4 @@
 using System.ComponentModel.DataAnnotations;
-using System.Text.RegularExpressions;
 using Tracking.Aws;
 using Tracking.Aws.Kinesis;
 
@@ -10,7 +9,7 @@ namespace Tracking.Api.Delivery.Kinesis;
 /// only when <c>Tracking:Sink</c> is <c>Kinesis</c>. Credentials come from the standard AWS chain
 /// (<c>AWS_ACCESS_KEY_ID</c>/<c>AWS_SECRET_ACCESS_KEY</c>, profiles, web identity, container and instance roles).
 /// </summary>
-internal sealed partial class KinesisSinkOptions : AwsClientSettings, IValidatableObject
+internal sealed class KinesisSinkOptions : AwsClientSettings, IValidatableObject
 {
     public const string Section = "Tracking:Kinesis";
 
@@ -38,7 +37,7 @@ internal sealed partial class KinesisSinkOptions : AwsClientSettings, IValidatab
         {
             yield return new($"{Section}:StreamName is required when Tracking:Sink is Kinesis (environment variable Tracking__Kinesis__StreamName).");
         }
-        else if (!StreamNamePattern().IsMatch(StreamName))
+        else if (!KinesisLimits.IsStreamName(StreamName))
         {
             yield return new($"{Section}:StreamName must be 1 to 128 letters, digits, '_', '-' or '.' (the Kinesis naming rule); it is '{StreamName}'.");
         }
@@ -63,7 +62,4 @@ internal sealed partial class KinesisSinkOptions : AwsClientSettings, IValidatab
             yield return new($"{Section}:RefreshInterval must be at least 1 second (DescribeStreamSummary and ListShards have low per-account quotas); it is {RefreshInterval}.");
         }
     }
-
-    [GeneratedRegex("^[a-zA-Z0-9_.-]{1,128}\\z", RegexOptions.CultureInvariant)]
-    private static partial Regex StreamNamePattern();
 }
