@@ -3,6 +3,13 @@
 #   docker build --target consumer -t tracking-consumer .
 # docker-compose.yml builds and runs both with LocalStack and PostgreSQL. The last stage (api) is the default target.
 
+# analytics.js 2.0 for Segment's stock snippet (src/Tracking.Api/SdkSettings): the pinned npm package, installed
+# where npm is, then handed to the build, which copies its files beside the API.
+FROM node:22-bookworm-slim AS sdk-assets
+WORKDIR /sdk-assets
+COPY src/Tracking.Api/sdk-assets/package.json src/Tracking.Api/sdk-assets/package-lock.json ./
+RUN npm ci --no-audit --no-fund --ignore-scripts
+
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 WORKDIR /src
 COPY global.json Directory.Build.props Directory.Packages.props .editorconfig ./
@@ -15,6 +22,7 @@ COPY src/Tracking.Consumer/Tracking.Consumer.csproj src/Tracking.Consumer/
 RUN dotnet restore src/Tracking.Api/Tracking.Api.csproj \
  && dotnet restore src/Tracking.Consumer/Tracking.Consumer.csproj
 COPY src/ src/
+COPY --from=sdk-assets /sdk-assets/node_modules src/Tracking.Api/sdk-assets/node_modules
 # Framework-dependent and without the native launcher: the runtime image has dotnet, the image stays small.
 RUN dotnet publish src/Tracking.Api/Tracking.Api.csproj -c Release -o /out/api --no-restore -p:UseAppHost=false \
  && dotnet publish src/Tracking.Consumer/Tracking.Consumer.csproj -c Release -o /out/consumer --no-restore -p:UseAppHost=false

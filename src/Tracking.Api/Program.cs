@@ -5,6 +5,7 @@ using Tracking.Api.Documentation;
 using Tracking.Api.Health;
 using Tracking.Api.Ingestion;
 using Tracking.Api.Limits;
+using Tracking.Api.SdkSettings;
 using Tracking.ServiceDefaults;
 using Tracking.Api.Status;
 
@@ -16,6 +17,7 @@ try
     builder.AddTrackingDefaults();
     builder.AddLimits();
     builder.AddIngestion();
+    builder.AddSdkSettings();
     builder.AddDelivery();
     builder.AddOperations();
 
@@ -24,6 +26,7 @@ try
     app.UseTrackingDefaults();
     app.UseAdmin();
     app.MapIngestionApi();
+    app.MapSdkSettingsApi();
     app.MapHealthEndpoints();
     app.MapOperations();
     app.MapApiDocumentation();

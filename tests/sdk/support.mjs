@@ -10,9 +10,9 @@ import { createServer, request as httpRequest } from 'node:http';
 import { dirname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
-import { SOURCE_NAME, WRITE_KEY, launchBrowser, readOutbox, startApi, waitFor } from '../../tracker/test/e2e/support.mjs';
+import { SOURCE_NAME, WRITE_KEY, freePort, launchBrowser, readOutbox, startApi, waitFor } from '../../tracker/test/e2e/support.mjs';
 
-export { SOURCE_NAME, WRITE_KEY, launchBrowser, readOutbox, startApi, waitFor };
+export { SOURCE_NAME, WRITE_KEY, freePort, launchBrowser, readOutbox, startApi, waitFor };
 
 const here = dirname(fileURLToPath(import.meta.url));
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-length']);
@@ -149,16 +149,28 @@ const MIME = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; cha
 
 /**
  * The second origin: serves the test page at / and analytics.js 2.0's UMD bundle and its lazily
- * loaded chunks under /analytics-next/bundles/, the path the bundle derives from `cdnURL`.
+ * loaded chunks under /analytics-next/bundles/, the path the bundle derives from `cdnURL`;
+ * RudderStack's v3 browser SDK (its bundled UMD build) at /rudderstack/index.js; and each of
+ * `pages` (path → HTML) as given.
  */
-export async function startPageServer() {
+export async function startPageServer({ pages = {} } = {}) {
   const bundles = join(here, 'node_modules/@segment/analytics-next/dist/umd');
+  const rudderstack = join(here, 'node_modules/@rudderstack/analytics-js/dist/npm/modern/bundled/umd/index.js');
   const requests = [];
   const server = createServer(async (req, res) => {
     requests.push(req.url);
     const path = new URL(req.url, 'http://x').pathname;
+    if (path === '/favicon.ico') {
+      res.writeHead(204).end();
+      return;
+    }
+    if (Object.hasOwn(pages, path)) {
+      res.writeHead(200, { 'content-type': MIME['.html'] }).end(pages[path]);
+      return;
+    }
     let file;
     if (path === '/') file = join(here, 'page.html');
+    else if (path === '/rudderstack/index.js') file = rudderstack;
     else if (path.startsWith('/analytics-next/bundles/')) {
       file = normalize(join(bundles, path.slice('/analytics-next/bundles/'.length)));
       if (!file.startsWith(bundles + sep)) file = undefined;

@@ -13,6 +13,9 @@ internal static class CorsSetup
 {
     public const string PolicyName = "tracking";
 
+    /// <summary>The SDK settings documents: read with GET by the same pages that send events.</summary>
+    public const string SettingsPolicyName = "sdk-settings";
+
     public static IServiceCollection AddTrackingCors(this IServiceCollection services, IConfiguration configuration)
     {
         var origins = configuration.GetSection(CorsOptions.Section).Get<CorsOptions>()?.AllowedOrigins ?? [];
@@ -32,6 +35,23 @@ internal static class CorsSetup
             policy.WithMethods("POST")
                 .AllowAnyHeader()
                 .WithExposedHeaders("Retry-After")
+                .SetPreflightMaxAge(TimeSpan.FromDays(1));
+        }));
+        services.AddCors(cors => cors.AddPolicy(SettingsPolicyName, policy =>
+        {
+            if (origins.Count == 0 || origins.Contains("*"))
+            {
+                policy.AllowAnyOrigin();
+            }
+            else
+            {
+                policy.WithOrigins([.. origins]);
+            }
+
+            // RudderStack's SDK sends its write key as Basic auth on the config request too.
+            policy.WithMethods("GET")
+                .AllowAnyHeader()
+                .WithExposedHeaders("ETag")
                 .SetPreflightMaxAge(TimeSpan.FromDays(1));
         }));
         return services;

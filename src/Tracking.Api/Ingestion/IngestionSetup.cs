@@ -41,7 +41,7 @@ internal static class IngestionSetup
             // Only the configured proxies are believed. The middleware's defaults would trust loopback,
             // and with its lists empty it trusts everyone, so with no proxies configured it must stay off.
             var trusted = clientIp.Value.TrustedNetworks().ToList();
-            forwarded.ForwardedHeaders = trusted.Count == 0 ? ForwardedHeaders.None : ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
+            forwarded.ForwardedHeaders = trusted.Count == 0 ? ForwardedHeaders.None : ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto | ForwardedHeaders.XForwardedHost;
             forwarded.ForwardLimit = null;
             forwarded.KnownProxies.Clear();
             forwarded.KnownIPNetworks.Clear();

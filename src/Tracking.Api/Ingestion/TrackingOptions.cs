@@ -17,6 +17,14 @@ internal sealed class TrackingOptions
     /// any other environment refuses to start.
     /// </summary>
     public Dictionary<string, string> WriteKeys { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The address SDKs reach this API at (<c>https://api.example.com</c>), handed back to them in the settings
+    /// documents of <c>/v1/projects/{writeKey}/settings</c>. Default: none, so each request's own scheme and host are
+    /// used (behind a proxy listed in <c>Tracking:ClientIp:TrustedProxies</c>, its <c>X-Forwarded-Proto</c> and
+    /// <c>X-Forwarded-Host</c>). Set it when a CDN or a proxy that is not trusted sits in front.
+    /// </summary>
+    public string? PublicUrl { get; set; }
 }
 
 /// <summary>Refuses to start outside Development without write keys, and rejects keys without a source name.</summary>
@@ -39,6 +47,14 @@ internal sealed class TrackingOptionsValidator(IHostEnvironment environment) : I
             {
                 errors.Add($"A write key of {key.Length} characters has no source name: Tracking:WriteKeys:<key> must name the source it belongs to.");
             }
+        }
+
+        if (!string.IsNullOrEmpty(options.PublicUrl)
+            && (!Uri.TryCreate(options.PublicUrl, UriKind.Absolute, out var url)
+                || url.Scheme is not ("http" or "https")
+                || !string.IsNullOrEmpty(url.Query) || !string.IsNullOrEmpty(url.Fragment) || !string.IsNullOrEmpty(url.UserInfo)))
+        {
+            errors.Add($"Tracking:PublicUrl is '{options.PublicUrl}': it must be an absolute http or https URL without user, query or fragment, such as https://api.example.com.");
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

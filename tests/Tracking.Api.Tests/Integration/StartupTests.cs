@@ -67,6 +67,9 @@ public class StartupTests
     [InlineData("Tracking:File:MaxFileAge", "00:00:00", "Tracking:File:MaxFileAge must be at least 10 ms")]
     [InlineData("Tracking:Sink", "Kafka", "Kafka")]
     [InlineData("Tracking:Queue:MaxEvents", "lots", "Tracking:Queue:MaxEvents")]
+    [InlineData("Tracking:PublicUrl", "collect.example.com", "Tracking:PublicUrl is 'collect.example.com': it must be an absolute http or https URL")]
+    [InlineData("Tracking:PublicUrl", "ftp://collect.example.com", "Tracking:PublicUrl is 'ftp://collect.example.com'")]
+    [InlineData("Tracking:PublicUrl", "https://collect.example.com/?x=1", "Tracking:PublicUrl is 'https://collect.example.com/?x=1'")]
     public async Task BadSettingsStopTheStartWithOneLineNamingTheSetting(string key, string value, string expected)
     {
         var error = await StartFailsAsync("Production", ("Tracking:WriteKeys:k", "source"), (key, value));

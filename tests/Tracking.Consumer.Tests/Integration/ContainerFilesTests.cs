@@ -114,6 +114,11 @@ public sealed partial class ContainerFilesTests
         Assert.Equal("runtime", stages["api"]);
         Assert.Equal("runtime", stages["consumer"]);
 
+        // analytics.js 2.0 for Segment's stock snippet: installed by npm in its own stage, handed to the build.
+        Assert.StartsWith("node:", stages["sdk-assets"], StringComparison.Ordinal);
+        Assert.Contains("COPY src/Tracking.Api/sdk-assets/package.json src/Tracking.Api/sdk-assets/package-lock.json", Stage(dockerfile, "sdk-assets"), StringComparison.Ordinal);
+        Assert.Contains("COPY --from=sdk-assets /sdk-assets/node_modules src/Tracking.Api/sdk-assets/node_modules", Stage(dockerfile, "build"), StringComparison.Ordinal);
+
         foreach (var (target, assembly, port) in new[] { ("api", "Tracking.Api.dll", "8080"), ("consumer", "Tracking.Consumer.dll", "8081") })
         {
             var stage = Stage(dockerfile, target);

@@ -26,7 +26,7 @@ export async function waitFor(what, probe, { timeout = 15000, interval = 100 } =
   }
 }
 
-function freePort() {
+export function freePort() {
   return new Promise((resolvePort, reject) => {
     const server = createServer();
     server.unref();
@@ -38,8 +38,11 @@ function freePort() {
   });
 }
 
-/** Starts `dotnet Tracking.Api.dll` on a free loopback port with the File sink in a temp dir; `env` adds or overrides settings. */
-export async function startApi({ env = {} } = {}) {
+/**
+ * Starts `dotnet Tracking.Api.dll` on a free loopback port with the File sink in a temp dir; `env` adds or overrides
+ * settings; `extraUrls` are further addresses it listens on (an https one, with its certificate in `env`).
+ */
+export async function startApi({ env = {}, extraUrls = [] } = {}) {
   const dll = resolve(process.env.TRACKING_API_DLL || join(repoRoot, 'src/Tracking.Api/bin/Release/net10.0/Tracking.Api.dll'));
   if (!existsSync(dll)) {
     throw new Error(`${dll} not found: build it with \`dotnet build src/Tracking.Api -c Release\` or set TRACKING_API_DLL`);
@@ -52,7 +55,7 @@ export async function startApi({ env = {} } = {}) {
     cwd: dirname(dll),
     env: {
       ...process.env,
-      ASPNETCORE_URLS: baseUrl,
+      ASPNETCORE_URLS: [baseUrl, ...extraUrls].join(';'),
       ASPNETCORE_ENVIRONMENT: 'Development',
       DOTNET_NOLOGO: '1',
       [`Tracking__WriteKeys__${WRITE_KEY}`]: SOURCE_NAME,
