@@ -4,7 +4,20 @@
 # operations pages),
 # each under a time limit, and ends with one line "N passed, N failed, N skipped" counted from the
 # test runners' own reports (TRX result elements, TAP totals).
+#
+#   bash scripts/test.sh               installs what is missing (Debian: chromium, postgresql, docker-compose) and runs all
+#   bash scripts/test.sh --no-install  leaves the machine alone: nothing is installed with apt, a missing tool is named
+#                                      and the tests that need it fail (npm packages still go into the repository's
+#                                      own node_modules folders)
 set -uo pipefail
+install=1
+for arg in "$@"; do
+  case $arg in
+    --no-install) install="" ;;
+    -h|--help) sed -n "2,11p" "$0"; exit 0 ;;
+    *) echo "unknown argument: $arg (see --help)"; exit 2 ;;
+  esac
+done
 cd "$(dirname "$0")/.."
 root=$(pwd)
 results="$root/artifacts/test-results"
@@ -18,6 +31,7 @@ say() { printf '\n== %s\n' "$*"; }
 sudo_=""; [ "$(id -u)" -ne 0 ] && sudo_="sudo"
 apt_updated=""
 apt_install() { # installs Debian packages that are missing
+  if [ -z "$install" ]; then echo "missing: $* (not installed: --no-install)"; return; fi
   [ -n "$apt_updated" ] || { $sudo_ apt-get update -qq; apt_updated=1; }
   $sudo_ apt-get install -y -qq "$@" >/dev/null || { echo "installing $* failed"; status=1; }
 }
