@@ -51,6 +51,7 @@ internal sealed partial class PostgresSchema(NpgsqlDataSource dataSource, ILogge
 
             CREATE TABLE shard_leases {{Leases.PostgresLeaseSchema.Columns}};
             """),
+        (2, "Segment-shaped views: tracks, identifies, pages, screens, groups, aliases, users", string.Join(";\n", SegmentViews.Create(redshift: false))),
     ];
 
     /// <summary>The version a fully migrated database is at.</summary>
