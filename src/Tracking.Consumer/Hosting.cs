@@ -90,7 +90,7 @@ internal static class Hosting
         builder.Services.AddSingleton<RedshiftCheckpoints>();
         builder.Services.AddSingleton<S3Staging>();
         builder.Services.AddSingleton<IRedshiftCopy, RedshiftCopy>();
-        builder.Services.AddSingleton<IAmazonS3>(sp => RedshiftStagingClient.Create(sp.GetRequiredService<IOptions<RedshiftOptions>>().Value.S3, credentials: null));
+        builder.Services.AddSingleton<IAmazonS3>(sp => S3Clients.Create(sp.GetRequiredService<IOptions<RedshiftOptions>>().Value.S3, credentials: null));
         return builder;
     }
 

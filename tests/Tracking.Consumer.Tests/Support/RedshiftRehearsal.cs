@@ -36,7 +36,7 @@ internal static class RedshiftRehearsal
     }
 
     public static AmazonS3Client S3Client(S3rverFixture s3rver) =>
-        RedshiftStagingClient.Create(
+        S3Clients.Create(
             new AwsClientSettings { Region = S3rverFixture.Region, ServiceUrl = s3rver.ServiceUrl },
             new BasicAWSCredentials(S3rverFixture.AccessKey, S3rverFixture.SecretKey));
 

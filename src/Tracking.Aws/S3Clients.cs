@@ -1,12 +1,14 @@
 using Amazon;
 using Amazon.Runtime;
 using Amazon.S3;
-using Tracking.Aws;
 
-namespace Tracking.Consumer.Loading;
+namespace Tracking.Aws;
 
-/// <summary>The S3 client of the staging bucket, from <c>Consumer:Redshift:S3</c>.</summary>
-internal static class RedshiftStagingClient
+/// <summary>
+/// An S3 client from <see cref="AwsClientSettings"/>: the one mapping of our settings to AWSSDK.S3's, used by the
+/// consumer's Redshift staging (<c>Consumer:Redshift:S3</c>) and by the replay command's S3 archive.
+/// </summary>
+public static class S3Clients
 {
     /// <summary>
     /// A client for the settings' region, or for <see cref="AwsClientSettings.ServiceUrl"/> (an emulator or a VPC
