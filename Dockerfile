@@ -18,14 +18,17 @@ COPY src/Tracking.Aws/Tracking.Aws.csproj src/Tracking.Aws/
 COPY src/Tracking.ServiceDefaults/Tracking.ServiceDefaults.csproj src/Tracking.ServiceDefaults/
 COPY src/Tracking.Api/Tracking.Api.csproj src/Tracking.Api/
 COPY src/Tracking.Consumer/Tracking.Consumer.csproj src/Tracking.Consumer/
+COPY src/Tracking.Replay/Tracking.Replay.csproj src/Tracking.Replay/
 # Restored apart from the sources, so a code change does not download the packages again.
 RUN dotnet restore src/Tracking.Api/Tracking.Api.csproj \
- && dotnet restore src/Tracking.Consumer/Tracking.Consumer.csproj
+ && dotnet restore src/Tracking.Consumer/Tracking.Consumer.csproj \
+ && dotnet restore src/Tracking.Replay/Tracking.Replay.csproj
 COPY src/ src/
 COPY --from=sdk-assets /sdk-assets/node_modules src/Tracking.Api/sdk-assets/node_modules
 # Framework-dependent and without the native launcher: the runtime image has dotnet, the image stays small.
 RUN dotnet publish src/Tracking.Api/Tracking.Api.csproj -c Release -o /out/api --no-restore -p:UseAppHost=false \
- && dotnet publish src/Tracking.Consumer/Tracking.Consumer.csproj -c Release -o /out/consumer --no-restore -p:UseAppHost=false
+ && dotnet publish src/Tracking.Consumer/Tracking.Consumer.csproj -c Release -o /out/consumer --no-restore -p:UseAppHost=false \
+ && dotnet publish src/Tracking.Replay/Tracking.Replay.csproj -c Release -o /out/consumer/replay --no-restore -p:UseAppHost=false
 
 # The runtime both images share: ASP.NET Core only (no SDK), the non-root user the image defines ($APP_UID),
 # and the health probe.
@@ -44,6 +47,7 @@ ENV DOTNET_ENVIRONMENT=Production \
     HEALTH_PORT=8081
 EXPOSE 8081
 USER $APP_UID
+# The replay command ships beside it: docker run --entrypoint dotnet tracking-consumer replay/Tracking.Replay.dll --help
 ENTRYPOINT ["dotnet", "Tracking.Consumer.dll"]
 
 FROM runtime AS api

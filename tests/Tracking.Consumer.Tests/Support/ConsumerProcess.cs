@@ -50,6 +50,9 @@ public sealed class ConsumerProcess : IAsyncDisposable
     /// <summary>The API assembly built beside these tests, for tests that go through it.</summary>
     public static string ApiAssemblyPath => Built("Tracking.Api");
 
+    /// <summary>The replay command's assembly built beside these tests.</summary>
+    public static string ReplayAssemblyPath => Built("Tracking.Replay");
+
     private static string Built(string project)
     {
         var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Debug{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Debug" : "Release";

@@ -1,0 +1,124 @@
+using Tracking.Aws.Errors;
+using Tracking.Aws.Kinesis;
+using Tracking.Aws.Retries;
+
+namespace Tracking.Replay;
+
+/// <summary>
+/// Puts events into the stream in <c>PutRecords</c> requests (at most 500 records and 5 MiB, and no more records than a
+/// second of the rate allows), one request at a time, paced to the rate. Records a put answers with a per-record error
+/// (throttling, internal failure) are put again, alone, with exponential back-off; a request that fails whole after
+/// the client's own retries is tried again the same way. Order within a partition key is kept except across such a
+/// retry, which the consumer does not need (it deduplicates by messageId and keeps each event's own times).
+/// </summary>
+internal sealed class ReplaySender(IKinesisClient kinesis, ReplayOptions options, ReplaySummary summary, TimeProvider time)
+{
+    /// <summary>Attempts per record or request before it counts as failed.</summary>
+    internal const int MaxAttempts = 8;
+
+    private static readonly TimeSpan BaseDelay = TimeSpan.FromMilliseconds(200);
+    private static readonly TimeSpan MaxDelay = TimeSpan.FromSeconds(10);
+
+    private readonly List<ArchivedEvent> _batch = [];
+    private readonly int _maxRecords = Math.Min(KinesisLimits.MaxRecordsPerPutRecords, options.RecordsPerSecond);
+    private long _batchBytes;
+    private long _nextSend;
+
+    public async Task AddAsync(ArchivedEvent archived, CancellationToken cancellationToken)
+    {
+        var size = archived.Json.Length + System.Text.Encoding.UTF8.GetByteCount(archived.PartitionKey);
+        if (_batch.Count > 0 && (_batch.Count == _maxRecords || _batchBytes + size > KinesisLimits.MaxPutRecordsRequestBytes))
+        {
+            await FlushAsync(cancellationToken);
+        }
+
+        _batch.Add(archived);
+        _batchBytes += size;
+    }
+
+    public async Task FlushAsync(CancellationToken cancellationToken)
+    {
+        if (_batch.Count == 0)
+        {
+            return;
+        }
+
+        var pending = _batch.ToList();
+        _batch.Clear();
+        _batchBytes = 0;
+        if (options.DryRun)
+        {
+            summary.Put += pending.Count;
+            return;
+        }
+
+        for (var attempt = 1; pending.Count > 0; attempt++)
+        {
+            await PaceAsync(pending.Count, cancellationToken);
+            PutRecordsResponse response;
+            try
+            {
+                response = await kinesis.PutRecordsAsync(
+                    new PutRecordsRequest
+                    {
+                        StreamName = options.Stream,
+                        Records = pending.Select(e => new PutRecordsRequestEntry { Data = e.Json, PartitionKey = e.PartitionKey }).ToList(),
+                    },
+                    cancellationToken);
+            }
+            catch (Exception exception) when (IsTransient(exception) && attempt < MaxAttempts && !cancellationToken.IsCancellationRequested)
+            {
+                await Task.Delay(Backoff.EqualJitter(BaseDelay, MaxDelay, attempt, Random.Shared.NextDouble()), time, cancellationToken);
+                continue;
+            }
+
+            var failed = new List<ArchivedEvent>();
+            for (var i = 0; i < pending.Count; i++)
+            {
+                if (response.Records[i].Succeeded)
+                {
+                    summary.Put++;
+                    summary.Retried += attempt > 1 ? 1 : 0;
+                }
+                else
+                {
+                    failed.Add(pending[i]);
+                }
+            }
+
+            pending = failed;
+            if (pending.Count > 0)
+            {
+                if (attempt >= MaxAttempts)
+                {
+                    summary.Failed += pending.Count;
+                    return;
+                }
+
+                await Task.Delay(Backoff.EqualJitter(BaseDelay, MaxDelay, attempt, Random.Shared.NextDouble()), time, cancellationToken);
+            }
+        }
+    }
+
+    /// <summary>Waits until <paramref name="records"/> more fit in the rate; a pause (back-off, a slow read) earns no credit.</summary>
+    private async Task PaceAsync(int records, CancellationToken cancellationToken)
+    {
+        var now = time.GetTimestamp();
+        var oneSecond = time.TimestampFrequency;
+        if (_nextSend < now)
+        {
+            _nextSend = now;
+        }
+
+        if (_nextSend > now)
+        {
+            await Task.Delay(TimeSpan.FromSeconds((double)(_nextSend - now) / oneSecond), time, cancellationToken);
+        }
+
+        _nextSend += (long)((double)records / options.RecordsPerSecond * oneSecond);
+    }
+
+    private static bool IsTransient(Exception exception) =>
+        exception is HttpRequestException or TimeoutException or TaskCanceledException
+        || (exception is AwsServiceException service && service.IsRetryable);
+}
