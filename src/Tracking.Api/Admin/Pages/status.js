@@ -91,6 +91,8 @@
     $('sink-error').classList.toggle('error-text', !status.sink.healthy);
     text('sink-error', status.sink.lastError ? `${status.sink.lastError} (since ${new Date(status.sink.failingSince).toLocaleTimeString()})` : 'no error');
 
+    clientAddresses(status.clientAddresses);
+
     $('checks').replaceChildren(...Object.entries(status.checks).map(([name, check]) => row([name, check.status, check.description ?? ''])));
     const c = status.consumer;
     text('consumer-state', c.state === 'reachable'
@@ -105,6 +107,23 @@
     chart('chart-failed', status.samples, ['failedPerSecond', 'recoveredPerSecond'], window, now);
     chart('chart-depth', status.samples, ['queueDepth'], window, now);
     chart('chart-age', status.samples, ['oldestAgeSeconds'], window, now);
+  }
+
+  const CLIENT_MODES = {
+    listed: ['listed proxies', 'X-Forwarded-For is believed from Tracking:ClientIp:TrustedProxies only'],
+    'private-networks': ['private networks', 'X-Forwarded-For is believed from loopback and private-network peers (the default)'],
+    none: ['connection', 'X-Forwarded-For is ignored: the connection\'s address is the client\'s'],
+  };
+
+  function clientAddresses(c) {
+    const [mode, detail] = CLIENT_MODES[c.mode] ?? [c.mode, ''];
+    text('client-mode', mode);
+    const untrusted = c.untrustedForwardedFrom
+      ? `; ignored X-Forwarded-For from ${c.untrustedForwardedFrom} (since ${new Date(c.untrustedForwardedAt).toLocaleTimeString()}): if that is your proxy, add it to TrustedProxies`
+      : '';
+    text('client-detail', `${detail}${c.mode === 'listed' ? `: ${c.trustedProxies.join(', ')}` : ''}${untrusted}`);
+    $('client-card').classList.toggle('bad', Boolean(c.untrustedForwardedFrom));
+    $('client-detail').classList.toggle('error-text', Boolean(c.untrustedForwardedFrom));
   }
 
   function row(cells) {
