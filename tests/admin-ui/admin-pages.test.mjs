@@ -107,6 +107,25 @@ test('the status page counts events posted after it opened and draws the last 15
     assert.match(await page.textContent('#consumer-state'), /not configured/);
     // The charts are SVG drawn in the page: one polyline per series, from the samples so far.
     await page.waitForFunction(() => [...document.querySelectorAll('#chart-in polyline')].filter((line) => line.getAttribute('points')).length === 2, null, { timeout: 15000 });
+    // Axes: clock times every 5 minutes, and a y scale from 0 to a round number; a flat zero line reads 0 to 1, not "max 1.00".
+    const labels = (selector) => page.$$eval(selector, (texts) => texts.map((t) => t.textContent));
+    const times = await labels('#chart-in .x-label');
+    assert.ok(times.length >= 3 && times.every((t) => /^\d{1,2}:\d\d/.test(t)), `time labels: ${times}`);
+    assert.deepEqual(await labels('#chart-failed .y-label'), ['0', '0.5', '1']);
+    assert.ok(!(await page.textContent('#chart-failed')).includes('max'));
+    const scale = (await labels('#chart-in .y-label')).map(Number);
+    assert.equal(scale[0], 0);
+    const powerOfTen = (v) => Math.abs(Math.log10(v) - Math.round(Math.log10(v))) < 1e-9;
+    assert.ok([1, 2, 2.5, 5].some((m) => powerOfTen(scale[2] / m)), `a round top: ${scale}`);
+    // The value under the pointer: the nearest sample's time and each series' value.
+    assert.equal(await page.isVisible('#chart-in-value'), false);
+    const box = await page.locator('#chart-in').boundingBox();
+    await page.mouse.move(box.x + box.width - 8, box.y + box.height / 2);
+    await page.waitForSelector('#chart-in-value', { state: 'visible' });
+    assert.match(await page.textContent('#chart-in-value'), /^\d{1,2}:\d\d:\d\d.*: in [\d.,]+\/s, accepted [\d.,]+\/s$/);
+    assert.equal(await page.locator('#chart-in .hover circle').count(), 2);
+    await page.mouse.move(box.x + box.width / 2, box.y - 40);
+    await page.waitForSelector('#chart-in-value', { state: 'hidden' });
 
     if (screenshots) {
       // Some traffic for the charts: a few rates over a minute, a refused request, a rejected message.
@@ -118,6 +137,8 @@ test('the status page counts events posted after it opened and draws the last 15
         await new Promise((resolve) => setTimeout(resolve, 5000));
       }
       await mkdir(screenshots, { recursive: true });
+      const chartIn = await page.locator('#chart-in').boundingBox();
+      await page.mouse.move(chartIn.x + chartIn.width * 0.93, chartIn.y + chartIn.height / 2);
       await page.screenshot({ path: join(screenshots, 'status.png'), fullPage: true });
     }
     checkRequests();
