@@ -5,7 +5,9 @@
 #
 # Ports (override with the variables): API 8080, consumer health 8081, kinesalite 4567, s3rver 4569,
 # PostgreSQL 5433. State lives in DEV_STACK_DIR (default: a temporary folder, deleted on exit unless
-# DEV_STACK_KEEP=1). Needs dotnet, node and PostgreSQL 15 (apt-get install -y postgresql).
+# DEV_STACK_KEEP=1). The status page and the debugger open with an admin key generated for this run
+# (ADMIN_KEY chooses it); the consumer gets one of its own, which the API's status page uses.
+# Needs dotnet, node and PostgreSQL 15 (apt-get install -y postgresql).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -19,6 +21,12 @@ stream=${STREAM_NAME:-events}
 pg_bin=${POSTGRES_BIN:-/usr/lib/postgresql/15/bin}
 state=${DEV_STACK_DIR:-$(mktemp -d -t tracking-dev-stack-XXXXXX)}
 mkdir -p "$state"
+
+# Random, 32 characters; the API and the consumer take 16 to 1,024.
+new_key() { head -c 24 /dev/urandom | base64 | tr '+/' '-_'; }
+admin_key=${ADMIN_KEY:-$(new_key)}
+consumer_key=$(new_key)
+[ ${#admin_key} -ge 16 ] || { echo "error: ADMIN_KEY must be at least 16 characters" >&2; exit 2; }
 
 pids=()
 as_postgres() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
@@ -79,6 +87,8 @@ echo "starting the API on http://localhost:$api_port (Kinesis sink, Development:
 env ASPNETCORE_ENVIRONMENT=Development ASPNETCORE_URLS="http://127.0.0.1:$api_port" \
   Tracking__Sink=Kinesis Tracking__Kinesis__StreamName="$stream" Tracking__Kinesis__ServiceUrl="http://127.0.0.1:$kinesis_port" \
   Tracking__Spool__Directory="$state/spool" Tracking__File__Directory="$state/outbox" \
+  Tracking__AdminKey="$admin_key" \
+  Tracking__Status__ConsumerUrl="http://127.0.0.1:$consumer_port" Tracking__Status__ConsumerKey="$consumer_key" \
   dotnet src/Tracking.Api/bin/Release/net10.0/Tracking.Api.dll >"$state/api.log" 2>&1 &
 pids+=($!)
 
@@ -86,6 +96,7 @@ echo "starting the consumer (health on http://localhost:$consumer_port)..."
 env Consumer__Kinesis__StreamName="$stream" Consumer__Kinesis__ServiceUrl="http://127.0.0.1:$kinesis_port" Consumer__Kinesis__Region=us-east-1 \
   Consumer__Warehouse__ConnectionString="Host=127.0.0.1;Port=$pg_port;Database=tracking;Username=postgres" \
   Consumer__Http__Urls="http://127.0.0.1:$consumer_port" Consumer__Batching__Linger=00:00:00.500 \
+  Consumer__AdminKey="$consumer_key" \
   dotnet src/Tracking.Consumer/bin/Release/net10.0/Tracking.Consumer.dll >"$state/consumer.log" 2>&1 &
 pids+=($!)
 
@@ -99,6 +110,12 @@ The pipeline is running (logs in $state):
   Swagger UI   http://localhost:$api_port/swagger
   demo page    http://localhost:$api_port/demo/
   readiness    http://localhost:$api_port/health/ready   consumer: http://localhost:$consumer_port/health/ready
+  status page  http://localhost:$api_port/status      (traffic, delivery, spool, the consumer's lag per shard)
+  debugger     http://localhost:$api_port/debugger    (events accepted and refused, as they arrive)
+  admin key    $admin_key
+               Open either page and paste the admin key into the login form; scripts send it as
+               'Authorization: Bearer <key>' (curl -H "Authorization: Bearer $admin_key" http://localhost:$api_port/status.json).
+               The consumer's /status.json and /metrics take their own key: $consumer_key
   Kinesis      http://127.0.0.1:$kinesis_port (stream '$stream', 2 shards)   S3: http://127.0.0.1:$s3_port
 
 Send an event:

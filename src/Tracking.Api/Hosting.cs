@@ -18,6 +18,12 @@ internal static class Hosting
 
     public static WebApplication UseTrackingDefaults(this WebApplication app)
     {
+        var forwarded = app.Services.GetRequiredService<Enrichment.ForwardedHeadersWatch>();
+        app.Use((http, next) =>
+        {
+            forwarded.Check(http);
+            return next(http);
+        });
         app.UseForwardedHeaders();
         app.UseExceptionHandler();
         app.UseStatusCodePages();

@@ -2,7 +2,8 @@
 // with Tracking:AdminKey set: a wrong key is refused at the login form, the right one opens the pages
 // without ever being in a URL, the status page counts events posted after it opened, the debugger shows
 // such an event as it arrives, expands it to its enriched JSON and filters by type, event, user and
-// source. Every request the pages make is to the API itself. With SCREENSHOT_DIR set, the run also
+// source, and shows refused messages marked with their status and reason, filtered apart. Every
+// request the pages make is to the API itself. With SCREENSHOT_DIR set, the run also
 // leaves status.png and debugger.png there (docs/ holds the ones made so).
 import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
@@ -106,6 +107,25 @@ test('the status page counts events posted after it opened and draws the last 15
     assert.match(await page.textContent('#consumer-state'), /not configured/);
     // The charts are SVG drawn in the page: one polyline per series, from the samples so far.
     await page.waitForFunction(() => [...document.querySelectorAll('#chart-in polyline')].filter((line) => line.getAttribute('points')).length === 2, null, { timeout: 15000 });
+    // Axes: clock times every 5 minutes, and a y scale from 0 to a round number; a flat zero line reads 0 to 1, not "max 1.00".
+    const labels = (selector) => page.$$eval(selector, (texts) => texts.map((t) => t.textContent));
+    const times = await labels('#chart-in .x-label');
+    assert.ok(times.length >= 3 && times.every((t) => /^\d{1,2}:\d\d/.test(t)), `time labels: ${times}`);
+    assert.deepEqual(await labels('#chart-failed .y-label'), ['0', '0.5', '1']);
+    assert.ok(!(await page.textContent('#chart-failed')).includes('max'));
+    const scale = (await labels('#chart-in .y-label')).map(Number);
+    assert.equal(scale[0], 0);
+    const powerOfTen = (v) => Math.abs(Math.log10(v) - Math.round(Math.log10(v))) < 1e-9;
+    assert.ok([1, 2, 2.5, 5].some((m) => powerOfTen(scale[2] / m)), `a round top: ${scale}`);
+    // The value under the pointer: the nearest sample's time and each series' value.
+    assert.equal(await page.isVisible('#chart-in-value'), false);
+    const box = await page.locator('#chart-in').boundingBox();
+    await page.mouse.move(box.x + box.width - 8, box.y + box.height / 2);
+    await page.waitForSelector('#chart-in-value', { state: 'visible' });
+    assert.match(await page.textContent('#chart-in-value'), /^\d{1,2}:\d\d:\d\d.*: in [\d.,]+\/s, accepted [\d.,]+\/s$/);
+    assert.equal(await page.locator('#chart-in .hover circle').count(), 2);
+    await page.mouse.move(box.x + box.width / 2, box.y - 40);
+    await page.waitForSelector('#chart-in-value', { state: 'hidden' });
 
     if (screenshots) {
       // Some traffic for the charts: a few rates over a minute, a refused request, a rejected message.
@@ -117,6 +137,8 @@ test('the status page counts events posted after it opened and draws the last 15
         await new Promise((resolve) => setTimeout(resolve, 5000));
       }
       await mkdir(screenshots, { recursive: true });
+      const chartIn = await page.locator('#chart-in').boundingBox();
+      await page.mouse.move(chartIn.x + chartIn.width * 0.93, chartIn.y + chartIn.height / 2);
       await page.screenshot({ path: join(screenshots, 'status.png'), fullPage: true });
     }
     checkRequests();
@@ -168,6 +190,38 @@ test('the debugger shows an event posted after it opened, expands it to its enri
     await page.fill('#filter-user', '');
     assert.equal((await visible()).length, 8, 'every event again');
     assert.match(await page.textContent('#shown'), /^4 of 4 events/);
+    await page.fill('#filter-source', '');
+
+    // Refused ones are shown too, marked with status and reason: an item of a batch answered 200, and a single message answered 400.
+    await post({ type: 'track', userId: 'grace', event: 'Kept' }, { type: 'track', userId: 'grace', messageId: 'no-event-item' });
+    const single = await fetch(`${api.baseUrl}/v1/track`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Basic ${btoa(`${WRITE_KEY}:`)}` },
+      body: JSON.stringify({ userId: 'linus', messageId: 'no-event-single' }),
+    });
+    assert.equal(single.status, 400);
+    await page.waitForFunction(() => document.querySelectorAll('#events li.refused').length === 2, null, { timeout: 15000 });
+    const reasons = await page.$$eval('#events li.refused summary .reason', (cells) => cells.map((c) => c.textContent));
+    assert.deepEqual(reasons, ['refused 400: Invalid message (event)', 'refused 200 item 1: Invalid message (event)']);
+    const refusedRow = page.locator('#events li.refused').first();
+    assert.equal(await refusedRow.evaluate((li) => getComputedStyle(li).borderLeftColor), 'rgb(180, 35, 24)', 'marked in red');
+    await refusedRow.locator('summary').click();
+    const refusal = JSON.parse(await refusedRow.locator('pre').textContent());
+    assert.equal(refusal.messageId, 'no-event-single');
+    assert.equal(refusal.status, 400);
+    assert.ok(refusal.errors.event, 'the failing field and why');
+    assert.ok(!JSON.stringify(refusal).includes(WRITE_KEY), 'never the write key');
+    assert.match(await page.textContent('#shown'), /^7 of 7 events \(2 refused\)/);
+
+    await page.selectOption('#filter-outcome', 'refused');
+    assert.deepEqual(await visible(), ['track', '', 'track', '']);
+    await page.fill('#filter-user', 'linus');
+    assert.deepEqual(await visible(), ['track', '']);
+    await page.fill('#filter-user', '');
+    await page.selectOption('#filter-outcome', 'accepted');
+    assert.equal(await page.$$eval('#events li.refused:not([hidden])', (rows) => rows.length), 0);
+    assert.equal((await visible()).length, 10, 'the five accepted events');
+    await page.selectOption('#filter-outcome', '');
 
     if (screenshots) {
       await post(
@@ -177,8 +231,7 @@ test('the debugger shows an event posted after it opened, expands it to its enri
         })),
         { type: 'screen', anonymousId: 'anon-42', name: 'Cart' },
       );
-      await page.waitForFunction(() => document.querySelectorAll('#events li').length === 9, null, { timeout: 15000 });
-      await page.fill('#filter-source', '');
+      await page.waitForFunction(() => document.querySelectorAll('#events li').length === 12, null, { timeout: 15000 });
       await page.locator('#events li').nth(1).locator('summary').click();
       await page.screenshot({ path: join(screenshots, 'debugger.png'), fullPage: false });
     }

@@ -7,7 +7,7 @@ using Tracking.Api.Admin;
 
 namespace Tracking.Api.Debugger;
 
-/// <summary><c>/debugger</c>: accepted events as they arrive, for people; <c>/debugger/events</c>: the same as server-sent events.</summary>
+/// <summary><c>/debugger</c>: accepted events and refused messages as they arrive, for people; <c>/debugger/events</c>: the same as server-sent events.</summary>
 internal static class DebuggerApi
 {
     public static IEndpointRouteBuilder MapDebuggerApi(this IEndpointRouteBuilder app)
@@ -17,9 +17,11 @@ internal static class DebuggerApi
             .RequireAdmin()
             .WithName("DebuggerEvents")
             .WithTags(Status.StatusApi.Tag)
-            .WithSummary("Accepted events as they arrive (server-sent events)")
+            .WithSummary("Accepted events and refused messages as they arrive (server-sent events)")
             .WithDescription(
-                "A text/event-stream of accepted events, each an 'event' whose data is the enriched JSON and whose id is unique (the process's prefix and the event's number since it started): " +
+                "A text/event-stream of accepted events, each an 'event' whose data is the enriched JSON, and of refusals, each a 'refused' whose data is " +
+                "{refused, status, title, detail, errors, path, receivedAt, source, index, messages, type, event, messageId, userId, anonymousId} " +
+                "(a refused request, or one refused item of a batch; never the write key nor the message's content); each id is unique (the process's prefix and the number since it started): " +
                 $"first the last events kept (at most {EventTap.Capacity}, taken only while a debugger is connected), then each new one. " +
                 "Authenticate with the admin key as a bearer token or the session cookie of /admin/login.")
             .ProducesProblem(StatusCodes.Status401Unauthorized);
@@ -72,5 +74,5 @@ internal static class DebuggerApi
     }
 
     private static SseItem<string> Item(TappedEvent e) =>
-        new(Encoding.UTF8.GetString(e.Json), "event") { EventId = e.Id };
+        new(Encoding.UTF8.GetString(e.Json), e.Refused ? "refused" : "event") { EventId = e.Id };
 }

@@ -4,9 +4,9 @@ using Tracking.Api.Delivery;
 namespace Tracking.Api.Debugger;
 
 /// <summary>
-/// The event debugger's view of accepted events: while at least one debugger is connected, each accepted
-/// event's enriched JSON goes into a ring of the last <see cref="Capacity"/> and to every connected
-/// debugger. With none connected, <see cref="Observe"/> is one volatile read: the ingestion path pays
+/// The event debugger's view of accepted events and refused messages: while at least one debugger is
+/// connected, each accepted event's enriched JSON (and each refusal, see <see cref="RefusalTap"/>) goes
+/// into a ring of the last <see cref="Capacity"/> and to every connected debugger. With none connected, <see cref="Observe"/> is one volatile read: the ingestion path pays
 /// nothing else. A slow debugger loses its oldest undelivered events; it never holds up ingestion.
 /// </summary>
 internal sealed class EventTap
@@ -40,15 +40,37 @@ internal sealed class EventTap
         {
             foreach (var e in events)
             {
-                var tapped = new TappedEvent($"{_instance}.{++_sequence}", e.Json);
-                _ring[_next] = tapped;
-                _next = (_next + 1) % Capacity;
-                _count = Math.Min(_count + 1, Capacity);
-                foreach (var watcher in _watchers)
-                {
-                    watcher.Writer.TryWrite(tapped);
-                }
+                Add(e.Json, refused: false);
             }
+        }
+    }
+
+    /// <summary>Shows refusals (each a <see cref="RefusedMessage"/>'s JSON) to the connected debuggers.</summary>
+    public void ObserveRefused(IReadOnlyList<byte[]> refusals)
+    {
+        if (_watching == 0)
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            foreach (var json in refusals)
+            {
+                Add(json, refused: true);
+            }
+        }
+    }
+
+    private void Add(byte[] json, bool refused)
+    {
+        var tapped = new TappedEvent($"{_instance}.{++_sequence}", json, refused);
+        _ring[_next] = tapped;
+        _next = (_next + 1) % Capacity;
+        _count = Math.Min(_count + 1, Capacity);
+        foreach (var watcher in _watchers)
+        {
+            watcher.Writer.TryWrite(tapped);
         }
     }
 
@@ -97,7 +119,8 @@ internal sealed class EventTap
 }
 
 /// <summary>
-/// An accepted event as the debugger shows it: its id (this process's random prefix and the event's number since it
-/// started, so a page that reconnects to a restarted API does not take new events for ones it has shown) and its enriched JSON.
+/// An accepted event or a refusal as the debugger shows it: its id (this process's random prefix and the event's number since it
+/// started, so a page that reconnects to a restarted API does not take new events for ones it has shown), its JSON (the enriched
+/// event, or a <see cref="RefusedMessage"/>), and which of the two it is.
 /// </summary>
-internal readonly record struct TappedEvent(string Id, byte[] Json);
+internal readonly record struct TappedEvent(string Id, byte[] Json, bool Refused);

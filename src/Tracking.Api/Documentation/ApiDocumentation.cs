@@ -20,13 +20,16 @@ internal static class ApiDocumentation
                 Version = "v1",
                 Description = "A Segment-compatible HTTP Tracking API. Authenticate with the source's write key as the user name of HTTP Basic auth " +
                               "(password empty), or as \"writeKey\" in the body. Bodies may be application/json or text/plain, plain or gzip; " +
-                              "at most 32 KB per message and 500 KB per batch after decompression.",
+                              "at most 32 KB per message and 500 KB per batch after decompression. " +
+                              "Try it out: press Authorize and enter the write key as Username with an empty Password (in Development without configured keys, nothing to enter). " +
+                              "Each Execute sends the example with a new messageId: the warehouse keeps only the first message of each messageId.",
             });
             options.AddSecurityDefinition("writeKey", new OpenApiSecurityScheme
             {
                 Type = SecuritySchemeType.Http,
                 Scheme = "basic",
-                Description = "User name: the write key. Password: empty.",
+                Description = "Username: the source's write key (a key of Tracking:WriteKeys). Password: leave it empty. " +
+                              "In Development with no write keys configured, every key is accepted and Swagger UI sends the key \"development\" by itself: Execute works without Authorize.",
             });
             options.AddSecurityRequirement(document => new OpenApiSecurityRequirement
             {
@@ -61,6 +64,7 @@ internal static class ApiDocumentation
         {
             options.SwaggerEndpoint(DocumentPath, "Tracking API v1");
             options.DocumentTitle = "Tracking API";
+            options.UseRequestInterceptor(SwaggerUiRequests.Interceptor(app.Services.GetRequiredService<Ingestion.WriteKeys>().AcceptsAnyKey));
         });
         return app;
     }

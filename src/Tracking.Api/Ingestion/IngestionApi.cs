@@ -24,6 +24,7 @@ internal static class IngestionApi
             .WithTags(Tag)
             .RequireCors(CorsSetup.PolicyName)
             .WithIngestionLimits()
+            .AddEndpointFilterFactory(TapRefusals(app.ServiceProvider.GetRequiredService<Debugger.RefusalTap>()))
             .AddEndpointFilter(app.ServiceProvider.GetRequiredService<ClientAddressFilter>());
 
         var messages = v1.MapGroup("")
@@ -58,6 +59,10 @@ internal static class IngestionApi
 
         return app;
     }
+
+    /// <summary>The debugger's view of refusals, outermost so it sees every filter's; not for analytics.js's own metrics, which are no messages.</summary>
+    private static Func<EndpointFilterFactoryContext, EndpointFilterDelegate, EndpointFilterDelegate> TapRefusals(Debugger.RefusalTap refusals) =>
+        (factory, next) => factory.MethodInfo.DeclaringType == typeof(ClientMetrics) ? next : context => refusals.InvokeAsync(context, next);
 
     /// <summary>Maps <c>/v1/{path}</c> and, hidden from the document, the one-letter alias analytics.js 2.0 uses (its first letter).</summary>
     private static void MapMessage(this RouteGroupBuilder group, string path, EventType? type, string name, Type schema, string summary, string? description = null)

@@ -49,6 +49,14 @@ internal sealed class IngestionHandler(
                 return malformed;
             }
 
+            // Only while a debugger watches: what it needs to show this request's refusals.
+            TappedRequest? tapped = null;
+            if (tap.Watching > 0)
+            {
+                tapped = new TappedRequest(parsed!, batch);
+                http.Features.Set(tapped);
+            }
+
             var source = http.Features.Get<AuthenticatedSource>();
             if (source is null)
             {
@@ -62,6 +70,7 @@ internal sealed class IngestionHandler(
             }
 
             var screened = screening.Screen(parsed!, enricher.Describe(http, receivedAt, source.Name), batch);
+            tapped?.Rejected = screened.Rejected;
             if (screened.Refusal is not null)
             {
                 return screened.Refusal;

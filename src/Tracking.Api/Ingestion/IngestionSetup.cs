@@ -26,6 +26,7 @@ internal static class IngestionSetup
         services.AddSingleton<QueueAdmissionFilter>();
         services.AddValidatorsFromAssemblyContaining<MessageValidator>(ServiceLifetime.Singleton, includeInternalTypes: true);
         services.AddSingleton<EventEnricher>();
+        services.AddSingleton<ForwardedHeadersWatch>();
         services.AddSingleton<MessageScreening>();
         services.AddSingleton<IngestionHandler>();
 
@@ -38,8 +39,8 @@ internal static class IngestionSetup
 
         services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<ClientIpOptions>>((forwarded, clientIp) =>
         {
-            // Only the configured proxies are believed. The middleware's defaults would trust loopback,
-            // and with its lists empty it trusts everyone, so with no proxies configured it must stay off.
+            // Only the trusted peers are believed (ClientIpOptions.Mode). With its lists empty the middleware
+            // trusts everyone, so with no one to trust it must stay off.
             var trusted = clientIp.Value.TrustedNetworks().ToList();
             forwarded.ForwardedHeaders = trusted.Count == 0 ? ForwardedHeaders.None : ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto | ForwardedHeaders.XForwardedHost;
             forwarded.ForwardLimit = null;

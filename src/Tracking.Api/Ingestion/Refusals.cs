@@ -16,11 +16,21 @@ internal static class Refusals
         Problem(StatusCodes.Status415UnsupportedMediaType, "Unsupported content encoding",
             $"Content-Encoding '{encoding}' is not supported: send gzip, deflate, br or no encoding.");
 
+    /// <summary>
+    /// 401 with the <c>WWW-Authenticate</c> challenge RFC 9110 requires, except for script requests that say
+    /// so with <c>X-Requested-With: XMLHttpRequest</c> (Swagger UI's): a browser answers a Basic challenge
+    /// to a page's request with its own sign-in box, which the page never sees.
+    /// </summary>
     public static ProblemHttpResult UnknownWriteKey(HttpContext http)
     {
-        http.Response.Headers.WWWAuthenticate = "Basic realm=\"tracking\"";
+        if (!string.Equals(http.Request.Headers.XRequestedWith, "XMLHttpRequest", StringComparison.OrdinalIgnoreCase))
+        {
+            http.Response.Headers.WWWAuthenticate = "Basic realm=\"tracking\"";
+        }
+
         return Problem(StatusCodes.Status401Unauthorized, "Unknown write key",
-            "Send the source's write key as the user name of HTTP Basic auth (base64 of 'writeKey:') or as \"writeKey\" in the body.");
+            "Send the source's write key (a key of Tracking:WriteKeys) as the user name of HTTP Basic auth with an empty password (base64 of 'writeKey:'), " +
+            "or as \"writeKey\" in the body. In Swagger UI: Authorize, the write key as Username, Password left empty.");
     }
 
     public static ProblemHttpResult TooManyRequests(HttpContext http, TimeSpan retryAfter, string who)

@@ -23,6 +23,9 @@ internal sealed partial class WriteKeys
         }
     }
 
+    /// <summary>True when no keys are configured in Development, so every key is accepted as <see cref="DevelopmentSource"/>.</summary>
+    public bool AcceptsAnyKey => _acceptAny;
+
     /// <summary>The source name of <paramref name="writeKey"/>, or null when the key is missing or unknown.</summary>
     public string? SourceOf(string? writeKey)
     {

@@ -85,7 +85,9 @@ internal static partial class LimitsSetup
                 var http = context.HttpContext;
                 var addressFull = limiter.GlobalLimiter?.GetStatistics(http)?.CurrentAvailablePermits == 0;
                 http.Response.Headers.RetryAfter = "1";
-                return new ValueTask((addressFull ? Refusals.TooManyAtOnce(perAddress) : Refusals.Busy()).ExecuteAsync(http));
+                var refusal = addressFull ? Refusals.TooManyAtOnce(perAddress) : Refusals.Busy();
+                http.RequestServices.GetRequiredService<Debugger.RefusalTap>().Observe(http, refusal);
+                return new ValueTask(refusal.ExecuteAsync(http));
             };
         });
         services.AddRateLimiter(_ => { });

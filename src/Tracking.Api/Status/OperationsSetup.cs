@@ -18,6 +18,7 @@ internal static class OperationsSetup
 
         // Cheap when unused (one volatile read per request), and the ingestion handler always takes it.
         services.AddSingleton<EventTap>();
+        services.AddSingleton<RefusalTap>();
         if (string.IsNullOrEmpty(builder.Configuration[$"{AdminOptions.Section}:{nameof(AdminOptions.AdminKey)}"]))
         {
             return builder;

@@ -13,6 +13,7 @@ internal sealed class StatusReporter(
     IEventSink sink,
     SinkStatus sinkStatus,
     HealthCheckService health,
+    Enrichment.ForwardedHeadersWatch forwarded,
     TimeProvider time)
 {
     /// <param name="consumer">A typed HTTP client, taken per request so its handler is renewed as the client factory intends.</param>
@@ -45,7 +46,8 @@ internal sealed class StatusReporter(
                 queue.IsFull),
             (int)StatusHistory.Interval.TotalSeconds,
             history.Samples(),
-            await consumerView);
+            await consumerView,
+            new ClientAddressView(forwarded.Mode, forwarded.TrustedProxies, forwarded.FirstUntrusted?.Peer, forwarded.FirstUntrusted?.At));
     }
 }
 
@@ -60,6 +62,7 @@ internal sealed class StatusReporter(
 /// <param name="IntervalSeconds">Seconds between two samples.</param>
 /// <param name="Samples">The last 15 minutes, oldest first.</param>
 /// <param name="Consumer">The consumer's lag per shard, when <c>Tracking:Status:ConsumerUrl</c> is set.</param>
+/// <param name="ClientAddresses">Whose <c>X-Forwarded-For</c> is believed, and whether an untrusted peer sent one.</param>
 internal sealed record StatusReport(
     DateTimeOffset At,
     double UptimeSeconds,
@@ -70,7 +73,15 @@ internal sealed record StatusReport(
     QueueView Queue,
     int IntervalSeconds,
     IReadOnlyList<StatusSample> Samples,
-    ConsumerView Consumer);
+    ConsumerView Consumer,
+    ClientAddressView ClientAddresses);
+
+/// <summary>How the client's address is found (<c>Tracking:ClientIp</c>).</summary>
+/// <param name="Mode"><c>listed</c> (TrustedProxies), <c>private-networks</c> (the default) or <c>none</c>.</param>
+/// <param name="TrustedProxies">The addresses and networks whose <c>X-Forwarded-For</c> is believed.</param>
+/// <param name="UntrustedForwardedFrom">The first peer whose <c>X-Forwarded-For</c> was ignored, if any: a proxy missing from the list.</param>
+/// <param name="UntrustedForwardedAt">When it first sent one.</param>
+internal sealed record ClientAddressView(string Mode, IReadOnlyList<string> TrustedProxies, string? UntrustedForwardedFrom, DateTimeOffset? UntrustedForwardedAt);
 
 /// <summary>The sink's health.</summary>
 /// <param name="Name">File, Kinesis or Firehose.</param>

@@ -97,9 +97,13 @@ public class AbuseLimitTests
     }
 
     [Fact]
-    public async Task WithoutTrustedProxiesAForgedForwardedForDoesNotEscapeTheAddressLimit()
+    public async Task FromAPeerThatIsNotTrustedAForgedForwardedForDoesNotEscapeTheAddressLimit()
     {
-        await using var api = new TrackingApiFactory(new Dictionary<string, string?> { ["Tracking:RateLimit:PerAddressPermitsPerSecond"] = "3" });
+        await using var api = new TrackingApiFactory(new Dictionary<string, string?>
+        {
+            ["Tracking:RateLimit:PerAddressPermitsPerSecond"] = "3",
+            ["Tracking:ClientIp:TrustPrivateNetworks"] = "false",
+        });
         using var client = api.CreateAuthenticatedClient();
 
         var statuses = new List<HttpStatusCode>();

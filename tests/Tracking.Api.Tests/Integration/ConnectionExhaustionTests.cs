@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.DependencyInjection;
 using Tracking.Api.Tests.Support;
+using Tracking.Testing;
 
 namespace Tracking.Api.Tests.Integration;
 
@@ -16,7 +17,8 @@ public class ConnectionExhaustionTests
     [Fact]
     public async Task HoldingMoreIdleConnectionsThanTheFileLimitNeitherCrashesTheApiNorCostsAcceptedEvents()
     {
-        var outbox = Path.Combine(Path.GetTempPath(), "tracking-tests", Guid.NewGuid().ToString("N"));
+        using var folder = new TemporaryFolder();
+        var outbox = folder.Path;
         await using var api = await ApiProcess.StartAsync(ApiProcess.BuiltDll, new Dictionary<string, string>
         {
             ["ASPNETCORE_ENVIRONMENT"] = "Production",
@@ -56,14 +58,14 @@ public class ConnectionExhaustionTests
         // Under a CPU-starved run the refusals can lag a burst of thousands of connections, and a write of the
         // outbox may meet EMFILE once; it is retried, and what matters is above: nothing answered 200 is lost.
         Assert.True(api.Output.Split('\n').Length < 2_000, $"the log grew by {api.Output.Split('\n').Length} lines: the accept loop spun");
-        Directory.Delete(outbox, recursive: true);
     }
 
     [Fact]
     public async Task ABurstOfConnectionsPastTheLimitIsClosedInTheAcceptLoopSoTheProcessNeverHoldsMoreThanTheLimit()
     {
         const int Limit = 8;
-        var outbox = Path.Combine(Path.GetTempPath(), "tracking-tests", Guid.NewGuid().ToString("N"));
+        using var folder = new TemporaryFolder();
+        var outbox = folder.Path;
         await using var api = await ApiProcess.StartAsync(ApiProcess.BuiltDll, new Dictionary<string, string>
         {
             ["ASPNETCORE_ENVIRONMENT"] = "Production",
@@ -130,7 +132,6 @@ public class ConnectionExhaustionTests
         client.DefaultRequestHeaders.Authorization = new("Basic", Convert.ToBase64String("k:"u8.ToArray()));
         await Eventually.TrueAsync(async () => await TryPostAsync(client, "after-" + Guid.NewGuid()) == HttpStatusCode.OK, "a normal client is answered once the burst is gone", TimeSpan.FromSeconds(30));
         Assert.Equal(0, await api.StopAsync());
-        Directory.Delete(outbox, recursive: true);
     }
 
     [Fact]

@@ -8,6 +8,7 @@ using Tracking.Api.Delivery.Kinesis;
 using Tracking.Api.Tests.Support;
 using Tracking.Aws.Kinesis;
 using Tracking.Aws.Retries;
+using Tracking.Testing;
 using Tracking.Testing.Emulators;
 
 namespace Tracking.Api.Tests.Integration;
@@ -235,7 +236,7 @@ public sealed class KinesaliteDeliveryTests(KinesaliteFixture kinesalite)
     public async Task AStreamFrozenThirtySecondsUnderLoadThenASigkillOfTheApiLosesNothingAnswered200()
     {
         var stream = await CreateStreamAsync(4);
-        var spool = Path.Combine(Path.GetTempPath(), "tracking-tests", "frozen-" + Guid.NewGuid().ToString("N"));
+        var spool = TemporaryFolder.NewPath("frozen-");
         var settings = new Dictionary<string, string>
         {
             ["ASPNETCORE_ENVIRONMENT"] = "Production",
@@ -290,10 +291,7 @@ public sealed class KinesaliteDeliveryTests(KinesaliteFixture kinesalite)
                 kinesalite.Thaw();
             }
 
-            if (Directory.Exists(spool))
-            {
-                Directory.Delete(spool, recursive: true);
-            }
+            TemporaryFolder.Delete(spool);
         }
     }
 

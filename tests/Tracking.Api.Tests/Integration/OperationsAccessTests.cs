@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text.RegularExpressions;
 using Tracking.Api.Tests.Support;
+using Tracking.Testing;
 
 namespace Tracking.Api.Tests.Integration;
 
@@ -277,7 +278,7 @@ public partial class OperationsAccessTests
     [Fact]
     public async Task MetricsScrapedWithTheKeyCarryTheCountsOfWhatTheTestSentAndTheKeyNeverReachesTheLog()
     {
-        var outbox = Path.Combine(Path.GetTempPath(), "tracking-tests", Guid.NewGuid().ToString("N"));
+        var outbox = TemporaryFolder.NewPath();
         await using var api = await ApiProcess.StartAsync(ApiProcess.BuiltDll, new Dictionary<string, string>
         {
             ["Tracking__WriteKeys__metrics-write-key"] = "metrics-source",
@@ -323,12 +324,9 @@ public partial class OperationsAccessTests
         finally
         {
             await api.StopAsync();
+            TemporaryFolder.Delete(outbox);
             Assert.DoesNotContain(AdminKey, api.Output, StringComparison.Ordinal);
             Assert.Contains("/metrics", api.Output, StringComparison.Ordinal);
-            if (Directory.Exists(outbox))
-            {
-                Directory.Delete(outbox, recursive: true);
-            }
         }
     }
 

@@ -8,7 +8,7 @@ namespace Tracking.Api.Tests.Integration;
 /// <summary>The app published as users deploy it (<c>dotnet publish</c>), into a temporary folder.</summary>
 public sealed class PublishedAppFixture : IAsyncLifetime
 {
-    public string Folder { get; } = Path.Combine(Path.GetTempPath(), "tracking-tests", "published-" + Guid.NewGuid().ToString("N"));
+    public string Folder { get; } = TemporaryFolder.NewPath("published-");
 
     public string Dll => Path.Combine(Folder, "Tracking.Api.dll");
 
@@ -46,7 +46,7 @@ public sealed class PublishedAppFixture : IAsyncLifetime
 
     public Task DisposeAsync()
     {
-        Directory.Delete(Folder, recursive: true);
+        TemporaryFolder.Delete(Folder);
         return Task.CompletedTask;
     }
 }

@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using Microsoft.Extensions.DependencyInjection;
 using Tracking.Api.Delivery;
 using Tracking.Api.Tests.Support;
+using Tracking.Testing;
 
 namespace Tracking.Api.Tests.Integration;
 
@@ -13,7 +14,7 @@ namespace Tracking.Api.Tests.Integration;
 /// </summary>
 public sealed class SpoolCrashTests : IDisposable
 {
-    private readonly string _root = Path.Combine(Path.GetTempPath(), "tracking-tests", "crash-" + Guid.NewGuid().ToString("N"));
+    private readonly string _root = TemporaryFolder.NewPath("crash-");
 
     private string Outbox => Path.Combine(_root, "outbox");
 
@@ -21,10 +22,7 @@ public sealed class SpoolCrashTests : IDisposable
 
     public void Dispose()
     {
-        if (Directory.Exists(_root))
-        {
-            Directory.Delete(_root, recursive: true);
-        }
+        TemporaryFolder.Delete(_root);
     }
 
     private Dictionary<string, string> FileSink(string durability = "Fsync") => new()

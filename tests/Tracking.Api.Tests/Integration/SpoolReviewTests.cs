@@ -1,13 +1,14 @@
 using System.Diagnostics;
 using System.Net;
 using Tracking.Api.Tests.Support;
+using Tracking.Testing;
 
 namespace Tracking.Api.Tests.Integration;
 
 /// <summary>Hostile review of the spool with the real app in a child process.</summary>
 public sealed class SpoolReviewTests : IDisposable
 {
-    private readonly string _root = Path.Combine(Path.GetTempPath(), "tracking-tests", "spool-review-" + Guid.NewGuid().ToString("N"));
+    private readonly string _root = TemporaryFolder.NewPath("spool-review-");
     private string? _mount;
 
     private string Outbox => Path.Combine(_root, "outbox");
@@ -19,10 +20,7 @@ public sealed class SpoolReviewTests : IDisposable
             Run("umount", "-l", _mount);
         }
 
-        if (Directory.Exists(_root))
-        {
-            Directory.Delete(_root, recursive: true);
-        }
+        TemporaryFolder.Delete(_root);
     }
 
     private static void Run(string file, params string[] arguments)

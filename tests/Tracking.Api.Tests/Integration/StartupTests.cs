@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Tracking.Api.Tests.Support;
+using Tracking.Testing;
 
 namespace Tracking.Api.Tests.Integration;
 
@@ -11,11 +12,12 @@ public class StartupTests
     /// <summary>Runs <c>dotnet Tracking.Api.dll</c> from <c>/</c> with <paramref name="settings"/> in its environment, expecting it to refuse to start.</summary>
     internal static async Task<string> StartFailsAsync(string environment, params (string Key, string Value)[] settings)
     {
+        using var outbox = new TemporaryFolder();
         var env = new Dictionary<string, string>
         {
             ["ASPNETCORE_ENVIRONMENT"] = environment,
             ["ASPNETCORE_URLS"] = "http://127.0.0.1:0",
-            ["Tracking__File__Directory"] = Path.Combine(Path.GetTempPath(), "tracking-tests", Guid.NewGuid().ToString("N")),
+            ["Tracking__File__Directory"] = outbox.Path,
         };
         foreach (var (key, value) in settings)
         {

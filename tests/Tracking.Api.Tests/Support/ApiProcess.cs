@@ -15,7 +15,14 @@ public sealed partial class ApiProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly StringBuilder _output = new();
 
-    private ApiProcess(Process process) => _process = process;
+    // The spool folder each run gets unless the test names one; deleted with the process.
+    private readonly string _defaultSpool;
+
+    private ApiProcess(Process process, string defaultSpool)
+    {
+        _process = process;
+        _defaultSpool = defaultSpool;
+    }
 
     /// <summary>The build of the API beside the test binaries (Tracking.Api.dll with its runtimeconfig and deps).</summary>
     public static string BuiltDll => Path.Combine(AppContext.BaseDirectory, "Tracking.Api.dll");
@@ -48,21 +55,29 @@ public sealed partial class ApiProcess : IAsyncDisposable
     /// <summary>Runs <paramref name="dll"/> until it exits by itself (a refused start) and returns its exit code, stdout and stderr.</summary>
     public static async Task<(int ExitCode, string StdOut, string StdErr)> RunToExitAsync(string dll, IDictionary<string, string> environment, string workingDirectory = "/")
     {
-        using var process = Process.Start(StartInfo(dll, environment, workingDirectory))!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var spool = TemporaryFolder.NewPath("spool-");
         try
         {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            Assert.Fail($"The API did not exit within 60 s: {await stdout}{await stderr}");
-        }
+            using var process = Process.Start(StartInfo(dll, environment, workingDirectory, spool))!;
+            var stdout = process.StandardOutput.ReadToEndAsync();
+            var stderr = process.StandardError.ReadToEndAsync();
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            try
+            {
+                await process.WaitForExitAsync(timeout.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                process.Kill(entireProcessTree: true);
+                Assert.Fail($"The API did not exit within 60 s: {await stdout}{await stderr}");
+            }
 
-        return (process.ExitCode, await stdout, await stderr);
+            return (process.ExitCode, await stdout, await stderr);
+        }
+        finally
+        {
+            TemporaryFolder.Delete(spool);
+        }
     }
 
     /// <summary>
@@ -72,7 +87,8 @@ public sealed partial class ApiProcess : IAsyncDisposable
     public static async Task<ApiProcess> StartAsync(string dll, IDictionary<string, string> environment, string workingDirectory = "/", int? openFileLimit = null)
     {
         var settings = new Dictionary<string, string>(environment) { ["ASPNETCORE_URLS"] = "http://127.0.0.1:0" };
-        var start = StartInfo(dll, settings, workingDirectory);
+        var spool = TemporaryFolder.NewPath("spool-");
+        var start = StartInfo(dll, settings, workingDirectory, spool);
         if (openFileLimit is { } limit)
         {
             start.FileName = "bash";
@@ -83,25 +99,35 @@ public sealed partial class ApiProcess : IAsyncDisposable
             }
         }
 
-        var api = new ApiProcess(Process.Start(start)!);
+        var api = new ApiProcess(Process.Start(start)!, spool);
         api._process.OutputDataReceived += (_, e) => api.Append(e.Data);
         api._process.ErrorDataReceived += (_, e) => api.Append(e.Data);
         api._process.BeginOutputReadLine();
         api._process.BeginErrorReadLine();
-        await Eventually.TrueAsync(
-            () =>
-            {
-                if (api._process.HasExited)
+        try
+        {
+            await Eventually.TrueAsync(
+                () =>
                 {
-                    Assert.Fail($"The API exited with {api._process.ExitCode} while starting: {api.Output}");
-                }
+                    if (api._process.HasExited)
+                    {
+                        Assert.Fail($"The API exited with {api._process.ExitCode} while starting: {api.Output}");
+                    }
 
-                var listening = ListeningOn().Match(api.Output);
-                api.BaseAddress = listening.Success ? new Uri(listening.Groups[1].Value) : null;
-                return api.BaseAddress is not null;
-            },
-            "the API says where it listens",
-            TimeSpan.FromSeconds(60));
+                    var listening = ListeningOn().Match(api.Output);
+                    api.BaseAddress = listening.Success ? new Uri(listening.Groups[1].Value) : null;
+                    return api.BaseAddress is not null;
+                },
+                "the API says where it listens",
+                TimeSpan.FromSeconds(60));
+        }
+        catch
+        {
+            // The caller never gets the process to dispose: stop it and delete its spool here.
+            await api.DisposeAsync();
+            throw;
+        }
+
         return api;
     }
 
@@ -140,9 +166,10 @@ public sealed partial class ApiProcess : IAsyncDisposable
         }
 
         _process.Dispose();
+        TemporaryFolder.Delete(_defaultSpool);
     }
 
-    private static ProcessStartInfo StartInfo(string dll, IDictionary<string, string> environment, string workingDirectory)
+    private static ProcessStartInfo StartInfo(string dll, IDictionary<string, string> environment, string workingDirectory, string defaultSpool)
     {
         var start = new ProcessStartInfo("dotnet", [dll])
         {
@@ -157,9 +184,11 @@ public sealed partial class ApiProcess : IAsyncDisposable
         }
 
         start.Environment["DOTNET_NOLOGO"] = "1";
+        // The runtime's diagnostic pipes and socket in the temporary folder outlive a process killed by a test.
+        start.Environment["DOTNET_EnableDiagnostics"] = "0";
 
         // Each run spools into a folder of its own unless the test names one: the default lies beside the dll, shared by every test.
-        start.Environment["Tracking__Spool__Directory"] = Path.Combine(Path.GetTempPath(), "tracking-tests", Guid.NewGuid().ToString("N") + "-spool");
+        start.Environment["Tracking__Spool__Directory"] = defaultSpool;
         foreach (var (name, value) in environment)
         {
             start.Environment[name] = value;

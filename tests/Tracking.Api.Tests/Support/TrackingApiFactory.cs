@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Tracking.Testing;
 
 namespace Tracking.Api.Tests.Support;
 
@@ -20,7 +21,7 @@ public sealed class TrackingApiFactory : WebApplicationFactory<Program>
 
     public TrackingApiFactory(IDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null, string environment = "Testing", bool withWriteKey = true)
     {
-        OutboxDirectory = Path.Combine(Path.GetTempPath(), "tracking-tests", Guid.NewGuid().ToString("N"));
+        OutboxDirectory = TemporaryFolder.NewPath();
         SpoolDirectory = OutboxDirectory + "-spool";
         Environment = environment;
         _settings = new Dictionary<string, string?>
@@ -87,13 +88,7 @@ public sealed class TrackingApiFactory : WebApplicationFactory<Program>
         await base.DisposeAsync();
         foreach (var folder in new[] { OutboxDirectory, SpoolDirectory })
         {
-            try
-            {
-                Directory.Delete(folder, recursive: true);
-            }
-            catch (DirectoryNotFoundException)
-            {
-            }
+            TemporaryFolder.Delete(folder);
         }
     }
 }

@@ -5,13 +5,14 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Tracking.Api.Delivery;
 using Tracking.Api.Spool;
+using Tracking.Testing;
 
 namespace Tracking.Api.Tests.Unit;
 
 /// <summary>Hostile review of the spool: states a healthy process reaches and must leave again.</summary>
 public sealed class EventSpoolReviewTests : IDisposable
 {
-    private readonly string _directory = Path.Combine(Path.GetTempPath(), "tracking-tests", "spool-review-" + Guid.NewGuid().ToString("N"));
+    private readonly string _directory = TemporaryFolder.NewPath("spool-review-");
     private readonly List<string> _mounts = [];
 
     public void Dispose()
@@ -21,10 +22,7 @@ public sealed class EventSpoolReviewTests : IDisposable
             Run("umount", "-l", mount);
         }
 
-        if (Directory.Exists(_directory))
-        {
-            Directory.Delete(_directory, recursive: true);
-        }
+        TemporaryFolder.Delete(_directory);
     }
 
     private static EventSpool Open(string directory, long maxBytes = 64 << 20, long segmentBytes = 64 << 10, Durability durability = Durability.Write) =>

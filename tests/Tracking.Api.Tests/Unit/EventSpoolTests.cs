@@ -3,19 +3,17 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Tracking.Api.Delivery;
 using Tracking.Api.Spool;
+using Tracking.Testing;
 
 namespace Tracking.Api.Tests.Unit;
 
 public sealed class EventSpoolTests : IDisposable
 {
-    private readonly string _directory = Path.Combine(Path.GetTempPath(), "tracking-tests", "spool-" + Guid.NewGuid().ToString("N"));
+    private readonly string _directory = TemporaryFolder.NewPath("spool-");
 
     public void Dispose()
     {
-        if (Directory.Exists(_directory))
-        {
-            Directory.Delete(_directory, recursive: true);
-        }
+        TemporaryFolder.Delete(_directory);
     }
 
     private EventSpool Open(long maxBytes = 64 << 20, long segmentBytes = 64 << 10, Durability durability = Durability.Fsync, string? directory = null, TimeProvider? time = null) =>

@@ -3,21 +3,19 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Tracking.Api.Delivery;
 using Tracking.Api.Tests.Support;
+using Tracking.Testing;
 using Tracking.Testing.Time;
 
 namespace Tracking.Api.Tests.Unit;
 
 public class FileSinkTests : IDisposable
 {
-    private readonly string _directory = Path.Combine(Path.GetTempPath(), "file-sink-tests", Guid.NewGuid().ToString("N"));
+    private readonly string _directory = TemporaryFolder.NewPath("file-sink-");
     private readonly ManualTimeProvider _clock = new(new DateTimeOffset(2026, 11, 21, 23, 59, 59, TimeSpan.Zero));
 
     public void Dispose()
     {
-        if (Directory.Exists(_directory))
-        {
-            Directory.Delete(_directory, recursive: true);
-        }
+        TemporaryFolder.Delete(_directory);
     }
 
     private FileSink Sink(long maxFileBytes = 1 << 20, TimeSpan? maxFileAge = null) =>

@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Tracking.Consumer.Tests.Support;
+using Tracking.Testing;
 using Tracking.Testing.Emulators;
 using Tracking.Testing.Postgres;
 
@@ -60,7 +61,7 @@ public sealed partial class ConsumerOperationsTests(PostgresServer postgres, Kin
         Assert.Equal(2, shards.Count);
         Assert.All(shards, s => Assert.StartsWith("shardId-", s!["shardId"]!.GetValue<string>(), StringComparison.Ordinal));
 
-        var outbox = Path.Combine(Path.GetTempPath(), "tracking-tests", Guid.NewGuid().ToString("N"));
+        var outbox = TemporaryFolder.NewPath();
         await using var api = ConsumerProcess.Start(ConsumerProcess.ApiAssemblyPath, new Dictionary<string, string>
         {
             ["urls"] = "http://127.0.0.1:0",
@@ -95,13 +96,8 @@ public sealed partial class ConsumerOperationsTests(PostgresServer postgres, Kin
         finally
         {
             await api.DisposeAsync();
-            foreach (var folder in new[] { outbox, outbox + "-spool" })
-            {
-                if (Directory.Exists(folder))
-                {
-                    Directory.Delete(folder, recursive: true);
-                }
-            }
+            TemporaryFolder.Delete(outbox);
+            TemporaryFolder.Delete(outbox + "-spool");
         }
     }
 

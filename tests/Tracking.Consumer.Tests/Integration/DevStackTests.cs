@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using Npgsql;
 using Tracking.Testing;
 
@@ -10,15 +12,16 @@ namespace Tracking.Consumer.Tests.Integration;
 /// <summary>
 /// <c>scripts/dev-stack.sh</c>, as README tells a newcomer to run it: the whole pipeline on this machine
 /// (PostgreSQL, kinesalite, s3rver, the API with its Kinesis sink, the consumer), an event posted to the
-/// API found in PostgreSQL, then everything stopped by the signal Ctrl-C sends.
+/// API found in PostgreSQL, the status page opened with the admin key it printed and showing the consumer,
+/// then everything stopped by the signal Ctrl-C sends.
 /// </summary>
-public sealed class DevStackTests
+public sealed partial class DevStackTests
 {
     [Fact]
-    public async Task TheLocalPipelineTakesAnEventIntoPostgreSqlAndStopsEverythingOnInterrupt()
+    public async Task TheLocalPipelineTakesAnEventIntoPostgreSqlOpensItsStatusPageWithThePrintedKeyAndStopsEverythingOnInterrupt()
     {
         var ports = Enumerable.Range(0, 5).Select(_ => FreePort()).ToArray();
-        var state = Path.Combine(Path.GetTempPath(), "tracking-tests", "dev-stack-" + Guid.NewGuid().ToString("N"));
+        var state = TemporaryFolder.NewPath("dev-stack-");
         var start = new ProcessStartInfo("bash", [RepositoryRoot.Combine("scripts", "dev-stack.sh")])
         {
             RedirectStandardOutput = true,
@@ -65,6 +68,22 @@ public sealed class DevStackTests
                     return false;
                 }
             }, TimeSpan.FromSeconds(60));
+
+            // The login form, as a person follows the printed lines: the key pasted in, then the pages with the session cookie.
+            var adminKey = AdminKeyLine().Match(Output()).Groups[1].Value;
+            Assert.True(adminKey.Length >= 16, Output());
+            using var browser = new HttpClient(new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = false }) { BaseAddress = api.BaseAddress };
+            Assert.Equal(HttpStatusCode.Unauthorized, (await browser.GetAsync("/status.json")).StatusCode);
+            using var login = await browser.PostAsync("/admin/login", new FormUrlEncodedContent(new Dictionary<string, string> { ["key"] = adminKey, ["returnUrl"] = "/status" }));
+            Assert.Equal(HttpStatusCode.Redirect, login.StatusCode);
+            Assert.Equal("/status", login.Headers.Location?.OriginalString);
+            Assert.Equal(HttpStatusCode.OK, (await browser.GetAsync("/status")).StatusCode);
+            Assert.Equal(HttpStatusCode.OK, (await browser.GetAsync("/debugger")).StatusCode);
+            await WaitUntilAsync(async () =>
+            {
+                var consumer = JsonNode.Parse(await browser.GetStringAsync("/status.json"))!["consumer"]!;
+                return consumer["state"]!.GetValue<string>() == "reachable" && consumer["status"]!["shards"]!.AsArray().Count == 2;
+            }, TimeSpan.FromSeconds(60));
         }
         finally
         {
@@ -77,8 +96,13 @@ public sealed class DevStackTests
         }
 
         Assert.Contains("stopped", Output(), StringComparison.Ordinal);
-        Assert.False(Directory.Exists(state), "the stack's state folder is removed");
+        var removed = !Directory.Exists(state);
+        TemporaryFolder.Delete(state);
+        Assert.True(removed, "the stack's state folder is removed");
     }
+
+    [GeneratedRegex(@"^\s*admin key\s+(\S+)\s*$", RegexOptions.Multiline)]
+    private static partial Regex AdminKeyLine();
 
     private static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout)
     {

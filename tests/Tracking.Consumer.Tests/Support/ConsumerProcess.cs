@@ -81,6 +81,8 @@ public sealed class ConsumerProcess : IAsyncDisposable
         startInfo.Environment["AWS_SECRET_ACCESS_KEY"] = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
         startInfo.Environment["DOTNET_ENVIRONMENT"] = "Production";
         startInfo.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        // The runtime's diagnostic pipes and socket in the temporary folder outlive a process killed by a test.
+        startInfo.Environment["DOTNET_EnableDiagnostics"] = "0";
         foreach (var (name, value) in environment ?? new Dictionary<string, string>())
         {
             startInfo.Environment[name] = value;

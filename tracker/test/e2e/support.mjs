@@ -41,8 +41,9 @@ export function freePort() {
 /**
  * Starts `dotnet Tracking.Api.dll` on a free loopback port with the File sink in a temp dir; `env` adds or overrides
  * settings; `extraUrls` are further addresses it listens on (an https one, with its certificate in `env`).
+ * With `writeKey: false` no write key is configured (in Development the API then accepts every key).
  */
-export async function startApi({ env = {}, extraUrls = [] } = {}) {
+export async function startApi({ env = {}, extraUrls = [], writeKey = true } = {}) {
   const dll = resolve(process.env.TRACKING_API_DLL || join(repoRoot, 'src/Tracking.Api/bin/Release/net10.0/Tracking.Api.dll'));
   if (!existsSync(dll)) {
     throw new Error(`${dll} not found: build it with \`dotnet build src/Tracking.Api -c Release\` or set TRACKING_API_DLL`);
@@ -58,7 +59,7 @@ export async function startApi({ env = {}, extraUrls = [] } = {}) {
       ASPNETCORE_URLS: [baseUrl, ...extraUrls].join(';'),
       ASPNETCORE_ENVIRONMENT: 'Development',
       DOTNET_NOLOGO: '1',
-      [`Tracking__WriteKeys__${WRITE_KEY}`]: SOURCE_NAME,
+      ...(writeKey ? { [`Tracking__WriteKeys__${WRITE_KEY}`]: SOURCE_NAME } : {}),
       Tracking__Sink: 'File',
       Tracking__File__Directory: outbox,
       Tracking__Spool__Directory: `${outbox}-spool`,

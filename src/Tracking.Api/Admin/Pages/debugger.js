@@ -1,5 +1,6 @@
-// The event debugger: accepted events from /debugger/events (server-sent events; the session cookie
-// authenticates it), newest first, filtered here in the page by type, event or name, user and source.
+// The event debugger: accepted events and refused messages from /debugger/events (server-sent events; the
+// session cookie authenticates it), newest first, filtered here in the page by outcome, type, event or name,
+// user and source. A refusal is marked with its status and reason.
 (() => {
   'use strict';
   const $ = (id) => document.getElementById(id);
@@ -10,6 +11,7 @@
   let waiting = [];
 
   const filters = () => ({
+    outcome: $('filter-outcome').value,
     type: $('filter-type').value,
     event: $('filter-event').value.trim().toLowerCase(),
     user: $('filter-user').value.trim().toLowerCase(),
@@ -20,6 +22,8 @@
   const userOf = (e) => e.userId ?? e.anonymousId ?? '';
 
   function matches(e, f) {
+    if (f.outcome === 'accepted' && e.refused) return false;
+    if (f.outcome === 'refused' && !e.refused) return false;
     if (f.type && e.type !== f.type) return false;
     if (f.event && !String(nameOf(e)).toLowerCase().includes(f.event)) return false;
     if (f.user && ![e.userId, e.anonymousId].some((id) => id != null && String(id).toLowerCase().includes(f.user))) return false;
@@ -44,6 +48,12 @@
     const summary = document.createElement('summary');
     const at = e.receivedAt ? new Date(e.receivedAt).toLocaleTimeString() : '';
     summary.append(span('time', at), span('type', e.type ?? '?'), span('name', String(nameOf(e))), span('user', String(userOf(e))), span('source', e.source ?? ''));
+    if (e.refused) {
+      li.classList.add('refused');
+      const where = e.index != null ? ` item ${e.index}` : e.messages != null ? ` batch of ${e.messages}` : '';
+      const reason = span('reason', `refused ${e.status}${where}: ${e.title ?? ''}${e.errors ? ` (${Object.keys(e.errors).join(', ')})` : ''}`);
+      summary.append(reason);
+    }
     const pre = document.createElement('pre');
     pre.textContent = JSON.stringify(e, null, 2);
     details.append(summary, pre);
@@ -58,7 +68,8 @@
       li.hidden = !matches(li.event, f);
       if (!li.hidden) shown++;
     }
-    $('shown').textContent = `${shown} of ${list.children.length} events${paused ? ` (paused, ${waiting.length} waiting)` : ''}`;
+    const refused = [...list.children].filter((li) => li.event.refused).length;
+    $('shown').textContent = `${shown} of ${list.children.length} events (${refused} refused)${paused ? ` (paused, ${waiting.length} waiting)` : ''}`;
   }
 
   function add(e, id) {
@@ -75,7 +86,7 @@
       badge.textContent = 'live';
       badge.className = 'badge ok';
     });
-    source.addEventListener('event', (message) => {
+    const receive = (message) => {
       // A reconnect replays the kept events: show each once.
       if (seen.has(message.lastEventId)) return;
       seen.add(message.lastEventId);
@@ -85,10 +96,13 @@
       } catch {
         return;
       }
+      if (message.type === 'refused') e.refused = true;
       if (paused) waiting.push([e, message.lastEventId]);
       else add(e, message.lastEventId);
       apply();
-    });
+    };
+    source.addEventListener('event', receive);
+    source.addEventListener('refused', receive);
     source.addEventListener('error', async () => {
       badge.textContent = source.readyState === EventSource.CLOSED ? 'disconnected' : 'reconnecting…';
       badge.className = 'badge bad';
