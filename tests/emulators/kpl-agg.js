@@ -1,6 +1,7 @@
 // AWS's own aggregation module (aws-kinesis-agg) as a reference for the tests: reads one JSON request on stdin and
 // writes the answer on stdout. {"op":"aggregate","records":[{"partitionKey","explicitHashKey"?,"data"(base64)}]}
 // answers [{"partitionKey","explicitHashKey"?,"data"(base64)}] (one or more aggregated records, each up to 1 MiB);
+// {"op":"aggregateGroups","groups":[[record, ...], ...]} aggregates each group apart and answers one list per group;
 // {"op":"deaggregate","records":[{"sequenceNumber","partitionKey","data"(base64)}]} answers, per record,
 // {"records":[{"partitionKey","explicitHashKey","subSequenceNumber","data"}]} or {"error":"..."}.
 'use strict';
@@ -12,7 +13,10 @@ process.stdin.setEncoding('utf8');
 process.stdin.on('data', chunk => { input += chunk; });
 process.stdin.on('end', () => {
     const request = JSON.parse(input);
-    process.stdout.write(JSON.stringify(request.op === 'aggregate' ? aggregate(request.records) : deaggregate(request.records)));
+    const answer = request.op === 'aggregate' ? aggregate(request.records)
+        : request.op === 'aggregateGroups' ? request.groups.map(aggregate)
+        : deaggregate(request.records);
+    process.stdout.write(JSON.stringify(answer));
 });
 
 function aggregate(records) {

@@ -21,18 +21,32 @@ public static class AwsKinesisAgg
         var request = new JsonObject
         {
             ["op"] = "aggregate",
-            ["records"] = new JsonArray([.. records.Select(r => (JsonNode)new JsonObject
-            {
-                ["partitionKey"] = r.PartitionKey,
-                ["explicitHashKey"] = r.ExplicitHashKey,
-                ["data"] = Convert.ToBase64String(r.Data),
-            })]),
+            ["records"] = new JsonArray([.. records.Select(ToJson)]),
         };
         var answer = await RunAsync(request);
-        return [.. answer.AsArray().Select(n => new AggRecord(
-            (string)n!["partitionKey"]!,
-            (string?)n["explicitHashKey"],
-            Convert.FromBase64String((string)n["data"]!)))];
+        return [.. answer.AsArray().Select(FromJson)];
+    }
+
+    private static JsonNode ToJson(AggRecord r) => new JsonObject
+    {
+        ["partitionKey"] = r.PartitionKey,
+        ["explicitHashKey"] = r.ExplicitHashKey,
+        ["data"] = Convert.ToBase64String(r.Data),
+    };
+
+    private static AggRecord FromJson(JsonNode? n) =>
+        new((string)n!["partitionKey"]!, (string?)n["explicitHashKey"], Convert.FromBase64String((string)n["data"]!));
+
+    /// <summary>Aggregates each group apart (one node process for all): the aggregated records of each group, in order.</summary>
+    public static async Task<IReadOnlyList<IReadOnlyList<AggRecord>>> AggregateGroupsAsync(IEnumerable<IEnumerable<AggRecord>> groups)
+    {
+        var request = new JsonObject
+        {
+            ["op"] = "aggregateGroups",
+            ["groups"] = new JsonArray([.. groups.Select(g => (JsonNode)new JsonArray([.. g.Select(ToJson)]))]),
+        };
+        var answer = await RunAsync(request);
+        return [.. answer.AsArray().Select(g => (IReadOnlyList<AggRecord>)[.. g!.AsArray().Select(FromJson)])];
     }
 
     /// <summary>De-aggregates each record with checksums checked: its user records, or the module's error.</summary>
