@@ -1,10 +1,24 @@
 using Tracking.Aws.Kinesis;
+using Tracking.Aws.Kinesis.Aggregation;
 
 namespace Tracking.Consumer.Loading;
 
-/// <summary>One shard's rows and dead letters collected since the last load, in read order.</summary>
+/// <summary>
+/// One shard's rows and dead letters collected since the last load, in read order. A record the Kinesis Producer
+/// Library aggregated is expanded here into its user records, all of them in the same batch as the record, so a load
+/// (and the checkpoint it commits, a Kinesis sequence number) never ends inside an aggregated record. A record with
+/// the KPL's magic whose MD5 or protobuf is broken is one dead letter, whole.
+/// </summary>
 internal sealed class ShardBuffer(string stream, string shardId)
 {
+    /// <summary>
+    /// A user record's identity: its aggregated record's sequence number and its index in it (the KCL's subsequence
+    /// number). It stands where a sequence number does: in the derived <c>messageId</c> of a user record without one
+    /// and in <c>dead_letters.sequence_number</c>. The same on every replay, so replays deduplicate.
+    /// </summary>
+    internal static string UserRecordSequence(string sequenceNumber, int subsequence) =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{sequenceNumber}:{subsequence}");
+
     private List<EventRow> _rows = [];
     private List<DeadLetter> _deadLetters = [];
     private string? _lastSequenceNumber;
@@ -19,18 +33,45 @@ internal sealed class ShardBuffer(string stream, string shardId)
     {
         foreach (var record in records)
         {
-            var (row, deadLetter) = EventRecords.Parse(stream, shardId, record);
-            if (row is not null)
+            if (!AggregatedRecords.IsAggregated(record.Data.Span))
             {
-                _rows.Add(row);
+                AddParsed(record);
+            }
+            else if (AggregatedRecords.TryDecode(record.Data, out var userRecords, out var error))
+            {
+                for (var i = 0; i < userRecords.Count; i++)
+                {
+                    AddParsed(new KinesisRecord
+                    {
+                        SequenceNumber = UserRecordSequence(record.SequenceNumber, i),
+                        Data = userRecords[i].Data,
+                        PartitionKey = userRecords[i].PartitionKey,
+                        ApproximateArrivalTimestamp = record.ApproximateArrivalTimestamp,
+                        EncryptionType = record.EncryptionType,
+                    });
+                }
             }
             else
             {
-                _deadLetters.Add(deadLetter!);
+                // The KCL would hand such a record on as plain data; it is neither an event nor its user records.
+                _deadLetters.Add(new DeadLetter(record.SequenceNumber, error, record.Data));
             }
 
             Bytes += record.Data.Length;
             _lastSequenceNumber = record.SequenceNumber;
+        }
+    }
+
+    private void AddParsed(KinesisRecord record)
+    {
+        var (row, deadLetter) = EventRecords.Parse(stream, shardId, record);
+        if (row is not null)
+        {
+            _rows.Add(row);
+        }
+        else
+        {
+            _deadLetters.Add(deadLetter!);
         }
     }
 

@@ -42,6 +42,8 @@ public class KinesisAndFirehoseOptionsTests
         Assert.Equal(1024 * 1024, options.ShardBytesPerSecond);
         Assert.Equal(TimeSpan.FromSeconds(30), options.RequestTimeout);
         Assert.Equal(TimeSpan.FromMinutes(1), options.RefreshInterval);
+        Assert.False(options.Aggregation);
+        Assert.Equal(24 * 1024, options.AggregationMaxBytes);
         Assert.Equal(3, options.Retry.MaxAttempts);
         Assert.Equal("us-east-1", Kinesis(("Tracking:Kinesis:StreamName", "events"), ("AWS_DEFAULT_REGION", "us-east-1")).Region);
         Assert.Equal("ap-south-1", Kinesis(("Tracking:Kinesis:StreamName", "events"), ("Tracking:Kinesis:Region", "ap-south-1"), ("AWS_REGION", "eu-west-1")).Region);
@@ -73,6 +75,8 @@ public class KinesisAndFirehoseOptionsTests
     [InlineData("Tracking:Kinesis:RequestTimeout", "00:00:00", "Tracking:Kinesis:RequestTimeout must be more than zero")]
     [InlineData("Tracking:Kinesis:ShardRecordsPerSecond", "0", "Tracking:Kinesis:ShardRecordsPerSecond must be at least 1")]
     [InlineData("Tracking:Kinesis:ShardBytesPerSecond", "1000", "Tracking:Kinesis:ShardBytesPerSecond must be at least 32768")]
+    [InlineData("Tracking:Kinesis:AggregationMaxBytes", "1023", "Tracking:Kinesis:AggregationMaxBytes must be between 1024 and 1048576")]
+    [InlineData("Tracking:Kinesis:AggregationMaxBytes", "1048577", "Tracking:Kinesis:AggregationMaxBytes must be between 1024 and 1048576")]
     [InlineData("Tracking:Kinesis:RefreshInterval", "00:00:00.100", "Tracking:Kinesis:RefreshInterval must be at least 1 second")]
     public void EachBadKinesisSettingIsNamedWithItsLimit(string key, string value, string expected)
     {

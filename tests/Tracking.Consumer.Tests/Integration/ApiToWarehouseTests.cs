@@ -25,8 +25,10 @@ public sealed partial class ApiToWarehouseTests(PostgresServer postgres, Kinesal
     private const string WriteKey = "consumer-tests-key";
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(180);
 
-    [Fact]
-    public async Task FiftyThousandEventsPostedToTheApiAreEachInTheWarehouseOnceThoughTheConsumerIsKilledFiveTimes()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task FiftyThousandEventsPostedToTheApiAreEachInTheWarehouseOnceThoughTheConsumerIsKilledFiveTimes(bool aggregation)
     {
         var seed = Environment.TickCount;
         var random = new Random(seed);
@@ -41,6 +43,7 @@ public sealed partial class ApiToWarehouseTests(PostgresServer postgres, Kinesal
             ["Tracking:Kinesis:Region"] = "us-east-1",
             [$"Tracking:WriteKeys:{WriteKey}"] = "tests",
             ["Tracking:RateLimit:PermitsPerSecond"] = "0",
+            ["Tracking:Kinesis:Aggregation"] = aggregation ? "true" : "false",
         });
         var apiUrl = new Uri((await api.WaitForOutputAsync(ListeningLine(), Patience)).Groups[1].Value);
         var settings = ConsumerProcess.Settings(kinesalite.ServiceUrl, stream.Name, warehouse.ConnectionString, "worker-a");
@@ -71,6 +74,9 @@ public sealed partial class ApiToWarehouseTests(PostgresServer postgres, Kinesal
             Assert.Equal(ids.Count, await warehouse.EventCountAsync());
             Assert.Equal(0, await warehouse.ScalarAsync<long>("SELECT count(*) FROM dead_letters"));
             Assert.Equal(0, await warehouse.ScalarAsync<long>("SELECT count(*) FROM events WHERE received_at IS NULL OR source <> 'tests'"));
+            var records = await stream.CountRecordsAsync();
+            output.WriteLine($"{records} Kinesis records for {ids.Count} events");
+            Assert.True(aggregation ? records < ids.Count : records >= ids.Count, $"{records} records for {ids.Count} events, aggregation {aggregation}");
         }
         finally
         {

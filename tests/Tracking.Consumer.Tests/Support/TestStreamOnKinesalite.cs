@@ -75,6 +75,29 @@ public sealed class TestStreamOnKinesalite : IDisposable
     public Task PutEventsAsync(IEnumerable<TestEvent> events) =>
         PutAsync(events.Select(e => (e.UserId, e.ToJson())).ToList());
 
+    /// <summary>How many Kinesis records the stream holds now (an aggregated record counts once), read from every shard's trim horizon.</summary>
+    public async Task<long> CountRecordsAsync()
+    {
+        long count = 0;
+        foreach (var shard in await Client.ListAllShardsAsync(Name))
+        {
+            var iterator = (await Client.GetShardIteratorAsync(new GetShardIteratorRequest { StreamName = Name, ShardId = shard.ShardId, ShardIteratorType = ShardIteratorType.TrimHorizon })).ShardIterator;
+            while (true)
+            {
+                var page = await Client.GetRecordsAsync(new GetRecordsRequest { ShardIterator = iterator, Limit = KinesisLimits.MaxRecordsPerGetRecords });
+                count += page.Records.Count;
+                if (page.Records.Count == 0 || page.NextShardIterator is null)
+                {
+                    break;
+                }
+
+                iterator = page.NextShardIterator;
+            }
+        }
+
+        return count;
+    }
+
     public async Task<IReadOnlyList<Shard>> OpenShardsAsync() =>
         (await Client.ListAllShardsAsync(Name)).Where(s => s.SequenceNumberRange.EndingSequenceNumber is null).ToList();
 

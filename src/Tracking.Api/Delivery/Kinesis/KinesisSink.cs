@@ -210,7 +210,7 @@ internal sealed partial class KinesisSink : IEventSink, IAsyncDisposable
 
     // A lane tells the sink only that it went idle (under the lock), which lets a pending shard map take over.
     private ShardLane NewLane(string? shardId, ShardSendRate? rate) =>
-        new(shardId, rate ?? new ShardSendRate(_options.ShardRecordsPerSecond, _options.ShardBytesPerSecond, Time), _writer, Gate, _batching, Time, TrySwitchMap, Stopping);
+        new(shardId, rate ?? new ShardSendRate(_options.ShardRecordsPerSecond, _options.ShardBytesPerSecond, Time), _writer, Gate, _batching, _options.Aggregation ? _options.AggregationMaxBytes : null, Time, TrySwitchMap, Stopping);
 
     private IEnumerable<Measurement<double>> ObserveRates()
     {

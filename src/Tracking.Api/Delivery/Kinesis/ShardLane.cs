@@ -9,7 +9,9 @@ namespace Tracking.Api.Delivery.Kinesis;
 /// The loop runs while the lane has records and ends when it is empty; every field but <see cref="Rate"/> is
 /// guarded by <paramref name="gate"/>, the sink's lock. It sends through <paramref name="writer"/>, retries what
 /// a put left unwritten with the batcher's own backoff policy (<see cref="BatchingOptions.RetryDelay"/>), and
-/// tells its owner only that it went idle.
+/// tells its owner only that it went idle. With <paramref name="maxAggregateBytes"/> set, each put's events of one
+/// partition key are packed into KPL aggregated records of at most that size (<see cref="PutEntry"/>); the rate and
+/// the PutRecords limits then count those records, not the events.
 /// </summary>
 internal sealed class ShardLane(
     string? shardId,
@@ -17,13 +19,13 @@ internal sealed class ShardLane(
     ShardWriter writer,
     Lock gate,
     BatchingOptions retries,
+    int? maxAggregateBytes,
     TimeProvider time,
     Action wentIdle,
     CancellationToken stopping)
 {
     private readonly List<PendingRecord> _retry = [];
     private readonly Queue<PendingRecord> _waiting = new();
-    private readonly int[] _sizes = new int[KinesisLimits.MaxRecordsPerPutRecords];
     private List<PendingRecord>? _sending;
 
     /// <summary>The shard, or null for the lane that stands for the whole stream until the shards are known.</summary>
@@ -58,7 +60,7 @@ internal sealed class ShardLane(
         {
             while (true)
             {
-                List<PendingRecord>? put;
+                List<PutEntry>? put;
                 TimeSpan wait;
                 lock (gate)
                 {
@@ -111,37 +113,34 @@ internal sealed class ShardLane(
     }
 
     /// <summary>The next put's records (retries first, then arrivals, within the PutRecords limits and the rate), or how long to wait.</summary>
-    private (List<PendingRecord>? Put, TimeSpan Wait) TakeNext()
+    private (List<PutEntry>? Put, TimeSpan Wait) TakeNext()
     {
-        var count = 0;
-        long bytes = 0;
-        foreach (var record in _retry.Concat(_waiting))
-        {
-            if (count == _sizes.Length || (count > 0 && bytes + record.Size > KinesisLimits.MaxPutRecordsRequestBytes))
-            {
-                break;
-            }
-
-            _sizes[count++] = record.Size;
-            bytes += record.Size;
-        }
-
-        var (take, wait) = Rate.Take(_sizes.AsSpan(0, count));
+        // Packed within what the rate allows now, so the rate takes all of it or asks to wait.
+        var maxEntries = Math.Clamp((int)Rate.RecordsPerSecond, 1, KinesisLimits.MaxRecordsPerPutRecords);
+        var maxBytes = Math.Min(KinesisLimits.MaxPutRecordsRequestBytes, (long)Rate.BytesPerSecond);
+        var (entries, taken) = PutEntry.Pack(_retry.Concat(_waiting), maxEntries, maxBytes, maxAggregateBytes);
+        var (take, wait) = Rate.Take([.. entries.Select(e => e.Size)]);
         if (take == 0)
         {
             return (null, wait);
         }
 
-        var put = new List<PendingRecord>(take);
-        var fromRetry = Math.Min(take, _retry.Count);
-        put.AddRange(_retry.Take(fromRetry));
-        _retry.RemoveRange(0, fromRetry);
-        while (put.Count < take)
+        if (take < entries.Count)
         {
-            put.Add(_waiting.Dequeue());
+            // The same packing stopped at the first record that needs one entry more: a prefix, as lanes send.
+            (entries, taken) = PutEntry.Pack(_retry.Concat(_waiting), take, maxBytes, maxAggregateBytes);
         }
 
-        _sending = put;
-        return (put, TimeSpan.Zero);
+        var records = new List<PendingRecord>(taken);
+        var fromRetry = Math.Min(taken, _retry.Count);
+        records.AddRange(_retry.Take(fromRetry));
+        _retry.RemoveRange(0, fromRetry);
+        while (records.Count < taken)
+        {
+            records.Add(_waiting.Dequeue());
+        }
+
+        _sending = records;
+        return (entries, TimeSpan.Zero);
     }
 }

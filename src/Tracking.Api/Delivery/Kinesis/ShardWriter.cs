@@ -27,15 +27,16 @@ internal sealed partial class ShardWriter(
     private readonly HashSet<string> _failingShards = new(StringComparer.Ordinal);
 
     /// <summary>
-    /// Sends one put of <paramref name="records"/> for <paramref name="shardId"/> and settles them: written ones
-    /// complete their batches, the rest are returned for the lane to resend. Never throws but on shutdown.
+    /// Sends one put of <paramref name="records"/> (each a Kinesis record: one event or an aggregate of several) for
+    /// <paramref name="shardId"/> and settles them: the events of written ones complete their batches, those of the
+    /// rest are returned for the lane to resend, all of an aggregate's events together. Never throws but on shutdown.
     /// </summary>
-    public async Task<PutOutcome> PutAsync(string? shardId, List<PendingRecord> records, int previousFailures, CancellationToken stopping)
+    public async Task<PutOutcome> PutAsync(string? shardId, List<PutEntry> records, int previousFailures, CancellationToken stopping)
     {
         var entries = new PutRecordsRequestEntry[records.Count];
         for (var i = 0; i < records.Count; i++)
         {
-            entries[i] = new PutRecordsRequestEntry { Data = records[i].Event.Json, PartitionKey = records[i].Event.PartitionKey };
+            entries[i] = new PutRecordsRequestEntry { Data = records[i].Data, PartitionKey = records[i].PartitionKey };
         }
 
         var request = new PutRecordsRequest { StreamName = streamName, Records = entries };
@@ -92,7 +93,7 @@ internal sealed partial class ShardWriter(
             for (var i = 0; i < records.Count; i++)
             {
                 var result = response.Records[i];
-                var key = records[i].Event.PartitionKey;
+                var key = records[i].PartitionKey;
                 if (!result.Succeeded)
                 {
                     (failedKeys ??= new(StringComparer.Ordinal)).Add(key);
@@ -112,21 +113,25 @@ internal sealed partial class ShardWriter(
         }
 
         var failed = new List<PendingRecord>();
+        var failedEntries = 0;
         var recovered = 0;
         for (var i = 0; i < records.Count; i++)
         {
-            var record = records[i];
-            if (!written[i])
+            failedEntries += written[i] ? 0 : 1;
+            foreach (var record in records[i].Records)
             {
-                record.FailedAttempts++;
-                failed.Add(record);
-                continue;
-            }
+                if (!written[i])
+                {
+                    record.FailedAttempts++;
+                    failed.Add(record);
+                    continue;
+                }
 
-            recovered += record.FailedAttempts > 0 ? 1 : 0;
+                recovered += record.FailedAttempts > 0 ? 1 : 0;
+            }
         }
 
-        metrics.Request(elapsed, Outcome(failed.Count, records.Count, throttled), Name);
+        metrics.Request(elapsed, Outcome(failedEntries, records.Count, throttled), Name);
         if (recovered > 0)
         {
             metrics.Recovered(recovered, Name);
@@ -166,18 +171,18 @@ internal sealed partial class ShardWriter(
         lock (_failingShards)
         {
             _failingShards.Add(shard);
-            status.Failed(SinkStatus.Puts, $"{Name} sink: {failed.Count} of {records.Count} records for {shard} not written: {reason}", time.GetUtcNow());
+            status.Failed(SinkStatus.Puts, $"{Name} sink: {failedEntries} of {records.Count} records for {shard} not written: {reason}", time.GetUtcNow());
         }
 
         CompleteWritten(records, written);
 
         if (previousFailures == 0)
         {
-            LogPutFailed(logger, error, failed.Count, records.Count, shard, reason!);
+            LogPutFailed(logger, error, failedEntries, records.Count, shard, reason!);
         }
         else
         {
-            LogPutStillFailing(logger, failed.Count, records.Count, shard, previousFailures + 1, reason!);
+            LogPutStillFailing(logger, failedEntries, records.Count, shard, previousFailures + 1, reason!);
         }
 
         return new PutOutcome(failed, throttled > 0);
@@ -187,13 +192,13 @@ internal sealed partial class ShardWriter(
     /// Completes the batches of the written records, after the status is settled: whoever sees their
     /// delivery done (the batcher, readiness) then also sees the status that put left behind.
     /// </summary>
-    private static void CompleteWritten(List<PendingRecord> records, bool[] written)
+    private static void CompleteWritten(List<PutEntry> records, bool[] written)
     {
         for (var i = 0; i < records.Count; i++)
         {
             if (written[i])
             {
-                records[i].Batch.RecordWritten();
+                records[i].Records.ForEach(r => r.Batch.RecordWritten());
             }
         }
     }
