@@ -5,6 +5,7 @@ f:close()
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Authorization"] = "Basic " .. os.getenv("AUTH")
+if os.getenv("ENCODING") and os.getenv("ENCODING") ~= "" then wrk.headers["Content-Encoding"] = os.getenv("ENCODING") end
 
 function done(summary, latency, requests)
   io.write(string.format("RESULT requests=%d errors=%d duration_us=%d p50_us=%d p99_us=%d non2xx=%d\n",

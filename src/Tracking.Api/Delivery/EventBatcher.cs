@@ -24,15 +24,7 @@ internal sealed partial class EventBatcher(
     ILogger<EventBatcher> logger) : BackgroundService
 {
     private readonly BatchingOptions _options = options.Value;
-    private readonly bool _durable = queue is Spool.EventSpool;
-
-    /// <summary>The stream the put spans name, when the sink writes to one.</summary>
-    private string? Destination { get; } = sink switch
-    {
-        Kinesis.KinesisSink kinesis => kinesis.StreamName,
-        Firehose.FirehoseSink firehose => firehose.DeliveryStreamName,
-        _ => null,
-    };
+    private readonly bool _durable = queue.IsDurable;
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
@@ -165,7 +157,7 @@ internal sealed partial class EventBatcher(
             DeliveryResult result;
             Exception? error = null;
             var started = time.GetTimestamp();
-            using var put = TrackingTracing.StartPut(sink.Name, Destination, pending, attempt);
+            using var put = TrackingTracing.StartPut(sink.Name, sink.Destination, pending, attempt);
             metrics.InFlight(1);
             var delivery = status.DeliveryStarted();
             try

@@ -13,7 +13,9 @@ internal sealed class EventQueue(IOptions<QueueOptions> options, TimeProvider ti
 
     public long CapacityBytes => _maxBytes;
 
-    private readonly Channel<(EnrichedEvent Event, long AcceptedAt)> _channel = Channel.CreateUnbounded<(EnrichedEvent, long)>(
+    // One item per request, not per event: a 100-event batch is one write, and the lock that keeps positions in channel
+    // order is held for that one write (per-event writes under it made concurrent requests queue on the lock).
+    private readonly Channel<Chunk> _channel = Channel.CreateUnbounded<Chunk>(
         new UnboundedChannelOptions { SingleReader = true, SingleWriter = false });
 
     private readonly int _maxEvents = options.Value.MaxEvents;
@@ -23,6 +25,21 @@ internal sealed class EventQueue(IOptions<QueueOptions> options, TimeProvider ti
     private long _bytes;
     private long _nextPosition;
     private volatile bool _full;
+
+    // The reader's chunk and its next event; only the reader touches them. Once taken from the channel, the chunk's
+    // accept time is published for OldestAcceptedAt while some of its events are still unread.
+    private Chunk? _reading;
+    private int _readIndex;
+    private long _readingAcceptedAt;
+
+    /// <summary>One request's events, positioned from <paramref name="First"/> on in order.</summary>
+    private sealed record Chunk(IReadOnlyList<EnrichedEvent> Events, long First, long AcceptedAt);
+
+    public string Kind => "memory";
+
+    public bool IsDurable => false;
+
+    public QueueCounters Counters => default;
 
     public long Depth => Interlocked.Read(ref _events);
 
@@ -43,12 +60,23 @@ internal sealed class EventQueue(IOptions<QueueOptions> options, TimeProvider ti
                 }
             }
 
+            var reading = Interlocked.Read(ref _readingAcceptedAt);
+            if (reading > 0)
+            {
+                return new DateTimeOffset(reading, TimeSpan.Zero);
+            }
+
             return _channel.Reader.TryPeek(out var next) ? new DateTimeOffset(next.AcceptedAt, TimeSpan.Zero) : null;
         }
     }
 
     public ValueTask<EnqueueOutcome> EnqueueAsync(IReadOnlyList<EnrichedEvent> events, CancellationToken cancellationToken)
     {
+        if (events.Count == 0)
+        {
+            return ValueTask.FromResult(EnqueueOutcome.Accepted);
+        }
+
         var bytes = EnrichedEvent.SizeOf(events);
 
         // Reserve first so concurrent requests can never overshoot the capacity together.
@@ -64,44 +92,68 @@ internal sealed class EventQueue(IOptions<QueueOptions> options, TimeProvider ti
         var now = time.GetUtcNow().UtcTicks;
         lock (_channel)
         {
-            for (var i = 0; i < events.Count; i++)
+            if (!_channel.Writer.TryWrite(new Chunk(events, _nextPosition + 1, now)))
             {
-                if (!_channel.Writer.TryWrite((events[i] with { Position = ++_nextPosition }, now)))
-                {
-                    // Closed while writing: the ones written stay queued and will be delivered, but the
-                    // caller must not answer 200 for a request whose events are only partly queued.
-                    Release(events.Count - i, bytes - EnrichedEvent.SizeOf(events, i));
-                    return ValueTask.FromResult(EnqueueOutcome.Closed);
-                }
+                // Closed: nothing of the request is queued, so the caller can refuse all of it.
+                Release(events.Count, bytes);
+                return ValueTask.FromResult(EnqueueOutcome.Closed);
             }
+
+            _nextPosition += events.Count;
         }
 
         return ValueTask.FromResult(EnqueueOutcome.Accepted);
     }
 
-    public ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken) =>
-        _channel.Reader.WaitToReadAsync(cancellationToken);
+    public async ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken) =>
+        HasUnread() || await _channel.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false);
 
     public bool TryPeek(out EnrichedEvent item)
     {
-        var found = _channel.Reader.TryPeek(out var next);
-        item = next.Event;
-        return found;
+        if (!HasUnread() && !TakeChunk())
+        {
+            item = default;
+            return false;
+        }
+
+        item = _reading!.Events[_readIndex] with { Position = _reading.First + _readIndex };
+        return true;
     }
 
     public bool TryRead(out EnrichedEvent item)
     {
-        var found = _channel.Reader.TryRead(out var next);
-        item = next.Event;
-        if (found)
+        if (!TryPeek(out item))
         {
-            lock (_acknowledgements)
-            {
-                _acknowledgements.Read(item.Position, next.AcceptedAt);
-            }
+            return false;
         }
 
-        return found;
+        lock (_acknowledgements)
+        {
+            _acknowledgements.Read(item.Position, _reading!.AcceptedAt);
+        }
+
+        if (++_readIndex == _reading.Events.Count)
+        {
+            _reading = null;
+            Interlocked.Exchange(ref _readingAcceptedAt, 0);
+        }
+
+        return true;
+    }
+
+    private bool HasUnread() => _reading is not null;
+
+    private bool TakeChunk()
+    {
+        if (!_channel.Reader.TryRead(out var chunk))
+        {
+            return false;
+        }
+
+        _reading = chunk;
+        _readIndex = 0;
+        Interlocked.Exchange(ref _readingAcceptedAt, chunk.AcceptedAt);
+        return true;
     }
 
     public void Acknowledge(IReadOnlyList<EnrichedEvent> events)

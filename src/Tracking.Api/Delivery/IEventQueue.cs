@@ -11,7 +11,8 @@ internal interface IEventQueue
 {
     /// <summary>
     /// Accepts all of <paramref name="events"/> or none of them, and returns once they are as durable as the
-    /// queue promises (on disk for the spool): only then may the API answer 200.
+    /// queue promises (on disk for the spool): only then may the API answer 200. The queue may keep
+    /// <paramref name="events"/> itself rather than a copy: the caller must not change it afterwards.
     /// </summary>
     ValueTask<EnqueueOutcome> EnqueueAsync(IReadOnlyList<EnrichedEvent> events, CancellationToken cancellationToken);
 
@@ -45,7 +46,22 @@ internal interface IEventQueue
 
     /// <summary>The most bytes the queue holds at once; a request with more can never be accepted.</summary>
     long CapacityBytes { get; }
+
+    /// <summary>What status pages and health reports call it: <c>spool</c> (on disk) or <c>memory</c>.</summary>
+    string Kind { get; }
+
+    /// <summary>Whether what it holds outlives the process: what is left at shutdown is delivered after the next start.</summary>
+    bool IsDurable { get; }
+
+    /// <summary>Running totals a durable queue keeps about its disk (all zero in memory).</summary>
+    QueueCounters Counters { get; }
 }
+
+/// <summary>Running totals since start-up of a durable queue's work on disk.</summary>
+/// <param name="CorruptBytes">Bytes of torn or corrupt frames cut off (at start-up or while reading).</param>
+/// <param name="Syncs">Times written events were synced to disk (fsync).</param>
+/// <param name="SyncedRequests">Requests those syncs made durable; over <paramref name="Syncs"/>, how well group commit groups.</param>
+internal readonly record struct QueueCounters(long CorruptBytes, long Syncs, long SyncedRequests);
 
 /// <summary>What became of an enqueue.</summary>
 internal enum EnqueueOutcome

@@ -10,6 +10,9 @@ internal interface IEventSink
     /// <summary>A short name for logs, metrics and health reports ("File", "Kinesis", ...).</summary>
     string Name { get; }
 
+    /// <summary>The stream or delivery stream it writes to, for the put spans; null for a sink that writes no stream.</summary>
+    string? Destination => null;
+
     Task<DeliveryResult> DeliverAsync(IReadOnlyList<EnrichedEvent> batch, CancellationToken cancellationToken);
 
     /// <summary>Makes everything delivered so far final (closes open files, ...); called once the queue is drained at shutdown.</summary>

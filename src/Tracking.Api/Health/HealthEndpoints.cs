@@ -92,7 +92,7 @@ internal static partial class HealthEndpoints
         public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
         {
             var oldest = queue.OldestAcceptedAt is { } at ? $", the oldest accepted {(time.GetUtcNow() - at).TotalSeconds:0.#} s ago" : "";
-            var kind = queue is Spool.EventSpool ? "spool" : "queue";
+            var kind = queue.IsDurable ? "spool" : "queue";
             var capacity = queue.CapacityEvents == int.MaxValue ? "" : $" of {queue.CapacityEvents}";
             var description = $"{kind}: {queue.Depth}{capacity} events, {queue.DepthBytes} of {queue.CapacityBytes} bytes waiting for the sink{oldest}";
             return Task.FromResult(queue.IsFull

@@ -96,7 +96,8 @@ internal sealed class IngestionHandler(
     /// <summary>
     /// The body as a request: UTF-8, no lone surrogate escapes, well-formed JSON shaped like a message
     /// or a batch. Whitespace between tokens is removed first (a newline would split the record in the
-    /// sinks), after a first parse so a malformed body's line and byte refer to what the client sent.
+    /// sinks) and the compact copy is the one parsed: one parse for every body. Only a body that does not
+    /// parse is parsed again as sent, so its refusal names the line and byte of what the client sent.
     /// </summary>
     internal static (ParsedRequest? Parsed, ProblemHttpResult? Refusal) Parse(RequestBody body, EventType? type)
     {
@@ -111,19 +112,22 @@ internal sealed class IngestionHandler(
             return (null, Refusals.LoneSurrogate(findings.LoneSurrogateAt));
         }
 
+        // Whitespace between two tokens' bytes is malformed, and the compact copy would hide it: judge the body as sent.
+        var joinsTokens = findings.HasWhitespace && body.Compact();
         ParsedRequest parsed;
         try
         {
-            parsed = ParseAs(body.Memory, type);
-            if (findings.HasWhitespace)
-            {
-                body.Truncate(JsonText.Compact(body.Span));
-                parsed = ParseAs(body.Memory, type);
-            }
+            parsed = ParseAs(joinsTokens ? body.AsSent : body.Memory, type);
         }
         catch (JsonException ex)
         {
-            return (null, Refusals.NotJson(ex));
+            return (null, Refusals.NotJson(findings.HasWhitespace && !joinsTokens ? ErrorAsSent(body, type) ?? ex : ex));
+        }
+
+        if (joinsTokens)
+        {
+            // Parsed as sent without error: cannot happen for JSON, which never separates two such tokens by whitespace alone.
+            return (null, Refusals.NotAMessage("Whitespace separates two values that need a comma or colon between them."));
         }
 
         if (parsed.ShapeError is not null)
@@ -132,6 +136,20 @@ internal sealed class IngestionHandler(
         }
 
         return parsed.TooManyMessages ? (null, Refusals.TooManyMessages()) : (parsed, null);
+    }
+
+    /// <summary>Where the body as the client sent it breaks, for the refusal; null if it parses (the compact copy broke).</summary>
+    private static JsonException? ErrorAsSent(RequestBody body, EventType? type)
+    {
+        try
+        {
+            ParseAs(body.AsSent, type);
+            return null;
+        }
+        catch (JsonException ex)
+        {
+            return ex;
+        }
     }
 
     private static ParsedRequest ParseAs(ReadOnlyMemory<byte> json, EventType? type) =>

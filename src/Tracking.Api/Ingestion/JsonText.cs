@@ -51,12 +51,19 @@ internal static class JsonText
         return new Findings(hasWhitespace, -1);
     }
 
-    /// <summary>Removes whitespace between tokens in place and returns the new length; text inside strings is untouched.</summary>
-    /// <remarks>Meant for JSON the parser has accepted: a string left open runs to the end unchanged.</remarks>
-    public static int Compact(Span<byte> json)
+    /// <summary>
+    /// Copies <paramref name="json"/> into <paramref name="destination"/> (at least as long) without the whitespace between
+    /// tokens and returns the length written; text inside strings is untouched. <paramref name="joinsTokens"/> is set when
+    /// whitespace stood between two bytes of numbers or literals (<c>1 2</c>, <c>tr ue</c>): JSON never allows that, and
+    /// without the whitespace the two would read as one token, so such a body must be judged as sent.
+    /// </summary>
+    /// <remarks>A string left open runs to the end unchanged.</remarks>
+    public static int Compact(ReadOnlySpan<byte> json, Span<byte> destination, out bool joinsTokens)
     {
+        joinsTokens = false;
         var read = 0;
         var write = 0;
+        var skipped = false;
         while (read < json.Length)
         {
             var next = json[read..].IndexOfAny(Outside);
@@ -76,20 +83,26 @@ internal static class JsonText
             else
             {
                 read++;
+                skipped = true;
                 continue;
             }
 
-            if (write != read)
+            if (skipped && write > 0 && IsTokenByte(destination[write - 1]) && IsTokenByte(json[read]))
             {
-                json.Slice(read, run).CopyTo(json[write..]);
+                joinsTokens = true;
             }
 
+            skipped = false;
+            json.Slice(read, run).CopyTo(destination[write..]);
             read += run;
             write += run;
         }
 
         return write;
     }
+
+    /// <summary>A byte of a number or of true, false or null.</summary>
+    private static bool IsTokenByte(byte b) => char.IsAsciiLetterOrDigit((char)b) || b is (byte)'-' or (byte)'+' or (byte)'.';
 
     /// <summary>From the opening quote at <paramref name="start"/>: the offset just past the closing quote, and where a lone surrogate escape sits (or -1).</summary>
     private static (int End, int LoneSurrogateAt) EndOfString(ReadOnlySpan<byte> json, int start)

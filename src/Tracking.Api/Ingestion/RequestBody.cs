@@ -10,6 +10,8 @@ namespace Tracking.Api.Ingestion;
 internal sealed class RequestBody : IDisposable
 {
     private byte[] _buffer;
+    private byte[]? _sent;
+    private int _sentLength;
 
     private RequestBody(byte[] buffer, int length)
     {
@@ -23,8 +25,24 @@ internal sealed class RequestBody : IDisposable
 
     public Span<byte> Span => _buffer.AsSpan(0, Length);
 
-    /// <summary>Shortens the body to its first <paramref name="length"/> bytes (after compacting it in place).</summary>
-    public void Truncate(int length) => Length = Math.Min(length, Length);
+    /// <summary>The body as the client sent it, before <see cref="Compact"/>; the same as <see cref="Memory"/> until then.</summary>
+    public ReadOnlyMemory<byte> AsSent => _sent is null ? Memory : _sent.AsMemory(0, _sentLength);
+
+    /// <summary>
+    /// Replaces the body by a copy without whitespace between tokens, in a second pooled buffer: the text as sent is kept
+    /// (<see cref="AsSent"/>) so a refusal can name a line and byte of what the client sent. Returns whether whitespace
+    /// joined two tokens (see <see cref="JsonText.Compact"/>), which only malformed JSON has.
+    /// </summary>
+    public bool Compact()
+    {
+        var compacted = ArrayPool<byte>.Shared.Rent(Math.Max(Length, 1));
+        var length = JsonText.Compact(Span, compacted, out var joinsTokens);
+        _sent = _buffer;
+        _sentLength = Length;
+        _buffer = compacted;
+        Length = length;
+        return joinsTokens;
+    }
 
     /// <summary>
     /// Reads the whole body, or says why it cannot: larger than <paramref name="limit"/> (413), a
@@ -107,6 +125,12 @@ internal sealed class RequestBody : IDisposable
 
     public void Dispose()
     {
+        if (_sent is not null)
+        {
+            ArrayPool<byte>.Shared.Return(_sent);
+            _sent = null;
+        }
+
         if (_buffer.Length > 0)
         {
             ArrayPool<byte>.Shared.Return(_buffer);

@@ -97,6 +97,8 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
     private long _diskBytes;
     private long _reservedBytes;
     private long _corruptBytes;
+    private long _syncs;
+    private long _syncedRequests;
     private volatile bool _full;
     private long _peekedAcceptedAt;
 
@@ -143,6 +145,12 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
         /// <summary>Continuations run synchronously on the writing thread (see <see cref="WriteGroup"/>).</summary>
         public TaskCompletionSource<EnqueueOutcome> Done { get; } = new();
     }
+
+    public string Kind => "spool";
+
+    public bool IsDurable => true;
+
+    public QueueCounters Counters => new(CorruptBytes, Interlocked.Read(ref _syncs), Interlocked.Read(ref _syncedRequests));
 
     public int CapacityEvents => int.MaxValue;
 
@@ -550,6 +558,8 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
                 if (_options.Durability == Durability.Fsync)
                 {
                     _writeFile.Flush(flushToDisk: true);
+                    Interlocked.Increment(ref _syncs);
+                    Interlocked.Add(ref _syncedRequests, group.Count);
                 }
             }
             catch (IOException ex)

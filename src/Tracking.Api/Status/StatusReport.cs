@@ -37,7 +37,7 @@ internal sealed class StatusReporter(
             readiness.Entries.ToDictionary(e => e.Key, e => new CheckView(e.Value.Status.ToString(), e.Value.Description), StringComparer.Ordinal),
             counters.Snapshot(),
             new QueueView(
-                queue is Spool.EventSpool ? "spool" : "memory",
+                queue.Kind,
                 queue.Depth,
                 queue.DepthBytes,
                 queue.CapacityEvents == int.MaxValue ? null : queue.CapacityEvents,

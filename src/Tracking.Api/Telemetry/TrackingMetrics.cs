@@ -55,9 +55,11 @@ internal sealed class TrackingMetrics
         meter.CreateObservableGauge("tracking.queue.depth", () => queue.Depth, "{event}", "Events accepted and not yet acknowledged by the sink.");
         meter.CreateObservableGauge("tracking.queue.bytes", () => queue.DepthBytes, "By", "Bytes the queue holds for events not yet acknowledged by the sink (the spool: its files on disk).");
         meter.CreateObservableGauge("tracking.queue.oldest_age", () => queue.OldestAcceptedAt is { } at ? (DateTimeOffset.UtcNow - at).TotalSeconds : 0, "s", "Age of the oldest event accepted and not yet acknowledged by the sink.");
-        if (queue is Spool.EventSpool spool)
+        if (queue.IsDurable)
         {
-            meter.CreateObservableCounter("tracking.spool.corrupt_bytes", () => spool.CorruptBytes, "By", "Bytes of torn or corrupt spool frames cut off (at start-up or while reading).");
+            meter.CreateObservableCounter("tracking.spool.corrupt_bytes", () => queue.Counters.CorruptBytes, "By", "Bytes of torn or corrupt spool frames cut off (at start-up or while reading).");
+            meter.CreateObservableCounter("tracking.spool.syncs", () => queue.Counters.Syncs, "{sync}", "Times the spool synced written events to disk (Durability=Fsync).");
+            meter.CreateObservableCounter("tracking.spool.synced_requests", () => queue.Counters.SyncedRequests, "{request}", "Requests made durable by those syncs; over tracking.spool.syncs, how many requests one sync carries.");
         }
     }
 

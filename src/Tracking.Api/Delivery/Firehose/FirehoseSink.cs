@@ -28,6 +28,8 @@ internal sealed class FirehoseSink(
 
     public string DeliveryStreamName => _streamName;
 
+    public string? Destination => _streamName;
+
     public async Task<DeliveryResult> DeliverAsync(IReadOnlyList<EnrichedEvent> batch, CancellationToken cancellationToken)
     {
         var requests = Split(batch);

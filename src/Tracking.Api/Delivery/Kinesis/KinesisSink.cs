@@ -77,6 +77,8 @@ internal sealed partial class KinesisSink : IEventSink, IAsyncDisposable
 
     public string StreamName => _options.StreamName!;
 
+    public string? Destination => StreamName;
+
     private Lock Gate { get; } = new();
 
     private TimeProvider Time { get; }
