@@ -51,6 +51,9 @@ internal sealed partial class PostgresSchema(NpgsqlDataSource dataSource, ILogge
 
             CREATE TABLE shard_leases {{Leases.PostgresLeaseSchema.Columns}};
             """),
+        (2, "events.unparsed_times: times not in the accepted form, kept as sent", """
+            ALTER TABLE events ADD COLUMN unparsed_times jsonb;
+            """),
     ];
 
     /// <summary>The version a fully migrated database is at.</summary>

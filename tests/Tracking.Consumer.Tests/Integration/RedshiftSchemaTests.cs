@@ -25,7 +25,7 @@ public sealed class RedshiftSchemaTests(PostgresServer postgres)
         const string Columns = "SELECT column_name FROM information_schema.columns WHERE table_name = 'events' ORDER BY ordinal_position";
         var expected = (await new WarehouseDb(postgresDb).RowsAsync(Columns)).Select(r => (string)r[0]!).ToList();
         Assert.Equal(expected, (await redshift.RowsAsync(Columns)).Select(r => (string)r[0]!));
-        Assert.Equal(expected[..^1], EventColumns.All.Select(c => c.Name));
+        Assert.Equal(expected.Where(c => c != "loaded_at"), EventColumns.All.Select(c => c.Name));
     }
 
     [Fact]
@@ -70,7 +70,7 @@ public sealed class RedshiftSchemaTests(PostgresServer postgres)
         await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => schema.MigrateAsync(CancellationToken.None)));
 
         Assert.Equal(1, await warehouse.EventCountAsync());
-        Assert.Equal(1L, await warehouse.ScalarAsync<long>("SELECT count(*) FROM consumer_schema_migrations"));
+        Assert.Equal(2L, await warehouse.ScalarAsync<long>("SELECT count(*) FROM consumer_schema_migrations"));
     }
 
     private async Task<WarehouseDb> MigratedAsync()
