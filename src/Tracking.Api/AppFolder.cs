@@ -12,19 +12,7 @@ namespace Tracking.Api;
 /// </summary>
 internal static class AppFolder
 {
-    public static WebApplicationOptions Options(string[] args)
-    {
-        var explicitRoot = new ConfigurationBuilder()
-            .AddEnvironmentVariables("DOTNET_")
-            .AddEnvironmentVariables("ASPNETCORE_")
-            .AddCommandLine(args)
-            .Build()[WebHostDefaults.ContentRootKey];
-        return new WebApplicationOptions
-        {
-            Args = args,
-            ContentRootPath = string.IsNullOrEmpty(explicitRoot) ? AppContext.BaseDirectory : null,
-        };
-    }
+    public static WebApplicationOptions Options(string[] args) => Tracking.ServiceDefaults.AppContentRoot.Options(args);
 
     /// <summary><paramref name="path"/> as a full path, a relative one taken from the content root.</summary>
     public static string Resolve(IHostEnvironment environment, string path) =>

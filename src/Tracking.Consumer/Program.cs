@@ -3,7 +3,7 @@ using Tracking.Consumer.Health;
 using Tracking.ServiceDefaults;
 using Tracking.Consumer.Telemetry;
 
-var builder = WebApplication.CreateBuilder(args);
+var builder = WebApplication.CreateBuilder(AppContentRoot.Options(args));
 
 builder.AddServiceDefaults();
 builder.AddConsumerOptions();

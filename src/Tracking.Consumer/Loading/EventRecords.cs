@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Text;
+using System.Text.Unicode;
 using System.Text.Json;
 using Tracking.Aws.Kinesis;
 using Tracking.Events;
@@ -6,7 +8,9 @@ using Tracking.Events;
 namespace Tracking.Consumer.Loading;
 
 /// <summary>One event as the <c>events</c> table holds it; JSON columns keep their JSON text. The record it came
-/// from stays attached, so a row the database still refuses can become a dead letter byte for byte.</summary>
+/// from stays attached, so a row the database still refuses can become a dead letter byte for byte.
+/// <see cref="UnparsedTimes"/> is a JSON object of the top-level time fields whose value is not a time in the form
+/// <see cref="EventTimes"/> accepts, each kept as sent (their typed columns are NULL).</summary>
 internal sealed record EventRow(
     string SequenceNumber,
     ReadOnlyMemory<byte> Payload,
@@ -26,145 +30,273 @@ internal sealed record EventRow(
     string? Context,
     string? Properties,
     string? Traits,
-    string? Integrations);
+    string? Integrations,
+    string? UnparsedTimes = null);
 
-/// <summary>A record the warehouse cannot hold, kept byte for byte with the reason.</summary>
-internal sealed record DeadLetter(string SequenceNumber, string Reason, ReadOnlyMemory<byte> Payload);
+
+/// <summary>A record the warehouse cannot hold, kept byte for byte with the reason. The reason is made storable
+/// on construction (it may quote a database's or parser's message): no NUL or other control character, no unpaired
+/// surrogate, at most <see cref="MaxReasonLength"/> characters.</summary>
+internal sealed record DeadLetter(string SequenceNumber, string Reason, ReadOnlyMemory<byte> Payload)
+{
+    /// <summary>The longest reason kept: well inside Redshift's <c>VARCHAR(4096)</c> even in 3-byte characters.</summary>
+    internal const int MaxReasonLength = 1000;
+
+    public string Reason { get; } = Storable(Reason);
+
+    private static string Storable(string reason)
+    {
+        var text = new StringBuilder(Math.Min(reason.Length, MaxReasonLength));
+        for (var i = 0; i < reason.Length && text.Length < MaxReasonLength; i++)
+        {
+            var c = reason[i];
+            if (char.IsHighSurrogate(c) && i + 1 < reason.Length && char.IsLowSurrogate(reason[i + 1]))
+            {
+                if (text.Length + 2 > MaxReasonLength)
+                {
+                    break;
+                }
+
+                text.Append(c).Append(reason[++i]);
+            }
+            else
+            {
+                text.Append(char.IsSurrogate(c) || char.IsControl(c) ? '\uFFFD' : c);
+            }
+        }
+
+        return text.ToString();
+    }
+}
 
 /// <summary>
-/// Turns a stream record into a row, or into a dead letter when it is not a JSON object or holds something the
-/// warehouse refuses (PostgreSQL's text and jsonb refuse <c>\u0000</c>; a primary key longer than its index allows).
-/// Deciding here, before the load, keeps one bad record from failing the transaction of its whole batch.
+/// Turns a stream record into a row, or into a dead letter with its reason. Whatever the bytes, exactly one of the
+/// two comes out and nothing is thrown: a record is a row only when it is UTF-8 throughout, one JSON object of at
+/// most <see cref="MaxDepth"/> levels, with no string or key that unescapes to <c>\u0000</c> or an unpaired UTF-16
+/// surrogate (PostgreSQL's text and jsonb, and Redshift's VARCHAR and SUPER, refuse both), no number beyond a
+/// 64-bit float or with more than <see cref="MaxNumberScale"/> decimals (what jsonb's <c>numeric</c> and SUPER both
+/// hold), and a <c>messageId</c> of at most <see cref="MaxMessageIdLength"/> characters. Deciding here, before the
+/// load, keeps bad records from costing their batch a retry; whatever the database still refuses is narrowed down
+/// by the loader.
 /// </summary>
 internal static class EventRecords
 {
     /// <summary>The longest <c>messageId</c> kept: well under the 2,704-byte limit of a PostgreSQL b-tree index row.</summary>
     internal const int MaxMessageIdLength = 512;
 
-    private const int MaxDepth = 64;
+    /// <summary>The deepest nesting of objects and arrays kept.</summary>
+    internal const int MaxDepth = 64;
+
+    /// <summary>The most decimals a number may have once its exponent is applied (jsonb's numeric holds 16,383).</summary>
+    internal const int MaxNumberScale = 1000;
+
+    /// <summary>The top-level time fields, in column order.</summary>
+    internal static readonly string[] TimeFields = [EventFields.Timestamp, EventFields.OriginalTimestamp, EventFields.SentAt, EventFields.ReceivedAt];
 
     /// <summary>The id given to a record without <c>messageId</c>: the same on every replay of the record.</summary>
     internal static string DerivedMessageId(string stream, string shardId, string sequenceNumber) =>
         $"kinesis:{stream}:{shardId}:{sequenceNumber}";
 
-    /// <summary>Parses one record; exactly one of the results is set.</summary>
+    /// <summary>Parses one record; exactly one of the results is set, whatever the record holds.</summary>
     public static (EventRow? Row, DeadLetter? DeadLetter) Parse(string stream, string shardId, KinesisRecord record)
     {
         ArgumentNullException.ThrowIfNull(record);
         try
         {
-            using var document = JsonDocument.Parse(record.Data, new JsonDocumentOptions { MaxDepth = MaxDepth });
-            var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
-            {
-                return Dead(record, $"not a JSON object but {root.ValueKind}");
-            }
-
-            // Raw control characters are invalid JSON, so only a \u escape can hide a NUL or a lone surrogate:
-            // most records have none and skip the walk.
-            if (record.Data.Span.IndexOf("\\u"u8) >= 0 && FindUnstorableText(root) is { } problem)
-            {
-                return Dead(record, problem);
-            }
-
-            var messageId = Text(root, EventFields.MessageId);
-            if (string.IsNullOrEmpty(messageId))
-            {
-                messageId = DerivedMessageId(stream, shardId, record.SequenceNumber);
-            }
-            else if (messageId.Length > MaxMessageIdLength)
-            {
-                return Dead(record, $"messageId is longer than {MaxMessageIdLength} characters ({messageId.Length})");
-            }
-
-            var times = new DateTimeOffset?[4];
-            string[] timeFields = [EventFields.Timestamp, EventFields.OriginalTimestamp, EventFields.SentAt, EventFields.ReceivedAt];
-            for (var i = 0; i < timeFields.Length; i++)
-            {
-                if (!TryTime(root, timeFields[i], out times[i]))
-                {
-                    return Dead(record, $"{timeFields[i]} is not an ISO 8601 date and time");
-                }
-            }
-
-            var row = new EventRow(
-                record.SequenceNumber,
-                record.Data,
-                messageId,
-                Text(root, EventFields.Type),
-                Text(root, EventFields.Event),
-                Text(root, EventFields.Name),
-                Text(root, EventFields.UserId),
-                Text(root, EventFields.AnonymousId),
-                Text(root, EventFields.GroupId),
-                Text(root, EventFields.PreviousId),
-                times[0],
-                times[1],
-                times[2],
-                times[3],
-                Text(root, EventFields.Source),
-                Json(root, EventFields.Context),
-                Json(root, EventFields.Properties),
-                Json(root, EventFields.Traits),
-                Json(root, EventFields.Integrations));
-            return (row, null);
+            return ParseObject(stream, shardId, record);
         }
-        catch (JsonException exception)
+        catch (Exception exception) when (exception is not OutOfMemoryException)
         {
-            return Dead(record, $"not JSON: {exception.Message}");
+            // The checks above are meant to leave nothing for this; should one be missed, the shard still moves on.
+            return Dead(record, $"unreadable: {exception.GetType().Name}: {exception.Message}");
         }
+    }
+
+    private static (EventRow?, DeadLetter?) ParseObject(string stream, string shardId, KinesisRecord record)
+    {
+        var json = record.Data;
+
+        // A byte order mark is no part of the JSON (RFC 8259 lets a parser ignore it): some writers add one.
+        if (json.Span.StartsWith("\uFEFF"u8))
+        {
+            json = json[3..];
+        }
+
+        if (!Utf8.IsValid(json.Span))
+        {
+            return Dead(record, string.Create(CultureInfo.InvariantCulture, $"not UTF-8: an invalid byte sequence at byte {FirstInvalidByte(json.Span)}"));
+        }
+
+        if (Unstorable(json.Span) is { } problem)
+        {
+            return Dead(record, problem);
+        }
+
+        using var document = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = MaxDepth });
+        var root = document.RootElement;
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            return Dead(record, $"not a JSON object but {root.ValueKind}");
+        }
+
+        var messageId = Text(root, EventFields.MessageId);
+        if (string.IsNullOrEmpty(messageId))
+        {
+            messageId = DerivedMessageId(stream, shardId, record.SequenceNumber);
+        }
+        else if (messageId.Length > MaxMessageIdLength)
+        {
+            return Dead(record, $"messageId is longer than {MaxMessageIdLength} characters ({messageId.Length})");
+        }
+
+        var times = new DateTimeOffset?[TimeFields.Length];
+        List<(string Name, string Raw)>? unparsed = null;
+        for (var i = 0; i < TimeFields.Length; i++)
+        {
+            if (!root.TryGetProperty(TimeFields[i], out var value) || value.ValueKind == JsonValueKind.Null)
+            {
+                continue;
+            }
+
+            if (value.ValueKind == JsonValueKind.String && EventTimes.TryParse(value.GetString(), out var time))
+            {
+                times[i] = time;
+            }
+            else
+            {
+                (unparsed ??= []).Add((TimeFields[i], value.GetRawText()));
+            }
+        }
+
+        var row = new EventRow(
+            record.SequenceNumber,
+            record.Data,
+            messageId,
+            Text(root, EventFields.Type),
+            Text(root, EventFields.Event),
+            Text(root, EventFields.Name),
+            Text(root, EventFields.UserId),
+            Text(root, EventFields.AnonymousId),
+            Text(root, EventFields.GroupId),
+            Text(root, EventFields.PreviousId),
+            times[0],
+            times[1],
+            times[2],
+            times[3],
+            Text(root, EventFields.Source),
+            Json(root, EventFields.Context),
+            Json(root, EventFields.Properties),
+            Json(root, EventFields.Traits),
+            Json(root, EventFields.Integrations),
+            unparsed is null ? null : UnparsedTimesJson(unparsed));
+        return (row, null);
     }
 
     private static (EventRow?, DeadLetter?) Dead(KinesisRecord record, string reason) =>
         (null, new DeadLetter(record.SequenceNumber, reason, record.Data));
 
-    /// <summary>Why some text of the document cannot be stored, or <see langword="null"/>.</summary>
-    private static string? FindUnstorableText(JsonElement element)
+    private static int FirstInvalidByte(ReadOnlySpan<byte> bytes)
     {
-        switch (element.ValueKind)
+        var position = 0;
+        while (position < bytes.Length)
         {
-            case JsonValueKind.Object:
-                foreach (var property in element.EnumerateObject())
-                {
-                    if (Unstorable(property.Name) is { } nameProblem)
-                    {
-                        return nameProblem;
-                    }
+            if (System.Text.Rune.DecodeFromUtf8(bytes[position..], out _, out var consumed) != System.Buffers.OperationStatus.Done)
+            {
+                return position;
+            }
 
-                    if (FindUnstorableText(property.Value) is { } valueProblem)
-                    {
-                        return valueProblem;
-                    }
-                }
-
-                return null;
-            case JsonValueKind.Array:
-                foreach (var item in element.EnumerateArray())
-                {
-                    if (FindUnstorableText(item) is { } problem)
-                    {
-                        return problem;
-                    }
-                }
-
-                return null;
-            case JsonValueKind.String:
-                try
-                {
-                    return Unstorable(element.GetString()!);
-                }
-                catch (InvalidOperationException)
-                {
-                    return "a string holds an unpaired UTF-16 surrogate, which jsonb refuses";
-                }
-
-            default:
-                return null;
+            position += consumed;
         }
+
+        return position;
     }
 
-    private static string? Unstorable(string text) =>
-        text.Contains('\0', StringComparison.Ordinal) ? "a string holds \\u0000, which PostgreSQL text and jsonb refuse (22P05)" : null;
+    /// <summary>Why some token of the (UTF-8, so far unchecked) JSON cannot be stored, or <see langword="null"/>.</summary>
+    private static string? Unstorable(ReadOnlySpan<byte> json)
+    {
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = MaxDepth });
+        try
+        {
+            while (reader.Read())
+            {
+                switch (reader.TokenType)
+                {
+                    case JsonTokenType.PropertyName or JsonTokenType.String when reader.ValueIsEscaped:
+                        // Raw control characters are invalid JSON, so only an escape can hide a NUL or a lone surrogate.
+                        var what = reader.TokenType == JsonTokenType.PropertyName ? "a key" : "a string";
+                        string text;
+                        try
+                        {
+                            text = reader.GetString()!;
+                        }
+                        catch (InvalidOperationException)
+                        {
+                            return $"{what} holds an unpaired UTF-16 surrogate escape, which PostgreSQL and Redshift refuse (at byte {reader.TokenStartIndex})";
+                        }
+
+                        if (text.Contains('\0', StringComparison.Ordinal))
+                        {
+                            return $"{what} holds \\u0000, which PostgreSQL text and jsonb refuse (22P05) (at byte {reader.TokenStartIndex})";
+                        }
+
+                        break;
+                    case JsonTokenType.Number when NumberProblem(reader.ValueSpan) is { } problem:
+                        return string.Create(CultureInfo.InvariantCulture, $"{problem} (at byte {reader.TokenStartIndex})");
+                }
+            }
+        }
+        catch (JsonException exception)
+        {
+            return json.IsEmpty ? "not JSON: the record is empty" : $"not JSON: {exception.Message}";
+        }
+
+        return null;
+    }
+
+    private static string? NumberProblem(ReadOnlySpan<byte> number)
+    {
+        if (!double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !double.IsFinite(value))
+        {
+            return "a number is beyond the range of a 64-bit float, which Redshift's SUPER holds at most";
+        }
+
+        var exponentAt = number.IndexOfAny((byte)'e', (byte)'E');
+        var mantissa = exponentAt < 0 ? number : number[..exponentAt];
+        var point = mantissa.IndexOf((byte)'.');
+        long scale = point < 0 ? 0 : mantissa.Length - point - 1;
+        if (exponentAt >= 0)
+        {
+            var exponent = number[(exponentAt + 1)..];
+            var negative = exponent.Length > 0 && exponent[0] == (byte)'-';
+            long magnitude = 0;
+            foreach (var digit in exponent.TrimStart("+-"u8))
+            {
+                magnitude = Math.Min((magnitude * 10) + (digit - '0'), int.MaxValue);
+            }
+
+            scale += negative ? magnitude : -magnitude;
+        }
+
+        return scale > MaxNumberScale ? $"a number has more than {MaxNumberScale} decimals" : null;
+    }
+
+    private static string UnparsedTimesJson(List<(string Name, string Raw)> fields)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            foreach (var (name, raw) in fields)
+            {
+                writer.WritePropertyName(name);
+                writer.WriteRawValue(raw, skipInputValidation: true);
+            }
+
+            writer.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(buffer.ToArray());
+    }
 
     private static string? Text(JsonElement root, string name) =>
         root.TryGetProperty(name, out var value)
@@ -180,22 +312,4 @@ internal static class EventRecords
         root.TryGetProperty(name, out var value) && value.ValueKind is not (JsonValueKind.Null or JsonValueKind.Undefined)
             ? value.GetRawText()
             : null;
-
-    private static bool TryTime(JsonElement root, string name, out DateTimeOffset? time)
-    {
-        time = null;
-        if (!root.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
-        {
-            return true;
-        }
-
-        if (value.ValueKind == JsonValueKind.String
-            && DateTimeOffset.TryParse(value.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var parsed))
-        {
-            time = parsed.ToUniversalTime();
-            return true;
-        }
-
-        return false;
-    }
 }

@@ -13,14 +13,18 @@ namespace Tracking.Consumer.Loading;
 /// </summary>
 /// <remarks>
 /// Records PostgreSQL cannot hold are caught before the load where that can be known (<see cref="EventRecords"/>).
-/// Should the database still refuse a batch for its data (SQLSTATE class 22, e.g. a JSON number beyond
-/// <c>numeric</c>'s range, or class 54, a value too large for an index), the batch is loaded again row by row, each
-/// under a savepoint, and the rows refused go to <c>dead_letters</c>: a bad record never blocks its shard.
+/// Should the database still refuse rows for their data (SQLSTATE class 22 data exception, 23 integrity constraint
+/// violation, 54 a value too large for an index), the rows are loaded under a savepoint and a refused set is split
+/// in halves, down to the single rows to blame: those go to <c>dead_letters</c> with PostgreSQL's reason, in the same
+/// transaction as the good rows and the checkpoint. A failure of the database itself (no connection, shutting down,
+/// out of resources, a timeout: <see cref="WarehouseFailures.IsUnavailable"/>) is never blamed on the data: the
+/// whole load is run again after a back-off (<see cref="WarehouseFailures"/>), and should it still fail, the error
+/// goes to the shard's loop, which leaves the checkpoint where it was.
 /// </remarks>
 internal sealed partial class PostgresLoader(NpgsqlDataSource dataSource, ConsumerMetrics metrics, TimeProvider timeProvider, ILogger<PostgresLoader> logger) : IWarehouseLoader
 {
     private const string Columns =
-        "message_id, type, event, name, user_id, anonymous_id, group_id, previous_id, \"timestamp\", original_timestamp, sent_at, received_at, source, context, properties, traits, integrations";
+        "message_id, type, event, name, user_id, anonymous_id, group_id, previous_id, \"timestamp\", original_timestamp, sent_at, received_at, source, context, properties, traits, integrations, unparsed_times";
 
     // ON COMMIT DELETE ROWS keeps the table for the connection's next load while each commit empties it.
     private const string CreateStaging =
@@ -28,103 +32,34 @@ internal sealed partial class PostgresLoader(NpgsqlDataSource dataSource, Consum
         CREATE TEMP TABLE IF NOT EXISTS events_staging (
             message_id text, type text, event text, name text, user_id text, anonymous_id text, group_id text,
             previous_id text, "timestamp" timestamptz, original_timestamp timestamptz, sent_at timestamptz,
-            received_at timestamptz, source text, context jsonb, properties jsonb, traits jsonb, integrations jsonb
+            received_at timestamptz, source text, context jsonb, properties jsonb, traits jsonb, integrations jsonb,
+            unparsed_times jsonb
         ) ON COMMIT DELETE ROWS
         """;
 
+    // The staging table is emptied after each part, so a part loaded after another never inserts the other's rows again.
     private const string InsertFromStaging =
-        $"INSERT INTO events ({Columns}, loaded_at) SELECT {Columns}, now() FROM events_staging ON CONFLICT (message_id) DO NOTHING";
+        $"INSERT INTO events ({Columns}, loaded_at) SELECT {Columns}, now() FROM events_staging ON CONFLICT (message_id) DO NOTHING; TRUNCATE events_staging";
 
-    private const string InsertOne =
-        $"INSERT INTO events ({Columns}, loaded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, now()) ON CONFLICT (message_id) DO NOTHING";
+    private const string Savepoint = "rows";
 
-    public async Task<LoadResult> LoadAsync(LoadBatch batch, CancellationToken cancellationToken)
+    public Task<LoadResult> LoadAsync(LoadBatch batch, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        try
-        {
-            return await LoadAllAsync(batch, cancellationToken);
-        }
-        catch (PostgresException exception) when (IsRefusedData(exception))
-        {
-            LogRefused(batch.Fence.ShardId, batch.Rows.Count, exception.SqlState, exception.MessageText);
-            return await LoadRowByRowAsync(batch, cancellationToken);
-        }
+        return WarehouseFailures.RetryAsync(
+            token => LoadOnceAsync(batch, token),
+            timeProvider,
+            (attempt, delay, exception) => LogUnavailable(exception, batch.Fence.ShardId, attempt, delay),
+            cancellationToken);
     }
 
-    private static bool IsRefusedData(PostgresException exception) =>
-        exception.SqlState.StartsWith("22", StringComparison.Ordinal) || exception.SqlState.StartsWith("54", StringComparison.Ordinal);
+    /// <summary>Whether PostgreSQL refused the statement for the data it was given, rather than for its own state.</summary>
+    internal static bool IsRefusedData(PostgresException exception) =>
+        exception.SqlState.StartsWith("22", StringComparison.Ordinal)
+        || exception.SqlState.StartsWith("23", StringComparison.Ordinal)
+        || exception.SqlState.StartsWith("54", StringComparison.Ordinal);
 
-    private async Task<LoadResult> LoadRowByRowAsync(LoadBatch batch, CancellationToken cancellationToken)
-    {
-        var started = Stopwatch.GetTimestamp();
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        if (!await Checkpoints.AdvanceAsync(connection, transaction, batch.Fence, batch.LastSequenceNumber, batch.ShardFinished, cancellationToken))
-        {
-            await transaction.RollbackAsync(cancellationToken);
-            return new LoadResult(LoadOutcome.LeaseLost, 0, 0);
-        }
-
-        var inserted = 0;
-        var rows = new List<EventRow>(batch.Rows.Count);
-        var deadLetters = new List<DeadLetter>(batch.DeadLetters);
-        foreach (var row in batch.Rows)
-        {
-            await transaction.SaveAsync("row", cancellationToken);
-            try
-            {
-                await using var insert = new NpgsqlCommand(InsertOne, connection, transaction);
-                AddParameters(insert.Parameters, row);
-                inserted += await insert.ExecuteNonQueryAsync(cancellationToken);
-                await transaction.ReleaseAsync("row", cancellationToken);
-                rows.Add(row);
-            }
-            catch (PostgresException exception) when (IsRefusedData(exception))
-            {
-                await transaction.RollbackAsync("row", cancellationToken);
-                deadLetters.Add(new DeadLetter(row.SequenceNumber, $"PostgreSQL refused it: {exception.SqlState} {exception.MessageText}", row.Payload));
-            }
-        }
-
-        var now = timeProvider.GetUtcNow();
-        if (deadLetters.Count > 0)
-        {
-            await DeadLetters.InsertAsync(connection, transaction, batch.Fence.Stream, batch.Fence.ShardId, deadLetters, now, cancellationToken);
-        }
-
-        await transaction.CommitAsync(cancellationToken);
-        var loaded = batch with { Rows = rows, DeadLetters = deadLetters };
-        metrics.Loaded(loaded, inserted, rows.Count - inserted, Stopwatch.GetElapsedTime(started), now);
-        return new LoadResult(LoadOutcome.Committed, inserted, rows.Count - inserted);
-    }
-
-    private static void AddParameters(NpgsqlParameterCollection parameters, EventRow row)
-    {
-        void Add(object? value, NpgsqlDbType type) => parameters.Add(new NpgsqlParameter { Value = value ?? DBNull.Value, NpgsqlDbType = type });
-        Add(row.MessageId, NpgsqlDbType.Text);
-        Add(row.Type, NpgsqlDbType.Text);
-        Add(row.Event, NpgsqlDbType.Text);
-        Add(row.Name, NpgsqlDbType.Text);
-        Add(row.UserId, NpgsqlDbType.Text);
-        Add(row.AnonymousId, NpgsqlDbType.Text);
-        Add(row.GroupId, NpgsqlDbType.Text);
-        Add(row.PreviousId, NpgsqlDbType.Text);
-        Add(row.Timestamp?.UtcDateTime, NpgsqlDbType.TimestampTz);
-        Add(row.OriginalTimestamp?.UtcDateTime, NpgsqlDbType.TimestampTz);
-        Add(row.SentAt?.UtcDateTime, NpgsqlDbType.TimestampTz);
-        Add(row.ReceivedAt?.UtcDateTime, NpgsqlDbType.TimestampTz);
-        Add(row.Source, NpgsqlDbType.Text);
-        Add(row.Context, NpgsqlDbType.Jsonb);
-        Add(row.Properties, NpgsqlDbType.Jsonb);
-        Add(row.Traits, NpgsqlDbType.Jsonb);
-        Add(row.Integrations, NpgsqlDbType.Jsonb);
-    }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Shard {ShardId}: PostgreSQL refused a batch of {Rows} rows ({SqlState}: {Reason}); loading it row by row to set the bad ones aside")]
-    private partial void LogRefused(string shardId, int rows, string sqlState, string reason);
-
-    private async Task<LoadResult> LoadAllAsync(LoadBatch batch, CancellationToken cancellationToken)
+    private async Task<LoadResult> LoadOnceAsync(LoadBatch batch, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
@@ -136,7 +71,7 @@ internal sealed partial class PostgresLoader(NpgsqlDataSource dataSource, Consum
             return new LoadResult(LoadOutcome.LeaseLost, 0, 0);
         }
 
-        var inserted = 0;
+        var load = new Narrowing(batch.Rows.Count, batch.DeadLetters);
         if (batch.Rows.Count > 0)
         {
             await using (var create = new NpgsqlCommand(CreateStaging, connection, transaction))
@@ -144,22 +79,87 @@ internal sealed partial class PostgresLoader(NpgsqlDataSource dataSource, Consum
                 await create.ExecuteNonQueryAsync(cancellationToken);
             }
 
-            await CopyAsync(connection, batch.Rows, cancellationToken);
-            await using var insert = new NpgsqlCommand(InsertFromStaging, connection, transaction);
-            inserted = await insert.ExecuteNonQueryAsync(cancellationToken);
+            await LoadPartAsync(connection, transaction, batch, batch.Rows, load, cancellationToken);
         }
 
         var now = timeProvider.GetUtcNow();
-        if (batch.DeadLetters.Count > 0)
+        if (load.DeadLetters.Count > 0)
         {
-            await DeadLetters.InsertAsync(connection, transaction, batch.Fence.Stream, batch.Fence.ShardId, batch.DeadLetters, now, cancellationToken);
+            await DeadLetters.InsertAsync(connection, transaction, batch.Fence.Stream, batch.Fence.ShardId, load.DeadLetters, now, cancellationToken);
         }
 
         await transaction.CommitAsync(cancellationToken);
 
-        var duplicates = batch.Rows.Count - inserted;
-        metrics.Loaded(batch, inserted, duplicates, Stopwatch.GetElapsedTime(started), now);
-        return new LoadResult(LoadOutcome.Committed, inserted, duplicates);
+        var loaded = load.Refused == 0 ? batch : batch with { Rows = load.Rows, DeadLetters = load.DeadLetters };
+        var duplicates = loaded.Rows.Count - load.Inserted;
+        metrics.Loaded(loaded, load.Inserted, duplicates, Stopwatch.GetElapsedTime(started), now);
+        return new LoadResult(LoadOutcome.Committed, load.Inserted, duplicates);
+    }
+
+    /// <summary>Loads <paramref name="rows"/> under a savepoint; if PostgreSQL refuses them for their data, each half
+    /// is tried on its own, down to the single rows it refuses, which become dead letters.</summary>
+    private async Task LoadPartAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, LoadBatch batch, IReadOnlyList<EventRow> rows, Narrowing load, CancellationToken cancellationToken)
+    {
+        await transaction.SaveAsync(Savepoint, cancellationToken);
+        int inserted;
+        try
+        {
+            await CopyAsync(connection, rows, cancellationToken);
+            await using var insert = new NpgsqlCommand(InsertFromStaging, connection, transaction);
+            inserted = await insert.ExecuteNonQueryAsync(cancellationToken);
+        }
+        catch (PostgresException exception) when (IsRefusedData(exception))
+        {
+            await transaction.RollbackAsync(Savepoint, cancellationToken);
+            if (rows.Count == 1)
+            {
+                load.Refuse(new DeadLetter(rows[0].SequenceNumber, $"PostgreSQL refused it: {exception.SqlState} {exception.MessageText}", rows[0].Payload));
+                return;
+            }
+
+            if (rows.Count == batch.Rows.Count)
+            {
+                LogRefused(batch.Fence.ShardId, rows.Count, exception.SqlState, exception.MessageText);
+            }
+
+            var half = rows.Count / 2;
+            await LoadPartAsync(connection, transaction, batch, rows.Take(half).ToList(), load, cancellationToken);
+            await LoadPartAsync(connection, transaction, batch, rows.Skip(half).ToList(), load, cancellationToken);
+            return;
+        }
+
+        await transaction.ReleaseAsync(Savepoint, cancellationToken);
+        load.Accept(rows, inserted);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Shard {ShardId}: PostgreSQL refused a batch of {Rows} rows ({SqlState}: {Reason}); splitting it to set the bad rows aside")]
+    private partial void LogRefused(string shardId, int rows, string sqlState, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Shard {ShardId}: load attempt {Attempt} failed as the warehouse is unavailable; running it again in {Delay}")]
+    private partial void LogUnavailable(Exception exception, string shardId, int attempt, TimeSpan delay);
+
+    /// <summary>What a load kept and set aside while narrowing down refused rows.</summary>
+    private sealed class Narrowing(int rows, IReadOnlyList<DeadLetter> deadLetters)
+    {
+        public List<EventRow> Rows { get; } = new(rows);
+
+        public List<DeadLetter> DeadLetters { get; } = [.. deadLetters];
+
+        public int Inserted { get; private set; }
+
+        public int Refused { get; private set; }
+
+        public void Accept(IReadOnlyList<EventRow> rows, int inserted)
+        {
+            Rows.AddRange(rows);
+            Inserted += inserted;
+        }
+
+        public void Refuse(DeadLetter letter)
+        {
+            DeadLetters.Add(letter);
+            Refused++;
+        }
     }
 
     private static async Task CopyAsync(NpgsqlConnection connection, IReadOnlyList<EventRow> rows, CancellationToken cancellationToken)
@@ -185,6 +185,7 @@ internal sealed partial class PostgresLoader(NpgsqlDataSource dataSource, Consum
             await WriteAsync(writer, row.Properties, NpgsqlDbType.Jsonb, cancellationToken);
             await WriteAsync(writer, row.Traits, NpgsqlDbType.Jsonb, cancellationToken);
             await WriteAsync(writer, row.Integrations, NpgsqlDbType.Jsonb, cancellationToken);
+            await WriteAsync(writer, row.UnparsedTimes, NpgsqlDbType.Jsonb, cancellationToken);
         }
 
         await writer.CompleteAsync(cancellationToken);

@@ -65,9 +65,18 @@ internal sealed partial class RedshiftLoader(
         return claimed.Finished ? null : lease with { Checkpoint = claimed.Checkpoint, Finished = false };
     }
 
-    public async Task<LoadResult> LoadAsync(LoadBatch batch, CancellationToken cancellationToken)
+    public Task<LoadResult> LoadAsync(LoadBatch batch, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(batch);
+        return WarehouseFailures.RetryAsync(
+            token => LoadOnceAsync(batch, token),
+            timeProvider,
+            (attempt, delay, exception) => LogUnavailable(exception, batch.Fence.ShardId, attempt, delay),
+            cancellationToken);
+    }
+
+    private async Task<LoadResult> LoadOnceAsync(LoadBatch batch, CancellationToken cancellationToken)
+    {
         var started = Stopwatch.GetTimestamp();
         var settings = options.Value;
         var (rows, deadLetters) = RedshiftRows.Vet(batch.Rows, batch.DeadLetters);
@@ -295,6 +304,9 @@ internal sealed partial class RedshiftLoader(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Shard {ShardId}: load attempt {Attempt} lost a serialization conflict ({Reason}); running it again in {Delay}")]
     private partial void LogConflict(string shardId, int attempt, TimeSpan delay, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Shard {ShardId}: load attempt {Attempt} failed as Redshift or its S3 bucket is unavailable; running it again in {Delay}")]
+    private partial void LogUnavailable(Exception exception, string shardId, int attempt, TimeSpan delay);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Shard {ShardId}: {Path} of {Rows} rows, {Inserted} new, {DeadLetters} dead letters")]
     private partial void LogLoaded(string shardId, string path, int rows, int inserted, int deadLetters);

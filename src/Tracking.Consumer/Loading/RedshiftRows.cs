@@ -51,20 +51,20 @@ internal static class RedshiftRows
             var bytes = Encoding.UTF8.GetByteCount(value);
             if (column.Kind == ColumnKind.Text && bytes > column.MaxBytes)
             {
-                return $"{column.Field} is {bytes} bytes; the Redshift column events.{column.Name} holds at most {column.MaxBytes} ({RedshiftSql.TypeOf(column)}), and values are never truncated";
+                return $"{column.What} is {bytes} bytes; the Redshift column events.{column.Name} holds at most {column.MaxBytes} ({RedshiftSql.TypeOf(column)}), and values are never truncated";
             }
 
             if (column.Kind == ColumnKind.Json)
             {
                 if (bytes > MaxSuperBytes)
                 {
-                    return $"{column.Field} is {bytes} bytes of JSON; a Redshift SUPER value holds at most {MaxSuperBytes}";
+                    return $"{column.What} is {bytes} bytes of JSON; a Redshift SUPER value holds at most {MaxSuperBytes}";
                 }
 
                 // A string longer than the limit needs a JSON text at least as long: most values skip the walk.
                 if (bytes > EventColumns.RedshiftMaxVarcharBytes && LongestString(value) is var longest && longest > EventColumns.RedshiftMaxVarcharBytes)
                 {
-                    return $"{column.Field} holds a string of {longest} bytes; a string inside a Redshift SUPER value holds at most {EventColumns.RedshiftMaxVarcharBytes}";
+                    return $"{column.What} holds a string of {longest} bytes; a string inside a Redshift SUPER value holds at most {EventColumns.RedshiftMaxVarcharBytes}";
                 }
             }
         }

@@ -16,9 +16,14 @@ internal enum ColumnKind
     Json,
 }
 
-/// <summary>One column of <c>events</c>: its name, the field of an enriched event it comes from, its kind, its
-/// Redshift width in bytes (text only), and how a parsed <see cref="EventRow"/> gives its value.</summary>
-internal sealed record EventColumn(string Name, string Field, ColumnKind Kind, int MaxBytes, Func<EventRow, object?> Value);
+/// <summary>One column of <c>events</c>: its name, the field of an enriched event it comes from (empty for a column
+/// the consumer derives), its kind, its Redshift width in bytes (text only), how a parsed <see cref="EventRow"/> gives
+/// its value, and the schema version that added it.</summary>
+internal sealed record EventColumn(string Name, string Field, ColumnKind Kind, int MaxBytes, Func<EventRow, object?> Value, int Since = 1)
+{
+    /// <summary>The field, or for a derived column its name: what a reason for refusing a value names.</summary>
+    public string What => Field.Length > 0 ? Field : Name;
+}
 
 /// <summary>
 /// The one definition of the loaded columns of <c>events</c>, in table order. The Redshift DDL, staging table, JSON
@@ -52,7 +57,14 @@ internal static class EventColumns
         new("properties", EventFields.Properties, ColumnKind.Json, 0, r => r.Properties),
         new("traits", EventFields.Traits, ColumnKind.Json, 0, r => r.Traits),
         new("integrations", EventFields.Integrations, ColumnKind.Json, 0, r => r.Integrations),
+        new(UnparsedTimes, string.Empty, ColumnKind.Json, 0, r => r.UnparsedTimes, Since: 2),
     ];
+
+    /// <summary>The column that keeps, as sent, the top-level times not in the accepted form (their typed columns are NULL).</summary>
+    public const string UnparsedTimes = "unparsed_times";
+
+    /// <summary>The columns a field of the enriched event fills directly: what Firehose's JSONPaths map.</summary>
+    public static IEnumerable<EventColumn> FromFields => All.Where(c => c.Field.Length > 0);
 
     /// <summary>The column names, comma separated, quoted where a name is a reserved word.</summary>
     public static string List(string? alias = null) =>

@@ -17,13 +17,13 @@ internal static class FirehoseRedshift
     /// <summary>The JSONPaths file: the n-th path fills the n-th column of <see cref="DataTableColumns"/>.</summary>
     public static string JsonPaths()
     {
-        var paths = EventColumns.All.Select(c => $"    \"$['{c.Field}']\"");
+        var paths = EventColumns.FromFields.Select(c => $"    \"$['{c.Field}']\"");
         return $"{{\n  \"jsonpaths\": [\n{string.Join(",\n", paths)}\n  ]\n}}\n";
     }
 
     /// <summary>The Firehose destination's <c>DataTableColumns</c>: every loaded column, <c>"timestamp"</c> quoted as the
     /// Redshift reserved word it is (Firehose puts the list into its <c>COPY</c> as given); <c>loaded_at</c> takes its default.</summary>
-    public static string DataTableColumns => string.Join(",", EventColumns.All.Select(c => EventColumns.Quote(c.Name)));
+    public static string DataTableColumns => string.Join(",", EventColumns.FromFields.Select(c => EventColumns.Quote(c.Name)));
 
     /// <summary>The Firehose destination's <c>CopyOptions</c> for a JSONPaths file at <paramref name="jsonPathsUrl"/>.</summary>
     public static string CopyOptions(string jsonPathsUrl) => $"FORMAT JSON {RedshiftSql.Literal(jsonPathsUrl)} GZIP TIMEFORMAT 'auto'";
@@ -50,9 +50,16 @@ internal static class FirehoseRedshift
             ```sql
 
             """);
-        text.Append(new RedshiftSql().SchemaVersion1[0]).Append(";\n```\n\n");
+        text.Append(new RedshiftSql().SchemaVersion1[0]).Append(";\n");
+        foreach (var statement in RedshiftSql.SchemaVersion2)
+        {
+            text.Append(statement).Append(";\n");
+        }
+
+        text.Append("```\n\n");
         text.Append($$"""
             `loaded_at` is set by the consumer to the load's time and defaults to `GETDATE()` for Firehose's `COPY`.
+            `unparsed_times` is filled by the consumer only (a time it does not accept, kept as sent); Firehose leaves it NULL.
             Text columns are `VARCHAR` sized in bytes; the JSON fields go to `SUPER` columns (a value up to 16 MB, a
             string inside it up to 65,535 bytes).
 

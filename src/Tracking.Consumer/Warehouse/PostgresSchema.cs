@@ -51,7 +51,11 @@ internal sealed partial class PostgresSchema(NpgsqlDataSource dataSource, ILogge
 
             CREATE TABLE shard_leases {{Leases.PostgresLeaseSchema.Columns}};
             """),
-        (2, "Segment-shaped views: tracks, identifies, pages, screens, groups, aliases, users", string.Join(";\n", SegmentViews.Create(redshift: false))),
+        (2, "events.unparsed_times: times not in the accepted form, kept as sent", """
+            ALTER TABLE events ADD COLUMN unparsed_times jsonb;
+            """),
+        (3, "Segment-shaped views: tracks, identifies, pages, screens, groups, aliases, users", string.Join(";
+", SegmentViews.Create(redshift: false))),
     ];
 
     /// <summary>The version a fully migrated database is at.</summary>

@@ -19,7 +19,8 @@ internal sealed partial class RedshiftSchema(NpgsqlDataSource dataSource, Redshi
     internal IReadOnlyList<(int Version, string Description, IReadOnlyList<string> Statements)> Migrations =>
     [
         (1, "events, dead_letters and shard_checkpoints", sql.SchemaVersion1),
-        (2, "Segment-shaped views: tracks, identifies, pages, screens, groups, aliases, users", SegmentViews.Create(redshift: true)),
+        (2, "events.unparsed_times: times not in the accepted form, kept as sent", RedshiftSql.SchemaVersion2),
+        (3, "Segment-shaped views: tracks, identifies, pages, screens, groups, aliases, users", SegmentViews.Create(redshift: true)),
     ];
 
     public async Task MigrateAsync(CancellationToken cancellationToken)

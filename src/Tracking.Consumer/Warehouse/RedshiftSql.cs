@@ -30,7 +30,7 @@ internal sealed class RedshiftSql(bool tableAttributes = true)
     [
         $"""
         CREATE TABLE events (
-        {ColumnDefinitions(loadedAt: true)}
+        {ColumnDefinitions(version: 1, loadedAt: true)}
         ){TableAttributes("SORTKEY (received_at)")}
         """,
         $"""
@@ -55,6 +55,12 @@ internal sealed class RedshiftSql(bool tableAttributes = true)
         )
         """,
         $"CREATE TABLE {LoadLockTable} (unused BOOLEAN)",
+    ];
+
+    /// <summary>The statements of Redshift schema version 2: <c>events.unparsed_times</c>, the times not in the accepted form, as sent.</summary>
+    public static IReadOnlyList<string> SchemaVersion2 =>
+    [
+        $"ALTER TABLE events ADD COLUMN {EventColumns.UnparsedTimes} SUPER",
     ];
 
     /// <summary>Creates the migrations table if missing; Redshift has no advisory locks, so <see cref="LockMigrations"/> serialises workers.</summary>
@@ -105,7 +111,7 @@ internal sealed class RedshiftSql(bool tableAttributes = true)
         $"""
         CREATE TEMP TABLE {StagingTable} (
             batch_position  INTEGER NOT NULL,
-        {ColumnDefinitions(loadedAt: false)}
+        {ColumnDefinitions(version: int.MaxValue, loadedAt: false)}
         ){TableAttributes(null)}
         """;
 
@@ -174,9 +180,10 @@ internal sealed class RedshiftSql(bool tableAttributes = true)
         _ => "SUPER",
     };
 
-    private static string ColumnDefinitions(bool loadedAt)
+    /// <summary>The definitions of the columns up to schema <paramref name="version"/>: a released version's DDL never changes.</summary>
+    private static string ColumnDefinitions(int version, bool loadedAt)
     {
-        var lines = EventColumns.All.Select(c => $"    {EventColumns.Quote(c.Name),-18} {TypeOf(c)}{(c.Name == "message_id" ? " NOT NULL" : string.Empty)}").ToList();
+        var lines = EventColumns.All.Where(c => c.Since <= version).Select(c => $"    {EventColumns.Quote(c.Name),-18} {TypeOf(c)}{(c.Name == "message_id" ? " NOT NULL" : string.Empty)}").ToList();
         if (loadedAt)
         {
             // The default is for loads that do not set it: Firehose's own COPY into this table.

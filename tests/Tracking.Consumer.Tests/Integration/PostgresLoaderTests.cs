@@ -96,24 +96,81 @@ public sealed class PostgresLoaderTests(PostgresServer postgres) : IAsyncLifetim
     }
 
     [Fact]
-    public async Task ARowPostgresRefusesDespiteParsingGoesToDeadLettersAndTheRestOfItsBatchIsLoaded()
+    public async Task RowsPostgresRefusesAreNarrowedDownToThemselvesAndGoToDeadLettersInTheSameTransactionAsTheRest()
     {
         var fence = await TakeAsync("worker-a");
 
-        // A JSON number System.Text.Json keeps as a token but jsonb's numeric cannot hold (22003).
-        var huge = Encoding.UTF8.GetBytes("""{"type":"track","messageId":"huge","properties":{"n":1e1000000}}""");
-        var refused = EventRecords.Parse(Stream, ShardId, new KinesisRecord { SequenceNumber = "150", PartitionKey = "k", Data = huge }).Row!;
-        var rows = Rows(3, "a");
+        // Rows EventRecords would have set aside, made by hand: JSON numbers jsonb's numeric cannot hold (22003).
+        var rows = Rows(40, "a");
+        int[] bad = [0, 17, 18, 39];
+        foreach (var i in bad)
+        {
+            rows[i] = rows[i] with { Properties = """{"n":1e1000000}""" };
+        }
 
-        var result = await _loader.LoadAsync(new LoadBatch(fence, [rows[0], refused, rows[1], rows[2]], [], "150", false), CancellationToken.None);
+        var result = await _loader.LoadAsync(new LoadBatch(fence, rows, [new DeadLetter("99", "not JSON", new byte[] { 0xff })], "139", false), CancellationToken.None);
 
-        Assert.Equal(new LoadResult(LoadOutcome.Committed, 3, 0), result);
-        Assert.Equal(["a-0", "a-1", "a-2"], (await _warehouse.MessageIdsAsync()).Order());
-        var letter = (await _warehouse.RowsAsync("SELECT sequence_number, reason, payload FROM dead_letters")).Single();
-        Assert.Equal("150", letter[0]);
-        Assert.Contains("22003", (string)letter[1]!, StringComparison.Ordinal);
-        Assert.Equal(huge, (byte[])letter[2]!);
-        Assert.Equal("150", await _warehouse.ScalarAsync<string>("SELECT checkpoint FROM shard_leases"));
+        Assert.Equal(new LoadResult(LoadOutcome.Committed, 36, 0), result);
+        Assert.Equal(rows.Where((_, i) => !bad.Contains(i)).Select(r => r.MessageId).Order(), (await _warehouse.MessageIdsAsync()).Order());
+        var letters = await _warehouse.RowsAsync("SELECT sequence_number, reason, payload FROM dead_letters ORDER BY id");
+        Assert.Equal([.. bad.Select(i => rows[i].SequenceNumber), "99"], letters.Select(l => (string)l[0]!).Order(StringComparer.Ordinal));
+        Assert.All(letters.Where(l => (string)l[0]! != "99"), l => Assert.Contains("PostgreSQL refused it: 22003", (string)l[1]!, StringComparison.Ordinal));
+        Assert.Equal(rows[17].Payload.ToArray(), (byte[])letters.Single(l => (string)l[0]! == rows[17].SequenceNumber)[2]!);
+        Assert.Equal("139", await _warehouse.ScalarAsync<string>("SELECT checkpoint FROM shard_leases"));
+    }
+
+    [Fact]
+    public async Task ARefusedBatchOfOneRowIsADeadLetterAndTheCheckpointStillMoves()
+    {
+        var fence = await TakeAsync("worker-a");
+        var row = Rows(1, "a")[0] with { Context = """{"n":-1e1000000}""" };
+
+        var result = await _loader.LoadAsync(new LoadBatch(fence, [row], [], "100", false), CancellationToken.None);
+
+        Assert.Equal(new LoadResult(LoadOutcome.Committed, 0, 0), result);
+        Assert.Equal(0, await _warehouse.EventCountAsync());
+        Assert.Equal(1L, await _warehouse.ScalarAsync<long>("SELECT count(*) FROM dead_letters"));
+        Assert.Equal("100", await _warehouse.ScalarAsync<string>("SELECT checkpoint FROM shard_leases"));
+    }
+
+    [Fact]
+    public async Task TheFirstAndLastInstantsOfTheAcceptedRangeAreStoredAsTheyAreNotAsInfinity()
+    {
+        var fence = await TakeAsync("worker-a");
+        var first = Parse("""{"messageId":"first","timestamp":"0001-01-01T00:00:00Z","sentAt":"0001-01-01T00:00:00.000001Z"}""", "100");
+        var last = Parse("""{"messageId":"last","timestamp":"9999-12-31T23:59:59.9999999Z","sentAt":"9999-12-31T23:59:59.999Z"}""", "101");
+
+        await _loader.LoadAsync(new LoadBatch(fence, [first, last], [], "101", false), CancellationToken.None);
+
+        var stored = await _warehouse.RowsAsync("""SELECT message_id, to_char("timestamp" AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US'), isfinite("timestamp"), to_char(sent_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') FROM events ORDER BY 1""");
+        Assert.Equal(["first", "0001-01-01 00:00:00.000000", true, "0001-01-01 00:00:00.000001"], stored[0]);
+        Assert.Equal(["last", "9999-12-31 23:59:59.999999", true, "9999-12-31 23:59:59.999000"], stored[1]);
+    }
+
+    [Fact]
+    public async Task ATimeNotInTheAcceptedFormIsStoredAsNullWithTheClientsValueInUnparsedTimes()
+    {
+        var fence = await TakeAsync("worker-a");
+        var row = Parse("""{"messageId":"odd","timestamp":"12:00","sentAt":"1/2/2026","originalTimestamp":"0000-01-01T00:00:00Z","receivedAt":"2026-11-30T06:00:01.000Z"}""", "100");
+
+        await _loader.LoadAsync(new LoadBatch(fence, [row], [], "100", false), CancellationToken.None);
+
+        var stored = (await _warehouse.RowsAsync("""SELECT "timestamp", sent_at, original_timestamp, received_at IS NOT NULL, unparsed_times->>'timestamp', unparsed_times->>'sentAt', unparsed_times->>'originalTimestamp' FROM events""")).Single();
+        Assert.Equal([null, null, null, true, "12:00", "1/2/2026", "0000-01-01T00:00:00Z"], stored);
+        Assert.Equal(0L, await _warehouse.ScalarAsync<long>("SELECT count(*) FROM dead_letters"));
+    }
+
+    [Fact]
+    public async Task ADeadLetterOfAnyBytesAndAnyReasonIsStorable()
+    {
+        var fence = await TakeAsync("worker-a");
+        byte[] payload = [0xef, 0xbb, 0xbf, 0x00, 0xff, 0xed, 0xa0, 0x80, (byte)'{'];
+
+        await _loader.LoadAsync(new LoadBatch(fence, [], [new DeadLetter("100", "quoted \0 and \ud800 and \u001b", payload)], "100", false), CancellationToken.None);
+
+        var letter = (await _warehouse.RowsAsync("SELECT reason, payload FROM dead_letters")).Single();
+        Assert.StartsWith("quoted ", (string)letter[0]!, StringComparison.Ordinal);
+        Assert.Equal(payload, (byte[])letter[1]!);
     }
 
     [Fact]
@@ -132,6 +189,9 @@ public sealed class PostgresLoaderTests(PostgresServer postgres) : IAsyncLifetim
         var lease = (await _leases.ListAsync(Stream, CancellationToken.None)).Single();
         return (await _leases.TryTakeAsync(Stream, ShardId, lease.Counter, worker, _clock.GetUtcNow().AddSeconds(10), CancellationToken.None))!.Value;
     }
+
+    private static EventRow Parse(string json, string sequenceNumber) =>
+        EventRecords.Parse(Stream, ShardId, new KinesisRecord { SequenceNumber = sequenceNumber, PartitionKey = "k", Data = Encoding.UTF8.GetBytes(json) }).Row!;
 
     private static List<EventRow> Rows(int count, string prefix) =>
         Enumerable.Range(0, count)
