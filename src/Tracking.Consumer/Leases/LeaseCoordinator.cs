@@ -28,7 +28,7 @@ internal sealed partial class LeaseCoordinator(
 
     private string Stream => streamOptions.Value.StreamName!;
 
-    private string Worker => workerOptions.Value.WorkerId;
+    private string Worker => workerOptions.Value.LeaseOwner;
 
     public override void Dispose()
     {
@@ -38,7 +38,7 @@ internal sealed partial class LeaseCoordinator(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        LogStarted(Worker, Stream);
+        LogStarted(workerOptions.Value.WorkerId, Worker, Stream);
         try
         {
             while (!stoppingToken.IsCancellationRequested)
@@ -207,8 +207,8 @@ internal sealed partial class LeaseCoordinator(
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Worker {Worker} reading stream {Stream}")]
-    private partial void LogStarted(string worker, string stream);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Worker {WorkerId} reading stream {Stream} as lease owner {Owner}")]
+    private partial void LogStarted(string workerId, string owner, string stream);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Lease on shard {ShardId} taken at counter {Counter} from {PreviousOwner}; reading from {Position}")]
     private partial void LogLeaseTaken(string shardId, long counter, string previousOwner, string position);
