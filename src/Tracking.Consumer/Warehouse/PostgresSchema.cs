@@ -51,6 +51,7 @@ internal sealed partial class PostgresSchema(NpgsqlDataSource dataSource, ILogge
 
             CREATE TABLE shard_leases {{Leases.PostgresLeaseSchema.Columns}};
             """),
+        (2, "shard_leases.start_timestamp: where InitialPosition=Latest starts", Leases.PostgresLeaseSchema.StartTimestampColumn),
     ];
 
     /// <summary>The version a fully migrated database is at.</summary>
