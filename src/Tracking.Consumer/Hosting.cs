@@ -20,6 +20,9 @@ internal static class Hosting
     /// <summary>The service key of the lease database's data source (<c>Consumer:Leases:Store=Postgres</c>).</summary>
     private const string LeaseDatabase = "leases";
 
+    /// <summary>The service key of the data source of lease statements on the warehouse (<c>Consumer:Leases:Store=Warehouse</c>).</summary>
+    private const string WarehouseLeases = "warehouse-leases";
+
     /// <summary>Settings validated at start: every broken rule is reported together, naming its setting.</summary>
     public static WebApplicationBuilder AddConsumerOptions(this WebApplicationBuilder builder)
     {
@@ -66,11 +69,13 @@ internal static class Hosting
         builder.Services.AddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<WarehouseOptions>>().Value;
-            var connection = new NpgsqlConnectionStringBuilder(options.ConnectionString)
-            {
-                // The staging table lives on the pooled connection; resetting it on close would drop it every load.
-                NoResetOnClose = true,
-            };
+            var connection = LeaseConnections.WithKeepalives(
+                new NpgsqlConnectionStringBuilder(options.ConnectionString)
+                {
+                    // The staging table lives on the pooled connection; resetting it on close would drop it every load.
+                    NoResetOnClose = true,
+                },
+                serverKeepalives: options.Dialect == WarehouseDialect.Postgres);
             var dataSource = new NpgsqlDataSourceBuilder(connection.ConnectionString);
             if (options.Dialect == WarehouseDialect.Redshift)
             {
@@ -115,14 +120,21 @@ internal static class Hosting
     public static WebApplicationBuilder AddLeases(this WebApplicationBuilder builder)
     {
         builder.Services.AddKeyedSingleton(LeaseDatabase, (sp, _) =>
-            new NpgsqlDataSourceBuilder(sp.GetRequiredService<IOptions<LeaseOptions>>().Value.ConnectionString).Build());
+        {
+            var options = sp.GetRequiredService<IOptions<LeaseOptions>>().Value;
+            return new NpgsqlDataSourceBuilder(LeaseConnections.ForLeaseStatements(options.ConnectionString, options.RenewInterval)).Build();
+        });
+        builder.Services.AddKeyedSingleton(WarehouseLeases, (sp, _) =>
+            new NpgsqlDataSourceBuilder(LeaseConnections.ForLeaseStatements(
+                sp.GetRequiredService<IOptions<WarehouseOptions>>().Value.ConnectionString,
+                sp.GetRequiredService<IOptions<LeaseOptions>>().Value.RenewInterval)).Build());
         builder.Services.AddSingleton<ILeaseStore>(sp =>
         {
             var dialect = sp.GetRequiredService<IOptions<WarehouseOptions>>().Value.Dialect;
             var store = DialectRules.EffectiveStore(dialect, sp.GetRequiredService<IOptions<LeaseOptions>>().Value.Store);
             if (store == LeaseStoreKind.Warehouse)
             {
-                return new PostgresLeaseStore(sp.GetRequiredService<NpgsqlDataSource>());
+                return new PostgresLeaseStore(sp.GetRequiredKeyedService<NpgsqlDataSource>(WarehouseLeases));
             }
 
             ILeaseStore leases = store == LeaseStoreKind.DynamoDb

@@ -4,6 +4,42 @@
 //        [--updateStreamMs 500] [--shardLimit 10]
 'use strict';
 
+// kinesalite never answers GetShardIterator AT_TIMESTAMP when no record of the shard arrived at or after the
+// timestamp (its lookup waits for a first match that never comes); the service answers an iterator at the tip.
+// Do as the service does: look first, and ask for LATEST when nothing matches. Installed in the module cache
+// before kinesalite loads its actions, so its dispatcher calls this wrapper.
+const db = require('kinesalite/db');
+const getShardIteratorPath = require.resolve('kinesalite/actions/getShardIterator');
+const getShardIterator = require(getShardIteratorPath);
+require.cache[getShardIteratorPath].exports = function atTimestampAsTheServiceAnswers(store, data, cb) {
+  if (data.ShardIteratorType !== 'AT_TIMESTAMP' || data.Timestamp == null || data.StartingSequenceNumber) {
+    return getShardIterator(store, data, cb);
+  }
+  let shardIx;
+  try {
+    shardIx = db.resolveShardId(data.ShardId).shardIx;
+  } catch (e) {
+    return getShardIterator(store, data, cb);
+  }
+  let found = false;
+  store.getStreamDb(data.StreamName)
+    .createReadStream({ gt: db.shardIxToHex(shardIx), lt: db.shardIxToHex(shardIx + 1) })
+    .on('data', function (item) {
+      if (!found && item.value.ApproximateArrivalTimestamp >= data.Timestamp) {
+        found = true;
+        this.destroy();
+        getShardIterator(store, data, cb);
+      }
+    })
+    .on('error', (err) => { if (!found) { found = true; cb(err); } })
+    .on('end', () => {
+      if (!found) {
+        found = true;
+        getShardIterator(store, Object.assign({}, data, { ShardIteratorType: 'LATEST', Timestamp: undefined }), cb);
+      }
+    });
+};
+
 const kinesalite = require('kinesalite');
 
 const options = {};

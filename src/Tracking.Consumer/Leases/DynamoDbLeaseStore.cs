@@ -24,6 +24,7 @@ internal sealed class DynamoDbLeaseStore(IAmazonDynamoDB dynamo, string tableNam
     private const string Counter = "leaseCounter";
     private const string Expires = "expiresAt";
     private const string Finished = "finished";
+    private const string StartTimestamp = "startTimestamp";
 
     /// <summary>Creates the table (on-demand capacity) when it is missing and waits until it is active. A table that
     /// exists is only described, so a pre-created table needs no <c>dynamodb:CreateTable</c> permission.</summary>
@@ -102,23 +103,27 @@ internal sealed class DynamoDbLeaseStore(IAmazonDynamoDB dynamo, string tableNam
         {
             try
             {
-                await dynamo.PutItemAsync(
-                    new PutItemRequest
+                var request = new PutItemRequest
+                {
+                    TableName = tableName,
+                    Item = new()
                     {
-                        TableName = tableName,
-                        Item = new()
-                        {
-                            [Stream] = new AttributeValue { S = stream },
-                            [Shard] = new AttributeValue { S = shard.ShardId },
-                            [Parents] = new AttributeValue { L = shard.ParentShardIds.Select(p => new AttributeValue { S = p }).ToList() },
-                            [Start] = new AttributeValue { S = shard.StartPosition },
-                            [Counter] = Number(0),
-                            [Finished] = new AttributeValue { BOOL = false },
-                        },
-                        ConditionExpression = "attribute_not_exists(#shard)",
-                        ExpressionAttributeNames = new() { ["#shard"] = Shard },
+                        [Stream] = new AttributeValue { S = stream },
+                        [Shard] = new AttributeValue { S = shard.ShardId },
+                        [Parents] = new AttributeValue { L = shard.ParentShardIds.Select(p => new AttributeValue { S = p }).ToList() },
+                        [Start] = new AttributeValue { S = shard.StartPosition },
+                        [Counter] = Number(0),
+                        [Finished] = new AttributeValue { BOOL = false },
                     },
-                    cancellationToken);
+                    ConditionExpression = "attribute_not_exists(#shard)",
+                    ExpressionAttributeNames = new() { ["#shard"] = Shard },
+                };
+                if (shard.StartTimestamp is { } startTimestamp)
+                {
+                    request.Item[StartTimestamp] = Number(startTimestamp.ToUnixTimeMilliseconds());
+                }
+
+                await dynamo.PutItemAsync(request, cancellationToken);
             }
             catch (ConditionalCheckFailedException)
             {
@@ -230,5 +235,6 @@ internal sealed class DynamoDbLeaseStore(IAmazonDynamoDB dynamo, string tableNam
         long.Parse(item[Counter].N, CultureInfo.InvariantCulture),
         item.TryGetValue(Expires, out var expires) ? DateTimeOffset.FromUnixTimeMilliseconds(long.Parse(expires.N, CultureInfo.InvariantCulture)) : null,
         Checkpoint: null,
-        item.TryGetValue(Finished, out var finished) && finished.BOOL == true);
+        item.TryGetValue(Finished, out var finished) && finished.BOOL == true,
+        item.TryGetValue(StartTimestamp, out var startTimestamp) ? DateTimeOffset.FromUnixTimeMilliseconds(long.Parse(startTimestamp.N, CultureInfo.InvariantCulture)) : null);
 }

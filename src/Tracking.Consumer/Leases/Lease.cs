@@ -11,6 +11,9 @@ namespace Tracking.Consumer.Leases;
 /// <param name="ExpiresAt">When the owner's hold ends unless renewed.</param>
 /// <param name="Checkpoint">The sequence number of the last record loaded, or <see langword="null"/>.</param>
 /// <param name="Finished">The shard is closed and read to its end.</param>
+/// <param name="StartTimestamp">With <c>AT_TIMESTAMP</c>, the arrival time reading starts at: for
+/// <c>InitialPosition=Latest</c> the moment the consumer first met the shard, so a restart before the shard's first
+/// record still reads what arrived since.</param>
 internal sealed record Lease(
     string ShardId,
     IReadOnlyList<string> ParentShardIds,
@@ -19,14 +22,15 @@ internal sealed record Lease(
     long Counter,
     DateTimeOffset? ExpiresAt,
     string? Checkpoint,
-    bool Finished)
+    bool Finished,
+    DateTimeOffset? StartTimestamp = null)
 {
     /// <summary>Whether someone holds it at <paramref name="now"/>, by the caller's clock.</summary>
     public bool IsHeld(DateTimeOffset now) => Owner is not null && ExpiresAt > now;
 }
 
 /// <summary>A shard found by listing the stream, not yet in the lease table.</summary>
-internal sealed record NewShard(string ShardId, IReadOnlyList<string> ParentShardIds, string StartPosition);
+internal sealed record NewShard(string ShardId, IReadOnlyList<string> ParentShardIds, string StartPosition, DateTimeOffset? StartTimestamp = null);
 
 /// <summary>The lease table. Every change is conditional on the counter read before, so two workers never both win.</summary>
 internal interface ILeaseStore

@@ -19,8 +19,9 @@ internal static class LeaseBalancer
 
     /// <summary>The leases <paramref name="worker"/> should try to take now, given the table as read at
     /// <paramref name="now"/> and the shards it is actually reading. A lease under its own name that it is not
-    /// reading (left by an earlier process with the same <c>WorkerId</c>) counts as free: taking it moves the counter
-    /// and fences that process off.</summary>
+    /// reading (given up by this process, its release not yet written) counts as free: taking it moves the counter.
+    /// Owner names are unique per process (<see cref="WorkerOptions.LeaseOwner"/>), so an earlier process's lease is
+    /// never mistaken for this one's.</summary>
     public static IReadOnlyList<Lease> ChooseLeasesToTake(IReadOnlyList<Lease> leases, string worker, DateTimeOffset now, IReadOnlySet<string> reading)
     {
         var readable = Readable(leases);

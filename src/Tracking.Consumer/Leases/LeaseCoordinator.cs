@@ -6,10 +6,13 @@ using Tracking.Consumer.Telemetry;
 namespace Tracking.Consumer.Leases;
 
 /// <summary>
-/// This worker's share of the stream. Every third of the lease duration it renews what it holds (a failed renewal
-/// stops that shard's reading), re-lists the shards when one ended or the interval passed, and takes leases as
-/// <see cref="LeaseBalancer"/> decides, starting one <see cref="ShardProcessor"/> per lease. On shutdown it stops
-/// reading, lets each shard finish its load, and releases its leases so another worker takes them at once.
+/// This worker's share of the stream, on two clocks. The renewer extends every lease it holds at a fixed rate, a
+/// third of the lease duration, each renewal bounded by that third and run beside the others, so nothing else (a
+/// slow <c>ListShards</c>, a blocked take, a long load) can delay it; a renewal the store refuses stops that shard's
+/// reading, one that times out is tried again at the next beat. The taker, on its own loop, re-lists the shards when
+/// one ended or the interval passed and takes leases as <see cref="LeaseBalancer"/> decides, starting one
+/// <see cref="ShardProcessor"/> per lease. On shutdown it stops reading, lets each shard finish its load (still
+/// renewing), and releases its leases so another worker takes them at once.
 /// </summary>
 internal sealed partial class LeaseCoordinator(
     ILeaseStore store,
@@ -22,13 +25,17 @@ internal sealed partial class LeaseCoordinator(
     TimeProvider timeProvider,
     ILogger<LeaseCoordinator> logger) : BackgroundService
 {
+    private readonly Lock _gate = new();
     private readonly Dictionary<string, RunningShard> _running = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _wake = new(0);
     private DateTimeOffset _nextListing = DateTimeOffset.MinValue;
 
     private string Stream => streamOptions.Value.StreamName!;
 
-    private string Worker => workerOptions.Value.WorkerId;
+    private string Worker => workerOptions.Value.LeaseOwner;
+
+    /// <summary>The bound of one lease statement: a renewal that takes longer is abandoned and tried at the next beat.</summary>
+    private TimeSpan StatementTimeout => leaseOptions.Value.RenewInterval;
 
     public override void Dispose()
     {
@@ -38,14 +45,18 @@ internal sealed partial class LeaseCoordinator(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        LogStarted(Worker, Stream);
+        LogStarted(workerOptions.Value.WorkerId, Worker, Stream);
+
+        // Renewals go on through the shutdown's last loads, so those commit under a live lease.
+        using var renewing = new CancellationTokenSource();
+        var renewer = RenewLoopAsync(renewing.Token);
         try
         {
             while (!stoppingToken.IsCancellationRequested)
             {
                 try
                 {
-                    await TickAsync(stoppingToken);
+                    await TakeRoundAsync(stoppingToken);
                 }
                 catch (Exception exception) when (!stoppingToken.IsCancellationRequested)
                 {
@@ -60,7 +71,7 @@ internal sealed partial class LeaseCoordinator(
                 }
                 catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
                 {
-                    // The renewal interval passed.
+                    // The round's interval passed.
                 }
                 catch (OperationCanceledException)
                 {
@@ -71,10 +82,62 @@ internal sealed partial class LeaseCoordinator(
         finally
         {
             await StopAllAsync();
+            await renewing.CancelAsync();
+            await renewer;
         }
     }
 
-    private async Task TickAsync(CancellationToken cancellationToken)
+    /// <summary>Renews every held lease at a fixed rate until <paramref name="cancellationToken"/> fires.</summary>
+    private async Task RenewLoopAsync(CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(leaseOptions.Value.RenewInterval, timeProvider);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken))
+            {
+                List<RunningShard> held;
+                lock (_gate)
+                {
+                    held = _running.Values.Where(r => !r.Released && !r.Lost && !r.Task.IsCompleted).ToList();
+                }
+
+                var expiresAt = timeProvider.GetUtcNow() + leaseOptions.Value.Duration;
+                await Task.WhenAll(held.Select(r => RenewAsync(r, expiresAt, cancellationToken)));
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Stopped after the last release.
+        }
+    }
+
+    private async Task RenewAsync(RunningShard running, DateTimeOffset expiresAt, CancellationToken cancellationToken)
+    {
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bounded.CancelAfter(StatementTimeout);
+        try
+        {
+            if (await store.RenewAsync(running.Fence, expiresAt, bounded.Token))
+            {
+                return;
+            }
+
+            LogLeaseLost(running.Fence.ShardId, running.Fence.Counter);
+            lock (_gate)
+            {
+                running.Lost = true;
+                running.Stop();
+            }
+        }
+        catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
+        {
+            // Not "lost": the store did not answer in time or refused to wait on a lock. The lease may still
+            // expire, and then the fence, not this worker's belief, decides whether its next load commits.
+            LogRenewalDeferred(running.Fence.ShardId, StatementTimeout, exception.GetType().Name, exception.Message);
+        }
+    }
+
+    private async Task TakeRoundAsync(CancellationToken cancellationToken)
     {
         Reap();
         var now = timeProvider.GetUtcNow();
@@ -84,26 +147,36 @@ internal sealed partial class LeaseCoordinator(
             _nextListing = now + leaseOptions.Value.ShardListInterval;
         }
 
-        var expiresAt = timeProvider.GetUtcNow() + leaseOptions.Value.Duration;
-        foreach (var (shardId, running) in _running.Where(r => !r.Value.Stopping).ToList())
+        var leases = await BoundedAsync(token => store.ListAsync(Stream, token), cancellationToken);
+        now = timeProvider.GetUtcNow();
+        HashSet<string> reading;
+        lock (_gate)
         {
-            if (!await store.RenewAsync(running.Fence, expiresAt, cancellationToken))
-            {
-                LogLeaseLost(shardId, running.Fence.Counter);
-                running.Stop();
-            }
+            reading = _running.Where(r => !r.Value.Stopping).Select(r => r.Key).ToHashSet(StringComparer.Ordinal);
         }
 
-        var leases = await store.ListAsync(Stream, cancellationToken);
-        now = timeProvider.GetUtcNow();
-        foreach (var lease in LeaseBalancer.ChooseLeasesToTake(leases, Worker, now, _running.Where(r => !r.Value.Stopping).Select(r => r.Key).ToHashSet(StringComparer.Ordinal)))
+        foreach (var lease in LeaseBalancer.ChooseLeasesToTake(leases, Worker, now, reading))
         {
-            if (_running.ContainsKey(lease.ShardId))
+            lock (_gate)
             {
+                if (_running.ContainsKey(lease.ShardId))
+                {
+                    continue;
+                }
+            }
+
+            ShardFence? fence;
+            try
+            {
+                fence = await BoundedAsync(token => store.TryTakeAsync(Stream, lease.ShardId, lease.Counter, Worker, now + leaseOptions.Value.Duration, token), cancellationToken);
+            }
+            catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
+            {
+                // A take that would wait (a lock, a slow store) is not worth holding up the others: next round.
+                LogTakeDeferred(lease.ShardId, exception.GetType().Name, exception.Message);
                 continue;
             }
 
-            var fence = await store.TryTakeAsync(Stream, lease.ShardId, lease.Counter, Worker, now + leaseOptions.Value.Duration, cancellationToken);
             if (fence is null)
             {
                 continue;
@@ -111,12 +184,23 @@ internal sealed partial class LeaseCoordinator(
 
             // The listing may predate the previous holder's last commit; once taken, nothing can move the
             // checkpoint but this worker, so reading it again now starts exactly after what is loaded.
-            var taken = (await store.ListAsync(Stream, cancellationToken)).FirstOrDefault(l => l.ShardId == lease.ShardId) ?? lease;
+            var taken = (await BoundedAsync(token => store.ListAsync(Stream, token), cancellationToken)).FirstOrDefault(l => l.ShardId == lease.ShardId) ?? lease;
             LogLeaseTaken(lease.ShardId, fence.Value.Counter, lease.Owner ?? "nobody", taken.Checkpoint ?? taken.StartPosition);
             Start(fence.Value, taken);
         }
 
-        metrics.LeasesHeld(_running.Count(r => !r.Value.Stopping));
+        lock (_gate)
+        {
+            metrics.LeasesHeld(_running.Count(r => !r.Value.Stopping));
+        }
+    }
+
+    /// <summary>Runs one lease statement under <see cref="StatementTimeout"/>.</summary>
+    private async Task<T> BoundedAsync<T>(Func<CancellationToken, Task<T>> statement, CancellationToken cancellationToken)
+    {
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bounded.CancelAfter(StatementTimeout);
+        return await statement(bounded.Token);
     }
 
     private void Start(ShardFence fence, Lease lease)
@@ -134,17 +218,29 @@ internal sealed partial class LeaseCoordinator(
                 _wake.Release();
             }
         });
-        _running[fence.ShardId] = new RunningShard(fence, task, stop);
+        lock (_gate)
+        {
+            _running[fence.ShardId] = new RunningShard(fence, task, stop);
+        }
     }
 
-    /// <summary>Forgets processors that ended; a shard end makes the next tick list the shards for its children.</summary>
+    /// <summary>Forgets processors that ended; a shard end makes the next round list the shards for its children.</summary>
     private void Reap()
     {
-        foreach (var (shardId, running) in _running.Where(r => r.Value.Task.IsCompleted).ToList())
+        List<(string ShardId, RunningShard Running)> ended;
+        lock (_gate)
         {
-            _running.Remove(shardId);
+            ended = _running.Where(r => r.Value.Task.IsCompleted).Select(r => (r.Key, r.Value)).ToList();
+            foreach (var (shardId, running) in ended)
+            {
+                _running.Remove(shardId);
+                running.Dispose();
+            }
+        }
+
+        foreach (var (shardId, running) in ended)
+        {
             metrics.ShardReleased(shardId);
-            running.Dispose();
             if (running.Task.IsFaulted)
             {
                 LogShardFailed(running.Task.Exception!.GetBaseException(), shardId);
@@ -164,18 +260,28 @@ internal sealed partial class LeaseCoordinator(
 
     private async Task StopAllAsync()
     {
-        foreach (var running in _running.Values)
+        List<KeyValuePair<string, RunningShard>> all;
+        lock (_gate)
         {
-            running.Stop();
+            all = [.. _running];
+            foreach (var running in _running.Values)
+            {
+                running.Stop();
+            }
         }
 
-        foreach (var (shardId, running) in _running)
+        foreach (var (shardId, running) in all)
         {
             try
             {
                 var outcome = await running.Task;
                 if (outcome != ShardOutcome.LeaseLost)
                 {
+                    lock (_gate)
+                    {
+                        running.Released = true;
+                    }
+
                     await store.ReleaseAsync(running.Fence, CancellationToken.None);
                     LogLeaseReleased(shardId);
                 }
@@ -184,13 +290,18 @@ internal sealed partial class LeaseCoordinator(
             {
                 LogShardFailed(exception, shardId);
             }
-            finally
+        }
+
+        lock (_gate)
+        {
+            foreach (var running in _running.Values)
             {
                 running.Dispose();
             }
+
+            _running.Clear();
         }
 
-        _running.Clear();
         metrics.LeasesHeld(0);
     }
 
@@ -207,8 +318,8 @@ internal sealed partial class LeaseCoordinator(
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Worker {Worker} reading stream {Stream}")]
-    private partial void LogStarted(string worker, string stream);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Worker {WorkerId} reading stream {Stream} as lease owner {Owner}")]
+    private partial void LogStarted(string workerId, string owner, string stream);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Lease on shard {ShardId} taken at counter {Counter} from {PreviousOwner}; reading from {Position}")]
     private partial void LogLeaseTaken(string shardId, long counter, string previousOwner, string position);
@@ -225,6 +336,12 @@ internal sealed partial class LeaseCoordinator(
     [LoggerMessage(Level = LogLevel.Error, Message = "Shard {ShardId} failed; its lease is released for a retry")]
     private partial void LogShardFailed(Exception exception, string shardId);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Lease on shard {ShardId} not renewed within {Timeout} ({Error}: {Reason}); trying again at the next beat")]
+    private partial void LogRenewalDeferred(string shardId, TimeSpan timeout, string error, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Lease on shard {ShardId} not taken now ({Error}: {Reason}); trying again next round")]
+    private partial void LogTakeDeferred(string shardId, string error, string reason);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "Lease round failed; retrying at the next one")]
     private partial void LogTickFailed(Exception exception);
 
@@ -236,12 +353,28 @@ internal sealed partial class LeaseCoordinator(
 
         public bool Stopping { get; private set; }
 
+        /// <summary>Given up on shutdown: no longer renewed.</summary>
+        public bool Released { get; set; }
+
+        /// <summary>A renewal found another owner: no longer renewed.</summary>
+        public bool Lost { get; set; }
+
+        private bool Disposed { get; set; }
+
+        /// <summary>Stops reading; called under the coordinator's lock, as <see cref="Dispose"/> is.</summary>
         public void Stop()
         {
             Stopping = true;
-            stop.Cancel();
+            if (!Disposed)
+            {
+                stop.Cancel();
+            }
         }
 
-        public void Dispose() => stop.Dispose();
+        public void Dispose()
+        {
+            Disposed = true;
+            stop.Dispose();
+        }
     }
 }

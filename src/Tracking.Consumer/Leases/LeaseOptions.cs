@@ -114,15 +114,27 @@ public sealed class WorkerOptions
     /// <summary>The configuration section.</summary>
     public const string Section = "Consumer";
 
-    /// <summary>This worker's name in the lease table, unique among the workers of a stream.
-    /// Default: host name and process id, e.g. <c>web-1:4242</c>.</summary>
+    /// <summary>The longest <see cref="WorkerId"/>: with the instance suffix the owner stays within the 256 bytes the
+    /// lease and checkpoint tables keep.</summary>
+    internal const int MaxWorkerIdLength = 240;
+
+    /// <summary>This worker's name for humans: logs, <c>/status.json</c> and the start of its lease owner. It need not
+    /// be unique: each process owns leases as <c>{WorkerId}:{instance}</c>, the instance drawn at random at start, so
+    /// replicas that share one value do not take each other's leases for their own. Default: host name and process
+    /// id, e.g. <c>web-1:4242</c>. 1 to 240 characters.</summary>
     public string WorkerId { get; set; } = $"{Environment.MachineName}:{Environment.ProcessId}";
+
+    /// <summary>This process's random part of its lease owner, fixed for its lifetime.</summary>
+    internal string InstanceId { get; } = Guid.NewGuid().ToString("N")[..8];
+
+    /// <summary>The name this process holds leases under: <see cref="WorkerId"/> and <see cref="InstanceId"/>.</summary>
+    internal string LeaseOwner => $"{WorkerId}:{InstanceId}";
 
     internal IEnumerable<string> Validate()
     {
-        if (string.IsNullOrWhiteSpace(WorkerId) || WorkerId.Length > 256)
+        if (string.IsNullOrWhiteSpace(WorkerId) || WorkerId.Length > MaxWorkerIdLength)
         {
-            yield return $"{Section}:WorkerId must be 1 to 256 characters (got '{WorkerId}').";
+            yield return $"{Section}:WorkerId must be 1 to {MaxWorkerIdLength} characters (got '{WorkerId}').";
         }
     }
 }

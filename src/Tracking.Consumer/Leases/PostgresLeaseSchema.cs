@@ -25,6 +25,10 @@ internal sealed class PostgresLeaseSchema(NpgsqlDataSource leaseDatabase)
         )
         """;
 
+    /// <summary>The lease table's second version, shared with the PostgreSQL warehouse's second migration: the arrival
+    /// time a shard without checkpoint starts at (<see cref="Lease.StartTimestamp"/>).</summary>
+    internal const string StartTimestampColumn = "ALTER TABLE shard_leases ADD COLUMN IF NOT EXISTS start_timestamp timestamptz";
+
     private const long CreateLock = 0x6c65_6173_6573;
 
     public async Task CreateAsync(CancellationToken cancellationToken)
@@ -43,6 +47,11 @@ internal sealed class PostgresLeaseSchema(NpgsqlDataSource leaseDatabase)
             """,
             connection,
             transaction))
+        {
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await using (var command = new NpgsqlCommand(StartTimestampColumn, connection, transaction))
         {
             await command.ExecuteNonQueryAsync(cancellationToken);
         }

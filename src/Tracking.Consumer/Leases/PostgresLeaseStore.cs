@@ -9,7 +9,7 @@ internal sealed class PostgresLeaseStore(NpgsqlDataSource dataSource) : ILeaseSt
     public async Task<IReadOnlyList<Lease>> ListAsync(string stream, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(
-            "SELECT shard_id, parent_shard_ids, start_position, owner, counter, expires_at, checkpoint, finished FROM shard_leases WHERE stream = $1 ORDER BY shard_id");
+            "SELECT shard_id, parent_shard_ids, start_position, owner, counter, expires_at, checkpoint, finished, start_timestamp FROM shard_leases WHERE stream = $1 ORDER BY shard_id");
         command.Parameters.Add(new NpgsqlParameter { Value = stream });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var leases = new List<Lease>();
@@ -23,7 +23,8 @@ internal sealed class PostgresLeaseStore(NpgsqlDataSource dataSource) : ILeaseSt
                 reader.GetInt64(4),
                 reader.IsDBNull(5) ? null : reader.GetFieldValue<DateTimeOffset>(5),
                 reader.IsDBNull(6) ? null : reader.GetString(6),
-                reader.GetBoolean(7)));
+                reader.GetBoolean(7),
+                reader.IsDBNull(8) ? null : reader.GetFieldValue<DateTimeOffset>(8)));
         }
 
         return leases;
@@ -40,11 +41,12 @@ internal sealed class PostgresLeaseStore(NpgsqlDataSource dataSource) : ILeaseSt
         foreach (var shard in shards)
         {
             var command = new NpgsqlBatchCommand(
-                "INSERT INTO shard_leases (stream, shard_id, parent_shard_ids, start_position) VALUES ($1, $2, $3, $4) ON CONFLICT (stream, shard_id) DO NOTHING");
+                "INSERT INTO shard_leases (stream, shard_id, parent_shard_ids, start_position, start_timestamp) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (stream, shard_id) DO NOTHING");
             command.Parameters.Add(new NpgsqlParameter { Value = stream });
             command.Parameters.Add(new NpgsqlParameter { Value = shard.ShardId });
             command.Parameters.Add(new NpgsqlParameter { Value = shard.ParentShardIds.ToArray() });
             command.Parameters.Add(new NpgsqlParameter { Value = shard.StartPosition });
+            command.Parameters.Add(new NpgsqlParameter { Value = (object?)shard.StartTimestamp?.UtcDateTime ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
             batch.BatchCommands.Add(command);
         }
 

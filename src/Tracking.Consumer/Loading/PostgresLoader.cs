@@ -7,9 +7,10 @@ using Tracking.Consumer.Warehouse;
 namespace Tracking.Consumer.Loading;
 
 /// <summary>
-/// Loads a batch into PostgreSQL in one transaction: the fenced checkpoint first (so a lost lease costs no work
-/// and a concurrent take waits), binary COPY into a temporary staging table, then insert-if-absent into
-/// <c>events</c> by <c>message_id</c>, then the dead letters. Values travel as COPY fields and parameters only.
+/// Loads a batch into PostgreSQL in one transaction: a lock-free look at the fence first (so a lost lease costs no
+/// work), binary COPY into a temporary staging table, then insert-if-absent into <c>events</c> by <c>message_id</c>,
+/// the dead letters, and last the fenced checkpoint, whose row lock lasts only until the commit (see
+/// <see cref="Checkpoints"/>). Values travel as COPY fields and parameters only.
 /// </summary>
 /// <remarks>
 /// Records PostgreSQL cannot hold are caught before the load where that can be known (<see cref="EventRecords"/>).
@@ -65,7 +66,7 @@ internal sealed partial class PostgresLoader(NpgsqlDataSource dataSource, Consum
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
 
-        if (!await Checkpoints.AdvanceAsync(connection, transaction, batch.Fence, batch.LastSequenceNumber, batch.ShardFinished, cancellationToken))
+        if (!await Checkpoints.HoldsAsync(connection, transaction, batch.Fence, cancellationToken))
         {
             await transaction.RollbackAsync(cancellationToken);
             return new LoadResult(LoadOutcome.LeaseLost, 0, 0);
@@ -86,6 +87,12 @@ internal sealed partial class PostgresLoader(NpgsqlDataSource dataSource, Consum
         if (load.DeadLetters.Count > 0)
         {
             await DeadLetters.InsertAsync(connection, transaction, batch.Fence.Stream, batch.Fence.ShardId, load.DeadLetters, now, cancellationToken);
+        }
+
+        if (!await Checkpoints.AdvanceAsync(connection, transaction, batch.Fence, batch.LastSequenceNumber, batch.ShardFinished, cancellationToken))
+        {
+            await transaction.RollbackAsync(cancellationToken);
+            return new LoadResult(LoadOutcome.LeaseLost, 0, 0);
         }
 
         await transaction.CommitAsync(cancellationToken);

@@ -8,20 +8,31 @@ namespace Tracking.Consumer.Shards;
 /// Lists the stream's shards and adds the new ones to the lease table with their parents. The configured initial
 /// position applies to the shards found when the consumer first meets the stream; every shard found later was
 /// created by a reshard and starts at its beginning, so nothing written between a parent's end and its child's first
-/// read is skipped.
+/// read is skipped. <see cref="InitialPosition.Latest"/> is fixed as the moment of that first meeting
+/// (<c>AT_TIMESTAMP</c> of it, kept in the lease row), not the tip at whatever later moment the lease is taken: a
+/// restart before the shard's first record then still reads what arrived in between.
 /// </summary>
-internal sealed class ShardDiscovery(IKinesisClient kinesis, ILeaseStore leases, IOptions<StreamOptions> options)
+internal sealed class ShardDiscovery(IKinesisClient kinesis, ILeaseStore leases, IOptions<StreamOptions> options, TimeProvider timeProvider)
 {
     public async Task SyncAsync(CancellationToken cancellationToken)
     {
         var stream = options.Value.StreamName!;
+        var metAt = timeProvider.GetUtcNow();
         var known = await leases.ListAsync(stream, cancellationToken);
         var shards = await kinesis.ListAllShardsAsync(stream, cancellationToken: cancellationToken);
-        var start = known.Count == 0 ? StartPositions.From(options.Value.InitialPosition) : StartPositions.TrimHorizon;
+        var (start, startTimestamp) = known.Count > 0
+            ? (StartPositions.TrimHorizon, null)
+            : options.Value.InitialPosition switch
+            {
+                // Met before listing, so no record that arrived after this moment is older than it.
+                InitialPosition.Latest => (StartPositions.AtTimestamp, (DateTimeOffset?)metAt),
+                InitialPosition.AtTimestamp => (StartPositions.AtTimestamp, options.Value.InitialTimestamp),
+                _ => (StartPositions.TrimHorizon, null),
+            };
         var ids = known.Select(l => l.ShardId).ToHashSet(StringComparer.Ordinal);
         var added = shards
             .Where(s => !ids.Contains(s.ShardId))
-            .Select(s => new NewShard(s.ShardId, Parents(s), start))
+            .Select(s => new NewShard(s.ShardId, Parents(s), start, startTimestamp))
             .ToList();
         await leases.AddShardsAsync(stream, added, cancellationToken);
     }

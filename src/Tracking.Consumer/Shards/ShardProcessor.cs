@@ -84,7 +84,7 @@ internal sealed partial class ShardProcessor(
         try
         {
             var lastRead = lease.Checkpoint;
-            var iterator = await IteratorAsync(shardId, lease.StartPosition, lastRead, cancellationToken);
+            var iterator = await IteratorAsync(shardId, lease, lastRead, cancellationToken);
             var limit = Math.Min(batchingOptions.Value.MaxRows, KinesisLimits.MaxRecordsPerGetRecords);
             var lastCall = 0L;
             var failures = 0;
@@ -106,7 +106,7 @@ internal sealed partial class ShardProcessor(
                 catch (AwsExpiredIteratorException)
                 {
                     LogIteratorExpired(shardId, lastRead);
-                    iterator = await IteratorAsync(shardId, lease.StartPosition, lastRead, cancellationToken);
+                    iterator = await IteratorAsync(shardId, lease, lastRead, cancellationToken);
                     continue;
                 }
                 catch (Exception exception) when (IsTransient(exception) && !cancellationToken.IsCancellationRequested)
@@ -161,19 +161,20 @@ internal sealed partial class ShardProcessor(
         }
     }
 
-    private async Task<string> IteratorAsync(string shardId, string startPosition, string? checkpoint, CancellationToken cancellationToken)
+    private async Task<string> IteratorAsync(string shardId, Lease lease, string? checkpoint, CancellationToken cancellationToken)
     {
         var options = streamOptions.Value;
         var request = checkpoint is not null
             ? new GetShardIteratorRequest { StreamName = options.StreamName, ShardId = shardId, ShardIteratorType = ShardIteratorType.AfterSequenceNumber, StartingSequenceNumber = checkpoint }
-            : startPosition switch
+            : lease.StartPosition switch
             {
+                // Rows written before start_timestamp existed: the tip, as they always read.
                 StartPositions.Latest => new GetShardIteratorRequest { StreamName = options.StreamName, ShardId = shardId, ShardIteratorType = ShardIteratorType.Latest },
-                StartPositions.AtTimestamp => new GetShardIteratorRequest { StreamName = options.StreamName, ShardId = shardId, ShardIteratorType = ShardIteratorType.AtTimestamp, Timestamp = options.InitialTimestamp },
+                StartPositions.AtTimestamp => new GetShardIteratorRequest { StreamName = options.StreamName, ShardId = shardId, ShardIteratorType = ShardIteratorType.AtTimestamp, Timestamp = lease.StartTimestamp ?? options.InitialTimestamp },
                 _ => new GetShardIteratorRequest { StreamName = options.StreamName, ShardId = shardId, ShardIteratorType = ShardIteratorType.TrimHorizon },
             };
         var iterator = (await kinesis.GetShardIteratorAsync(request, cancellationToken)).ShardIterator;
-        LogIterator(shardId, request.ShardIteratorType, checkpoint);
+        LogIterator(shardId, request.ShardIteratorType, checkpoint, request.Timestamp);
         return iterator;
     }
 
@@ -276,8 +277,8 @@ internal sealed partial class ShardProcessor(
     [LoggerMessage(Level = LogLevel.Information, Message = "Shard {ShardId} ended; children: {Children}")]
     private partial void LogShardEnded(string shardId, string children);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Shard {ShardId}: reading {Type} (checkpoint {Checkpoint})")]
-    private partial void LogIterator(string shardId, ShardIteratorType type, string? checkpoint);
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Shard {ShardId}: reading {Type} (checkpoint {Checkpoint}, timestamp {Timestamp})")]
+    private partial void LogIterator(string shardId, ShardIteratorType type, string? checkpoint, DateTimeOffset? timestamp);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Shard {ShardId}: read {Count} records, {MillisBehindLatest} ms behind")]
     private partial void LogRead(string shardId, int count, long? millisBehindLatest);

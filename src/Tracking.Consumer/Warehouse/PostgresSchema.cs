@@ -54,8 +54,8 @@ internal sealed partial class PostgresSchema(NpgsqlDataSource dataSource, ILogge
         (2, "events.unparsed_times: times not in the accepted form, kept as sent", """
             ALTER TABLE events ADD COLUMN unparsed_times jsonb;
             """),
-        (3, "Segment-shaped views: tracks, identifies, pages, screens, groups, aliases, users", string.Join(";
-", SegmentViews.Create(redshift: false))),
+        (3, "Segment-shaped views: tracks, identifies, pages, screens, groups, aliases, users", string.Join(";\n", SegmentViews.Create(redshift: false))),
+        (4, "shard_leases.start_timestamp: where InitialPosition=Latest starts", Leases.PostgresLeaseSchema.StartTimestampColumn),
     ];
 
     /// <summary>The version a fully migrated database is at.</summary>

@@ -29,6 +29,42 @@ public sealed partial class InitialPositionTests(PostgresServer postgres, Kinesa
     }
 
     [Fact]
+    public async Task LatestMeansWhenTheConsumerFirstMetTheShardSoWhatArrivesWhileItRestartsIsLoaded()
+    {
+        using var stream = await TestStreamOnKinesalite.CreateAsync(kinesalite.ServiceUrl, shards: 2);
+        var warehouse = new WarehouseDb(await postgres.CreateDatabaseAsync("latestrestart"));
+        var old = TestEvent.Many(10, 3, "old").ToList();
+        var during = TestEvent.Many(10, 3, "during").ToList();
+        var after = TestEvent.Many(10, 3, "after").ToList();
+        await stream.PutEventsAsync(old);
+        var settings = ConsumerProcess.Settings(kinesalite.ServiceUrl, stream.Name, warehouse.ConnectionString, "worker-a");
+        settings["Consumer:Kinesis:InitialPosition"] = "Latest";
+        await using (var first = ConsumerProcess.Start(settings))
+        {
+            await WarehouseDb.WaitUntilAsync(
+                async () => first.Lines.Count(l => ReadingLine().IsMatch(l)) == 2,
+                Patience,
+                () => Task.FromResult(first.Output));
+
+            // A deploy: the consumer stops before any record arrives after it met the shards, and records arrive
+            // while it is away.
+            await first.SignalAsync("TERM");
+            await first.WaitForExitAsync(Patience);
+        }
+
+        await stream.PutEventsAsync(during);
+        await using var second = ConsumerProcess.Start(settings);
+        await WarehouseDb.WaitUntilAsync(
+            async () => second.Lines.Count(l => ReadingLine().IsMatch(l)) == 2,
+            Patience,
+            () => Task.FromResult(second.Output));
+        await stream.PutEventsAsync(after);
+        await warehouse.WaitForCheckpointsAsync(stream.LastSequenceNumbers, Patience, second);
+
+        Assert.Equal([.. during.Select(e => e.MessageId), .. after.Select(e => e.MessageId)], await warehouse.MessageIdsAsync());
+    }
+
+    [Fact]
     public async Task AtTimestampLoadsOnlyWhatArrivedFromThatTimeOn()
     {
         var (loaded, _, added) = await RunAsync("AtTimestamp", "between");

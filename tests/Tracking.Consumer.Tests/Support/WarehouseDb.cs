@@ -52,8 +52,13 @@ public sealed class WarehouseDb(string connectionString)
     public async Task<HashSet<string>> MessageIdsAsync() =>
         (await RowsAsync("SELECT message_id FROM events")).Select(r => (string)r[0]!).ToHashSet(StringComparer.Ordinal);
 
-    /// <summary>Owner per unfinished shard, for lease assertions.</summary>
-    public async Task<Dictionary<string, string?>> OwnersAsync()
+    /// <summary>The <c>Consumer:WorkerId</c> of the owner per unfinished shard, for lease assertions: the lease owner
+    /// is <c>{WorkerId}:{instance}</c>, and the instance is random.</summary>
+    public async Task<Dictionary<string, string?>> OwnersAsync() =>
+        (await LeaseOwnersAsync()).ToDictionary(p => p.Key, p => p.Value is { } owner ? owner.Contains(':', StringComparison.Ordinal) ? owner[..owner.LastIndexOf(':')] : owner : null);
+
+    /// <summary>The full lease owner per unfinished shard: <c>{WorkerId}:{instance}</c>.</summary>
+    public async Task<Dictionary<string, string?>> LeaseOwnersAsync()
     {
         try
         {
