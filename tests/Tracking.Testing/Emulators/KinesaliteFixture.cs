@@ -30,7 +30,7 @@ public class KinesaliteFixture : IAsyncLifetime
         _process = EmulatorProcess.Start(
             "kinesalite",
             EmulatorPackages.Folder,
-            [launcher, "--port", "0", "--createStreamMs", delay, "--updateStreamMs", delay, "--deleteStreamMs", delay, "--shardLimit", "50"]);
+            [launcher, "--port", "0", "--createStreamMs", delay, "--updateStreamMs", delay, "--deleteStreamMs", delay, "--shardLimit", "1000"]);
 
         var listening = await _process.WaitForOutputAsync(new Regex(@"Listening at (http://\S+)"), TimeSpan.FromSeconds(30));
         ServiceUrl = new Uri(listening.Groups[1].Value.TrimEnd('/') + "/");
