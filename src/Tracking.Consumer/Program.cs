@@ -2,6 +2,7 @@ using Tracking.Consumer;
 using Tracking.Consumer.Health;
 using Tracking.ServiceDefaults;
 using Tracking.Consumer.Telemetry;
+using Tracking.Consumer.Redrive;
 
 var builder = WebApplication.CreateBuilder(AppContentRoot.Options(args));
 
@@ -11,10 +12,12 @@ builder.AddWarehouse();
 builder.AddShardReading();
 builder.AddLeases();
 builder.AddConsumerTelemetry();
+builder.Services.AddRedrive();
 
 var app = builder.Build();
 
 app.MapHealthEndpoints();
 app.MapOperationsEndpoints();
+app.MapRedriveEndpoints();
 
 return await app.RunConsumerAsync();

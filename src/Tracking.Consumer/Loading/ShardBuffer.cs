@@ -78,10 +78,18 @@ internal sealed class ShardBuffer(string stream, string shardId)
     /// <summary>Hands everything over as one batch and starts empty.</summary>
     public LoadBatch TakeBatch(ShardFence fence, bool finished)
     {
-        var batch = new LoadBatch(fence, _rows, _deadLetters, _lastSequenceNumber, finished);
+        var (rows, deadLetters) = Take();
+        return new LoadBatch(fence, rows, deadLetters, _lastSequenceNumber, finished);
+    }
+
+    /// <summary>Hands the rows and dead letters over and starts empty: for a reader that loads them without a lease
+    /// (a re-drive of <c>dead_letters</c>).</summary>
+    public (IReadOnlyList<EventRow> Rows, IReadOnlyList<DeadLetter> DeadLetters) Take()
+    {
+        var taken = (_rows, _deadLetters);
         _rows = [];
         _deadLetters = [];
         Bytes = 0;
-        return batch;
+        return taken;
     }
 }

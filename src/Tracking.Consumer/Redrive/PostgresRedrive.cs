@@ -1,0 +1,159 @@
+using Npgsql;
+using NpgsqlTypes;
+using Tracking.Aws.Kinesis;
+using Tracking.Consumer.Loading;
+using Tracking.Consumer.Warehouse;
+
+namespace Tracking.Consumer.Redrive;
+
+/// <summary>
+/// Reads <c>dead_letters</c> again with today's code and loads what now loads, on PostgreSQL. A dead letter is read
+/// exactly as the shard loop reads a record (<see cref="ShardBuffer"/>: the KPL's aggregated records are expanded,
+/// every user record parsed by <see cref="EventRecords"/>), so what a fixed consumer loads from the stream it also
+/// loads from here, under the same <c>message_id</c>. A letter loads only whole (all its rows, or none); its rows are
+/// inserted if absent and the letter deleted in one transaction, so a crash or a second re-drive at the same time
+/// (the pages are locked with <c>SKIP LOCKED</c>) never loads a row twice nor loses a letter.
+/// </summary>
+internal sealed partial class PostgresRedrive(NpgsqlDataSource dataSource, ILogger<PostgresRedrive> logger)
+{
+    /// <summary>Dead letters read and committed at a time.</summary>
+    internal const int PageSize = 500;
+
+    private const string Savepoint = "letter";
+
+    private static readonly string InsertEvent =
+        $"INSERT INTO events ({EventColumns.List()}, loaded_at) VALUES ({string.Join(", ", EventColumns.All.Select((_, i) => $"${i + 1}"))}, now()) " +
+        "ON CONFLICT (message_id) DO NOTHING";
+
+    private const string SelectPage = """
+        SELECT id, stream, shard_id, sequence_number, payload FROM dead_letters
+        WHERE id > $1
+          AND ($2::text IS NULL OR starts_with(reason, $2))
+          AND ($3::timestamptz IS NULL OR failed_at >= $3)
+          AND ($4::timestamptz IS NULL OR failed_at < $4)
+          AND ($5::text IS NULL OR stream = $5)
+        ORDER BY id
+        LIMIT $6
+        FOR UPDATE SKIP LOCKED
+        """;
+
+    public async Task<RedriveResult> RunAsync(RedriveRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var result = new RedriveResult { DryRun = request.DryRun };
+        long after = 0;
+        while (true)
+        {
+            await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            var page = await ReadPageAsync(connection, transaction, request, after, cancellationToken);
+            foreach (var letter in page)
+            {
+                await RedriveAsync(connection, transaction, letter, result, cancellationToken);
+            }
+
+            if (request.DryRun)
+            {
+                await transaction.RollbackAsync(cancellationToken);
+            }
+            else
+            {
+                await transaction.CommitAsync(cancellationToken);
+            }
+
+            if (page.Count < PageSize)
+            {
+                break;
+            }
+
+            after = page[^1].Id;
+        }
+
+        LogDone(result.DryRun, result.Examined, result.Loaded, result.EventsInserted, result.Duplicates, result.StillFailing);
+        return result;
+    }
+
+    private static async Task<List<Letter>> ReadPageAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, RedriveRequest request, long after, CancellationToken cancellationToken)
+    {
+        await using var select = new NpgsqlCommand(SelectPage, connection, transaction);
+        select.Parameters.Add(new NpgsqlParameter { Value = after, NpgsqlDbType = NpgsqlDbType.Bigint });
+        select.Parameters.Add(new NpgsqlParameter { Value = (object?)request.Reason ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        select.Parameters.Add(new NpgsqlParameter { Value = (object?)request.From?.UtcDateTime ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        select.Parameters.Add(new NpgsqlParameter { Value = (object?)request.To?.UtcDateTime ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        select.Parameters.Add(new NpgsqlParameter { Value = (object?)request.Stream ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        select.Parameters.Add(new NpgsqlParameter { Value = PageSize, NpgsqlDbType = NpgsqlDbType.Integer });
+        var page = new List<Letter>(PageSize);
+        await using var reader = await select.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            page.Add(new Letter(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetFieldValue<byte[]>(4)));
+        }
+
+        return page;
+    }
+
+    private static async Task RedriveAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Letter letter, RedriveResult result, CancellationToken cancellationToken)
+    {
+        result.Examined++;
+        var (rows, deadLetters) = Parse(letter);
+        if (deadLetters.Count > 0)
+        {
+            result.StillFails(deadLetters[0].Reason);
+            return;
+        }
+
+        await transaction.SaveAsync(Savepoint, cancellationToken);
+        var inserted = 0;
+        try
+        {
+            foreach (var row in rows)
+            {
+                await using var insert = new NpgsqlCommand(InsertEvent, connection, transaction);
+                AddParameters(insert.Parameters, row);
+                inserted += await insert.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            await using var delete = new NpgsqlCommand("DELETE FROM dead_letters WHERE id = $1", connection, transaction);
+            delete.Parameters.Add(new NpgsqlParameter { Value = letter.Id, NpgsqlDbType = NpgsqlDbType.Bigint });
+            await delete.ExecuteNonQueryAsync(cancellationToken);
+        }
+        catch (PostgresException exception) when (PostgresLoader.IsRefusedData(exception))
+        {
+            await transaction.RollbackAsync(Savepoint, cancellationToken);
+            result.StillFails(new DeadLetter(letter.SequenceNumber, $"PostgreSQL refused it: {exception.SqlState} {exception.MessageText}", letter.Payload).Reason);
+            return;
+        }
+
+        await transaction.ReleaseAsync(Savepoint, cancellationToken);
+        result.Loaded++;
+        result.EventsInserted += inserted;
+        result.Duplicates += rows.Count - inserted;
+    }
+
+    /// <summary>The letter read as the shard loop reads a record of its shard.</summary>
+    private static (IReadOnlyList<EventRow> Rows, IReadOnlyList<DeadLetter> DeadLetters) Parse(Letter letter)
+    {
+        var buffer = new ShardBuffer(letter.Stream, letter.ShardId);
+        buffer.Add([new KinesisRecord { SequenceNumber = letter.SequenceNumber, Data = letter.Payload, PartitionKey = string.Empty }]);
+        return buffer.Take();
+    }
+
+    private static void AddParameters(NpgsqlParameterCollection parameters, EventRow row)
+    {
+        foreach (var column in EventColumns.All)
+        {
+            var value = column.Value(row);
+            parameters.Add(column.Kind switch
+            {
+                ColumnKind.Timestamp => new NpgsqlParameter { Value = value is DateTimeOffset time ? time.UtcDateTime : DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz },
+                ColumnKind.Json => new NpgsqlParameter { Value = value ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Jsonb },
+                _ => new NpgsqlParameter { Value = value ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text },
+            });
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Re-drive of dead letters (dry run: {DryRun}): examined {Examined}, loaded {Loaded} ({Inserted} events inserted, {Duplicates} already held), still failing {StillFailing}")]
+    private partial void LogDone(bool dryRun, long examined, long loaded, long inserted, long duplicates, long stillFailing);
+
+    private sealed record Letter(long Id, string Stream, string ShardId, string SequenceNumber, byte[] Payload);
+}
