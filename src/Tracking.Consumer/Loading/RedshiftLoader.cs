@@ -192,7 +192,8 @@ internal sealed partial class RedshiftLoader(
         return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
     }
 
-    private static async Task InsertIntoStagingAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, List<EventRow> rows, CancellationToken cancellationToken)
+    /// <summary>Inserts rows into the staging table (<see cref="RedshiftSql.CreateStaging"/>) with parameters, in statements of <see cref="RowsPerInsert"/> rows.</summary>
+    internal static async Task InsertIntoStagingAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, List<EventRow> rows, CancellationToken cancellationToken)
     {
         for (var offset = 0; offset < rows.Count; offset += RowsPerInsert)
         {

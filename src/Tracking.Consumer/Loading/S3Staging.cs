@@ -120,6 +120,35 @@ internal sealed class S3Staging(IAmazonS3 s3, IOptions<RedshiftOptions> options,
         return $"s3://{Bucket}/{key}";
     }
 
+    /// <summary>A dead letter's payload kept by <see cref="KeepDeadLetterAsync"/>, from its <c>s3://bucket/key</c> URL.</summary>
+    public async Task<byte[]> ReadDeadLetterAsync(string url, CancellationToken cancellationToken)
+    {
+        var (bucket, key) = ParseUrl(url);
+        using var response = await s3.GetObjectAsync(bucket, key, cancellationToken);
+        using var body = new MemoryStream();
+        await response.ResponseStream.CopyToAsync(body, cancellationToken);
+        return body.ToArray();
+    }
+
+    /// <summary>Removes a dead letter's payload once its rows are loaded: it was the record's only copy, and no
+    /// lifecycle rule reaches it.</summary>
+    public async Task DeleteDeadLetterAsync(string url, CancellationToken cancellationToken)
+    {
+        var (bucket, key) = ParseUrl(url);
+        await s3.DeleteObjectAsync(bucket, key, cancellationToken);
+    }
+
+    private static (string Bucket, string Key) ParseUrl(string url)
+    {
+        var slash = url.StartsWith("s3://", StringComparison.Ordinal) ? url.IndexOf('/', 5) : -1;
+        if (slash <= 5 || slash == url.Length - 1)
+        {
+            throw new FormatException($"Not an s3://bucket/key URL: {url}");
+        }
+
+        return (url[5..slash], url[(slash + 1)..]);
+    }
+
     public async Task DeleteAsync(StagedBatch staged, CancellationToken cancellationToken)
     {
         var request = new DeleteObjectsRequest { BucketName = staged.Bucket, Objects = staged.Keys.Select(k => new KeyVersion { Key = k }).ToList() };

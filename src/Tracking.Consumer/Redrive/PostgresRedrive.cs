@@ -1,6 +1,5 @@
 using Npgsql;
 using NpgsqlTypes;
-using Tracking.Aws.Kinesis;
 using Tracking.Consumer.Loading;
 using Tracking.Consumer.Warehouse;
 
@@ -8,9 +7,8 @@ namespace Tracking.Consumer.Redrive;
 
 /// <summary>
 /// Reads <c>dead_letters</c> again with today's code and loads what now loads, on PostgreSQL. A dead letter is read
-/// exactly as the shard loop reads a record (<see cref="ShardBuffer"/>: the KPL's aggregated records are expanded,
-/// every user record parsed by <see cref="EventRecords"/>), so what a fixed consumer loads from the stream it also
-/// loads from here, under the same <c>message_id</c>. A letter loads only whole (all its rows, or none); its rows are
+/// as the shard loop reads a record (<see cref="DeadLetterReading"/>), so what a fixed consumer loads from the
+/// stream it also loads from here, under the same <c>message_id</c>. A letter loads only whole (all its rows, or none); its rows are
 /// inserted if absent and the letter deleted in one transaction, so a crash or a second re-drive at the same time
 /// (the pages are locked with <c>SKIP LOCKED</c>) never loads a row twice nor loses a letter.
 /// </summary>
@@ -95,7 +93,7 @@ internal sealed partial class PostgresRedrive(NpgsqlDataSource dataSource, ILogg
     private static async Task RedriveAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Letter letter, RedriveResult result, CancellationToken cancellationToken)
     {
         result.Examined++;
-        var (rows, deadLetters) = Parse(letter);
+        var (rows, deadLetters) = DeadLetterReading.Read(letter.Stream, letter.ShardId, letter.SequenceNumber, letter.Payload);
         if (deadLetters.Count > 0)
         {
             result.StillFails(deadLetters[0].Reason);
@@ -128,14 +126,6 @@ internal sealed partial class PostgresRedrive(NpgsqlDataSource dataSource, ILogg
         result.Loaded++;
         result.EventsInserted += inserted;
         result.Duplicates += rows.Count - inserted;
-    }
-
-    /// <summary>The letter read as the shard loop reads a record of its shard.</summary>
-    private static (IReadOnlyList<EventRow> Rows, IReadOnlyList<DeadLetter> DeadLetters) Parse(Letter letter)
-    {
-        var buffer = new ShardBuffer(letter.Stream, letter.ShardId);
-        buffer.Add([new KinesisRecord { SequenceNumber = letter.SequenceNumber, Data = letter.Payload, PartitionKey = string.Empty }]);
-        return buffer.Take();
     }
 
     private static void AddParameters(NpgsqlParameterCollection parameters, EventRow row)

@@ -21,6 +21,7 @@ internal static class RedriveEndpoints
     public static IServiceCollection AddRedrive(this IServiceCollection services)
     {
         services.AddSingleton<PostgresRedrive>();
+        services.AddSingleton<RedshiftRedrive>();
         return services;
     }
 
@@ -41,10 +42,9 @@ internal static class RedriveEndpoints
 
             if (warehouse.Value.Dialect == WarehouseDialect.Redshift)
             {
-                return TypedResults.Problem(
-                    statusCode: StatusCodes.Status501NotImplemented,
-                    title: "Re-drive runs on PostgreSQL only",
-                    detail: "This consumer loads Redshift, where dead letters may be kept on S3 (payload_url); re-driving them is not built yet. See docs/consumer.md#re-drive.");
+                return TypedResults.Json(
+                    await services.GetRequiredService<RedshiftRedrive>().RunAsync(redrive!, cancellationToken),
+                    RedriveJsonContext.Default.RedriveResult);
             }
 
             return TypedResults.Json(
