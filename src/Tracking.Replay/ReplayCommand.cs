@@ -113,6 +113,8 @@ internal static class ReplayCommand
     {
         public static readonly NoStream Instance = new();
 
+        public Uri Endpoint { get; } = new("https://dry-run.invalid/");
+
         public Task<PutRecordsResponse> PutRecordsAsync(PutRecordsRequest request, CancellationToken cancellationToken = default) => throw new UnreachableException("a dry run puts nothing");
 
         public Task<ListShardsResponse> ListShardsAsync(ListShardsRequest request, CancellationToken cancellationToken = default) => throw new UnreachableException();

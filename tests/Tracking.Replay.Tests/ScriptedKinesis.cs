@@ -9,6 +9,8 @@ namespace Tracking.Replay.Tests;
 /// </summary>
 internal sealed class ScriptedKinesis(FakeTimeProvider time) : IKinesisClient
 {
+    public Uri Endpoint { get; } = new("http://127.0.0.1:1/");
+
     public List<(DateTimeOffset At, IReadOnlyList<PutRecordsRequestEntry> Records)> Puts { get; } = [];
 
     /// <summary>Whether to refuse a record on a given attempt of the replay (1 for the first put of it).</summary>

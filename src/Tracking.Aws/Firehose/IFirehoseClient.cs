@@ -12,6 +12,10 @@ namespace Tracking.Aws.Firehose;
 /// </remarks>
 public interface IFirehoseClient
 {
+    /// <summary>The endpoint requests go to (AWS's regional one, or the configured <c>ServiceUrl</c>): what an error
+    /// message names when it cannot be reached.</summary>
+    Uri Endpoint { get; }
+
     /// <summary>Writes up to 500 records. Per-record failures are in the response, not thrown: resend only those.</summary>
     Task<PutRecordBatchResponse> PutRecordBatchAsync(PutRecordBatchRequest request, CancellationToken cancellationToken = default);
 

@@ -134,6 +134,8 @@ public sealed class FirehoseSinkTests : IDisposable
 
     private sealed class FakeFirehose : IFirehoseClient
     {
+        public Uri Endpoint { get; } = new("http://127.0.0.1:1/");
+
         public Func<PutRecordBatchRequest, PutRecordBatchResponse> Answer { get; set; } = request => new PutRecordBatchResponse
         {
             RequestResponses = [.. request.Records.Select((_, i) => new PutRecordBatchResponseEntry { RecordId = $"r{i}" })],

@@ -166,7 +166,7 @@ public sealed class KinesisSinkTests : IAsyncDisposable
         var delivery = Sink.DeliverAsync(Events("e", 10), CancellationToken.None);
 
         await Eventually.TrueAsync(() => _status.LastError is not null && _clock.PendingTimerCount > 0, "the failure is reported and a retry is scheduled");
-        Assert.Contains("10 of 10 records for the stream not written: the endpoint https://kinesis.amazonaws.com/ is unreachable (ConnectionRefused", _status.LastError, StringComparison.Ordinal);
+        Assert.Contains("10 of 10 records for the stream not written: the endpoint http://127.0.0.1:1/ is unreachable (ConnectionRefused", _status.LastError, StringComparison.Ordinal);
         Assert.False(delivery.IsCompleted);
 
         Volatile.Write(ref down, false);
@@ -258,6 +258,8 @@ public sealed class KinesisSinkTests : IAsyncDisposable
     /// <summary>An <see cref="IKinesisClient"/> whose PutRecords answers come from the test.</summary>
     private sealed class FakeKinesis : IKinesisClient
     {
+        public Uri Endpoint { get; } = new("http://127.0.0.1:1/");
+
         private int _calls;
         private int _inFlight;
         private int _mostInFlight;

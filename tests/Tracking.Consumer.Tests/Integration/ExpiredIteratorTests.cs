@@ -57,6 +57,8 @@ public sealed class ExpiredIteratorTests(PostgresServer postgres, KinesaliteFixt
     /// <summary>kinesalite, except that the second GetRecords answers ExpiredIteratorException as the service does after 5 minutes.</summary>
     private sealed class ExpiresSecondIterator(IKinesisClient inner) : IKinesisClient
     {
+        public Uri Endpoint => inner.Endpoint;
+
         private int _reads;
 
         public List<GetShardIteratorRequest> Requests { get; } = [];

@@ -5,6 +5,8 @@ namespace Tracking.Consumer.Tests.Support;
 /// <summary>A stream of open, empty shards whose <c>ListShards</c> can be made to hang, and whose reads can be made to fail.</summary>
 internal sealed class ScriptedStream(params string[] shardIds) : IKinesisClient
 {
+    public Uri Endpoint { get; } = new("http://127.0.0.1:1/");
+
     private readonly Lock _gate = new();
     private TaskCompletionSource? _listingGate;
     private int _listings;

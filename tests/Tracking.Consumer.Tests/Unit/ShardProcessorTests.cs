@@ -155,6 +155,8 @@ public sealed class ShardProcessorTests
     /// <summary>A shard whose GetRecords answers are scripted by call number (1-based).</summary>
     private sealed class ScriptedShard(Func<int, GetRecordsResponse> answer) : IKinesisClient
     {
+        public Uri Endpoint { get; } = new("http://127.0.0.1:1/");
+
         private readonly Lock _gate = new();
         private readonly List<TaskCompletionSource> _waiters = [];
         private int _calls;

@@ -22,7 +22,7 @@ internal sealed class FirehoseSink(
     private const string Permission = "firehose:PutRecordBatch";
 
     private readonly string _streamName = options.Value.DeliveryStreamName!;
-    private readonly Uri _endpoint = (client as FirehoseClient)?.Endpoint ?? options.Value.ServiceUrl ?? new Uri("https://firehose.amazonaws.com/");
+    private readonly Uri _endpoint = client.Endpoint;
 
     public string Name => "Firehose";
 

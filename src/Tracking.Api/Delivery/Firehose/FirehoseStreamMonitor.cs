@@ -61,7 +61,7 @@ internal sealed partial class FirehoseStreamMonitor(
             catch (Exception ex)
             {
                 failures++;
-                var endpoint = (client as FirehoseClient)?.Endpoint ?? _options.ServiceUrl!;
+                var endpoint = client.Endpoint;
                 reported = Report(name, AwsSinkSettings.Describe(ex, $"Firehose stream '{name}'", endpoint, Permission), AwsSinkSettings.Kind(ex), ex, reported);
                 next = Backoff(failures);
             }

@@ -66,7 +66,7 @@ internal sealed partial class KinesisSink : IEventSink, IAsyncDisposable
         _metrics = metrics;
         Time = time;
         _logger = logger;
-        _endpoint = (client as KinesisClient)?.Endpoint ?? _options.ServiceUrl ?? new Uri("https://kinesis.amazonaws.com/");
+        _endpoint = client.Endpoint;
         Stopping = _stopping.Token;
         _writer = new ShardWriter(client, _options.StreamName!, _endpoint, status, metrics, time, _refresh, logger);
         _lanes = [NewLane(null, null)];

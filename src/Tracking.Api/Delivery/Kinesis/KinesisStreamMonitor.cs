@@ -57,7 +57,7 @@ internal sealed partial class KinesisStreamMonitor(
                 failures++;
                 var reason = ex is StreamNotUsableException
                     ? ex.Message
-                    : AwsSinkSettings.Describe(ex, $"stream '{sink.StreamName}'", (client as KinesisClient)?.Endpoint ?? _options.ServiceUrl!, Permissions);
+                    : AwsSinkSettings.Describe(ex, $"stream '{sink.StreamName}'", client.Endpoint, Permissions);
                 status.Failed(SinkStatus.Stream, $"{sink.Name} sink: {reason}", time.GetUtcNow());
 
                 // Logged when the kind of failure changes, not on every retry of a long outage.
