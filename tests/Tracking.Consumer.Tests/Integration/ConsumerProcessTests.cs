@@ -99,32 +99,38 @@ public sealed partial class ConsumerProcessTests(PostgresServer postgres, Kinesa
             Encoding.UTF8.GetBytes("[1,2,3]"),
             Encoding.UTF8.GetBytes("""{"type":"track","messageId":"nul","properties":{"note":"a\u0000b"}}"""),
             Encoding.UTF8.GetBytes("""{"type":"track","messageId":"surrogate","traits":{"name":"\ud800"}}"""),
-            Encoding.UTF8.GetBytes("""{"type":"track","messageId":"when","timestamp":"yesterday"}"""),
             Encoding.UTF8.GetBytes($$"""{"type":"track","messageId":"{{new string('x', EventRecords.MaxMessageIdLength + 1)}}"}"""),
             Encoding.UTF8.GetBytes("""{"type":"track","messageId":"huge","properties":{"n":1e1000000}}"""),
         ];
         var before = TestEvent.Many(1, 5, "before").ToList();
         var after = TestEvent.Many(1, 5, "after").ToList();
         var noId = Encoding.UTF8.GetBytes("""{"type":"track","event":"From Elsewhere","userId":"other"}""");
+        var when = Encoding.UTF8.GetBytes("""{"type":"track","messageId":"when","timestamp":"yesterday"}""");
         await stream.PutAsync([
             .. before.Select(e => (e.UserId, e.ToJson())),
             .. bad.Select(b => ("bad", b)),
             ("other", noId),
+            ("when", when),
             .. after.Select(e => (e.UserId, e.ToJson())),
         ]);
         await using var consumer = ConsumerProcess.Start(ConsumerProcess.Settings(kinesalite.ServiceUrl, stream.Name, warehouse.ConnectionString, "worker-a"));
 
-        await warehouse.WaitForEventCountAsync(before.Count + after.Count + 1, Patience, consumer);
+        await warehouse.WaitForEventCountAsync(before.Count + after.Count + 2, Patience, consumer);
 
         var letters = await warehouse.RowsAsync("SELECT payload, reason FROM dead_letters ORDER BY sequence_number::numeric");
         Assert.Equal(bad, letters.Select(l => (byte[])l[0]!));
-        Assert.Contains("not JSON", (string)letters[0][1]!, StringComparison.Ordinal);
+        Assert.Contains("not UTF-8", (string)letters[0][1]!, StringComparison.Ordinal);
         Assert.Contains("not a JSON object", (string)letters[1][1]!, StringComparison.Ordinal);
         Assert.Contains("\\u0000", (string)letters[2][1]!, StringComparison.Ordinal);
         var ids = await warehouse.MessageIdsAsync();
         Assert.Superset(after.Select(e => e.MessageId).ToHashSet(), ids);
         var derived = Assert.Single(ids, id => id.StartsWith($"kinesis:{stream.Name}:", StringComparison.Ordinal));
         Assert.Equal("From Elsewhere", await warehouse.ScalarAsync<string>($"SELECT event FROM events WHERE message_id = '{derived}'"));
+
+        // A time that is not one is no reason to lose the event: its column is NULL, the value kept as sent.
+        Assert.Equal(
+            """{"timestamp": "yesterday"}""",
+            await warehouse.ScalarAsync<string>("""SELECT unparsed_times::text FROM events WHERE message_id = 'when' AND "timestamp" IS NULL"""));
     }
 
     [GeneratedRegex(@"Now listening on: (http://\S+)")]
