@@ -54,6 +54,7 @@ internal static class Hosting
         });
         Validated<WorkerOptions>(builder.Services, WorkerOptions.Section, o => o.Validate());
         Validated<OperationsOptions>(builder.Services, OperationsOptions.Section, o => o.Validate());
+        Validated<ShardHealthOptions>(builder.Services, ShardHealthOptions.Section, o => o.Validate());
 
         // Only this port serves HTTP: ASPNETCORE_URLS and the generic Urls setting do not apply to the consumer.
         var urls = builder.Configuration[$"{HttpOptions.Section}:{nameof(HttpOptions.Urls)}"] ?? HttpOptions.DefaultUrls;
@@ -112,6 +113,7 @@ internal static class Hosting
             credentials: null,
             sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<ShardDiscovery>();
+        builder.Services.AddSingleton<ShardHealth>();
         builder.Services.AddSingleton<ShardProcessor>();
         return builder;
     }

@@ -9,8 +9,9 @@ using Tracking.ServiceDefaults;
 
 namespace Tracking.Consumer.Health;
 
-/// <summary><c>/health/live</c>: the process answers. <c>/health/ready</c>: the database answers, the stream exists and
-/// the lease store (the warehouse, a lease database or DynamoDB, and for Redshift its checkpoints) can be read.</summary>
+/// <summary><c>/health/live</c>: the process answers. <c>/health/ready</c>: the database answers, the stream exists,
+/// the lease store (the warehouse, a lease database or DynamoDB, and for Redshift its checkpoints) can be read, and no
+/// shard is stuck (<see cref="ShardHealth"/>: failing again and again, or held without a commit while records wait).</summary>
 internal static class HealthEndpoints
 {
     private const string Ready = "ready";
@@ -20,7 +21,8 @@ internal static class HealthEndpoints
         services.AddHealthChecks()
             .AddCheck<DatabaseHealthCheck>("database", tags: [Ready])
             .AddCheck<StreamHealthCheck>("stream", tags: [Ready])
-            .AddCheck<LeaseStoreHealthCheck>("leases", tags: [Ready]);
+            .AddCheck<LeaseStoreHealthCheck>("leases", tags: [Ready])
+            .AddCheck<ShardProgressHealthCheck>("shards", tags: [Ready]);
         return services;
     }
 
@@ -61,6 +63,18 @@ internal static class HealthEndpoints
             {
                 return HealthCheckResult.Unhealthy($"stream {options.Value.StreamName} not reachable: {exception.Message}");
             }
+        }
+    }
+
+    private sealed class ShardProgressHealthCheck(ShardHealth health) : IHealthCheck
+    {
+        public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+        {
+            var stuck = health.Stuck();
+            var unready = stuck.Where(s => s.Unready).ToList();
+            return Task.FromResult(unready.Count > 0
+                ? HealthCheckResult.Unhealthy($"{unready.Count} shard(s) stuck: {string.Join("; ", unready.Select(s => $"{s.ShardId} {s.State}, {s.Reason}"))}")
+                : HealthCheckResult.Healthy(stuck.Count == 0 ? "every shard advancing" : $"{stuck.Count} shard(s) retrying: {string.Join(", ", stuck.Select(s => s.ShardId))}"));
         }
     }
 

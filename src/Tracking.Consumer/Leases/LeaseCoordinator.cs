@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Tracking.Consumer.Health;
 using Tracking.Consumer.Loading;
 using Tracking.Consumer.Shards;
 using Tracking.Consumer.Telemetry;
@@ -22,6 +23,7 @@ internal sealed partial class LeaseCoordinator(
     IOptions<WorkerOptions> workerOptions,
     IOptions<StreamOptions> streamOptions,
     ConsumerMetrics metrics,
+    ShardHealth health,
     TimeProvider timeProvider,
     ILogger<LeaseCoordinator> logger) : BackgroundService
 {
@@ -148,6 +150,7 @@ internal sealed partial class LeaseCoordinator(
         }
 
         var leases = await BoundedAsync(token => store.ListAsync(Stream, token), cancellationToken);
+        health.Observe(leases);
         now = timeProvider.GetUtcNow();
         HashSet<string> reading;
         lock (_gate)
@@ -155,7 +158,8 @@ internal sealed partial class LeaseCoordinator(
             reading = _running.Where(r => !r.Value.Stopping).Select(r => r.Key).ToHashSet(StringComparer.Ordinal);
         }
 
-        foreach (var lease in LeaseBalancer.ChooseLeasesToTake(leases, Worker, now, reading))
+        // A shard that failed here waits out its back-off before this worker tries it again.
+        foreach (var lease in LeaseBalancer.ChooseLeasesToTake(leases, Worker, now, reading).Where(l => !health.InBackoff(l.ShardId, now)))
         {
             lock (_gate)
             {
@@ -205,6 +209,7 @@ internal sealed partial class LeaseCoordinator(
 
     private void Start(ShardFence fence, Lease lease)
     {
+        health.Started(fence.ShardId, lease.Checkpoint);
         var stop = new CancellationTokenSource();
         var task = Task.Run(async () =>
         {
@@ -243,17 +248,36 @@ internal sealed partial class LeaseCoordinator(
             metrics.ShardReleased(shardId);
             if (running.Task.IsFaulted)
             {
-                LogShardFailed(running.Task.Exception!.GetBaseException(), shardId);
+                var exception = running.Task.Exception!.GetBaseException();
+                var failure = health.Failed(shardId, exception);
+                if (failure.WithStackTrace)
+                {
+                    LogShardFailed(exception, shardId, failure.RetryIn);
+                }
+                else if (failure.Warn)
+                {
+                    LogShardStillFailing(shardId, failure.Failures, failure.Since, failure.Reason, failure.RetryIn);
+                }
+                else
+                {
+                    LogShardFailedAgain(shardId, failure.Failures, failure.Reason, failure.RetryIn);
+                }
+
                 _ = ReleaseQuietlyAsync(running.Fence);
             }
             else if (running.Task.Result == ShardOutcome.Finished)
             {
+                health.Forget(shardId);
                 LogShardFinished(shardId);
                 _nextListing = DateTimeOffset.MinValue;
             }
-            else if (running.Task.Result == ShardOutcome.LeaseLost)
+            else
             {
-                LogLeaseLost(shardId, running.Fence.Counter);
+                health.Ended(shardId);
+                if (running.Task.Result == ShardOutcome.LeaseLost)
+                {
+                    LogLeaseLost(shardId, running.Fence.Counter);
+                }
             }
         }
     }
@@ -288,7 +312,7 @@ internal sealed partial class LeaseCoordinator(
             }
             catch (Exception exception)
             {
-                LogShardFailed(exception, shardId);
+                LogShardEndedWith(exception, shardId);
             }
         }
 
@@ -314,7 +338,7 @@ internal sealed partial class LeaseCoordinator(
         catch (Exception exception)
         {
             // The lease then expires on its own.
-            LogShardFailed(exception, fence.ShardId);
+            LogReleaseFailed(fence.ShardId, exception.GetType().Name, exception.Message);
         }
     }
 
@@ -333,8 +357,20 @@ internal sealed partial class LeaseCoordinator(
     [LoggerMessage(Level = LogLevel.Information, Message = "Shard {ShardId} finished; its children may start")]
     private partial void LogShardFinished(string shardId);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Shard {ShardId} failed; its lease is released for a retry")]
-    private partial void LogShardFailed(Exception exception, string shardId);
+    [LoggerMessage(Level = LogLevel.Error, Message = "Shard {ShardId} failed; its lease is released and this worker tries it again in {RetryIn} at the earliest")]
+    private partial void LogShardFailed(Exception exception, string shardId, TimeSpan retryIn);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Shard {ShardId} still failing: {Failures} times in a row since {Since:O}; last: {Reason}; next try in {RetryIn}")]
+    private partial void LogShardStillFailing(string shardId, int failures, DateTimeOffset since, string reason, TimeSpan retryIn);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Shard {ShardId} failed again ({Failures} in a row): {Reason}; next try in {RetryIn}")]
+    private partial void LogShardFailedAgain(string shardId, int failures, string reason, TimeSpan retryIn);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Shard {ShardId} failed while stopping")]
+    private partial void LogShardEndedWith(Exception exception, string shardId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Lease on shard {ShardId} not released ({Error}: {Reason}); it expires on its own")]
+    private partial void LogReleaseFailed(string shardId, string error, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Lease on shard {ShardId} not renewed within {Timeout} ({Error}: {Reason}); trying again at the next beat")]
     private partial void LogRenewalDeferred(string shardId, TimeSpan timeout, string error, string reason);

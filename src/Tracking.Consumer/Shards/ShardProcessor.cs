@@ -3,6 +3,8 @@ using System.Threading.Channels;
 using Microsoft.Extensions.Options;
 using Tracking.Aws.Errors;
 using Tracking.Aws.Kinesis;
+using Tracking.Aws.Retries;
+using Tracking.Consumer.Health;
 using Tracking.Consumer.Leases;
 using Tracking.Consumer.Loading;
 using Tracking.Consumer.Telemetry;
@@ -34,6 +36,7 @@ internal sealed partial class ShardProcessor(
     IOptions<StreamOptions> streamOptions,
     IOptions<BatchingOptions> batchingOptions,
     ConsumerMetrics metrics,
+    ShardHealth health,
     TimeProvider timeProvider,
     ILogger<ShardProcessor> logger)
 {
@@ -43,7 +46,10 @@ internal sealed partial class ShardProcessor(
     /// <summary>After an empty read at the tip of the shard.</summary>
     internal static readonly TimeSpan IdleDelay = TimeSpan.FromMilliseconds(250);
 
-    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(10);
+    // Equal jitter waits at least half the ceiling: the first retry comes after 250 ms at the earliest, past the read interval.
+    private static readonly TimeSpan ReadRetryBase = TimeSpan.FromMilliseconds(500);
+
+    private static readonly TimeSpan ReadRetryMax = TimeSpan.FromSeconds(10);
 
     /// <summary>Reads and loads the shard until it ends, the lease is lost, or <paramref name="stopReading"/> fires;
     /// in the last case what was already read is still offered to the loader, whose fence decides.</summary>
@@ -88,6 +94,7 @@ internal sealed partial class ShardProcessor(
             var limit = Math.Min(batchingOptions.Value.MaxRows, KinesisLimits.MaxRecordsPerGetRecords);
             var lastCall = 0L;
             var failures = 0;
+            var lastWarned = 0L;
             while (true)
             {
                 var wait = MinReadInterval - timeProvider.GetElapsedTime(lastCall);
@@ -113,13 +120,30 @@ internal sealed partial class ShardProcessor(
                 {
                     // The client already retried; keep the iterator and slow down rather than give the shard up.
                     failures++;
-                    var delay = TimeSpan.FromMilliseconds(Math.Min(MaxBackoff.TotalMilliseconds, 200 * Math.Pow(2, Math.Min(failures, 10))));
-                    LogReadFailed(exception, shardId, delay);
+                    var delay = Backoff.EqualJitter(ReadRetryBase, ReadRetryMax, failures, Random.Shared.NextDouble());
+                    // A stack trace for the first failure in a row, then one line per interval: an outage of the
+                    // stream must not flood the log.
+                    if (failures == 1)
+                    {
+                        LogReadFailed(exception, shardId, delay);
+                        lastWarned = timeProvider.GetTimestamp();
+                    }
+                    else if (timeProvider.GetElapsedTime(lastWarned) >= ShardHealth.LogInterval)
+                    {
+                        LogReadFailedAgain(shardId, failures, exception.GetType().Name, exception.Message, delay);
+                        lastWarned = timeProvider.GetTimestamp();
+                    }
+                    else
+                    {
+                        LogReadRetry(shardId, failures, exception.GetType().Name, exception.Message, delay);
+                    }
+
                     await Task.Delay(delay, timeProvider, cancellationToken);
                     continue;
                 }
 
                 metrics.Read(shardId, response.Records.Count, response.MillisBehindLatest);
+                health.Read(shardId, response.Records.Count > 0 ? response.Records[^1].SequenceNumber : null, response.MillisBehindLatest);
                 if (response.Records.Count > 0)
                 {
                     LogRead(shardId, response.Records.Count, response.MillisBehindLatest);
@@ -264,6 +288,7 @@ internal sealed partial class ShardProcessor(
         }
         else
         {
+            health.Committed(fence.ShardId, batch.LastSequenceNumber);
             LogCommitted(fence.ShardId, batch.Rows.Count, result.RowsInserted, batch.DeadLetters.Count, batch.LastSequenceNumber);
         }
 
@@ -288,6 +313,12 @@ internal sealed partial class ShardProcessor(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Shard {ShardId}: GetRecords failed; retrying in {Delay}")]
     private partial void LogReadFailed(Exception exception, string shardId, TimeSpan delay);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Shard {ShardId}: GetRecords failed {Failures} times in a row ({Error}: {Reason}); retrying in {Delay}")]
+    private partial void LogReadFailedAgain(string shardId, int failures, string error, string reason, TimeSpan delay);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Shard {ShardId}: GetRecords failed again ({Failures} in a row, {Error}: {Reason}); retrying in {Delay}")]
+    private partial void LogReadRetry(string shardId, int failures, string error, string reason, TimeSpan delay);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Shard {ShardId}: lease {Counter} lost; the load of {Records} records was rolled back")]
     private partial void LogRolledBack(string shardId, long counter, int records);

@@ -30,7 +30,7 @@ public sealed class OperationsOptions
 
 /// <summary>
 /// <c>/metrics</c> (Prometheus text: the <c>Tracking.Consumer</c> meter and ASP.NET Core's) and <c>/status.json</c>
-/// (the lag of each shard this worker reads, which the API's status page shows) on the consumer's HTTP port,
+/// (the lag of each shard this worker reads and the shards it sees stuck, which the API's status page shows) on the consumer's HTTP port,
 /// both behind <c>Consumer:AdminKey</c> and not served without it.
 /// </summary>
 internal static class OperationsEndpoints
@@ -97,8 +97,10 @@ internal static class OperationsEndpoints
             await next(http);
         });
         app.MapPrometheusScrapingEndpoint("/metrics");
-        app.MapGet("/status.json", (ConsumerMetrics metrics, IOptions<WorkerOptions> worker) =>
-            TypedResults.Json(new ConsumerStatus(worker.Value.WorkerId, metrics.LeasesHeldNow, metrics.ShardsBehind()), ConsumerStatusJsonContext.Default.ConsumerStatus));
+        app.MapGet("/status.json", (ConsumerMetrics metrics, Health.ShardHealth health, IOptions<WorkerOptions> worker) =>
+            TypedResults.Json(
+                new ConsumerStatus(worker.Value.WorkerId, metrics.LeasesHeldNow, metrics.ShardsBehind()) { StuckShards = health.Stuck() },
+                ConsumerStatusJsonContext.Default.ConsumerStatus));
         return app;
     }
 }

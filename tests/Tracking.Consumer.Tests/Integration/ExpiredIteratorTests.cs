@@ -38,6 +38,7 @@ public sealed class ExpiredIteratorTests(PostgresServer postgres, KinesaliteFixt
             Options.Create(new StreamOptions { StreamName = stream.Name }),
             Options.Create(new BatchingOptions { MaxRows = 10, Linger = TimeSpan.FromMilliseconds(50) }),
             TestMetrics.Create(),
+            new Health.ShardHealth(Options.Create(new Health.ShardHealthOptions()), TimeProvider.System),
             TimeProvider.System,
             NullLogger<ShardProcessor>.Instance);
         var warehouse = new WarehouseDb(connectionString);

@@ -1,10 +1,13 @@
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
+using Tracking.Consumer.Health;
 using Tracking.Consumer.Leases;
 using Tracking.Consumer.Loading;
 using Tracking.Consumer.Shards;
 using Tracking.Consumer.Tests.Support;
+using Tracking.Events;
 
 namespace Tracking.Consumer.Tests.Unit;
 
@@ -15,6 +18,14 @@ public sealed class LeaseCoordinatorTests
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
     private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 12, 7, 2, 0, 0, TimeSpan.Zero));
     private readonly LeaseOptions _leaseOptions = new() { Duration = TimeSpan.FromSeconds(3), ShardListInterval = TimeSpan.FromSeconds(1) };
+    private readonly RecordingLogger<LeaseCoordinator> _logs = new();
+
+    public LeaseCoordinatorTests()
+    {
+        Health = new ShardHealth(Options.Create(new ShardHealthOptions()), _clock);
+    }
+
+    private ShardHealth Health { get; }
 
     [Fact]
     public async Task RenewalsGoOnAtTheirRateWhileListShardsHangs()
@@ -41,11 +52,44 @@ public sealed class LeaseCoordinatorTests
         kinesis.ReleaseListing();
     }
 
+    [Fact]
+    public async Task AShardThatKeepsFailingIsRetriedWithBackOffLoggedOnceWithItsStackAndReportedUntilItWorksAgain()
+    {
+        const string ShardId = "shardId-000000000000";
+        var kinesis = new ScriptedStream(ShardId) { ReadFailure = () => new InvalidOperationException("the shard cannot be read") };
+        var store = new InMemoryLeaseStore();
+        await using var coordinator = await StartAsync(kinesis, store);
+        await WaitUntilAsync(() => kinesis.Reads >= 1, "the first read");
+
+        // Five minutes on the fake clock, a beat at a time; each beat gives the loops a moment to settle: the shard
+        // backing off, or held and renewed.
+        var beats = (int)(TimeSpan.FromMinutes(5) / _leaseOptions.RenewInterval);
+        for (var beat = 0; beat < beats; beat++)
+        {
+            var renewals = store.Renewals;
+            _clock.Advance(_leaseOptions.RenewInterval);
+            await SettleAsync(() => Health.InBackoff(ShardId, _clock.GetUtcNow()) || (store[ShardId]!.Owner is not null && store.Renewals > renewals));
+        }
+
+        // Back-off doubling from 1 s to 30 s: about fifteen attempts in five minutes, not one per round.
+        Assert.InRange(kinesis.Reads, 5, 30);
+        var failures = _logs.Entries.Where(e => e.Message.Contains(ShardId, StringComparison.Ordinal) && e.Message.Contains("fail", StringComparison.Ordinal)).ToList();
+        Assert.Single(failures, e => e.Exception is not null);
+        Assert.InRange(failures.Count(e => e.Level >= LogLevel.Warning), 2, 7);
+        Assert.Contains(failures, e => e.Level >= LogLevel.Warning && e.Message.Contains("the shard cannot be read", StringComparison.Ordinal));
+        var stuck = Assert.Single(Health.Stuck());
+        Assert.Equal((ShardId, StuckShard.Failing, true), (stuck.ShardId, stuck.State, stuck.Unready));
+        Assert.Contains("the shard cannot be read", stuck.Reason, StringComparison.Ordinal);
+
+        kinesis.ReadFailure = null;
+        await AdvanceUntilAsync(() => Health.Stuck().Count == 0, "the shard read again at the tip");
+    }
+
     private async Task<RunningCoordinator> StartAsync(ScriptedStream kinesis, InMemoryLeaseStore store)
     {
         var streamOptions = Options.Create(new StreamOptions { StreamName = Stream });
         var metrics = TestMetrics.Create();
-        var processor = new ShardProcessor(kinesis, new CommittingLoader(), streamOptions, Options.Create(new BatchingOptions()), metrics, _clock, NullLogger<ShardProcessor>.Instance);
+        var processor = new ShardProcessor(kinesis, new CommittingLoader(), streamOptions, Options.Create(new BatchingOptions()), metrics, Health, _clock, NullLogger<ShardProcessor>.Instance);
         var coordinator = new LeaseCoordinator(
             store,
             new ShardDiscovery(kinesis, store, streamOptions, _clock),
@@ -54,8 +98,9 @@ public sealed class LeaseCoordinatorTests
             Options.Create(new WorkerOptions { WorkerId = "worker-a" }),
             streamOptions,
             metrics,
+            Health,
             _clock,
-            NullLogger<LeaseCoordinator>.Instance);
+            _logs);
         await coordinator.StartAsync(CancellationToken.None);
         return new RunningCoordinator(coordinator);
     }
@@ -69,6 +114,16 @@ public sealed class LeaseCoordinatorTests
             Assert.True(DateTime.UtcNow < deadline, $"Not reached: {what}");
             _clock.Advance(_leaseOptions.RenewInterval);
             await Task.Delay(10);
+        }
+    }
+
+    /// <summary>Polls <paramref name="settled"/> for a short while; the next beat moves on either way.</summary>
+    private static async Task SettleAsync(Func<bool> settled)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromMilliseconds(500);
+        while (!settled() && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(5);
         }
     }
 

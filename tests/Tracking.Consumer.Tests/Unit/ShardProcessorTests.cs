@@ -111,6 +111,7 @@ public sealed class ShardProcessorTests
             Options.Create(new StreamOptions { StreamName = Fence.Stream }),
             Options.Create(new BatchingOptions { MaxRows = 1 }),
             TestMetrics.Create(),
+            new Health.ShardHealth(Options.Create(new Health.ShardHealthOptions()), _clock),
             _clock,
             NullLogger<ShardProcessor>.Instance);
         var stop = new CancellationTokenSource();

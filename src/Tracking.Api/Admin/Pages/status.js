@@ -186,6 +186,18 @@
       ? `reachable at ${c.url}: worker ${c.status.workerId}, ${c.status.leasesHeld} leases`
       : c.state === 'unreachable' ? `unreachable: ${c.error}` : 'not configured (Tracking:Status:ConsumerUrl)');
     $('shards').replaceChildren(...(c.status?.shards ?? []).map((s) => row([s.shardId, `${number.format(s.millisBehindLatest)} ms`])));
+    // Consumers older than the stuckShards field send none: read as none stuck.
+    const stuck = c.status?.stuckShards ?? [];
+    text('stuck-state', c.state !== 'reachable' ? '–' : stuck.length === 0 ? 'none: every shard advancing' : `${stuck.length} shard(s) not moving`);
+    $('stuck-state').classList.toggle('error-text', stuck.length > 0);
+    $('stuck').replaceChildren(...stuck.map((s) => row([
+      s.shardId,
+      s.state,
+      new Date(s.since).toLocaleTimeString(),
+      s.retryAt ? new Date(s.retryAt).toLocaleTimeString() : '–',
+      s.unready ? 'fails /health/ready' : 'retrying',
+      s.reason,
+    ])));
 
     const now = Date.parse(status.at);
     const window = status.intervalSeconds * 180;
