@@ -41,8 +41,15 @@ internal static class IngestionSetup
         {
             // Only the trusted peers are believed (ClientIpOptions.Mode). With its lists empty the middleware
             // trusts everyone, so with no one to trust it must stay off.
+            // Listed proxies are believed for the host they forward too. Trusted only for being on a private network,
+            // a peer is believed for the address and the scheme, never the host: a load balancer such as an ALB
+            // passes a client's own X-Forwarded-Host through. Every trusted hop is walked (a balancer in front of
+            // an ingress controller is two private hops), so the first untrusted address is the client.
             var trusted = clientIp.Value.TrustedNetworks().ToList();
-            forwarded.ForwardedHeaders = trusted.Count == 0 ? ForwardedHeaders.None : ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto | ForwardedHeaders.XForwardedHost;
+            var listed = clientIp.Value.TrustedProxies.Count > 0;
+            forwarded.ForwardedHeaders = trusted.Count == 0
+                ? ForwardedHeaders.None
+                : ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto | (listed ? ForwardedHeaders.XForwardedHost : ForwardedHeaders.None);
             forwarded.ForwardLimit = null;
             forwarded.KnownProxies.Clear();
             forwarded.KnownIPNetworks.Clear();

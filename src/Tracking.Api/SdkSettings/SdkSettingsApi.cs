@@ -20,6 +20,10 @@ internal static class SdkSettingsApi
     /// <summary>How long browsers and CDNs may keep a settings document: a changed key or address spreads within a minute.</summary>
     internal const string SettingsCacheControl = "public, max-age=60";
 
+    /// <summary>For a document built from the request's own host, or for a key sent in <c>Authorization</c>: a
+    /// browser may keep it, a shared cache may not (it could hand one client's answer to another).</summary>
+    internal const string PrivateSettingsCacheControl = "private, max-age=60";
+
     /// <summary>Chunks carry a content hash in their names: they never change.</summary>
     private const string ChunkCacheControl = "public, max-age=31536000, immutable";
 
@@ -87,13 +91,14 @@ internal static class SdkSettingsApi
             LegacyVideoPluginsEnabled: false,
             [],
             new SegmentConsentSettings([], HasUnmappedDestinations: false));
-        return Json(http, JsonSerializer.SerializeToUtf8Bytes(settings, SdkSettingsJsonContext.Default.SegmentSettings));
+        return Json(http, JsonSerializer.SerializeToUtf8Bytes(settings, SdkSettingsJsonContext.Default.SegmentSettings), shared: address.IsConfigured);
     }
 
     internal static Results<FileContentHttpResult, ProblemHttpResult> Rudder(HttpContext http, WriteKeys writeKeys)
     {
-        var writeKey = http.Request.Query["writeKey"].ToString() is { Length: > 0 } fromQuery
-            ? fromQuery
+        var inQuery = http.Request.Query["writeKey"].ToString() is { Length: > 0 };
+        var writeKey = inQuery
+            ? http.Request.Query["writeKey"].ToString()
             : WriteKeys.FromAuthorizationHeader(http.Request.Headers.Authorization);
         if (writeKeys.SourceOf(writeKey) is not { } source)
         {
@@ -101,7 +106,7 @@ internal static class SdkSettingsApi
         }
 
         var config = new RudderSourceConfig(IsHosted: false, new RudderSource(SourceId(source), source, Enabled: true, EmptyObject.Instance, []));
-        return Json(http, JsonSerializer.SerializeToUtf8Bytes(config, SdkSettingsJsonContext.Default.RudderSourceConfig));
+        return Json(http, JsonSerializer.SerializeToUtf8Bytes(config, SdkSettingsJsonContext.Default.RudderSourceConfig), shared: inQuery);
     }
 
     internal static Results<PhysicalFileHttpResult, ProblemHttpResult> Standalone(string writeKey, HttpContext http, WriteKeys writeKeys, SegmentBundle bundle)
@@ -139,9 +144,16 @@ internal static class SdkSettingsApi
             title: "Unknown write key",
             detail: "No source has this write key (Tracking:WriteKeys), so there are no settings for it.");
 
-    private static FileContentHttpResult Json(HttpContext http, byte[] body)
+    /// <summary>The document, with an ETag; <paramref name="shared"/> when every client asking the same URL gets the
+    /// same answer, so a CDN may keep it; otherwise a browser may, and the answer varies by what it was built from.</summary>
+    private static FileContentHttpResult Json(HttpContext http, byte[] body, bool shared)
     {
-        http.Response.Headers.CacheControl = SettingsCacheControl;
+        http.Response.Headers.CacheControl = shared ? SettingsCacheControl : PrivateSettingsCacheControl;
+        if (!shared)
+        {
+            http.Response.Headers.Vary = "Host, Authorization";
+        }
+
         var tag = new EntityTagHeaderValue($"\"{Convert.ToHexStringLower(SHA256.HashData(body))[..32]}\"");
         return TypedResults.Bytes(body, "application/json", entityTag: tag);
     }

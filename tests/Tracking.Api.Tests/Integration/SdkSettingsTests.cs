@@ -48,10 +48,12 @@ public class SdkSettingsTests
         await using var api = new TrackingApiFactory(new Dictionary<string, string?> { ["Tracking:PublicUrl"] = "https://collect.example.com/" });
         using var client = api.CreateClient();
 
-        var (_, body) = await GetJsonAsync(client, $"/v1/projects/{TrackingApiFactory.WriteKey}/settings");
+        using var response = await client.GetAsync($"/v1/projects/{TrackingApiFactory.WriteKey}/settings");
+        var body = System.Text.Json.Nodes.JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
 
         Assert.Equal("collect.example.com/v1", body["integrations"]!["Segment.io"]!["apiHost"]!.GetValue<string>());
         Assert.Equal("https", body["integrations"]!["Segment.io"]!["protocol"]!.GetValue<string>());
+        Assert.True(response.Headers.CacheControl?.Public, "the same for every client: a CDN may keep it");
     }
 
     [Fact]
@@ -89,7 +91,10 @@ public class SdkSettingsTests
         var tag = first.Headers.ETag;
         Assert.NotNull(tag);
         Assert.Equal(TimeSpan.FromSeconds(60), first.Headers.CacheControl?.MaxAge);
-        Assert.True(first.Headers.CacheControl?.Public);
+        // Built from the request's host, which the client chooses: a browser may keep it, a shared cache may not.
+        Assert.True(first.Headers.CacheControl?.Private);
+        Assert.False(first.Headers.CacheControl?.Public);
+        Assert.Contains("Host", first.Headers.Vary);
 
         using var again = new HttpRequestMessage(HttpMethod.Get, path);
         again.Headers.IfNoneMatch.Add(tag);
