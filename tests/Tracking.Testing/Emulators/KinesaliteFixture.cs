@@ -27,10 +27,13 @@ public class KinesaliteFixture : IAsyncLifetime
         EmulatorPackages.Require("kinesalite");
         var launcher = Path.Combine(EmulatorPackages.Folder, "start-kinesalite.js");
         var delay = StateChangeMilliseconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+        // One kinesalite serves a whole test assembly and its streams are never deleted: the limit counts the shards
+        // of every test run so far, and at 50 a later test's stream was refused.
         _process = EmulatorProcess.Start(
             "kinesalite",
             EmulatorPackages.Folder,
-            [launcher, "--port", "0", "--createStreamMs", delay, "--updateStreamMs", delay, "--deleteStreamMs", delay, "--shardLimit", "50"]);
+            [launcher, "--port", "0", "--createStreamMs", delay, "--updateStreamMs", delay, "--deleteStreamMs", delay, "--shardLimit", "1000"]);
 
         var listening = await _process.WaitForOutputAsync(new Regex(@"Listening at (http://\S+)"), TimeSpan.FromSeconds(30));
         ServiceUrl = new Uri(listening.Groups[1].Value.TrimEnd('/') + "/");
