@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using Tracking.Consumer.Loading;
 using Tracking.Consumer.Tests.Support;
+using Tracking.Testing;
 using Tracking.Testing.Emulators;
 using Tracking.Testing.Postgres;
 
@@ -131,6 +132,51 @@ public sealed partial class ConsumerProcessTests(PostgresServer postgres, Kinesa
         Assert.Equal(
             """{"timestamp": "yesterday"}""",
             await warehouse.ScalarAsync<string>("""SELECT unparsed_times::text FROM events WHERE message_id = 'when' AND "timestamp" IS NULL"""));
+    }
+
+    [Fact]
+    public async Task StartedFromAnotherFolderItReadsTheAppsettingsJsonBesideItsDll()
+    {
+        // As a systemd unit without WorkingDirectory, or a container without WORKDIR, would start it: every setting
+        // is in the appsettings.json of a copy of the app, none on the command line, and the process runs in '/'.
+        using var app = new TemporaryFolder("consumer-app-");
+        foreach (var file in Directory.EnumerateFiles(Path.GetDirectoryName(ConsumerProcess.AssemblyPath)!, "*", SearchOption.AllDirectories))
+        {
+            var copy = app.Combine(Path.GetRelativePath(Path.GetDirectoryName(ConsumerProcess.AssemblyPath)!, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(copy)!);
+            File.Copy(file, copy);
+        }
+
+        using var stream = await TestStreamOnKinesalite.CreateAsync(kinesalite.ServiceUrl, shards: 1);
+        var warehouse = new WarehouseDb(await postgres.CreateDatabaseAsync("elsewhere"));
+        var settings = ConsumerProcess.Settings(kinesalite.ServiceUrl, stream.Name, warehouse.ConnectionString, "elsewhere");
+        await File.WriteAllTextAsync(app.Combine("appsettings.json"), SettingsJson(settings));
+        var events = TestEvent.Many(users: 3, perUser: 2, "elsewhere").ToList();
+        await stream.PutEventsAsync(events);
+
+        await using var consumer = ConsumerProcess.Start(app.Combine("Tracking.Consumer.dll"), new Dictionary<string, string>(), workingDirectory: "/");
+
+        await warehouse.WaitForEventCountAsync(events.Count, Patience, consumer);
+        Assert.Equal(events.Select(e => e.MessageId).ToHashSet(), await warehouse.MessageIdsAsync());
+    }
+
+    /// <summary>Flat <c>Section:Key</c> settings as the nested JSON of an appsettings.json.</summary>
+    private static string SettingsJson(IReadOnlyDictionary<string, string> settings)
+    {
+        var root = new System.Text.Json.Nodes.JsonObject();
+        foreach (var (key, value) in settings)
+        {
+            var node = root;
+            var parts = key.Split(':');
+            foreach (var part in parts[..^1])
+            {
+                node = (System.Text.Json.Nodes.JsonObject)(node[part] ??= new System.Text.Json.Nodes.JsonObject());
+            }
+
+            node[parts[^1]] = value;
+        }
+
+        return root.ToJsonString();
     }
 
     [GeneratedRegex(@"Now listening on: (http://\S+)")]

@@ -184,6 +184,63 @@ public sealed class PostgresLoaderTests(PostgresServer postgres) : IAsyncLifetim
         Assert.Equal(["101", true], (await _warehouse.RowsAsync("SELECT checkpoint, finished FROM shard_leases")).Single());
     }
 
+    [Fact]
+    public async Task ALoadWhileTheWarehouseCannotBeReachedIsRunAgainAfterABackOffAndCommitsWhenItIsBackWithNoDeadLetter()
+    {
+        await using var relay = TcpRelay.Start(postgres.Port);
+
+        // One connection per attempt: without encryption Npgsql asks for none before it starts up.
+        var connection = new NpgsqlConnectionStringBuilder(_warehouse.ConnectionString) { Port = relay.Port, Pooling = false, Timeout = 5, SslMode = SslMode.Disable, GssEncryptionMode = GssEncryptionMode.Disable };
+        await using var cutOff = NpgsqlDataSource.Create(connection.ConnectionString);
+        var loader = new PostgresLoader(cutOff, TestMetrics.Create(), _clock, NullLogger<PostgresLoader>.Instance);
+        var fence = await TakeAsync("worker-a");
+
+        var load = loader.LoadAsync(new LoadBatch(fence, Rows(3, "a"), [], "102", false), CancellationToken.None);
+
+        // Two attempts meet a closed connection; neither ends the load, which waits out its back-off on the clock.
+        await AdvanceUntilAsync(() => relay.Refused >= 2 || load.IsCompleted);
+        Assert.False(load.IsCompleted, load.Exception?.ToString());
+        relay.Open();
+        await AdvanceUntilAsync(() => load.IsCompleted);
+
+        Assert.Equal(new LoadResult(LoadOutcome.Committed, 3, 0), await load);
+        Assert.Equal(2, relay.Refused);
+        Assert.Equal(3, await _warehouse.EventCountAsync());
+        Assert.Equal(0L, await _warehouse.ScalarAsync<long>("SELECT count(*) FROM dead_letters"));
+        Assert.Equal("102", await _warehouse.ScalarAsync<string>("SELECT checkpoint FROM shard_leases"));
+    }
+
+    [Fact]
+    public async Task AWarehouseThatStaysUnreachableFailsTheLoadAfterItsAttemptsAndDeadLettersNothing()
+    {
+        await using var relay = TcpRelay.Start(postgres.Port);
+        var connection = new NpgsqlConnectionStringBuilder(_warehouse.ConnectionString) { Port = relay.Port, Pooling = false, Timeout = 5, SslMode = SslMode.Disable, GssEncryptionMode = GssEncryptionMode.Disable };
+        await using var cutOff = NpgsqlDataSource.Create(connection.ConnectionString);
+        var loader = new PostgresLoader(cutOff, TestMetrics.Create(), _clock, NullLogger<PostgresLoader>.Instance);
+        var fence = await TakeAsync("worker-a");
+
+        var load = loader.LoadAsync(new LoadBatch(fence, Rows(3, "a"), [], "102", false), CancellationToken.None);
+        await AdvanceUntilAsync(() => load.IsCompleted);
+
+        await Assert.ThrowsAnyAsync<NpgsqlException>(() => load);
+        Assert.Equal(WarehouseFailures.MaxAttempts, relay.Refused);
+        Assert.Equal(0, await _warehouse.EventCountAsync());
+        Assert.Equal(0L, await _warehouse.ScalarAsync<long>("SELECT count(*) FROM dead_letters"));
+    }
+
+    /// <summary>Moves the fake clock on, a second at a time, until <paramref name="condition"/> holds (the loader's
+    /// back-off timers wait on it); fails after 30 real seconds.</summary>
+    private async Task AdvanceUntilAsync(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the condition did not come about within 30 s");
+            _clock.Advance(TimeSpan.FromSeconds(1));
+            await Task.Delay(20);
+        }
+    }
+
     private async Task<ShardFence> TakeAsync(string worker)
     {
         var lease = (await _leases.ListAsync(Stream, CancellationToken.None)).Single();

@@ -323,6 +323,77 @@ public sealed class RedshiftLoaderTests(PostgresServer postgres, S3rverFixture s
         Assert.Null(await loader.BeginAsync(taken!.Value, lease, CancellationToken.None));
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(100_000)]
+    public async Task RandomMutationsOfRealRecordsAreEachLoadedOrDeadLetteredOnBothPathsAndTheCheckpointReachesTheLast(int copyThresholdRows)
+    {
+        // The Redshift loader fails in its own ways (its column limits, S3 staging and COPY's JSON lines, dead
+        // letters kept on S3 when VARCHAR cannot hold them), so the fuzzed records go through it too, by COPY and by INSERT.
+        var seed = Environment.GetEnvironmentVariable("FUZZ_SEED") is { Length: > 0 } chosen ? int.Parse(chosen, CultureInfo.InvariantCulture) : 150_2026;
+        var run = $"(FUZZ_SEED={seed}, copy threshold {copyThresholdRows})";
+        var random = new Random(seed);
+        var mutator = new RecordMutator(seed);
+        var records = Enumerable.Range(0, 150).Select(i => (GoodId: (string?)$"good-{i}", Data: FuzzRecords.Api($"good-{i}", i)))
+            .Concat(FuzzRecords.Named().Concat(Enumerable.Range(0, 250).Select(i => mutator.Mutate(FuzzRecords.Api($"bad-{i}", i)))).Select(d => (GoodId: (string?)null, Data: d)))
+            .OrderBy(_ => random.Next())
+            .Select((r, i) => (r.GoodId, r.Data, Sequence: (1000 + i).ToString(CultureInfo.InvariantCulture)))
+            .ToList();
+        var loader = Loader(copyThresholdRows);
+        var fence = await TakeAsync("worker-a");
+
+        foreach (var chunk in records.Chunk(50))
+        {
+            var buffer = new ShardBuffer(Stream, ShardId);
+            buffer.Add(chunk.Select(r => new KinesisRecord { SequenceNumber = r.Sequence, PartitionKey = "k", Data = r.Data }).ToList());
+            var result = await loader.LoadAsync(buffer.TakeBatch(fence, finished: false), CancellationToken.None);
+            Assert.True(result.Outcome == LoadOutcome.Committed, $"{run} {result}");
+        }
+
+        Assert.Equal(records[^1].Sequence, await _warehouse.ScalarAsync<string>("SELECT checkpoint FROM shard_checkpoints"));
+        var loaded = await _warehouse.MessageIdsAsync();
+        var letters = (await _warehouse.RowsAsync("SELECT sequence_number, reason, payload, payload_url FROM dead_letters"))
+            .ToDictionary(r => (string)r[0]!, r => (Reason: (string)r[1]!, Text: (string?)r[2], Url: (string?)r[3]));
+        var expectedIds = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (goodId, data, sequence) in records)
+        {
+            var what = $"{run} record {sequence}: {Convert.ToHexString(data.AsSpan(0, Math.Min(data.Length, 2048)))}";
+            var (row, dead) = EventRecords.Parse(Stream, ShardId, new KinesisRecord { SequenceNumber = sequence, PartitionKey = "k", Data = data });
+            var refusal = dead?.Reason ?? RedshiftRows.Problem(row!);
+            if (goodId is not null)
+            {
+                Assert.True(refusal is null && loaded.Contains(goodId), $"good record {goodId} was not loaded: {refusal}");
+            }
+
+            if (refusal is null)
+            {
+                Assert.False(letters.ContainsKey(sequence), $"{what} was dead-lettered: {letters.GetValueOrDefault(sequence).Reason}");
+                Assert.True(loaded.Contains(row!.MessageId), $"{what} was neither loaded as {row.MessageId} nor dead-lettered");
+                expectedIds.Add(row.MessageId);
+                continue;
+            }
+
+            Assert.True(letters.TryGetValue(sequence, out var letter), $"no dead letter for {what}: {refusal}");
+            Assert.Equal(refusal, letter.Reason);
+            if (letter.Url is { } url)
+            {
+                var kept = new Uri(url);
+                using var response = await _s3.GetObjectAsync(kept.Host, kept.AbsolutePath.TrimStart('/'));
+                using var body = new MemoryStream();
+                await response.ResponseStream.CopyToAsync(body);
+                Assert.True(data.AsSpan().SequenceEqual(body.ToArray()), $"the record kept on S3 for {what} is not the record");
+            }
+            else
+            {
+                Assert.True(letter.Text == Encoding.UTF8.GetString(data), $"the dead letter of {what} is not the record");
+            }
+        }
+
+        Assert.True(records.Count(r => letters.ContainsKey(r.Sequence)) == letters.Count, $"{run} dead letters no record accounts for");
+        Assert.True(expectedIds.SetEquals(loaded), $"{run} loaded ids no record accounts for: {string.Join(", ", loaded.Except(expectedIds).Take(10))}");
+        Assert.Empty(await RedshiftRehearsal.KeysAsync(_s3, $"{_prefix}/{S3Staging.StagingFolder}"));
+    }
+
     private RedshiftLoader Loader(int copyThresholdRows) =>
         new(
             _warehouseSource,

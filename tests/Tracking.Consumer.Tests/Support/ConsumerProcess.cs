@@ -60,15 +60,16 @@ public sealed class ConsumerProcess : IAsyncDisposable
     }
 
     /// <summary>Starts <c>dotnet <paramref name="assemblyPath"/></c> with the settings as command-line configuration
-    /// and, when given, extra environment variables (the standard <c>OTEL_*</c> ones, say).</summary>
-    public static ConsumerProcess Start(string assemblyPath, IReadOnlyDictionary<string, string> settings, IReadOnlyDictionary<string, string>? environment = null)
+    /// and, when given, extra environment variables (the standard <c>OTEL_*</c> ones, say), in
+    /// <paramref name="workingDirectory"/> (by default the assembly's folder).</summary>
+    public static ConsumerProcess Start(string assemblyPath, IReadOnlyDictionary<string, string> settings, IReadOnlyDictionary<string, string>? environment = null, string? workingDirectory = null)
     {
         var startInfo = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
-            WorkingDirectory = Path.GetDirectoryName(assemblyPath)!,
+            WorkingDirectory = workingDirectory ?? Path.GetDirectoryName(assemblyPath)!,
         };
         startInfo.ArgumentList.Add(assemblyPath);
         foreach (var (key, value) in settings)

@@ -27,6 +27,9 @@ public class KinesaliteFixture : IAsyncLifetime
         EmulatorPackages.Require("kinesalite");
         var launcher = Path.Combine(EmulatorPackages.Folder, "start-kinesalite.js");
         var delay = StateChangeMilliseconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+        // One kinesalite serves a whole test assembly and its streams are never deleted: the limit counts the shards
+        // of every test run so far, and at 50 a later test's stream was refused.
         _process = EmulatorProcess.Start(
             "kinesalite",
             EmulatorPackages.Folder,
