@@ -99,7 +99,7 @@ internal static class ReplayCommand
         {
             summary.StoppedBecause = "interrupted; events after the last one put were not replayed (running the same range again is safe)";
         }
-        catch (Exception exception) when (exception is AwsServiceException or HttpRequestException or IOException or InvalidDataException or AmazonS3Exception or UnauthorizedAccessException)
+        catch (Exception exception) when (exception is AwsServiceException or HttpRequestException or IOException or InvalidDataException or Amazon.Runtime.AmazonClientException or UnauthorizedAccessException or TimeoutException or OperationCanceledException)
         {
             summary.StoppedBecause = $"{exception.GetType().Name}: {exception.Message}";
         }
