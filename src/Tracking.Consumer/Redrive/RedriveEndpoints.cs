@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http.HttpResults;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.Extensions.Options;
@@ -54,11 +55,14 @@ internal static class RedriveEndpoints
         return app;
     }
 
+    private static ProblemHttpResult TooLarge() =>
+        TypedResults.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "Request body too large", detail: $"A re-drive request is a filter of at most {MaxBodyBytes} bytes.");
+
     private static async Task<(RedriveRequest? Request, IResult? Problem)> ReadAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         if (request.ContentLength > MaxBodyBytes)
         {
-            return (null, TypedResults.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "Request body too large", detail: $"A re-drive request is a filter of at most {MaxBodyBytes} bytes."));
+            return (null, TooLarge());
         }
 
         using var body = new MemoryStream();
@@ -68,7 +72,7 @@ internal static class RedriveEndpoints
         {
             if (body.Length + read > MaxBodyBytes)
             {
-                return (null, TypedResults.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "Request body too large", detail: $"A re-drive request is a filter of at most {MaxBodyBytes} bytes."));
+                return (null, TooLarge());
             }
 
             body.Write(buffer, 0, read);
