@@ -127,6 +127,8 @@ internal static class ReplayCommand
 
         public Task CreateStreamAsync(CreateStreamRequest request, CancellationToken cancellationToken = default) => throw new UnreachableException();
 
+        public Task DeleteStreamAsync(DeleteStreamRequest request, CancellationToken cancellationToken = default) => throw new UnreachableException();
+
         public Task SplitShardAsync(SplitShardRequest request, CancellationToken cancellationToken = default) => throw new UnreachableException();
 
         public Task MergeShardsAsync(MergeShardsRequest request, CancellationToken cancellationToken = default) => throw new UnreachableException();

@@ -35,6 +35,9 @@ public interface IKinesisClient
     /// <summary>Creates a stream; it is <c>CREATING</c> until it turns <c>ACTIVE</c>.</summary>
     Task CreateStreamAsync(CreateStreamRequest request, CancellationToken cancellationToken = default);
 
+    /// <summary>Deletes a stream and its records; it is <c>DELETING</c> until it is gone.</summary>
+    Task DeleteStreamAsync(DeleteStreamRequest request, CancellationToken cancellationToken = default);
+
     /// <summary>Splits an open shard into two.</summary>
     Task SplitShardAsync(SplitShardRequest request, CancellationToken cancellationToken = default);
 

@@ -75,6 +75,13 @@ public sealed class KinesisClient : IKinesisClient, IDisposable
     }
 
     /// <inheritdoc/>
+    public Task DeleteStreamAsync(DeleteStreamRequest request, CancellationToken cancellationToken = default)
+    {
+        KinesisRequestRules.Check(request);
+        return _transport.SendAsync("DeleteStream", request, KinesisJsonContext.Default.DeleteStreamRequest, cancellationToken);
+    }
+
+    /// <inheritdoc/>
     public Task SplitShardAsync(SplitShardRequest request, CancellationToken cancellationToken = default)
     {
         KinesisRequestRules.Check(request);

@@ -76,4 +76,45 @@ public static class KinesisClientExtensions
             await Task.Delay(pollInterval ?? DefaultPollInterval, clock, cancellationToken).ConfigureAwait(false);
         }
     }
+
+    /// <summary>Polls <c>DescribeStreamSummary</c> until the stream is gone, as after DeleteStream.</summary>
+    /// <param name="client">The client.</param>
+    /// <param name="streamName">The stream.</param>
+    /// <param name="timeout">How long to wait before giving up with a <see cref="TimeoutException"/>.</param>
+    /// <param name="pollInterval">Pause between polls; <see langword="null"/> for <see cref="DefaultPollInterval"/>.</param>
+    /// <param name="timeProvider">Clock for the pauses and the timeout; <see langword="null"/> for the system clock.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    public static async Task WaitForStreamDeletedAsync(
+        this IKinesisClient client,
+        string streamName,
+        TimeSpan timeout,
+        TimeSpan? pollInterval = null,
+        TimeProvider? timeProvider = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentException.ThrowIfNullOrEmpty(streamName);
+        var clock = timeProvider ?? TimeProvider.System;
+        var deadline = clock.GetUtcNow() + timeout;
+        while (true)
+        {
+            string status;
+            try
+            {
+                status = (await client.DescribeStreamSummaryAsync(new DescribeStreamSummaryRequest { StreamName = streamName }, cancellationToken).ConfigureAwait(false))
+                    .StreamDescriptionSummary.StreamStatus;
+            }
+            catch (Errors.AwsResourceNotFoundException)
+            {
+                return;
+            }
+
+            if (clock.GetUtcNow() >= deadline)
+            {
+                throw new TimeoutException($"Stream '{streamName}' was still {status} after {timeout}.");
+            }
+
+            await Task.Delay(pollInterval ?? DefaultPollInterval, clock, cancellationToken).ConfigureAwait(false);
+        }
+    }
 }

@@ -15,6 +15,7 @@ namespace Tracking.Aws.Kinesis;
 [JsonSerializable(typeof(GetRecordsRequest))]
 [JsonSerializable(typeof(GetRecordsResponse))]
 [JsonSerializable(typeof(CreateStreamRequest))]
+[JsonSerializable(typeof(DeleteStreamRequest))]
 [JsonSerializable(typeof(SplitShardRequest))]
 [JsonSerializable(typeof(MergeShardsRequest))]
 internal sealed partial class KinesisJsonContext : JsonSerializerContext;

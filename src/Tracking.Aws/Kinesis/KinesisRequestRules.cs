@@ -103,6 +103,12 @@ internal static class KinesisRequestRules
         }
     }
 
+    public static void Check(DeleteStreamRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        RequireStream(request.StreamName, request.StreamArn);
+    }
+
     public static void Check(SplitShardRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);

@@ -163,6 +163,30 @@ public abstract class KinesisEmulatorContractTests : IDisposable
     }
 
     [Fact]
+    public async Task AStreamDeletedAndCreatedAgainUnderItsNameHasALaterCreationTime()
+    {
+        var stream = await CreateActiveStreamAsync(shards: 1);
+        var first = await Client.WaitForStreamActiveAsync(stream, ActiveTimeout);
+
+        await Client.DeleteStreamAsync(new DeleteStreamRequest { StreamName = stream });
+        await Client.WaitForStreamDeletedAsync(stream, ActiveTimeout);
+        await Assert.ThrowsAsync<AwsResourceNotFoundException>(
+            () => Client.ListShardsAsync(new ListShardsRequest { StreamName = stream }));
+
+        // kinesalite reports creation times in whole seconds, and 2 s early (it dates a stream's shards back by that
+        // much): the second stream must be made a later second than that.
+        while (DateTimeOffset.UtcNow < first.StreamCreationTimestamp!.Value.AddSeconds(3))
+        {
+            await Task.Delay(50);
+        }
+
+        await Client.CreateStreamAsync(new CreateStreamRequest { StreamName = stream, ShardCount = 1 });
+        var second = await Client.WaitForStreamActiveAsync(stream, ActiveTimeout);
+
+        Assert.True(second.StreamCreationTimestamp > first.StreamCreationTimestamp, $"{second.StreamCreationTimestamp:O} is not after {first.StreamCreationTimestamp:O}");
+    }
+
+    [Fact]
     public async Task DescribingAStreamThatDoesNotExistThrowsResourceNotFound()
     {
         var exception = await Assert.ThrowsAsync<AwsResourceNotFoundException>(
