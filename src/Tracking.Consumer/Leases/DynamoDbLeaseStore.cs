@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using Amazon;
 using Amazon.DynamoDBv2;
@@ -25,6 +26,17 @@ internal sealed class DynamoDbLeaseStore(IAmazonDynamoDB dynamo, string tableNam
     private const string Expires = "expiresAt";
     private const string Finished = "finished";
     private const string StartTimestamp = "startTimestamp";
+    private const string StreamCreatedAt = "streamCreatedAt";
+    private const string Arn = "streamArn";
+    private const string Pending = "settingAside";
+
+    /// <summary>The sort key of a stream's identity item, whose partition key (<c>{stream}@identity</c>) no stream or
+    /// set-aside name can take.</summary>
+    private const string IdentityShard = "identity";
+
+    /// <summary>The identity each stream was adopted with here, stamped on the items this worker adds: a worker setting
+    /// an older stream's items aside removes only the items not stamped with the newer one.</summary>
+    private readonly ConcurrentDictionary<string, long> _adopted = new(StringComparer.Ordinal);
 
     /// <summary>Creates the table (on-demand capacity) when it is missing and waits until it is active. A table that
     /// exists is only described, so a pre-created table needs no <c>dynamodb:CreateTable</c> permission.</summary>
@@ -123,6 +135,11 @@ internal sealed class DynamoDbLeaseStore(IAmazonDynamoDB dynamo, string tableNam
                     request.Item[StartTimestamp] = Number(startTimestamp.ToUnixTimeMilliseconds());
                 }
 
+                if (_adopted.TryGetValue(stream, out var createdAt))
+                {
+                    request.Item[StreamCreatedAt] = Number(createdAt);
+                }
+
                 await dynamo.PutItemAsync(request, cancellationToken);
             }
             catch (ConditionalCheckFailedException)
@@ -169,6 +186,142 @@ internal sealed class DynamoDbLeaseStore(IAmazonDynamoDB dynamo, string tableNam
     /// <summary>Gives the lease up; when another worker has taken it already there is nothing of ours to give up.</summary>
     public Task ReleaseAsync(ShardFence fence, CancellationToken cancellationToken) =>
         UpdateIfHeldAsync(fence, "REMOVE #owner, #expires SET #counter = #counter + :one", (":one", Number(1)), cancellationToken);
+
+    /// <summary>
+    /// DynamoDB cannot rename a key, and an item per shard is too many for one transaction, so the move is three steps
+    /// each a conditional write: the identity item turns to the new stream and records the old one as being set aside;
+    /// every item of the old stream is copied aside and then deleted unless it carries the new stream's stamp; the mark
+    /// is cleared. Whoever finds the mark (a worker that stopped midway, or another one) finishes the move.
+    /// </summary>
+    public async Task<StreamIdentity?> AdoptStreamAsync(string stream, StreamIdentity current, CancellationToken cancellationToken)
+    {
+        var now = current.CreatedAt.ToUnixTimeMilliseconds();
+        StreamIdentity? setAside = null;
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            var item = (await dynamo.GetItemAsync(new GetItemRequest { TableName = tableName, Key = IdentityKey(stream), ConsistentRead = true }, cancellationToken)).Item;
+            var recorded = item is { Count: > 0 } && item.TryGetValue(StreamCreatedAt, out var created) ? long.Parse(created.N, CultureInfo.InvariantCulture) : (long?)null;
+            var pending = item is { Count: > 0 } && item.TryGetValue(Pending, out var aside) ? long.Parse(aside.N, CultureInfo.InvariantCulture) : (long?)null;
+            if (pending is { } unfinished && recorded == now)
+            {
+                await SetAsideAsync(stream, unfinished, cancellationToken);
+                _adopted[stream] = now;
+                return setAside;
+            }
+
+            if (recorded == now)
+            {
+                _adopted[stream] = now;
+                return setAside;
+            }
+
+            try
+            {
+                var update = new UpdateItemRequest
+                {
+                    TableName = tableName,
+                    Key = IdentityKey(stream),
+                    ExpressionAttributeNames = new() { ["#created"] = StreamCreatedAt, ["#arn"] = Arn },
+                    ExpressionAttributeValues = new() { [":created"] = Number(now), [":arn"] = new AttributeValue { S = current.Arn ?? "" } },
+                };
+                if (recorded is { } old)
+                {
+                    update.UpdateExpression = "SET #created = :created, #arn = :arn, #pending = :old";
+                    update.ConditionExpression = "#created = :old AND attribute_not_exists(#pending)";
+                    update.ExpressionAttributeNames["#pending"] = Pending;
+                    update.ExpressionAttributeValues[":old"] = Number(old);
+                }
+                else
+                {
+                    update.UpdateExpression = "SET #created = :created, #arn = :arn";
+                    update.ConditionExpression = "attribute_not_exists(#created)";
+                }
+
+                await dynamo.UpdateItemAsync(update, cancellationToken);
+                if (recorded is { } replaced)
+                {
+                    setAside = new StreamIdentity(DateTimeOffset.FromUnixTimeMilliseconds(replaced), null);
+                }
+            }
+            catch (ConditionalCheckFailedException)
+            {
+                // Another worker changed the identity first: read what it did, and finish its move if need be.
+            }
+        }
+
+        throw new InvalidOperationException($"The DynamoDB lease table {tableName}: the identity of stream {stream} kept changing under this worker.");
+    }
+
+    private async Task SetAsideAsync(string stream, long old, CancellationToken cancellationToken)
+    {
+        var asideName = new StreamIdentity(DateTimeOffset.FromUnixTimeMilliseconds(old), null).AsideName(stream);
+        Dictionary<string, AttributeValue>? start = null;
+        do
+        {
+            var response = await dynamo.QueryAsync(
+                new QueryRequest
+                {
+                    TableName = tableName,
+                    ConsistentRead = true,
+                    KeyConditionExpression = "#stream = :stream",
+                    ExpressionAttributeNames = new() { ["#stream"] = Stream },
+                    ExpressionAttributeValues = new() { [":stream"] = new AttributeValue { S = stream } },
+                    ExclusiveStartKey = start,
+                },
+                cancellationToken);
+            foreach (var item in response.Items ?? [])
+            {
+                if (item.TryGetValue(StreamCreatedAt, out var stamp) && stamp.N != Number(old).N)
+                {
+                    continue;
+                }
+
+                var copy = new Dictionary<string, AttributeValue>(item) { [Stream] = new AttributeValue { S = asideName } };
+                await dynamo.PutItemAsync(new PutItemRequest { TableName = tableName, Item = copy }, cancellationToken);
+                try
+                {
+                    await dynamo.DeleteItemAsync(
+                        new DeleteItemRequest
+                        {
+                            TableName = tableName,
+                            Key = Key(stream, item[Shard].S),
+                            ConditionExpression = "attribute_not_exists(#created) OR #created = :old",
+                            ExpressionAttributeNames = new() { ["#created"] = StreamCreatedAt },
+                            ExpressionAttributeValues = new() { [":old"] = Number(old) },
+                        },
+                        cancellationToken);
+                }
+                catch (ConditionalCheckFailedException)
+                {
+                    // Replaced meanwhile by the new stream's item of the same shard id: that one stays.
+                }
+            }
+
+            start = response.LastEvaluatedKey is { Count: > 0 } last ? last : null;
+        }
+        while (start is not null);
+
+        try
+        {
+            await dynamo.UpdateItemAsync(
+                new UpdateItemRequest
+                {
+                    TableName = tableName,
+                    Key = IdentityKey(stream),
+                    UpdateExpression = "REMOVE #pending",
+                    ConditionExpression = "#pending = :old",
+                    ExpressionAttributeNames = new() { ["#pending"] = Pending },
+                    ExpressionAttributeValues = new() { [":old"] = Number(old) },
+                },
+                cancellationToken);
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            // Another worker finished the same move.
+        }
+    }
+
+    private static Dictionary<string, AttributeValue> IdentityKey(string stream) => Key($"{stream}@identity", IdentityShard);
 
     /// <summary>Applies <paramref name="update"/> only while <paramref name="fence"/> still holds the lease (same owner and counter).</summary>
     private async Task<bool> UpdateIfHeldAsync(ShardFence fence, string update, (string Name, AttributeValue Value) value, CancellationToken cancellationToken)

@@ -48,4 +48,15 @@ internal interface ILeaseStore
 
     /// <summary>Gives the lease up so another worker can take it at once.</summary>
     Task ReleaseAsync(ShardFence fence, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Records that the rows of <paramref name="stream"/> belong to <paramref name="current"/>. When they belonged to
+    /// another stream of the same name (deleted and created again), moves them aside under
+    /// <see cref="StreamIdentity.AsideName"/> first, so the new stream's shards start afresh and nothing holds,
+    /// fences or finishes them by the old stream's state. The check and the move are one step: of several workers
+    /// that notice at once, one moves the rows and the others find the new identity already recorded.
+    /// </summary>
+    /// <returns>The identity whose rows this call set aside; <see langword="null"/> when it set nothing aside (the
+    /// stream met for the first time, the same stream, or another worker did it).</returns>
+    Task<StreamIdentity?> AdoptStreamAsync(string stream, StreamIdentity current, CancellationToken cancellationToken);
 }

@@ -29,6 +29,17 @@ internal sealed class PostgresLeaseSchema(NpgsqlDataSource leaseDatabase)
     /// time a shard without checkpoint starts at (<see cref="Lease.StartTimestamp"/>).</summary>
     internal const string StartTimestampColumn = "ALTER TABLE shard_leases ADD COLUMN IF NOT EXISTS start_timestamp timestamptz";
 
+    /// <summary>The lease table's third version, shared with the PostgreSQL warehouse's fifth migration: which stream of
+    /// each name the rows belong to (<see cref="StreamIdentity"/>), so a stream deleted and created again is noticed.</summary>
+    internal const string StreamIdentitiesTable = """
+        CREATE TABLE IF NOT EXISTS stream_identities (
+            stream      text PRIMARY KEY,
+            created_at  timestamptz NOT NULL,
+            arn         text,
+            recorded_at timestamptz NOT NULL
+        )
+        """;
+
     private const long CreateLock = 0x6c65_6173_6573;
 
     public async Task CreateAsync(CancellationToken cancellationToken)
@@ -51,8 +62,9 @@ internal sealed class PostgresLeaseSchema(NpgsqlDataSource leaseDatabase)
             await command.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        await using (var command = new NpgsqlCommand(StartTimestampColumn, connection, transaction))
+        foreach (var statement in new[] { StartTimestampColumn, StreamIdentitiesTable })
         {
+            await using var command = new NpgsqlCommand(statement, connection, transaction);
             await command.ExecuteNonQueryAsync(cancellationToken);
         }
 

@@ -87,6 +87,56 @@ internal sealed class PostgresLeaseStore(NpgsqlDataSource dataSource) : ILeaseSt
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    public async Task<StreamIdentity?> AdoptStreamAsync(string stream, StreamIdentity current, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+
+        // The row lock makes the workers that notice together take turns: the second finds the first's answer.
+        StreamIdentity? recorded = null;
+        await using (var command = new NpgsqlCommand("SELECT created_at, arn FROM stream_identities WHERE stream = $1 FOR UPDATE", connection, transaction))
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = stream });
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            if (await reader.ReadAsync(cancellationToken))
+            {
+                recorded = new StreamIdentity(reader.GetFieldValue<DateTimeOffset>(0), reader.IsDBNull(1) ? null : reader.GetString(1));
+            }
+        }
+
+        if (recorded is not null && recorded.IsSameStream(current))
+        {
+            return null;
+        }
+
+        if (recorded is not null)
+        {
+            // Checkpoints live in these rows here, so they go aside with the leases; a load of the old stream that is
+            // still running finds no row under its fence and rolls back.
+            await using var move = new NpgsqlCommand("UPDATE shard_leases SET stream = $1 WHERE stream = $2", connection, transaction);
+            move.Parameters.Add(new NpgsqlParameter { Value = recorded.AsideName(stream) });
+            move.Parameters.Add(new NpgsqlParameter { Value = stream });
+            await move.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        // Met for the first time, two workers may both insert: the same stream, so the second's insert is moot.
+        await using (var command = new NpgsqlCommand(
+            recorded is null
+                ? "INSERT INTO stream_identities (stream, created_at, arn, recorded_at) VALUES ($1, $2, $3, now()) ON CONFLICT (stream) DO NOTHING"
+                : "UPDATE stream_identities SET created_at = $2, arn = $3, recorded_at = now() WHERE stream = $1",
+            connection,
+            transaction))
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = stream });
+            command.Parameters.Add(new NpgsqlParameter { Value = current.CreatedAt.UtcDateTime });
+            command.Parameters.Add(new NpgsqlParameter { Value = (object?)current.Arn ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return recorded;
+    }
+
     // Positional parameters: the fence's four values follow whatever the statement binds first.
     private static void AddFence(NpgsqlParameterCollection parameters, ShardFence fence)
     {

@@ -36,4 +36,14 @@ internal sealed class RedshiftLeaseStore(ILeaseStore leases, RedshiftCheckpoints
 
     public Task ReleaseAsync(ShardFence fence, CancellationToken cancellationToken) =>
         leases.ReleaseAsync(fence, cancellationToken);
+
+    /// <summary>Redshift's checkpoints first, then the ownership store, each deciding by its own record. Stopped between
+    /// the two, the next round finds Redshift done and the store not yet, and finishes; the other order would leave the
+    /// old checkpoints under new, unowned leases, the very state this guards against.</summary>
+    public async Task<StreamIdentity?> AdoptStreamAsync(string stream, StreamIdentity current, CancellationToken cancellationToken)
+    {
+        var checkpointsAside = await checkpoints.AdoptStreamAsync(stream, current, cancellationToken);
+        var leasesAside = await leases.AdoptStreamAsync(stream, current, cancellationToken);
+        return checkpointsAside ?? leasesAside;
+    }
 }

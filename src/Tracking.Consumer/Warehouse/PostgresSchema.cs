@@ -56,6 +56,7 @@ internal sealed partial class PostgresSchema(NpgsqlDataSource dataSource, ILogge
             """),
         (3, "Segment-shaped views: tracks, identifies, pages, screens, groups, aliases, users", string.Join(";\n", SegmentViews.Create(redshift: false))),
         (4, "shard_leases.start_timestamp: where InitialPosition=Latest starts", Leases.PostgresLeaseSchema.StartTimestampColumn),
+        (5, "stream_identities: a stream deleted and created again is read afresh", Leases.PostgresLeaseSchema.StreamIdentitiesTable),
     ];
 
     /// <summary>The version a fully migrated database is at.</summary>

@@ -26,6 +26,55 @@ internal sealed class RedshiftCheckpoints(NpgsqlDataSource dataSource)
         return checkpoints;
     }
 
+    /// <summary>Records that the checkpoints of <paramref name="stream"/> belong to <paramref name="current"/>, moving
+    /// those of an older stream of the name aside first (<see cref="Leases.ILeaseStore.AdoptStreamAsync"/>). Serialised
+    /// with the loads and claims by their lock: a load of the old stream still running commits nothing after it.</summary>
+    /// <returns>The identity whose checkpoints were set aside, or <see langword="null"/>.</returns>
+    public async Task<Leases.StreamIdentity?> AdoptStreamAsync(string stream, Leases.StreamIdentity current, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using (var command = new NpgsqlCommand(RedshiftSql.LockLoads, connection, transaction))
+        {
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        Leases.StreamIdentity? recorded = null;
+        await using (var command = new NpgsqlCommand(RedshiftSql.ReadStreamIdentity, connection, transaction))
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = stream, NpgsqlDbType = NpgsqlDbType.Varchar });
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            if (await reader.ReadAsync(cancellationToken))
+            {
+                recorded = new Leases.StreamIdentity(reader.GetFieldValue<DateTimeOffset>(0), reader.IsDBNull(1) ? null : reader.GetString(1));
+            }
+        }
+
+        if (recorded is not null && recorded.IsSameStream(current))
+        {
+            return null;
+        }
+
+        if (recorded is not null)
+        {
+            await using var move = new NpgsqlCommand(RedshiftSql.MoveCheckpointsAside, connection, transaction);
+            move.Parameters.Add(new NpgsqlParameter { Value = recorded.AsideName(stream), NpgsqlDbType = NpgsqlDbType.Varchar });
+            move.Parameters.Add(new NpgsqlParameter { Value = stream, NpgsqlDbType = NpgsqlDbType.Varchar });
+            await move.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await using (var command = new NpgsqlCommand(recorded is null ? RedshiftSql.InsertStreamIdentity : RedshiftSql.UpdateStreamIdentity, connection, transaction))
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = stream, NpgsqlDbType = NpgsqlDbType.Varchar });
+            command.Parameters.Add(new NpgsqlParameter { Value = current.CreatedAt.UtcDateTime, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+            command.Parameters.Add(new NpgsqlParameter { Value = (object?)current.Arn ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Varchar });
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return recorded;
+    }
+
     /// <summary>Makes <paramref name="fence"/> the shard's fence, in a transaction serialised with the loads.</summary>
     /// <returns>The checkpoint at the moment of the claim, or <see langword="null"/> when the row already holds an
     /// equal or higher counter (the fence is stale).</returns>

@@ -63,6 +63,35 @@ internal sealed class RedshiftSql(bool tableAttributes = true)
         $"ALTER TABLE events ADD COLUMN {EventColumns.UnparsedTimes} SUPER",
     ];
 
+    /// <summary>The table that says which stream of each name the checkpoints belong to.</summary>
+    public const string StreamIdentityTable = "stream_identities";
+
+    /// <summary>The statements of Redshift schema version 4: <see cref="StreamIdentityTable"/>, so a stream deleted and
+    /// created again under its name is read afresh rather than by the old stream's checkpoints.</summary>
+    public static IReadOnlyList<string> SchemaVersion4 =>
+    [
+        $"""
+        CREATE TABLE {StreamIdentityTable} (
+            stream      VARCHAR({KeyBytes}) NOT NULL,
+            created_at  TIMESTAMPTZ NOT NULL,
+            arn         VARCHAR(2048),
+            recorded_at TIMESTAMPTZ NOT NULL
+        )
+        """,
+    ];
+
+    /// <summary>The stream a name's checkpoints belong to: $1 stream.</summary>
+    public static string ReadStreamIdentity => $"SELECT created_at, arn FROM {StreamIdentityTable} WHERE stream = $1";
+
+    /// <summary>Records the first stream of a name: $1 stream, $2 created at, $3 ARN.</summary>
+    public static string InsertStreamIdentity => $"INSERT INTO {StreamIdentityTable} (stream, created_at, arn, recorded_at) VALUES ($1, $2, $3, GETDATE())";
+
+    /// <summary>Records a newer stream of a name: $1 stream, $2 created at, $3 ARN.</summary>
+    public static string UpdateStreamIdentity => $"UPDATE {StreamIdentityTable} SET created_at = $2, arn = $3, recorded_at = GETDATE() WHERE stream = $1";
+
+    /// <summary>Moves a replaced stream's checkpoints aside: $1 the aside name, $2 stream.</summary>
+    public static string MoveCheckpointsAside => $"UPDATE {CheckpointTable} SET stream = $1 WHERE stream = $2";
+
     /// <summary>Creates the migrations table if missing; Redshift has no advisory locks, so <see cref="LockMigrations"/> serialises workers.</summary>
     public static string CreateMigrationsTable =>
         "CREATE TABLE IF NOT EXISTS consumer_schema_migrations (version INTEGER NOT NULL, description VARCHAR(256) NOT NULL, applied_at TIMESTAMPTZ NOT NULL)";

@@ -84,6 +84,37 @@ public sealed class DynamoDbLeaseStoreTests(DynaliteFixture dynalite, PostgresSe
     }
 
     [Fact]
+    public async Task AStreamCreatedAgainUnderItsNameHasItsOldLeasesSetAsideByExactlyOneWorker() =>
+        await StreamIdentityContract.VerifyAsync(_store, "staging");
+
+    [Fact]
+    public async Task ASetAsideStoppedMidwayIsFinishedByTheNextWorkerAndKeepsTheNewStreamsLeases()
+    {
+        await _store.AdoptStreamAsync("staging", StreamIdentityContract.Old, CancellationToken.None);
+        await _store.AddShardsAsync("staging", [new NewShard("shardId-000000000001", [], "TRIM_HORIZON")], CancellationToken.None);
+
+        // A worker that turned the identity and stopped before moving anything; the new stream's shard 0 is added.
+        await _client.UpdateItemAsync(new Amazon.DynamoDBv2.Model.UpdateItemRequest
+        {
+            TableName = _table,
+            Key = new() { ["streamName"] = new() { S = "staging@identity" }, ["shardId"] = new() { S = "identity" } },
+            UpdateExpression = "SET streamCreatedAt = :new, settingAside = :old",
+            ExpressionAttributeValues = new()
+            {
+                [":new"] = new() { N = StreamIdentityContract.New.CreatedAt.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture) },
+                [":old"] = new() { N = StreamIdentityContract.Old.CreatedAt.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture) },
+            },
+        });
+        var next = new DynamoDbLeaseStore(_client, _table, TimeProvider.System);
+        Assert.Null(await next.AdoptStreamAsync("staging", StreamIdentityContract.New, CancellationToken.None));
+        await next.AddShardsAsync("staging", [new NewShard(ShardId, [], "TRIM_HORIZON")], CancellationToken.None);
+        Assert.Null(await next.AdoptStreamAsync("staging", StreamIdentityContract.New, CancellationToken.None));
+
+        Assert.Equal([ShardId], (await next.ListAsync("staging", CancellationToken.None)).Select(l => l.ShardId));
+        Assert.Equal(["shardId-000000000001"], (await next.ListAsync(StreamIdentityContract.Old.AsideName("staging"), CancellationToken.None)).Select(l => l.ShardId));
+    }
+
+    [Fact]
     public async Task OfWorkersTakingTheSameLeaseAtOnceExactlyOneWins()
     {
         var lease = Assert.Single(await _store.ListAsync(Stream, CancellationToken.None));

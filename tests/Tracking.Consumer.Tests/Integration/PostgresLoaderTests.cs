@@ -36,6 +36,16 @@ public sealed class PostgresLoaderTests(PostgresServer postgres) : IAsyncLifetim
     public async Task DisposeAsync() => await _dataSource.DisposeAsync();
 
     [Fact]
+    public async Task AStreamCreatedAgainUnderItsNameHasItsOldLeasesAndCheckpointsSetAsideByExactlyOneWorker()
+    {
+        var old = await StreamIdentityContract.VerifyAsync(_leases, "staging", async fence =>
+            Assert.Equal(LoadOutcome.Committed, (await _loader.LoadAsync(new LoadBatch(fence, Rows(2, "old"), [], "102", ShardFinished: false), CancellationToken.None)).Outcome));
+
+        Assert.Equal("102", await _warehouse.ScalarAsync<string>($"SELECT checkpoint FROM shard_leases WHERE stream = '{StreamIdentityContract.Old.AsideName("staging")}'"));
+        Assert.NotEqual(LoadOutcome.Committed, (await _loader.LoadAsync(new LoadBatch(old, Rows(2, "late"), [], "104", ShardFinished: false), CancellationToken.None)).Outcome);
+    }
+
+    [Fact]
     public async Task ABatchCommitsItsRowsAndTheCheckpointTogether()
     {
         var fence = await TakeAsync("worker-a");

@@ -56,6 +56,19 @@ public sealed class RedshiftLeaseStoreTests(PostgresServer postgres, S3rverFixtu
     }
 
     [Fact]
+    public async Task AStreamCreatedAgainUnderItsNameHasItsOldLeasesAndRedshiftCheckpointsSetAside()
+    {
+        var checkpoints = new RedshiftCheckpoints(_warehouseSource);
+
+        await StreamIdentityContract.VerifyAsync(_store, "staging", fence => checkpoints.ClaimAsync(fence, CancellationToken.None));
+
+        Assert.Equal(1, await _warehouse.ScalarAsync<long>($"SELECT count(*) FROM shard_checkpoints WHERE stream = '{StreamIdentityContract.Old.AsideName("staging")}'"));
+        Assert.Equal(0, await _warehouse.ScalarAsync<long>("SELECT count(*) FROM shard_checkpoints WHERE stream = 'staging'"));
+        Assert.Equal(StreamIdentityContract.New.CreatedAt, await _warehouse.ScalarAsync<DateTime>("SELECT created_at FROM stream_identities WHERE stream = 'staging'"));
+        Assert.Equal(StreamIdentityContract.New.CreatedAt, await _leaseDb.ScalarAsync<DateTime>("SELECT created_at FROM stream_identities WHERE stream = 'staging'"));
+    }
+
+    [Fact]
     public async Task StartingAShardClaimsTheFenceInTheWarehouseAndAStealMovesItOn()
     {
         var first = await TakeAndBeginAsync("worker-a");

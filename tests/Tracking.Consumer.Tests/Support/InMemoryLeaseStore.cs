@@ -9,6 +9,7 @@ internal sealed class InMemoryLeaseStore : ILeaseStore
     private readonly Lock _gate = new();
     private readonly Dictionary<string, Lease> _leases = new(StringComparer.Ordinal);
     private int _renewals;
+    private StreamIdentity? _identity;
 
     /// <summary>Renewals that succeeded.</summary>
     public int Renewals => Volatile.Read(ref _renewals);
@@ -85,5 +86,21 @@ internal sealed class InMemoryLeaseStore : ILeaseStore
         }
 
         return Task.CompletedTask;
+    }
+
+    public Task<StreamIdentity?> AdoptStreamAsync(string stream, StreamIdentity current, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            var recorded = _identity;
+            _identity = current;
+            if (recorded is null || recorded.IsSameStream(current))
+            {
+                return Task.FromResult<StreamIdentity?>(null);
+            }
+
+            _leases.Clear();
+            return Task.FromResult<StreamIdentity?>(recorded);
+        }
     }
 }

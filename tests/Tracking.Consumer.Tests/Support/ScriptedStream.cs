@@ -80,9 +80,22 @@ internal sealed class ScriptedStream(params string[] shardIds) : IKinesisClient
 
     public Task<PutRecordsResponse> PutRecordsAsync(PutRecordsRequest request, CancellationToken cancellationToken = default) => throw new NotSupportedException();
 
-    public Task<DescribeStreamSummaryResponse> DescribeStreamSummaryAsync(DescribeStreamSummaryRequest request, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+    /// <summary>One stream, made once: the same creation time on every call.</summary>
+    public Task<DescribeStreamSummaryResponse> DescribeStreamSummaryAsync(DescribeStreamSummaryRequest request, CancellationToken cancellationToken = default) =>
+        Task.FromResult(new DescribeStreamSummaryResponse
+        {
+            StreamDescriptionSummary = new StreamDescriptionSummary
+            {
+                StreamName = request.StreamName ?? "scripted",
+                StreamStatus = StreamStatus.Active,
+                StreamCreationTimestamp = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero),
+                OpenShardCount = shardIds.Length,
+            },
+        });
 
     public Task CreateStreamAsync(CreateStreamRequest request, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+    public Task DeleteStreamAsync(DeleteStreamRequest request, CancellationToken cancellationToken = default) => throw new NotSupportedException();
 
     public Task SplitShardAsync(SplitShardRequest request, CancellationToken cancellationToken = default) => throw new NotSupportedException();
 

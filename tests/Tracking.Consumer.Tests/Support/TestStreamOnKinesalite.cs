@@ -98,6 +98,23 @@ public sealed class TestStreamOnKinesalite : IDisposable
         return count;
     }
 
+    /// <summary>Deletes the stream and creates it again under its name with <paramref name="shards"/> shards, in a later
+    /// second than the first (kinesalite gives creation times in whole seconds, 2 s early), as an operator does in staging.</summary>
+    public async Task RecreateAsync(int shards)
+    {
+        var first = (await Client.DescribeStreamSummaryAsync(new DescribeStreamSummaryRequest { StreamName = Name })).StreamDescriptionSummary.StreamCreationTimestamp!.Value;
+        await Client.DeleteStreamAsync(new DeleteStreamRequest { StreamName = Name });
+        await Client.WaitForStreamDeletedAsync(Name, TimeSpan.FromSeconds(30));
+        while (DateTimeOffset.UtcNow < first.AddSeconds(3))
+        {
+            await Task.Delay(50);
+        }
+
+        _lastSequenceNumbers.Clear();
+        await Client.CreateStreamAsync(new CreateStreamRequest { StreamName = Name, ShardCount = shards });
+        await Client.WaitForStreamActiveAsync(Name, TimeSpan.FromSeconds(30));
+    }
+
     public async Task<IReadOnlyList<Shard>> OpenShardsAsync() =>
         (await Client.ListAllShardsAsync(Name)).Where(s => s.SequenceNumberRange.EndingSequenceNumber is null).ToList();
 

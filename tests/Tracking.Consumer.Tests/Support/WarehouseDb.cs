@@ -93,7 +93,7 @@ public sealed class WarehouseDb(string connectionString)
         {
             try
             {
-                return (await RowsAsync("SELECT shard_id, checkpoint FROM shard_leases")).ToDictionary(r => (string)r[0]!, r => (string?)r[1]);
+                return (await RowsAsync("SELECT shard_id, checkpoint FROM shard_leases WHERE stream NOT LIKE '%@%'")).ToDictionary(r => (string)r[0]!, r => (string?)r[1]);
             }
             catch (PostgresException exception) when (exception.SqlState == PostgresErrorCodes.UndefinedTable)
             {

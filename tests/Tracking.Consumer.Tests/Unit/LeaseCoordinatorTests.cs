@@ -92,7 +92,7 @@ public sealed class LeaseCoordinatorTests
         var processor = new ShardProcessor(kinesis, new CommittingLoader(), streamOptions, Options.Create(new BatchingOptions()), metrics, Health, _clock, NullLogger<ShardProcessor>.Instance);
         var coordinator = new LeaseCoordinator(
             store,
-            new ShardDiscovery(kinesis, store, streamOptions, _clock),
+            new ShardDiscovery(kinesis, store, streamOptions, _clock, NullLogger<ShardDiscovery>.Instance),
             processor,
             Options.Create(_leaseOptions),
             Options.Create(new WorkerOptions { WorkerId = "worker-a" }),
