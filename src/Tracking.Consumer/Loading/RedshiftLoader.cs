@@ -78,18 +78,83 @@ internal sealed partial class RedshiftLoader(
     private async Task<LoadResult> LoadOnceAsync(LoadBatch batch, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
-        var settings = options.Value;
         var (rows, deadLetters) = RedshiftRows.Vet(batch.Rows, batch.DeadLetters);
+        try
+        {
+            return await AttemptAsync(batch, rows, deadLetters, commit: true, started, cancellationToken);
+        }
+        catch (PostgresException exception) when (MayBeRefusedData(exception) && rows.Count > 0)
+        {
+            LogRefused(batch.Fence.ShardId, rows.Count, exception.SqlState, exception.MessageText);
+            var refused = new List<DeadLetter>();
+            if (await NarrowAsync(batch, rows, refused, started, cancellationToken) == LoadOutcome.LeaseLost)
+            {
+                return new LoadResult(LoadOutcome.LeaseLost, 0, 0);
+            }
+
+            // No row refused on its own, or (for Redshift's catch-all XX000) every one: not a fault of the data.
+            if (refused.Count == 0 || (refused.Count == rows.Count && rows.Count > 1 && !PostgresLoader.IsRefusedData(exception)))
+            {
+                throw;
+            }
+
+            var blamed = refused.Select(r => r.SequenceNumber).ToHashSet(StringComparer.Ordinal);
+            var kept = rows.Where(r => !blamed.Contains(r.SequenceNumber)).ToList();
+            return await AttemptAsync(batch, kept, [.. deadLetters, .. refused], commit: true, started, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Redshift has no savepoints, so a refused batch cannot be split inside its transaction as on PostgreSQL. Instead
+    /// each half is tried in a transaction that runs the whole load and then rolls back, down to the single rows
+    /// Redshift refuses; those become dead letters of the one real load that follows. A refusal is blamed on a row only
+    /// when that row alone reproduces it.
+    /// </summary>
+    private async Task<LoadOutcome?> NarrowAsync(LoadBatch batch, List<EventRow> rows, List<DeadLetter> refused, long started, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var probe = await AttemptAsync(batch, rows, [], commit: false, started, cancellationToken);
+            return probe.Outcome == LoadOutcome.LeaseLost ? LoadOutcome.LeaseLost : null;
+        }
+        catch (PostgresException exception) when (MayBeRefusedData(exception))
+        {
+            if (rows.Count == 1)
+            {
+                refused.Add(new DeadLetter(rows[0].SequenceNumber, $"Redshift refused it: {exception.SqlState} {exception.MessageText}", rows[0].Payload));
+                return null;
+            }
+
+            var half = rows.Count / 2;
+            return await NarrowAsync(batch, rows[..half], refused, started, cancellationToken)
+                ?? await NarrowAsync(batch, rows[half..], refused, started, cancellationToken);
+        }
+    }
+
+    /// <summary>Whether Redshift may have refused the statement for the data it was given: a data exception, integrity
+    /// or size class as on PostgreSQL, or Redshift's internal error class when it reports a failed <c>COPY</c> or a
+    /// JSON value it cannot parse. Only a row that reproduces the error alone is blamed (<see cref="NarrowAsync"/>).</summary>
+    internal static bool MayBeRefusedData(PostgresException exception) =>
+        PostgresLoader.IsRefusedData(exception)
+        || (exception.SqlState == PostgresErrorCodes.InternalError
+            && (exception.MessageText.Contains("Load into table", StringComparison.OrdinalIgnoreCase)
+                || exception.MessageText.Contains("JSON", StringComparison.OrdinalIgnoreCase)));
+
+    /// <summary>Stages <paramref name="rows"/> (on S3 when large), then runs the load transaction, committing it or,
+    /// for a probe, rolling it back at the end.</summary>
+    private async Task<LoadResult> AttemptAsync(LoadBatch batch, List<EventRow> rows, List<DeadLetter> deadLetters, bool commit, long started, CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
         var bulk = rows.Count > 0 && (rows.Count >= settings.CopyThresholdRows || rows.Any(RedshiftRows.NeedsCopy));
         var staged = bulk ? await staging.StageAsync(batch.Fence, rows, cancellationToken) : null;
         try
         {
-            var letters = await PrepareDeadLettersAsync(batch.Fence, deadLetters, cancellationToken);
+            var letters = commit ? await PrepareDeadLettersAsync(batch.Fence, deadLetters, cancellationToken) : [];
             for (var attempt = 1; ; attempt++)
             {
                 try
                 {
-                    return await CommitAsync(batch, rows, deadLetters, letters, staged, started, cancellationToken);
+                    return await CommitAsync(batch, rows, deadLetters, letters, staged, commit, started, cancellationToken);
                 }
                 catch (PostgresException exception) when (IsSerializationConflict(exception) && attempt < MaxAttempts)
                 {
@@ -125,6 +190,7 @@ internal sealed partial class RedshiftLoader(
         List<DeadLetter> deadLetters,
         List<(DeadLetter Letter, string? Text, string? Url)> letters,
         StagedBatch? staged,
+        bool commit,
         long started,
         CancellationToken cancellationToken)
     {
@@ -171,6 +237,12 @@ internal sealed partial class RedshiftLoader(
         if (letters.Count > 0)
         {
             await InsertDeadLettersAsync(connection, transaction, batch.Fence, letters, now, cancellationToken);
+        }
+
+        if (!commit)
+        {
+            await transaction.RollbackAsync(cancellationToken);
+            return new LoadResult(LoadOutcome.Committed, inserted, rows.Count - inserted);
         }
 
         await transaction.CommitAsync(cancellationToken);
@@ -299,6 +371,9 @@ internal sealed partial class RedshiftLoader(
     }
 
     private static NpgsqlParameter Parameter(object? value, NpgsqlDbType type) => new() { Value = value ?? DBNull.Value, NpgsqlDbType = type };
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Shard {ShardId}: Redshift refused a batch of {Rows} rows ({SqlState}: {Reason}); trying its halves apart to set the bad rows aside")]
+    private partial void LogRefused(string shardId, int rows, string sqlState, string reason);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Shard {ShardId}: the lease store granted counter {Counter}, but Redshift's shard_checkpoints already holds that counter or a higher one; the lease store was reset or restored behind Redshift, and this shard is not read until its counter passes Redshift's")]
     private partial void LogStaleCounter(string shardId, long counter);

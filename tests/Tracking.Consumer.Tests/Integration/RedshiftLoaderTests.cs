@@ -120,6 +120,45 @@ public sealed class RedshiftLoaderTests(PostgresServer postgres, S3rverFixture s
         Assert.Empty(await RedshiftRehearsal.KeysAsync(_s3, _prefix));
     }
 
+    [Theory]
+    [InlineData(1000)]
+    [InlineData(5)]
+    public async Task RowsRedshiftRefusesForTheirDataAreFoundByTryingHalvesAndDeadLetteredWithTheGoodRowsCommitted(int copyThresholdRows)
+    {
+        // A refusal the vetting cannot foresee: the warehouse rejects two rows' values.
+        await RefuseRowsAsync("22023", "invalid value for this column");
+        var loader = Loader(copyThresholdRows);
+        var fence = await TakeAsync("worker-a");
+        var rows = Rows(30, "a");
+        rows[7] = Row("107", "a-7", Received, properties: """{"seq":7,"note":"poison"}""");
+        rows[22] = Row("122", "a-22", Received, properties: """{"seq":22,"note":"poison"}""");
+
+        var result = await loader.LoadAsync(new LoadBatch(fence, rows, [], "129", ShardFinished: false), CancellationToken.None);
+
+        Assert.Equal(new LoadResult(LoadOutcome.Committed, 28, 0), result);
+        Assert.Equal(rows.Select(r => r.MessageId).Except(["a-7", "a-22"]).ToHashSet(), await _warehouse.MessageIdsAsync());
+        var letters = await _warehouse.RowsAsync("SELECT sequence_number, reason, payload FROM dead_letters ORDER BY sequence_number");
+        Assert.Equal(["107", "122"], letters.Select(l => (string)l[0]!));
+        Assert.All(letters, l => Assert.StartsWith("Redshift refused it: 22023 invalid value for this column", (string)l[1]!));
+        Assert.Contains("poison", (string)letters[0][2]!);
+        Assert.Equal("129", await _warehouse.ScalarAsync<string>("SELECT checkpoint FROM shard_checkpoints"));
+        Assert.Empty(await RedshiftRehearsal.KeysAsync(_s3, _prefix));
+    }
+
+    [Fact]
+    public async Task AnInternalErrorEveryRowMeetsIsNotBlamedOnTheDataAndLeavesTheCheckpoint()
+    {
+        await RefuseRowsAsync("XX000", "JSON parsing error: the cluster lost its way", everyRow: true);
+        var loader = Loader(1000);
+        var fence = await TakeAsync("worker-a");
+
+        await Assert.ThrowsAsync<PostgresException>(() => loader.LoadAsync(new LoadBatch(fence, Rows(4, "a"), [], "103", ShardFinished: false), CancellationToken.None));
+
+        Assert.Equal(0, await _warehouse.EventCountAsync());
+        Assert.Equal(0, await _warehouse.ScalarAsync<long>("SELECT count(*) FROM dead_letters"));
+        Assert.Equal(DBNull.Value, await _warehouse.ScalarAsync<object>("SELECT checkpoint FROM shard_checkpoints"));
+    }
+
     [Fact]
     public async Task ASmallBatchGoesByParameterisedInsertWithoutS3AndStoresHostileTextVerbatim()
     {
@@ -412,6 +451,23 @@ public sealed class RedshiftLoaderTests(PostgresServer postgres, S3rverFixture s
             async () => await _warehouse.ScalarAsync<long>($"SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE c.relname = '{table}' AND NOT l.granted") > 0,
             TimeSpan.FromSeconds(30),
             () => Task.FromResult($"nothing waited for {table}"));
+
+    /// <summary>Makes the rehearsal warehouse refuse, with <paramref name="sqlState"/>, the rows whose properties say
+    /// "poison" (or every row): what Redshift does with a value it cannot hold that no check here foresaw.</summary>
+    private async Task RefuseRowsAsync(string sqlState, string message, bool everyRow = false)
+    {
+        await using var command = _warehouseSource.CreateCommand($$"""
+            CREATE FUNCTION refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $f$
+            BEGIN
+                IF {{(everyRow ? "true" : "NEW.properties::text LIKE '%poison%'")}} THEN
+                    RAISE EXCEPTION '{{message}}' USING ERRCODE = '{{sqlState}}';
+                END IF;
+                RETURN NEW;
+            END $f$;
+            CREATE TRIGGER refuse_poison BEFORE INSERT ON events FOR EACH ROW EXECUTE FUNCTION refuse_poison();
+            """);
+        await command.ExecuteNonQueryAsync();
+    }
 
     /// <summary>Takes the lease and claims the shard, as the coordinator and the shard's processor do.</summary>
     private async Task<ShardFence> TakeAsync(string worker)
