@@ -105,6 +105,17 @@ internal static class ReplayCommand
         }
 
         await output.WriteLineAsync(summary.Describe(options, time.GetElapsedTime(started)));
+        if (summary.StoppedBecause is null && summary.Files == 0)
+        {
+            // Most often a wrong --archive (a prefix, a folder): say where it looked rather than report an empty success.
+            var first = ArchiveHours.Covering(options.From, options.To, options.Late).First();
+            var where = archive is S3Archive s3Archive
+                ? string.Join(" and ", s3Archive.Folders(first).Select(f => $"s3://{options.S3Bucket}/{f}"))
+                : Path.Combine(options.Folder!, ArchiveHours.Folder(first));
+            await errors.WriteLineAsync($"Tracking.Replay: no archive file in any hour folder of the range; the first one looked in was {where}. Check --archive (for Firehose, the prefix exactly as the delivery stream has it).");
+            return 2;
+        }
+
         return summary.StoppedBecause is null && summary.Failed == 0 ? 0 : 1;
     }
 

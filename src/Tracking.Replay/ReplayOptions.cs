@@ -14,6 +14,12 @@ internal sealed class ReplayOptions
     /// <summary>The most <see cref="RecordsPerSecond"/> may be: 100 shards' worth.</summary>
     public const int MaxRecordsPerSecond = 100_000;
 
+    /// <summary>The default of <see cref="BytesPerSecond"/>: half of one shard's 1 MiB/s, for the same reason.</summary>
+    public const int DefaultBytesPerSecond = 512 * 1024;
+
+    /// <summary>The most <see cref="BytesPerSecond"/> may be: 100 shards' worth.</summary>
+    public const int MaxBytesPerSecond = 100 * 1024 * 1024;
+
     /// <summary>The default of <see cref="Late"/>.</summary>
     public static readonly TimeSpan DefaultLate = TimeSpan.FromHours(1);
 
@@ -26,9 +32,12 @@ internal sealed class ReplayOptions
           --from TIME          first receivedAt replayed (ISO 8601 with an offset or Z, e.g. 2026-11-01T00:00:00Z)
           --to TIME            end of the range, exclusive
           --archive WHERE      the File sink's folder (its yyyy/MM/dd/HH/*.ndjson), or s3://bucket/prefix where Firehose
-                               writes the same hour layout (gzip objects are read too)
+                               writes the same hour layout (gzip objects are read too); the prefix as in the delivery
+                               stream: Firehose puts the hour right after it, so events- reads events-2026/11/01/...,
+                               and a prefix without a trailing / is also read as a folder (events reads events/2026/...)
           --stream NAME        the Kinesis stream to put the events into
           --rate N             records per second, at most (default 500; 1 to 100000)
+          --byte-rate N        bytes per second, at most (default 524288, half of a shard's 1 MiB/s; 1024 to 104857600)
           --late DURATION      how long after its receipt an event may have been written (a sink outage delays it into
                                later hour folders); folders up to this long after --to are read (default 01:00:00)
           --region REGION      AWS region (default: AWS_REGION, then AWS_DEFAULT_REGION)
@@ -38,7 +47,7 @@ internal sealed class ReplayOptions
           --help               this text
 
         Exit codes: 0 every event in range was put; 1 some could not be put (the summary says how many); 2 the
-        command line or the archive is unusable.
+        command line or the archive is unusable (no archive file for any hour of the range counts as unusable).
         """;
 
     public required DateTimeOffset From { get; init; }
@@ -55,6 +64,9 @@ internal sealed class ReplayOptions
     public required string Stream { get; init; }
 
     public int RecordsPerSecond { get; init; } = DefaultRecordsPerSecond;
+
+    /// <summary>Record bytes (data and partition key) per second, at most: a shard takes 1 MiB/s however few records.</summary>
+    public int BytesPerSecond { get; init; } = DefaultBytesPerSecond;
 
     public TimeSpan Late { get; init; } = DefaultLate;
 
@@ -74,7 +86,7 @@ internal sealed class ReplayOptions
         var errors = new List<string>();
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
         var flags = new HashSet<string>(StringComparer.Ordinal);
-        string[] valued = ["--from", "--to", "--archive", "--stream", "--rate", "--late", "--region", "--kinesis-url", "--s3-url"];
+        string[] valued = ["--from", "--to", "--archive", "--stream", "--rate", "--byte-rate", "--late", "--region", "--kinesis-url", "--s3-url"];
         for (var i = 0; i < args.Count; i++)
         {
             var arg = args[i];
@@ -121,7 +133,7 @@ internal sealed class ReplayOptions
             var rest = archive["s3://".Length..];
             var slash = rest.IndexOf('/', StringComparison.Ordinal);
             bucket = slash < 0 ? rest : rest[..slash];
-            prefix = slash < 0 ? string.Empty : rest[(slash + 1)..].Trim('/');
+            prefix = slash < 0 ? string.Empty : rest[(slash + 1)..];
             if (bucket.Length is < 3 or > 63)
             {
                 errors.Add($"--archive {archive}: an S3 bucket name has 3 to 63 characters.");
@@ -150,6 +162,13 @@ internal sealed class ReplayOptions
             && (!int.TryParse(rateText, NumberStyles.None, CultureInfo.InvariantCulture, out rate) || rate is < 1 or > MaxRecordsPerSecond))
         {
             errors.Add($"--rate '{rateText}' must be a whole number of records per second from 1 to {MaxRecordsPerSecond} (a shard takes 1,000).");
+        }
+
+        var byteRate = DefaultBytesPerSecond;
+        if (values.TryGetValue("--byte-rate", out var byteRateText)
+            && (!int.TryParse(byteRateText, NumberStyles.None, CultureInfo.InvariantCulture, out byteRate) || byteRate is < 1024 or > MaxBytesPerSecond))
+        {
+            errors.Add($"--byte-rate '{byteRateText}' must be a whole number of bytes per second from 1024 to {MaxBytesPerSecond} (a shard takes 1048576).");
         }
 
         var late = DefaultLate;
@@ -188,6 +207,7 @@ internal sealed class ReplayOptions
             S3Prefix = prefix,
             Stream = stream!,
             RecordsPerSecond = rate,
+            BytesPerSecond = byteRate,
             Late = late,
             DryRun = flags.Contains("--dry-run"),
             Kinesis = kinesis,

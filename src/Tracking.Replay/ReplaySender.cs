@@ -5,8 +5,9 @@ using Tracking.Aws.Retries;
 namespace Tracking.Replay;
 
 /// <summary>
-/// Puts events into the stream in <c>PutRecords</c> requests (at most 500 records and 5 MiB, and no more records than a
-/// second of the rate allows), one request at a time, paced to the rate. Records a put answers with a per-record error
+/// Puts events into the stream in <c>PutRecords</c> requests (at most 500 records and 5 MiB, and no more records or bytes
+/// than a second of the rates allows), one request at a time, paced to both rates: a shard takes 1,000 records and 1 MiB
+/// a second, and 2 KiB events reach the second limit at half the first. Records a put answers with a per-record error
 /// (throttling, internal failure) are put again, alone, with exponential back-off; a request that fails whole after
 /// the client's own retries is tried again the same way. Order within a partition key is kept except across such a
 /// retry, which the consumer does not need (it deduplicates by messageId and keeps each event's own times).
@@ -21,13 +22,14 @@ internal sealed class ReplaySender(IKinesisClient kinesis, ReplayOptions options
 
     private readonly List<ArchivedEvent> _batch = [];
     private readonly int _maxRecords = Math.Min(KinesisLimits.MaxRecordsPerPutRecords, options.RecordsPerSecond);
+    private readonly long _maxBytes = Math.Min(KinesisLimits.MaxPutRecordsRequestBytes, options.BytesPerSecond);
     private long _batchBytes;
     private long _nextSend;
 
     public async Task AddAsync(ArchivedEvent archived, CancellationToken cancellationToken)
     {
-        var size = archived.Json.Length + System.Text.Encoding.UTF8.GetByteCount(archived.PartitionKey);
-        if (_batch.Count > 0 && (_batch.Count == _maxRecords || _batchBytes + size > KinesisLimits.MaxPutRecordsRequestBytes))
+        var size = Size(archived);
+        if (_batch.Count > 0 && (_batch.Count == _maxRecords || _batchBytes + size > _maxBytes))
         {
             await FlushAsync(cancellationToken);
         }
@@ -44,6 +46,7 @@ internal sealed class ReplaySender(IKinesisClient kinesis, ReplayOptions options
         }
 
         var pending = _batch.ToList();
+        var bytes = _batchBytes;
         _batch.Clear();
         _batchBytes = 0;
         if (options.DryRun)
@@ -54,7 +57,7 @@ internal sealed class ReplaySender(IKinesisClient kinesis, ReplayOptions options
 
         for (var attempt = 1; pending.Count > 0; attempt++)
         {
-            await PaceAsync(pending.Count, cancellationToken);
+            await PaceAsync(pending.Count, attempt == 1 ? bytes : pending.Sum(Size), cancellationToken);
             PutRecordsResponse response;
             try
             {
@@ -100,8 +103,11 @@ internal sealed class ReplaySender(IKinesisClient kinesis, ReplayOptions options
         }
     }
 
-    /// <summary>Waits until <paramref name="records"/> more fit in the rate; a pause (back-off, a slow read) earns no credit.</summary>
-    private async Task PaceAsync(int records, CancellationToken cancellationToken)
+    private static long Size(ArchivedEvent archived) => archived.Json.Length + System.Text.Encoding.UTF8.GetByteCount(archived.PartitionKey);
+
+    /// <summary>Waits until <paramref name="records"/> more records of <paramref name="bytes"/> fit in both rates; a
+    /// pause (back-off, a slow read) earns no credit.</summary>
+    private async Task PaceAsync(int records, long bytes, CancellationToken cancellationToken)
     {
         var now = time.GetTimestamp();
         var oneSecond = time.TimestampFrequency;
@@ -115,7 +121,8 @@ internal sealed class ReplaySender(IKinesisClient kinesis, ReplayOptions options
             await Task.Delay(TimeSpan.FromSeconds((double)(_nextSend - now) / oneSecond), time, cancellationToken);
         }
 
-        _nextSend += (long)((double)records / options.RecordsPerSecond * oneSecond);
+        var seconds = Math.Max((double)records / options.RecordsPerSecond, (double)bytes / options.BytesPerSecond);
+        _nextSend += (long)(seconds * oneSecond);
     }
 
     private static bool IsTransient(Exception exception) =>

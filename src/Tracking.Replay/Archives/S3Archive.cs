@@ -6,25 +6,41 @@ using Amazon.S3.Model;
 namespace Tracking.Replay.Archives;
 
 /// <summary>
-/// Firehose's S3 layout: objects under <c>{prefix}/yyyy/MM/dd/HH/</c> (its default prefix scheme, and the File sink's).
-/// An object is gzip when Firehose compressed it: its key ends in <c>.gz</c> or its content encoding says so.
+/// Firehose's S3 layout: objects under <c>{prefix}yyyy/MM/dd/HH/</c>, the prefix exactly as the delivery stream has it
+/// (Firehose puts the hour right after it, so a prefix <c>events-</c> gives <c>events-2026/11/01/05/</c>). A prefix
+/// without a trailing <c>/</c> is also read as a folder (<c>events</c> → <c>events/2026/11/01/05/</c>), as most are
+/// meant and as the File sink's layout copied to S3 is. An object is gzip when Firehose compressed it: its key ends in
+/// <c>.gz</c> or its content encoding says so.
 /// </summary>
 internal sealed class S3Archive(IAmazonS3 s3, string bucket, string prefix) : IArchive
 {
+    /// <summary>The key prefixes of one hour, as <see cref="FilesAsync"/> lists them.</summary>
+    public IEnumerable<string> Folders(DateTimeOffset hour)
+    {
+        var path = ArchiveHours.Folder(hour) + "/";
+        yield return prefix + path;
+        if (prefix.Length > 0 && !prefix.EndsWith('/'))
+        {
+            yield return prefix + "/" + path;
+        }
+    }
+
     public async IAsyncEnumerable<string> FilesAsync(DateTimeOffset hour, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var folder = (prefix.Length == 0 ? string.Empty : prefix + "/") + ArchiveHours.Folder(hour) + "/";
-        string? token = null;
         var keys = new List<string>();
-        do
+        foreach (var folder in Folders(hour))
         {
-            var page = await s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = bucket, Prefix = folder, ContinuationToken = token }, cancellationToken);
-            keys.AddRange((page.S3Objects ?? []).Select(o => o.Key));
-            token = page.IsTruncated == true ? page.NextContinuationToken : null;
+            string? token = null;
+            do
+            {
+                var page = await s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = bucket, Prefix = folder, ContinuationToken = token }, cancellationToken);
+                keys.AddRange((page.S3Objects ?? []).Select(o => o.Key));
+                token = page.IsTruncated == true ? page.NextContinuationToken : null;
+            }
+            while (token is not null);
         }
-        while (token is not null);
 
-        foreach (var key in keys.Order(StringComparer.Ordinal))
+        foreach (var key in keys.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
         {
             yield return key;
         }

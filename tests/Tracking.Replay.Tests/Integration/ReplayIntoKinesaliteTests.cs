@@ -125,6 +125,27 @@ public sealed class ReplayIntoKinesaliteTests(KinesaliteFixture kinesalite, S3rv
     }
 
     [Fact]
+    public async Task AFirehosePrefixWithoutASlashIsReadAsFirehoseWritesItAndAWrongOneExitsWithTwo()
+    {
+        var stream = await StreamAsync(shards: 1);
+        using var s3 = S3Clients.Create(new AwsClientSettings { Region = S3rverFixture.Region, ServiceUrl = s3rver.ServiceUrl }, new BasicAWSCredentials(S3rverFixture.AccessKey, S3rverFixture.SecretKey));
+
+        // Firehose puts the hour right after its prefix: "raw-" gives raw-2026/11/01/10/….
+        var prefix = $"raw-{Guid.NewGuid():N}-";
+        var lines = string.Join("\n", Enumerable.Range(0, 5).Select(i => ArchiveFolder.Event($"p-{i}", Ten.AddMinutes(i)))) + "\n";
+        await s3.PutObjectAsync(new PutObjectRequest { BucketName = S3rverFixture.Bucket, Key = $"{prefix}2026/11/01/10/events-1-2026-11-01-10-00-00-abc", ContentBody = lines, UseChunkEncoding = false });
+        string[] common = ["--from", "2026-11-01T10:00:00Z", "--to", "2026-11-01T10:10:00Z", "--stream", stream, "--region", S3rverFixture.Region, "--kinesis-url", kinesalite.ServiceUrl.ToString(), "--s3-url", s3rver.ServiceUrl.ToString()];
+
+        var (exit, output) = await ReplayAsync([.. common, "--archive", $"s3://{S3rverFixture.Bucket}/{prefix}"]);
+        var (wrongExit, wrongOutput) = await ReplayAsync([.. common, "--archive", $"s3://{S3rverFixture.Bucket}/{prefix}nothing"]);
+
+        Assert.True(exit == 0, output);
+        Assert.Equal(Enumerable.Range(0, 5).Select(i => $"p-{i}").ToHashSet(), (await ReadAllAsync(stream)).Select(Id).ToHashSet());
+        Assert.Equal(2, wrongExit);
+        Assert.Contains($"no archive file in any hour folder of the range; the first one looked in was s3://{S3rverFixture.Bucket}/{prefix}nothing2026/11/01/09/ and s3://{S3rverFixture.Bucket}/{prefix}nothing/2026/11/01/09/", wrongOutput, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task AStreamThatDoesNotExistStopsTheReplayWithExitOneAndSaysSo()
     {
         _archive.Write(Ten, [ArchiveFolder.Event("m-1", Ten)]);

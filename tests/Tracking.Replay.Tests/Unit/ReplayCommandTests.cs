@@ -53,6 +53,35 @@ public sealed class ReplayCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task LargeEventsArePacedToTheByteRateAndNoRequestCarriesMoreThanASecondOfIt()
+    {
+        // About 10 KiB each: at 20 KiB/s two fit in a second, well under the record rate.
+        var padding = new string('x', 10_000);
+        _archive.Write(Ten, Enumerable.Range(0, 10).Select(i => ArchivedEventLine($"m-{i}", Ten.AddSeconds(i)).Replace("\"Replayed\"", $"\"{padding}\"", StringComparison.Ordinal)));
+
+        var (exit, _, _, stream) = await RunAsync(null, "--byte-rate", "20480");
+
+        Assert.Equal(0, exit);
+        Assert.Equal(5, stream.Puts.Count);
+        Assert.All(stream.Puts, p => Assert.InRange(p.Records.Sum(r => r.Data.Length + r.PartitionKey.Length), 1, 20480));
+        var spacing = stream.Puts.Zip(stream.Puts.Skip(1), (a, b) => b.At - a.At).ToList();
+        Assert.All(spacing, gap => Assert.InRange(gap, TimeSpan.FromMilliseconds(900), TimeSpan.FromMilliseconds(1100)));
+    }
+
+    [Fact]
+    public async Task ARangeWithNoArchiveFileExitsWithTwoAndSaysWhereItLooked()
+    {
+        _archive.Write(Ten.AddDays(1), [ArchivedEventLine("elsewhere", Ten.AddDays(1))]);
+
+        var (exit, output, errors, stream) = await RunAsync(null);
+
+        Assert.Equal(2, exit);
+        Assert.Empty(stream.Puts);
+        Assert.Contains("files read 0", output, StringComparison.Ordinal);
+        Assert.Contains($"no archive file in any hour folder of the range; the first one looked in was {Path.Combine(_archive.Root, "2026/11/01/09")}", errors, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task RecordsTheStreamRefusesArePutAgainAloneUntilTheyAreTaken()
     {
         _archive.Write(Ten, Enumerable.Range(0, 10).Select(i => ArchivedEventLine($"m-{i}", Ten.AddSeconds(i))));

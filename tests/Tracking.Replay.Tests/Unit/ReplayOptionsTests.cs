@@ -63,7 +63,7 @@ public class ReplayOptionsTests
 
         Assert.Empty(errors);
         Assert.Equal("tracking-events", options!.S3Bucket);
-        Assert.Equal("firehose/events", options.S3Prefix);
+        Assert.Equal("firehose/events/", options.S3Prefix);
         Assert.Null(options.Folder);
     }
 
