@@ -2,6 +2,7 @@ using FluentValidation;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.Options;
 using Tracking.Api.Enrichment;
+using Tracking.Api.Privacy;
 using Tracking.Events;
 
 namespace Tracking.Api.Ingestion;
@@ -27,6 +28,7 @@ internal static class IngestionSetup
         services.AddValidatorsFromAssemblyContaining<MessageValidator>(ServiceLifetime.Singleton, includeInternalTypes: true);
         services.AddSingleton<EventEnricher>();
         services.AddSingleton<ForwardedHeadersWatch>();
+        services.AddPrivacyRules();
         services.AddSingleton<MessageScreening>();
         services.AddSingleton<IngestionHandler>();
 

@@ -2,6 +2,7 @@ using FluentValidation;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Tracking.Api.Delivery;
 using Tracking.Api.Enrichment;
+using Tracking.Api.Privacy;
 using Tracking.Api.Telemetry;
 using Tracking.Events;
 
@@ -42,7 +43,7 @@ internal sealed class ScreenedRequest
 /// once, a message whose shared context alone passes the event limit is refused before it is
 /// enriched, and the bytes of refused events count toward the request's limit like accepted ones.
 /// </summary>
-internal sealed class MessageScreening(IValidator<IncomingMessage> validator, EventEnricher enricher, TrackingMetrics metrics)
+internal sealed class MessageScreening(IValidator<IncomingMessage> validator, EventEnricher enricher, PrivacyRules privacy, TrackingMetrics metrics)
 {
     private static readonly Dictionary<string, string[]> TooLargeAsSent = new()
     {
@@ -64,6 +65,7 @@ internal sealed class MessageScreening(IValidator<IncomingMessage> validator, Ev
 
         long work = 0;
         var traceStamp = meta.TraceParent is null ? 0 : EventTrace.MemberLength;
+        var rules = privacy.For(meta.SourceName);
         using (var scratch = new EventEnricher.Scratch())
         {
             foreach (var message in parsed.Messages)
@@ -80,7 +82,8 @@ internal sealed class MessageScreening(IValidator<IncomingMessage> validator, Ev
                 var size = floor;
                 if (floor <= ProtocolLimits.MaxEnrichedEventBytes)
                 {
-                    var enriched = enricher.Enrich(message, parsed, meta, scratch);
+                    // The privacy rules apply before anything else sees the event: spool, sinks, debugger, logs.
+                    var enriched = PrivacyRules.Apply(rules, enricher.Enrich(message, parsed, meta, scratch));
 
                     // The trace stamp is ours, not the client's: whether tracing is on must not change what is refused.
                     size = enriched.SizeBytes - traceStamp;
