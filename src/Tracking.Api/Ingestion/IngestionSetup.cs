@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.Options;
 using Tracking.Api.Enrichment;
 using Tracking.Api.Privacy;
+using Tracking.Api.Suppression;
 using Tracking.Events;
 
 namespace Tracking.Api.Ingestion;
@@ -29,6 +30,7 @@ internal static class IngestionSetup
         services.AddSingleton<EventEnricher>();
         services.AddSingleton<ForwardedHeadersWatch>();
         services.AddPrivacyRules();
+        services.AddSuppression();
         services.AddSingleton<MessageScreening>();
         services.AddSingleton<IngestionHandler>();
 

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Tracking.Api.Delivery;
 using Tracking.Api.Enrichment;
 using Tracking.Api.Privacy;
+using Tracking.Api.Suppression;
 using Tracking.Api.Telemetry;
 using Tracking.Events;
 
@@ -31,6 +32,9 @@ internal sealed class ScreenedRequest
 
     public long AcceptedBytes { get; set; }
 
+    /// <summary>Valid messages of a suppressed user: answered as accepted, stored nowhere.</summary>
+    public int Suppressed { get; set; }
+
     public List<Rejection> Rejected { get; } = [];
 
     /// <summary>Set when the whole request is refused (its enriched events add up past the request's limit).</summary>
@@ -43,7 +47,7 @@ internal sealed class ScreenedRequest
 /// once, a message whose shared context alone passes the event limit is refused before it is
 /// enriched, and the bytes of refused events count toward the request's limit like accepted ones.
 /// </summary>
-internal sealed class MessageScreening(IValidator<IncomingMessage> validator, EventEnricher enricher, PrivacyRules privacy, TrackingMetrics metrics)
+internal sealed class MessageScreening(IValidator<IncomingMessage> validator, EventEnricher enricher, PrivacyRules privacy, SuppressionList suppression, TrackingMetrics metrics)
 {
     private static readonly Dictionary<string, string[]> TooLargeAsSent = new()
     {
@@ -74,6 +78,12 @@ internal sealed class MessageScreening(IValidator<IncomingMessage> validator, Ev
                 if (!result.IsValid)
                 {
                     screened.Rejected.Add(new Rejection(message.Index, RejectionKind.Invalid, ToDictionary(result)));
+                    continue;
+                }
+
+                if (suppression.Suppresses(message.UserId, message.AnonymousId))
+                {
+                    screened.Suppressed++;
                     continue;
                 }
 
