@@ -21,6 +21,7 @@ internal sealed partial class RedshiftSchema(NpgsqlDataSource dataSource, Redshi
         (1, "events, dead_letters and shard_checkpoints", sql.SchemaVersion1),
         (2, "events.unparsed_times: times not in the accepted form, kept as sent", RedshiftSql.SchemaVersion2),
         (3, "Segment-shaped views: tracks, identifies, pages, screens, groups, aliases, users", SegmentViews.Create(redshift: true)),
+        (5, "regulations: each deletion of a user's data, who asked, when, what it removed", [Regulations.RegulationSql.RedshiftTable]),
     ];
 
     public async Task MigrateAsync(CancellationToken cancellationToken)
