@@ -6,6 +6,7 @@ using Tracking.Api.Health;
 using Tracking.Api.Ingestion;
 using Tracking.Api.Limits;
 using Tracking.Api.SdkSettings;
+using Tracking.Api.Suppression;
 using Tracking.ServiceDefaults;
 using Tracking.Api.Status;
 
@@ -29,6 +30,7 @@ try
     app.MapSdkSettingsApi();
     app.MapHealthEndpoints();
     app.MapOperations();
+    app.MapSuppressionApi();
     app.MapApiDocumentation();
 
     // Settings are checked before anything starts, so a refusal is reported alone (the host would log it as a failed start too).

@@ -3,6 +3,7 @@ using Tracking.Consumer.Health;
 using Tracking.ServiceDefaults;
 using Tracking.Consumer.Telemetry;
 using Tracking.Consumer.Redrive;
+using Tracking.Consumer.Regulations;
 
 var builder = WebApplication.CreateBuilder(AppContentRoot.Options(args));
 
@@ -13,11 +14,13 @@ builder.AddShardReading();
 builder.AddLeases();
 builder.AddConsumerTelemetry();
 builder.Services.AddRedrive();
+builder.Services.AddRegulations();
 
 var app = builder.Build();
 
 app.MapHealthEndpoints();
 app.MapOperationsEndpoints();
 app.MapRedriveEndpoints();
+app.MapRegulationEndpoints();
 
 return await app.RunConsumerAsync();

@@ -76,20 +76,22 @@ internal sealed class IngestionHandler(
                 return screened.Refusal;
             }
 
-            if (screened.Accepted.Count == 0)
+            if (screened.Accepted.Count == 0 && screened.Suppressed == 0)
             {
                 return NoneAccepted(batch, screened.Rejected);
             }
 
-            if (await EnqueueAsync(http, screened, cancellationToken) is { } notQueued)
+            if (screened.Accepted.Count > 0 && await EnqueueAsync(http, screened, cancellationToken) is { } notQueued)
             {
                 return notQueued;
             }
 
             metrics.Accepted(screened.Accepted.Count, source.Name);
+            metrics.Suppressed(screened.Suppressed, source.Name);
             TrackingTracing.TagRequest(source.Name, screened.Accepted.Count, screened.Rejected.Count);
             tap.Observe(screened.Accepted);
-            return TypedResults.Ok(new IngestionResponse(true, screened.Accepted.Count, Answer(screened.Rejected)));
+            // A suppressed user's messages count as accepted: the client did nothing wrong, and must not retry them.
+            return TypedResults.Ok(new IngestionResponse(true, screened.Accepted.Count + screened.Suppressed, Answer(screened.Rejected)));
         }
     }
 

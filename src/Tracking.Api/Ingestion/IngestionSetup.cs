@@ -2,6 +2,8 @@ using FluentValidation;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.Options;
 using Tracking.Api.Enrichment;
+using Tracking.Api.Privacy;
+using Tracking.Api.Suppression;
 using Tracking.Events;
 
 namespace Tracking.Api.Ingestion;
@@ -27,6 +29,8 @@ internal static class IngestionSetup
         services.AddValidatorsFromAssemblyContaining<MessageValidator>(ServiceLifetime.Singleton, includeInternalTypes: true);
         services.AddSingleton<EventEnricher>();
         services.AddSingleton<ForwardedHeadersWatch>();
+        services.AddPrivacyRules();
+        services.AddSuppression();
         services.AddSingleton<MessageScreening>();
         services.AddSingleton<IngestionHandler>();
 

@@ -2,6 +2,8 @@ using FluentValidation;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Tracking.Api.Delivery;
 using Tracking.Api.Enrichment;
+using Tracking.Api.Privacy;
+using Tracking.Api.Suppression;
 using Tracking.Api.Telemetry;
 using Tracking.Events;
 
@@ -30,6 +32,9 @@ internal sealed class ScreenedRequest
 
     public long AcceptedBytes { get; set; }
 
+    /// <summary>Valid messages of a suppressed user: answered as accepted, stored nowhere.</summary>
+    public int Suppressed { get; set; }
+
     public List<Rejection> Rejected { get; } = [];
 
     /// <summary>Set when the whole request is refused (its enriched events add up past the request's limit).</summary>
@@ -42,7 +47,7 @@ internal sealed class ScreenedRequest
 /// once, a message whose shared context alone passes the event limit is refused before it is
 /// enriched, and the bytes of refused events count toward the request's limit like accepted ones.
 /// </summary>
-internal sealed class MessageScreening(IValidator<IncomingMessage> validator, EventEnricher enricher, TrackingMetrics metrics)
+internal sealed class MessageScreening(IValidator<IncomingMessage> validator, EventEnricher enricher, PrivacyRules privacy, SuppressionList suppression, TrackingMetrics metrics)
 {
     private static readonly Dictionary<string, string[]> TooLargeAsSent = new()
     {
@@ -64,6 +69,7 @@ internal sealed class MessageScreening(IValidator<IncomingMessage> validator, Ev
 
         long work = 0;
         var traceStamp = meta.TraceParent is null ? 0 : EventTrace.MemberLength;
+        var rules = privacy.For(meta.SourceName);
         using (var scratch = new EventEnricher.Scratch())
         {
             foreach (var message in parsed.Messages)
@@ -75,12 +81,19 @@ internal sealed class MessageScreening(IValidator<IncomingMessage> validator, Ev
                     continue;
                 }
 
+                if (suppression.Suppresses(message.UserId, message.AnonymousId))
+                {
+                    screened.Suppressed++;
+                    continue;
+                }
+
                 // Shared members the message does not override are copied whatever else it holds: refuse before writing them.
                 var floor = parsed.SharedContext?.BytesKeptFor(message.Context) ?? 0;
                 var size = floor;
                 if (floor <= ProtocolLimits.MaxEnrichedEventBytes)
                 {
-                    var enriched = enricher.Enrich(message, parsed, meta, scratch);
+                    // The privacy rules apply before anything else sees the event: spool, sinks, debugger, logs.
+                    var enriched = PrivacyRules.Apply(rules, enricher.Enrich(message, parsed, meta, scratch));
 
                     // The trace stamp is ours, not the client's: whether tracing is on must not change what is refused.
                     size = enriched.SizeBytes - traceStamp;

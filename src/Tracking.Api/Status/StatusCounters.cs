@@ -21,6 +21,7 @@ internal sealed class StatusCounters : IDisposable
     private readonly Dictionary<string, long> _rejected = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> _refused = new(StringComparer.Ordinal);
     private long _accepted;
+    private long _suppressed;
     private long _delivered;
     private long _failed;
     private long _recovered;
@@ -54,7 +55,8 @@ internal sealed class StatusCounters : IDisposable
                 Interlocked.Read(ref _delivered),
                 Interlocked.Read(ref _failed),
                 Interlocked.Read(ref _recovered),
-                Interlocked.Read(ref _dropped));
+                Interlocked.Read(ref _dropped),
+                Interlocked.Read(ref _suppressed));
         }
     }
 
@@ -62,7 +64,7 @@ internal sealed class StatusCounters : IDisposable
 
     private static bool Heard(Instrument instrument) => instrument.Meter.Name switch
     {
-        TrackingMetrics.MeterName => instrument.Name is "tracking.events.accepted" or "tracking.events.rejected" or "tracking.delivery.sent"
+        TrackingMetrics.MeterName => instrument.Name is "tracking.events.accepted" or "tracking.events.rejected" or "tracking.events.suppressed" or "tracking.delivery.sent"
             or "tracking.delivery.failed" or "tracking.delivery.recovered" or "tracking.delivery.dropped",
         HostingMeter => instrument.Name == RequestDuration,
         _ => false,
@@ -74,6 +76,9 @@ internal sealed class StatusCounters : IDisposable
         {
             case "tracking.events.accepted":
                 Interlocked.Add(ref _accepted, value);
+                break;
+            case "tracking.events.suppressed":
+                Interlocked.Add(ref _suppressed, value);
                 break;
             case "tracking.events.rejected":
                 Add(_rejected, Tag(tags, "reason") ?? "unknown", value);
@@ -138,7 +143,7 @@ internal sealed class StatusCounters : IDisposable
     }
 }
 
-/// <summary>Totals since the API started.</summary>
+/// <summary>Totals since the API started (Suppressed: events of a suppressed userId or anonymousId, answered 200 and not stored).</summary>
 internal sealed record StatusTotals(
     long Accepted,
     IReadOnlyDictionary<string, long> Rejected,
@@ -146,7 +151,8 @@ internal sealed record StatusTotals(
     long Delivered,
     long Failed,
     long Recovered,
-    long Dropped)
+    long Dropped,
+    long Suppressed)
 {
     public long RejectedTotal => Rejected.Values.Sum();
 

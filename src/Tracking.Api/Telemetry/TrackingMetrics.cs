@@ -16,6 +16,7 @@ internal sealed class TrackingMetrics
 
     private readonly Counter<long> _accepted;
     private readonly Counter<long> _rejected;
+    private readonly Counter<long> _suppressed;
     private readonly Counter<long> _clientMetrics;
     private readonly Counter<long> _sent;
     private readonly Counter<long> _failed;
@@ -36,6 +37,7 @@ internal sealed class TrackingMetrics
         var meter = _meter = meterFactory.Create(MeterName);
         _accepted = meter.CreateCounter<long>("tracking.events.accepted", "{event}", "Events accepted by the API, by source.");
         _rejected = meter.CreateCounter<long>("tracking.events.rejected", "{event}", "Messages refused for good (invalid or too large), by reason.");
+        _suppressed = meter.CreateCounter<long>("tracking.events.suppressed", "{event}", "Events of a suppressed userId or anonymousId, answered 200 and not stored, by source.");
         _clientMetrics = meter.CreateCounter<long>("tracking.client_metrics", "{series}", "Metric series analytics.js reported about itself to /v1/m (counted, not stored).");
         _sent = meter.CreateCounter<long>("tracking.delivery.sent", "{event}", "Events the sink acknowledged.");
         _failed = meter.CreateCounter<long>("tracking.delivery.failed", "{event}", "Event deliveries that failed and will be retried.");
@@ -70,6 +72,14 @@ internal sealed class TrackingMetrics
         if (count > 0)
         {
             _rejected.Add(count, new KeyValuePair<string, object?>("reason", reason));
+        }
+    }
+
+    public void Suppressed(int count, string source)
+    {
+        if (count > 0)
+        {
+            _suppressed.Add(count, new KeyValuePair<string, object?>("source", source));
         }
     }
 

@@ -35,7 +35,7 @@ public sealed class OperationsOptions
 /// </summary>
 internal static class OperationsEndpoints
 {
-    private static readonly string[] Guarded = ["/metrics", "/status.json", Redrive.RedriveEndpoints.Path];
+    private static readonly string[] Guarded = ["/metrics", "/status.json", Redrive.RedriveEndpoints.Path, Regulations.RegulationEndpoints.Path];
 
     public static bool AdminKeySet(IConfiguration configuration) =>
         !string.IsNullOrEmpty(configuration[$"{OperationsOptions.Section}:{nameof(OperationsOptions.AdminKey)}"]);

@@ -57,6 +57,7 @@ internal sealed partial class PostgresSchema(NpgsqlDataSource dataSource, ILogge
         (3, "Segment-shaped views: tracks, identifies, pages, screens, groups, aliases, users", string.Join(";\n", SegmentViews.Create(redshift: false))),
         (4, "shard_leases.start_timestamp: where InitialPosition=Latest starts", Leases.PostgresLeaseSchema.StartTimestampColumn),
         (5, "stream_identities: a stream deleted and created again is read afresh", Leases.PostgresLeaseSchema.StreamIdentitiesTable),
+        (6, "regulations: each deletion of a user's data, who asked, when, what it removed", Regulations.RegulationSql.PostgresTable),
     ];
 
     /// <summary>The version a fully migrated database is at.</summary>

@@ -22,6 +22,7 @@ internal sealed partial class RedshiftSchema(NpgsqlDataSource dataSource, Redshi
         (2, "events.unparsed_times: times not in the accepted form, kept as sent", RedshiftSql.SchemaVersion2),
         (3, "Segment-shaped views: tracks, identifies, pages, screens, groups, aliases, users", SegmentViews.Create(redshift: true)),
         (4, "stream_identities: a stream deleted and created again is read afresh", RedshiftSql.SchemaVersion4),
+        (5, "regulations: each deletion of a user's data, who asked, when, what it removed", [Regulations.RegulationSql.RedshiftTable]),
     ];
 
     public async Task MigrateAsync(CancellationToken cancellationToken)

@@ -189,6 +189,7 @@ public sealed partial class ApiProcess : IAsyncDisposable
 
         // Each run spools into a folder of its own unless the test names one: the default lies beside the dll, shared by every test.
         start.Environment["Tracking__Spool__Directory"] = defaultSpool;
+        start.Environment["Tracking__Suppression__Path"] = Path.Combine(defaultSpool, "suppressions.json");
         foreach (var (name, value) in environment)
         {
             start.Environment[name] = value;

@@ -28,6 +28,7 @@ public sealed class TrackingApiFactory : WebApplicationFactory<Program>
         {
             ["Tracking:File:Directory"] = OutboxDirectory,
             ["Tracking:Spool:Directory"] = SpoolDirectory,
+            ["Tracking:Suppression:Path"] = Path.Combine(SpoolDirectory, "suppressions.json"),
             ["Tracking:RateLimit:PermitsPerSecond"] = "0",
             ["Tracking:RateLimit:PerAddressPermitsPerSecond"] = "0",
             ["Tracking:Batching:Linger"] = "00:00:00.020",

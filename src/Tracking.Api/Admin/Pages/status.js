@@ -163,6 +163,7 @@
     text('accepted-rate', 'events since start');
     text('rejected', number.format(t.rejectedTotal));
     list('rejected-reasons', Object.entries(t.rejected), (reason) => reason.replace('_', ' '));
+    text('suppressed', number.format(t.suppressed));
     text('refused', number.format(t.refusedTotal));
     list('refused-statuses', Object.entries(t.refused), (code) => `${code} ${STATUS[code] ?? ''}`.trim());
     text('delivered', number.format(t.delivered));
