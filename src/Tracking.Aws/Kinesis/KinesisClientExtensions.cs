@@ -57,24 +57,22 @@ public static class KinesisClientExtensions
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentException.ThrowIfNullOrEmpty(streamName);
-        var clock = timeProvider ?? TimeProvider.System;
-        var deadline = clock.GetUtcNow() + timeout;
-        while (true)
-        {
-            var summary = (await client.DescribeStreamSummaryAsync(new DescribeStreamSummaryRequest { StreamName = streamName }, cancellationToken).ConfigureAwait(false))
-                .StreamDescriptionSummary;
-            if (summary.StreamStatus == StreamStatus.Active)
+        StreamDescriptionSummary? active = null;
+        await PollAsync(
+            client,
+            streamName,
+            async token =>
             {
-                return summary;
-            }
-
-            if (clock.GetUtcNow() >= deadline)
-            {
-                throw new TimeoutException($"Stream '{streamName}' was still {summary.StreamStatus} after {timeout}.");
-            }
-
-            await Task.Delay(pollInterval ?? DefaultPollInterval, clock, cancellationToken).ConfigureAwait(false);
-        }
+                var summary = (await client.DescribeStreamSummaryAsync(new DescribeStreamSummaryRequest { StreamName = streamName }, token).ConfigureAwait(false))
+                    .StreamDescriptionSummary;
+                active = summary.StreamStatus == StreamStatus.Active ? summary : null;
+                return (active is not null, summary.StreamStatus);
+            },
+            timeout,
+            pollInterval,
+            timeProvider,
+            cancellationToken).ConfigureAwait(false);
+        return active!;
     }
 
     /// <summary>Polls <c>DescribeStreamSummary</c> until the stream is gone, as after DeleteStream.</summary>
@@ -94,17 +92,45 @@ public static class KinesisClientExtensions
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentException.ThrowIfNullOrEmpty(streamName);
+        await PollAsync(
+            client,
+            streamName,
+            async token =>
+            {
+                try
+                {
+                    var summary = await client.DescribeStreamSummaryAsync(new DescribeStreamSummaryRequest { StreamName = streamName }, token).ConfigureAwait(false);
+                    return (false, summary.StreamDescriptionSummary.StreamStatus);
+                }
+                catch (Errors.AwsResourceNotFoundException)
+                {
+                    return (true, "gone");
+                }
+            },
+            timeout,
+            pollInterval,
+            timeProvider,
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Runs <paramref name="check"/> until it says done, pausing between calls; at the deadline throws a
+    /// <see cref="TimeoutException"/> naming the status the stream was still in.</summary>
+    private static async Task PollAsync(
+        IKinesisClient client,
+        string streamName,
+        Func<CancellationToken, Task<(bool Done, string Status)>> check,
+        TimeSpan timeout,
+        TimeSpan? pollInterval,
+        TimeProvider? timeProvider,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(client);
         var clock = timeProvider ?? TimeProvider.System;
         var deadline = clock.GetUtcNow() + timeout;
         while (true)
         {
-            string status;
-            try
-            {
-                status = (await client.DescribeStreamSummaryAsync(new DescribeStreamSummaryRequest { StreamName = streamName }, cancellationToken).ConfigureAwait(false))
-                    .StreamDescriptionSummary.StreamStatus;
-            }
-            catch (Errors.AwsResourceNotFoundException)
+            var (done, status) = await check(cancellationToken).ConfigureAwait(false);
+            if (done)
             {
                 return;
             }

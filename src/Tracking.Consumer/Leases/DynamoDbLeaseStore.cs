@@ -84,9 +84,13 @@ internal sealed class DynamoDbLeaseStore(IAmazonDynamoDB dynamo, string tableNam
         }
     }
 
-    public async Task<IReadOnlyList<Lease>> ListAsync(string stream, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<Lease>> ListAsync(string stream, CancellationToken cancellationToken) =>
+        (await ItemsAsync(stream, cancellationToken)).Select(ToLease).OrderBy(l => l.ShardId, StringComparer.Ordinal).ToList();
+
+    /// <summary>Every item of <paramref name="stream"/>, read consistently, page after page.</summary>
+    private async Task<List<Dictionary<string, AttributeValue>>> ItemsAsync(string stream, CancellationToken cancellationToken)
     {
-        var leases = new List<Lease>();
+        var items = new List<Dictionary<string, AttributeValue>>();
         Dictionary<string, AttributeValue>? start = null;
         do
         {
@@ -101,12 +105,12 @@ internal sealed class DynamoDbLeaseStore(IAmazonDynamoDB dynamo, string tableNam
                     ExclusiveStartKey = start,
                 },
                 cancellationToken);
-            leases.AddRange((response.Items ?? []).Select(ToLease));
+            items.AddRange(response.Items ?? []);
             start = response.LastEvaluatedKey is { Count: > 0 } last ? last : null;
         }
         while (start is not null);
 
-        return leases.OrderBy(l => l.ShardId, StringComparer.Ordinal).ToList();
+        return items;
     }
 
     public async Task AddShardsAsync(string stream, IReadOnlyList<NewShard> shards, CancellationToken cancellationToken)
@@ -255,51 +259,33 @@ internal sealed class DynamoDbLeaseStore(IAmazonDynamoDB dynamo, string tableNam
     private async Task SetAsideAsync(string stream, long old, CancellationToken cancellationToken)
     {
         var asideName = new StreamIdentity(DateTimeOffset.FromUnixTimeMilliseconds(old), null).AsideName(stream);
-        Dictionary<string, AttributeValue>? start = null;
-        do
+        foreach (var item in await ItemsAsync(stream, cancellationToken))
         {
-            var response = await dynamo.QueryAsync(
-                new QueryRequest
-                {
-                    TableName = tableName,
-                    ConsistentRead = true,
-                    KeyConditionExpression = "#stream = :stream",
-                    ExpressionAttributeNames = new() { ["#stream"] = Stream },
-                    ExpressionAttributeValues = new() { [":stream"] = new AttributeValue { S = stream } },
-                    ExclusiveStartKey = start,
-                },
-                cancellationToken);
-            foreach (var item in response.Items ?? [])
+            if (item.TryGetValue(StreamCreatedAt, out var stamp) && stamp.N != Number(old).N)
             {
-                if (item.TryGetValue(StreamCreatedAt, out var stamp) && stamp.N != Number(old).N)
-                {
-                    continue;
-                }
-
-                var copy = new Dictionary<string, AttributeValue>(item) { [Stream] = new AttributeValue { S = asideName } };
-                await dynamo.PutItemAsync(new PutItemRequest { TableName = tableName, Item = copy }, cancellationToken);
-                try
-                {
-                    await dynamo.DeleteItemAsync(
-                        new DeleteItemRequest
-                        {
-                            TableName = tableName,
-                            Key = Key(stream, item[Shard].S),
-                            ConditionExpression = "attribute_not_exists(#created) OR #created = :old",
-                            ExpressionAttributeNames = new() { ["#created"] = StreamCreatedAt },
-                            ExpressionAttributeValues = new() { [":old"] = Number(old) },
-                        },
-                        cancellationToken);
-                }
-                catch (ConditionalCheckFailedException)
-                {
-                    // Replaced meanwhile by the new stream's item of the same shard id: that one stays.
-                }
+                continue;
             }
 
-            start = response.LastEvaluatedKey is { Count: > 0 } last ? last : null;
+            var copy = new Dictionary<string, AttributeValue>(item) { [Stream] = new AttributeValue { S = asideName } };
+            await dynamo.PutItemAsync(new PutItemRequest { TableName = tableName, Item = copy }, cancellationToken);
+            try
+            {
+                await dynamo.DeleteItemAsync(
+                    new DeleteItemRequest
+                    {
+                        TableName = tableName,
+                        Key = Key(stream, item[Shard].S),
+                        ConditionExpression = "attribute_not_exists(#created) OR #created = :old",
+                        ExpressionAttributeNames = new() { ["#created"] = StreamCreatedAt },
+                        ExpressionAttributeValues = new() { [":old"] = Number(old) },
+                    },
+                    cancellationToken);
+            }
+            catch (ConditionalCheckFailedException)
+            {
+                // Replaced meanwhile by the new stream's item of the same shard id: that one stays.
+            }
         }
-        while (start is not null);
 
         try
         {
