@@ -149,6 +149,36 @@ public sealed partial class RegulationTests(PostgresServer postgres, KinesaliteF
         Assert.Equal("ticket 42", list["regulations"]![0]!["requestedBy"]!.GetValue<string>());
     }
 
+    [Fact]
+    public async Task MutatedRequestBodiesGetA4xxOrADeletionAndNeverAServerErrorOrAnotherUsersRows()
+    {
+        var seed = int.TryParse(Environment.GetEnvironmentVariable("FUZZ_SEED"), out var fixedSeed) ? fixedSeed : Random.Shared.Next();
+        using var stream = await TestStreamOnKinesalite.CreateAsync(kinesalite.ServiceUrl, shards: 1);
+        var warehouse = new WarehouseDb(await postgres.CreateDatabaseAsync("regulation-fuzz"));
+        var settings = ConsumerProcess.Settings(kinesalite.ServiceUrl, stream.Name, warehouse.ConnectionString, "worker-regulation-fuzz");
+        settings["Consumer:AdminKey"] = AdminKey;
+        await using var consumer = ConsumerProcess.Start(settings);
+        using var http = new HttpClient { BaseAddress = new Uri((await consumer.WaitForOutputAsync(ListeningLine(), TimeSpan.FromSeconds(60))).Groups[1].Value) };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminKey);
+        await WhenMigratedAsync(() => InsertEventAsync(warehouse, "m-keep", "keeper-0000", null));
+        var wrong = new List<string>();
+
+        foreach (var body in Tracking.Testing.Fuzzing.BodyMutations.Generate(seed, 200, """{"userId":"u1","requestedBy":"me"}""", """{"anonymousId":"a1","requestedBy":"me"}"""))
+        {
+            using var content = new ByteArrayContent(body);
+            content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+            using var response = await http.PostAsync(new Uri("/regulations", UriKind.Relative), content);
+            if ((int)response.StatusCode >= 500)
+            {
+                wrong.Add($"{(int)response.StatusCode} for {Convert.ToBase64String(body[..Math.Min(body.Length, 200)])}: {await response.Content.ReadAsStringAsync()}");
+            }
+        }
+
+        Assert.True(wrong.Count == 0, $"seed {seed} (FUZZ_SEED={seed} to replay): {wrong.Count} answered wrongly, first: {wrong.FirstOrDefault()}");
+        Assert.Equal(1, await warehouse.EventCountAsync());
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(new Uri("/regulations", UriKind.Relative))).StatusCode);
+    }
+
     private static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
 
     private async Task<(WarehouseDb Warehouse, NpgsqlDataSource Source)> MigratedAsync()
