@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Threading.Channels;
 using Microsoft.Extensions.Options;
 using Microsoft.Win32.SafeHandles;
 using Tracking.Api.Delivery;
@@ -58,11 +57,10 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
     private long _nextPosition;
     private readonly List<int> _frameEnds = [];
     private volatile bool _closed;
-    private volatile bool _writerDone;
     private bool _diskFull;
 
     // Reader: the batcher's single loop.
-    private readonly Channel<bool> _written = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly WriterSignal _signal = new();
     private readonly byte[] _readBuffer = new byte[ReadBufferBytes];
     private Segment? _readSegment;
     private SafeFileHandle? _readHandle;
@@ -74,7 +72,7 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
     private int _acknowledgedBeforeIndex;
     private long _nextExpectedPosition;
     private bool _skippedDamage;
-    // Positions counted in _events at start-up or after: the kept segments' frames, and everything from _nextPosition on.
+    // Positions counted in the events gauge at start-up or after: the kept segments' frames, and everything from _nextPosition on.
     private readonly List<(long Start, long End)> _countedFrom = [];
 
     // The tail: while the reader has read everything committed, the writer also hands it each committed group from
@@ -93,13 +91,7 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
     private readonly AcknowledgementLog _log;
     private readonly ITimer _rollDelivered;
 
-    private long _events;
-    private long _diskBytes;
-    private long _reservedBytes;
-    private long _corruptBytes;
-    private long _syncs;
-    private long _syncedRequests;
-    private volatile bool _full;
+    private readonly SpoolGauges _gauges;
     private long _peekedAcceptedAt;
 
     public EventSpool(IOptions<SpoolOptions> options, TimeProvider time, ILogger<EventSpool> logger)
@@ -111,6 +103,7 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
         // At most half of MaxBytes: the write segment is never deleted, so it must be sealed before it alone fills the spool.
         _segmentBytes = Math.Max(1, Math.Min(_options.SegmentBytes, _options.MaxBytes / 2));
         _tailMaxBytes = Math.Min(TailMaxBytes, _options.MaxBytes / 8);
+        _gauges = new SpoolGauges(_options.MaxBytes);
         Directory.CreateDirectory(_directory);
         _lock = Lock(_directory);
         _log = new AcknowledgementLog(_directory);
@@ -119,48 +112,24 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
         _rollDelivered = time.CreateTimer(static spool => ((EventSpool)spool!).RollDelivered(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
 
-    /// <summary>One segment file: the position of its first frame, and how many bytes of it are committed.</summary>
-    private sealed class Segment(long first, string path, long length)
-    {
-        public long First { get; } = first;
-
-        public string Path { get; } = path;
-
-        /// <summary>Bytes of whole, committed frames; the reader reads no further.</summary>
-        public long Length = length;
-
-        /// <summary>No frame will be added: the reader moves on at its end.</summary>
-        public volatile bool Sealed;
-    }
-
     /// <summary>A committed event handed to the reader from memory, with where its frame ends in its segment.</summary>
     private readonly record struct TailEntry(SpoolFrame.Frame Frame, Segment Segment, long End, int Bytes);
-
-    private sealed class WriteRequest(IReadOnlyList<EnrichedEvent> events, long bytes)
-    {
-        public IReadOnlyList<EnrichedEvent> Events { get; } = events;
-
-        public long Bytes { get; } = bytes;
-
-        /// <summary>Continuations run synchronously on the writing thread (see <see cref="WriteGroup"/>).</summary>
-        public TaskCompletionSource<EnqueueOutcome> Done { get; } = new();
-    }
 
     public string Kind => "spool";
 
     public bool IsDurable => true;
 
-    public QueueCounters Counters => new(CorruptBytes, Interlocked.Read(ref _syncs), Interlocked.Read(ref _syncedRequests));
+    public QueueCounters Counters => new(_gauges.CorruptBytes, _gauges.Syncs, _gauges.SyncedRequests);
 
     public int CapacityEvents => int.MaxValue;
 
     public long CapacityBytes => _options.MaxBytes;
 
-    public long Depth => Interlocked.Read(ref _events);
+    public long Depth => _gauges.Events;
 
-    public long DepthBytes => Interlocked.Read(ref _diskBytes);
+    public long DepthBytes => _gauges.DiskBytes;
 
-    public bool IsFull => _full && Depth > 0;
+    public bool IsFull => _gauges.Full && Depth > 0;
 
     /// <summary>Events the reader was handed from memory (the tail) since start-up.</summary>
     public long EventsReadFromMemory { get; private set; }
@@ -172,7 +141,7 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
     public long TailSwitchedOn { get; private set; }
 
     /// <summary>Bytes of corrupt or torn frames cut off since start-up (at recovery or while reading).</summary>
-    public long CorruptBytes => Interlocked.Read(ref _corruptBytes);
+    public long CorruptBytes => _gauges.CorruptBytes;
 
     public DateTimeOffset? OldestAcceptedAt
     {
@@ -205,10 +174,8 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
         }
 
         // Reserve first so concurrent requests can never overshoot the limit together.
-        if (Interlocked.Add(ref _reservedBytes, bytes) + Interlocked.Read(ref _diskBytes) > _options.MaxBytes)
+        if (!_gauges.TryReserve(bytes))
         {
-            Interlocked.Add(ref _reservedBytes, -bytes);
-            _full = true;
             return EnqueueOutcome.Full;
         }
 
@@ -223,7 +190,7 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
         {
             if (_closed)
             {
-                Interlocked.Add(ref _reservedBytes, -bytes);
+                _gauges.Unreserve(bytes);
                 return EnqueueOutcome.Closed;
             }
 
@@ -252,7 +219,7 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
     {
         while (true)
         {
-            var done = _writerDone;
+            var done = _signal.Done;
             if (TryPeek(out _))
             {
                 return true;
@@ -263,8 +230,7 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
                 return false;
             }
 
-            await _written.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false);
-            _written.Reader.TryRead(out _);
+            await _signal.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -331,8 +297,8 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
             }
         }
 
-        Interlocked.Add(ref _events, -positions.Count);
-        _full = false;
+        _gauges.Gone(positions.Count);
+        _gauges.Full = false;
     }
 
     public void Close()
@@ -404,7 +370,7 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
         {
             if (_closed)
             {
-                Interlocked.Add(ref _reservedBytes, -request.Bytes);
+                _gauges.Unreserve(request.Bytes);
                 return EnqueueOutcome.Closed;
             }
 
@@ -489,7 +455,7 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
         catch (Exception ex)
         {
             LogWriteFailed(_logger, ex, _directory);
-            _full = true;
+            _gauges.Full = true;
             return EnqueueOutcome.Full;
         }
     }
@@ -520,8 +486,7 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
     /// <summary>Closed and nothing left to write: the reader's wait ends once it has read everything.</summary>
     private void WriterDone()
     {
-        _writerDone = true;
-        _written.Writer.TryWrite(true);
+        _signal.WriterDone();
     }
 
     private EnqueueOutcome WriteGroup(List<WriteRequest> group)
@@ -558,8 +523,7 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
                 if (_options.Durability == Durability.Fsync)
                 {
                     _writeFile.Flush(flushToDisk: true);
-                    Interlocked.Increment(ref _syncs);
-                    Interlocked.Add(ref _syncedRequests, group.Count);
+                    _gauges.Synced(group.Count);
                 }
             }
             catch (IOException ex)
@@ -587,8 +551,7 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
                 LogWritingAgain(_logger, _directory);
             }
 
-            Interlocked.Add(ref _events, events);
-            Interlocked.Add(ref _diskBytes, used);
+            _gauges.Written(events, used);
             lock (_tailGate)
             {
                 var start = segment.Length;
@@ -605,13 +568,13 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
         finally
         {
             System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
-            Interlocked.Add(ref _reservedBytes, -bytes);
+            _gauges.Unreserve(bytes);
             if (outcome != EnqueueOutcome.Accepted)
             {
-                _full = true;
+                _gauges.Full = true;
             }
 
-            _written.Writer.TryWrite(true);
+            _signal.Written();
         }
 
         return outcome;
@@ -792,7 +755,7 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
             if (status != SpoolFrame.ReadStatus.Read)
             {
                 // Damaged after it was written (the disk, or a hand): the rest of this segment cannot be framed.
-                Interlocked.Add(ref _corruptBytes, committed - _readOffset);
+                _gauges.Corrupt(committed - _readOffset);
                 LogCorruptWhileReading(_logger, segment.Path, _readOffset, committed - _readOffset);
                 _readOffset = committed;
                 _skippedDamage = true;
@@ -860,7 +823,7 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
             var lost = CountedBetween(_nextExpectedPosition, position);
             if (lost > 0)
             {
-                Interlocked.Add(ref _events, -lost);
+                _gauges.Gone(lost);
                 LogLostToDamage(_logger, lost, _directory);
             }
         }
@@ -870,7 +833,7 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
     }
 
     /// <summary>
-    /// How many positions in [<paramref name="from"/>, <paramref name="to"/>) were counted in _events: not those a previous
+    /// How many positions in [<paramref name="from"/>, <paramref name="to"/>) were counted in the events gauge: not those a previous
     /// run acknowledged, nor those missing at start-up (cut off, or in segments deleted as acknowledged).
     /// </summary>
     private long CountedBetween(long from, long to)
@@ -1037,7 +1000,7 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
                 break;
             }
 
-            Interlocked.Add(ref _diskBytes, -first.Length);
+            _gauges.OnDisk(-first.Length);
             deleted = true;
         }
 
@@ -1090,10 +1053,10 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
             var segment = new Segment(first, path, length) { Sealed = true };
             _segments.Add(segment);
             _countedFrom.Add((first, next));
-            _diskBytes += length;
+            _gauges.OnDisk(length);
         }
 
-        _events = unacknowledged;
+        _gauges.Recovered(unacknowledged);
         _countedFrom.Add((_nextPosition, long.MaxValue));
         var liveFrom = _segments.Count > 0 ? _segments[0].First : _nextPosition;
         _nextExpectedPosition = liveFrom;
@@ -1154,7 +1117,7 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
             if (status == SpoolFrame.ReadStatus.Corrupt || (status == SpoolFrame.ReadStatus.Incomplete && !moreBeyondWindow))
             {
                 var cut = size - offset;
-                Interlocked.Add(ref _corruptBytes, cut);
+                _gauges.Corrupt(cut);
                 LogCutOff(_logger, path, offset, cut, status == SpoolFrame.ReadStatus.Incomplete ? "a torn last write" : "a frame that fails its length, checksum or position check");
                 file.SetLength(offset);
                 file.Flush(flushToDisk: true);
