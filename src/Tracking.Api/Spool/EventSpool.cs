@@ -1,4 +1,3 @@
-using System.Globalization;
 using Microsoft.Extensions.Options;
 using Microsoft.Win32.SafeHandles;
 using Tracking.Api.Delivery;
@@ -17,8 +16,6 @@ namespace Tracking.Api.Spool;
 /// </summary>
 internal sealed partial class EventSpool : IEventQueue, IDisposable
 {
-    private const string SegmentPrefix = "segment-";
-    private const string SegmentSuffix = ".spool";
     // Twice the largest frame a length field may declare, so a frame that does not fit is torn, not just long.
     private const int ReadBufferBytes = 2 * (SpoolFrame.HeaderBytes + SpoolFrame.MaxBodyBytes);
     // Bytes of framed events the tail may hold in memory (at most an eighth of MaxBytes).
@@ -34,10 +31,9 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
     private readonly ILogger<EventSpool> _logger;
     private readonly string _directory;
     private readonly FileStream _lock;
-    private readonly long _segmentBytes;
 
-    // Segments in position order; the last one is being written. Guarded by itself.
-    private readonly List<Segment> _segments = [];
+    // Segments in position order; the last one is being written.
+    private readonly SegmentFiles _segments;
 
     // Writer: group commit without a writer thread. The first request to arrive while nobody writes becomes the
     // leader and writes, on its own thread, every request waiting at that moment with one write and one sync; the
@@ -52,8 +48,6 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
     // the rest of the group waits for everything that continuation goes on to do (and leaders nest on one stack).
     [ThreadStatic]
     private static bool t_answering;
-    private FileStream _writeFile = null!;
-    private Segment _writeSegment = null!;
     private long _nextPosition;
     private readonly List<int> _frameEnds = [];
     private volatile bool _closed;
@@ -78,9 +72,8 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
     // The tail: while the reader has read everything committed, the writer also hands it each committed group from
     // memory, so a reader that keeps up never reads, checks and copies back what was just written. When the reader
     // falls behind (a slow sink) the tail fills to its bound and is switched off; the reader drains it, reads the
-    // files from where it ends, and switches it on again once it has caught up. _tailGate also guards the commit
+    // files from where it ends, and switches it on again once it has caught up. SegmentFiles.CommitGate also guards the commit
     // of a group (segment lengths, sealing, the write segment), so "caught up" and "handed to the tail" agree.
-    private readonly object _tailGate = new();
     private readonly Queue<TailEntry> _tail = new();
     private readonly long _tailMaxBytes;
     private long _tailBytes;
@@ -101,14 +94,15 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
         _logger = logger;
         _directory = Path.GetFullPath(_options.Directory);
         // At most half of MaxBytes: the write segment is never deleted, so it must be sealed before it alone fills the spool.
-        _segmentBytes = Math.Max(1, Math.Min(_options.SegmentBytes, _options.MaxBytes / 2));
+        var segmentBytes = Math.Max(1, Math.Min(_options.SegmentBytes, _options.MaxBytes / 2));
         _tailMaxBytes = Math.Min(TailMaxBytes, _options.MaxBytes / 8);
         _gauges = new SpoolGauges(_options.MaxBytes);
         Directory.CreateDirectory(_directory);
         _lock = Lock(_directory);
+        _segments = new SegmentFiles(_directory, _options.Durability == Durability.Fsync, segmentBytes, logger);
         _log = new AcknowledgementLog(_directory);
         Recover();
-        OpenWriteSegment();
+        _segments.OpenWriteSegment(_nextPosition);
         _rollDelivered = time.CreateTimer(static spool => ((EventSpool)spool!).RollDelivered(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
 
@@ -330,7 +324,7 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
             }
         }
 
-        _writeFile.Dispose();
+        _segments.Dispose();
         _readHandle?.Dispose();
         lock (_tracker)
         {
@@ -497,7 +491,7 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
             bytes += request.Bytes;
         }
 
-        var segment = _writeSegment;
+        var segment = _segments.WriteSegment;
         var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent((int)bytes);
         var outcome = EnqueueOutcome.Accepted;
         try
@@ -519,10 +513,10 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
 
             try
             {
-                _writeFile.Write(buffer, 0, used);
-                if (_options.Durability == Durability.Fsync)
+                var sync = _options.Durability == Durability.Fsync;
+                _segments.Append(buffer, used, sync);
+                if (sync)
                 {
-                    _writeFile.Flush(flushToDisk: true);
                     _gauges.Synced(group.Count);
                 }
             }
@@ -531,11 +525,11 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
                 // A full disk (ENOSPC) or a failing one: cut the file back to its committed frames and refuse the group.
                 outcome = EnqueueOutcome.Full;
                 CutBack(segment, ex);
-                if (segment.Length > 0 && Volatile.Read(ref segment.Length) == _writeFile.Length)
+                if (_segments.HoldsOnlyCommitted(segment))
                 {
                     // Seal what it holds so the segment can be deleted once delivered: the write segment never is,
                     // and on a disk smaller than a segment it would stay full for ever.
-                    TrySealAndOpenNext(segment);
+                    _segments.TrySealAndOpenNext(segment, _nextPosition);
 
                     // Everything in it may be delivered already, and then no acknowledgement comes to delete it: look soon.
                     // Not at once: this thread holds _commitGate, and the timer's callback takes _tracker first.
@@ -552,7 +546,7 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
             }
 
             _gauges.Written(events, used);
-            lock (_tailGate)
+            lock (_segments.CommitGate)
             {
                 var start = segment.Length;
                 Volatile.Write(ref segment.Length, start + used);
@@ -560,9 +554,9 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
             }
 
             _nextPosition = position;
-            if (segment.Length >= _segmentBytes)
+            if (segment.Length >= _segments.SegmentBytes)
             {
-                TrySealAndOpenNext(segment);
+                _segments.TrySealAndOpenNext(segment, _nextPosition);
             }
         }
         finally
@@ -580,7 +574,7 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
         return outcome;
     }
 
-    /// <summary>Gives the reader a committed group from memory while it is caught up (under _tailGate); switches the tail off when it is full.</summary>
+    /// <summary>Gives the reader a committed group from memory while it is caught up (under SegmentFiles.CommitGate); switches the tail off when it is full.</summary>
     private void HandToTail(List<WriteRequest> group, Segment segment, long start, long position, long acceptedAt, int used)
     {
         if (!_tailOn)
@@ -620,76 +614,12 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
 
         try
         {
-            _writeFile.SetLength(segment.Length);
-            _writeFile.Position = segment.Length;
+            _segments.CutBack(segment);
         }
         catch (IOException)
         {
             // Still failing: the next group tries again; a torn tail left behind is cut off at the next start.
         }
-    }
-
-    /// <summary>Starts the next segment; when it cannot be created the current one stays open and the next group tries again.</summary>
-    private void TrySealAndOpenNext(Segment segment)
-    {
-        var path = SegmentPath(_nextPosition);
-        FileStream next;
-        try
-        {
-            next = CreateSegmentFile(path);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            LogRotationFailed(_logger, ex, path);
-            return;
-        }
-
-        _writeFile.Dispose();
-        _writeFile = next;
-        var opened = new Segment(_nextPosition, path, 0);
-        lock (_segments)
-        {
-            _segments.Add(opened);
-        }
-
-        lock (_tailGate)
-        {
-            segment.Sealed = true;
-            _writeSegment = opened;
-        }
-    }
-
-    private void OpenWriteSegment()
-    {
-        var path = SegmentPath(_nextPosition);
-        _writeFile = CreateSegmentFile(path);
-        _writeSegment = new Segment(_nextPosition, path, 0);
-        lock (_segments)
-        {
-            _segments.Add(_writeSegment);
-        }
-    }
-
-    private string SegmentPath(long first) => Path.Combine(_directory, SegmentPrefix + first.ToString("D20", CultureInfo.InvariantCulture) + SegmentSuffix);
-
-    private FileStream CreateSegmentFile(string path)
-    {
-        var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
-        try
-        {
-            if (_options.Durability == Durability.Fsync)
-            {
-                DirectorySync.Sync(_directory);
-            }
-        }
-        catch
-        {
-            file.Dispose();
-            File.Delete(path);
-            throw;
-        }
-
-        return file;
     }
 
     // ---- Reading -------------------------------------------------------------------------------
@@ -706,10 +636,7 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
 
             if (_readSegment is null)
             {
-                lock (_segments)
-                {
-                    _readSegment = _segments.Count > 0 ? _segments[0] : null;
-                }
+                _readSegment = _segments.First();
 
                 if (_readSegment is null)
                 {
@@ -786,7 +713,7 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
     private bool TakeFromTail(out SpoolFrame.Frame? frame)
     {
         TailEntry entry;
-        lock (_tailGate)
+        lock (_segments.CommitGate)
         {
             if (!_tail.TryDequeue(out entry))
             {
@@ -864,14 +791,14 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
 
     /// <summary>
     /// The reader has read all of <paramref name="segment"/> that is committed: when that is the segment being
-    /// written, every group committed from now on is handed over in memory. Under _tailGate, so no group can be
+    /// written, every group committed from now on is handed over in memory. Under SegmentFiles.CommitGate, so no group can be
     /// committed between the test and the switch.
     /// </summary>
     private bool SwitchTailOn(Segment segment)
     {
-        lock (_tailGate)
+        lock (_segments.CommitGate)
         {
-            if (_tailOn || !ReferenceEquals(segment, _writeSegment) || segment.Sealed || _readOffset != segment.Length || _tail.Count > 0)
+            if (_tailOn || !ReferenceEquals(segment, _segments.WriteSegment) || segment.Sealed || _readOffset != segment.Length || _tail.Count > 0)
             {
                 return false;
             }
@@ -902,11 +829,7 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
 
     private bool MoveToNextSegment(Segment current)
     {
-        Segment? next;
-        lock (_segments)
-        {
-            next = _segments.Find(s => s.First > current.First);
-        }
+        var next = _segments.After(current);
 
         if (next is null)
         {
@@ -949,9 +872,9 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
                         return;
                     }
 
-                    if (_tracker.Outstanding == 0 && !_leading && _writeSegment.Length > 0 && _tracker.Watermark >= _nextPosition)
+                    if (_tracker.Outstanding == 0 && !_leading && _segments.WriteSegment.Length > 0 && _tracker.Watermark >= _nextPosition)
                     {
-                        TrySealAndOpenNext(_writeSegment);
+                        _segments.TrySealAndOpenNext(_segments.WriteSegment, _nextPosition);
                     }
                 }
 
@@ -968,43 +891,14 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
 
     private void DeleteAcknowledgedSegments(long watermark)
     {
-        var deleted = false;
-        while (true)
+        var (deleted, bytes) = _segments.DeleteBelow(watermark);
+        if (deleted == 0)
         {
-            Segment first;
-            lock (_segments)
-            {
-                // The first segment holds the positions below the second's first one: all acknowledged when the watermark has passed it.
-                if (_segments.Count < 2 || !_segments[0].Sealed || _segments[1].First > watermark)
-                {
-                    break;
-                }
-
-                first = _segments[0];
-                _segments.RemoveAt(0);
-            }
-
-            try
-            {
-                File.Delete(first.Path);
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                // Still on disk, so still counted: put back, it is tried again at the next acknowledgement or quiet moment.
-                lock (_segments)
-                {
-                    _segments.Insert(0, first);
-                }
-
-                LogDeleteFailed(_logger, ex, first.Path);
-                break;
-            }
-
-            _gauges.OnDisk(-first.Length);
-            deleted = true;
+            return;
         }
 
-        if (deleted && _log.Bytes > 4 << 20)
+        _gauges.OnDisk(-bytes);
+        if (_log.Bytes > 4 << 20)
         {
             // Everything below the watermark is gone with its segments: the log keeps only what lies above it.
             List<(long Start, long End)> kept = [(0, watermark), .. _tracker.AcknowledgedAboveWatermark.Select(p => (p, p + 1)), .. _acknowledgedBefore.Where(r => r.End > watermark)];
@@ -1030,11 +924,7 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
     private void Recover()
     {
         var acknowledged = _log.Read();
-        var files = Directory.EnumerateFiles(_directory, SegmentPrefix + "*" + SegmentSuffix)
-            .Select(path => (Path: path, First: long.TryParse(Path.GetFileName(path)[SegmentPrefix.Length..^SegmentSuffix.Length], CultureInfo.InvariantCulture, out var first) ? first : -1))
-            .Where(f => f.First >= 0)
-            .OrderBy(f => f.First)
-            .ToList();
+        var files = SegmentFiles.Existing(_directory);
 
         _nextPosition = Math.Max(1, acknowledged.Count > 0 ? acknowledged[^1].End : 1);
         long unacknowledged = 0;
@@ -1051,14 +941,14 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
 
             unacknowledged += pending;
             var segment = new Segment(first, path, length) { Sealed = true };
-            _segments.Add(segment);
+            _segments.AddRecovered(segment);
             _countedFrom.Add((first, next));
             _gauges.OnDisk(length);
         }
 
         _gauges.Recovered(unacknowledged);
         _countedFrom.Add((_nextPosition, long.MaxValue));
-        var liveFrom = _segments.Count > 0 ? _segments[0].First : _nextPosition;
+        var liveFrom = _segments.First()?.First ?? _nextPosition;
         _nextExpectedPosition = liveFrom;
         _acknowledgedBefore = acknowledged.Where(r => r.End > liveFrom).ToList();
         try
@@ -1162,14 +1052,8 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not record or compact {Count} acknowledgements in {Directory}; they may be delivered again after a restart")]
     private static partial void LogAcknowledgementNotRecorded(ILogger logger, Exception exception, int count, string directory);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not start the spool segment {Path}; writing on in the current one")]
-    private static partial void LogRotationFailed(ILogger logger, Exception exception, string path);
-
     [LoggerMessage(Level = LogLevel.Information, Message = "Writing to the spool in {Directory} works again")]
     private static partial void LogWritingAgain(ILogger logger, string directory);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not delete the delivered spool segment {Path}; trying again later")]
-    private static partial void LogDeleteFailed(ILogger logger, Exception exception, string path);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Could not seal or delete the delivered spool segments in {Directory}; trying again at the next acknowledgement")]
     private static partial void LogRollFailed(ILogger logger, Exception exception, string directory);
