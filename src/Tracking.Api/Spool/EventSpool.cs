@@ -62,12 +62,10 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
     private long _bufferFileOffset;
     private int _bufferLength;
     private SpoolFrame.Frame? _peeked;
-    private List<(long Start, long End)> _acknowledgedBefore = [];
-    private int _acknowledgedBeforeIndex;
     private long _nextExpectedPosition;
     private bool _skippedDamage;
-    // Positions counted in the events gauge at start-up or after: the kept segments' frames, and everything from _nextPosition on.
-    private readonly List<(long Start, long End)> _countedFrom = [];
+    // What recovery found: which positions a previous run acknowledged, which are counted as waiting.
+    private readonly PositionsAtStart _start;
 
     // The tail: while the reader has read everything committed, the writer also hands it each committed group from
     // memory, so a reader that keeps up never reads, checks and copies back what was just written. When the reader
@@ -79,9 +77,8 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
     private long _tailBytes;
     private bool _tailOn;
 
-    // Acknowledgements, guarded by _tracker. Lock order: _tracker, then _commitGate (RollDelivered).
-    private readonly AcknowledgementTracker _tracker = new();
-    private readonly AcknowledgementLog _log;
+    // Lock order: the acknowledgements' gate, then _commitGate (RollDelivered).
+    private readonly SpoolAcknowledgements _acknowledgements;
     private readonly ITimer _rollDelivered;
 
     private readonly SpoolGauges _gauges;
@@ -100,8 +97,10 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
         Directory.CreateDirectory(_directory);
         _lock = Lock(_directory);
         _segments = new SegmentFiles(_directory, _options.Durability == Durability.Fsync, segmentBytes, logger);
-        _log = new AcknowledgementLog(_directory);
-        Recover();
+        _acknowledgements = new SpoolAcknowledgements(_directory, logger);
+        _start = SpoolRecovery.Recover(_directory, _segments, _acknowledgements, _gauges, logger);
+        _nextPosition = _start.Next;
+        _nextExpectedPosition = _start.LiveFrom;
         _segments.OpenWriteSegment(_nextPosition);
         _rollDelivered = time.CreateTimer(static spool => ((EventSpool)spool!).RollDelivered(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
@@ -141,12 +140,9 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
     {
         get
         {
-            lock (_tracker)
+            if (_acknowledgements.OldestAcceptedAt is { } oldest)
             {
-                if (_tracker.OldestAcceptedAt is { } oldest)
-                {
-                    return oldest;
-                }
+                return oldest;
             }
 
             var peeked = Interlocked.Read(ref _peekedAcceptedAt);
@@ -247,10 +243,7 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
             return false;
         }
 
-        lock (_tracker)
-        {
-            _tracker.Read(item.Position, _peeked!.Value.AcceptedAtTicks);
-        }
+        _acknowledgements.Read(item.Position, _peeked!.Value.AcceptedAtTicks);
 
         _peeked = null;
         return true;
@@ -258,40 +251,19 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
 
     public void Acknowledge(IReadOnlyList<EnrichedEvent> events)
     {
-        var positions = new List<long>(events.Count);
-        lock (_tracker)
+        int acknowledged;
+        lock (_acknowledgements.Gate)
         {
-            foreach (var e in events)
-            {
-                if (_tracker.Acknowledge(e.Position))
-                {
-                    positions.Add(e.Position);
-                }
-            }
-
-            if (positions.Count > 0)
-            {
-                try
-                {
-                    _log.Append(positions);
-                }
-                catch (IOException ex)
-                {
-                    // A full disk: these are delivered again after a restart (at least once); deleting segments
-                    // below the watermark needs no log and is what frees the disk.
-                    LogAcknowledgementNotRecorded(_logger, ex, positions.Count, _directory);
-                }
-            }
-
-            DeleteAcknowledgedSegments(_tracker.Watermark);
-            if (positions.Count > 0 && _tracker.Outstanding == 0)
+            acknowledged = _acknowledgements.Acknowledge(events);
+            DeleteAcknowledgedSegments(_acknowledgements.Watermark);
+            if (acknowledged > 0 && _acknowledgements.Outstanding == 0)
             {
                 // Everything read is delivered: unless more arrives meanwhile, the write segment goes after a quiet moment.
                 _rollDelivered.Change(DeliveredSegmentIdle, Timeout.InfiniteTimeSpan);
             }
         }
 
-        _gauges.Gone(positions.Count);
+        _gauges.Gone(acknowledged);
         _gauges.Full = false;
     }
 
@@ -326,10 +298,7 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
 
         _segments.Dispose();
         _readHandle?.Dispose();
-        lock (_tracker)
-        {
-            _log.Dispose();
-        }
+        _acknowledgements.Dispose();
 
         _lock.Dispose();
     }
@@ -532,7 +501,7 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
                     _segments.TrySealAndOpenNext(segment, _nextPosition);
 
                     // Everything in it may be delivered already, and then no acknowledgement comes to delete it: look soon.
-                    // Not at once: this thread holds _commitGate, and the timer's callback takes _tracker first.
+                    // Not at once: this thread holds _commitGate, and the timer's callback takes the acknowledgements' gate first.
                     _rollDelivered.Change(TimeSpan.FromMilliseconds(1), Timeout.InfiniteTimeSpan);
                 }
 
@@ -691,12 +660,9 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
 
             _readOffset += consumed;
             CountLost(frame.Event.Position);
-            if (AcknowledgedBefore(frame.Event.Position))
+            if (_start.WasAcknowledged(frame.Event.Position))
             {
-                lock (_tracker)
-                {
-                    _tracker.Skipped(frame.Event.Position);
-                }
+                _acknowledgements.Skipped(frame.Event.Position);
 
                 continue;
             }
@@ -747,7 +713,7 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
     {
         if (_skippedDamage && position > _nextExpectedPosition)
         {
-            var lost = CountedBetween(_nextExpectedPosition, position);
+            var lost = _start.CountedBetween(_nextExpectedPosition, position);
             if (lost > 0)
             {
                 _gauges.Gone(lost);
@@ -757,36 +723,6 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
 
         _skippedDamage = false;
         _nextExpectedPosition = position + 1;
-    }
-
-    /// <summary>
-    /// How many positions in [<paramref name="from"/>, <paramref name="to"/>) were counted in the events gauge: not those a previous
-    /// run acknowledged, nor those missing at start-up (cut off, or in segments deleted as acknowledged).
-    /// </summary>
-    private long CountedBetween(long from, long to)
-    {
-        long counted = 0;
-        foreach (var (start, end) in _countedFrom)
-        {
-            var low = Math.Max(start, from);
-            var high = Math.Min(end, to);
-            if (low >= high)
-            {
-                continue;
-            }
-
-            counted += high - low;
-            foreach (var (acknowledgedStart, acknowledgedEnd) in _acknowledgedBefore)
-            {
-                var overlap = Math.Min(acknowledgedEnd, high) - Math.Max(acknowledgedStart, low);
-                if (overlap > 0)
-                {
-                    counted -= overlap;
-                }
-            }
-        }
-
-        return counted;
     }
 
     /// <summary>
@@ -840,17 +776,6 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
         return true;
     }
 
-    /// <summary>Whether a previous run recorded <paramref name="position"/> acknowledged; positions come in increasing order.</summary>
-    private bool AcknowledgedBefore(long position)
-    {
-        while (_acknowledgedBeforeIndex < _acknowledgedBefore.Count && _acknowledgedBefore[_acknowledgedBeforeIndex].End <= position)
-        {
-            _acknowledgedBeforeIndex++;
-        }
-
-        return _acknowledgedBeforeIndex < _acknowledgedBefore.Count && _acknowledgedBefore[_acknowledgedBeforeIndex].Start <= position;
-    }
-
     // ---- Acknowledged segments -------------------------------------------------------------------
 
     /// <summary>
@@ -863,7 +788,7 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
     {
         try
         {
-            lock (_tracker)
+            lock (_acknowledgements.Gate)
             {
                 lock (_commitGate)
                 {
@@ -872,14 +797,14 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
                         return;
                     }
 
-                    if (_tracker.Outstanding == 0 && !_leading && _segments.WriteSegment.Length > 0 && _tracker.Watermark >= _nextPosition)
+                    if (_acknowledgements.Outstanding == 0 && !_leading && _segments.WriteSegment.Length > 0 && _acknowledgements.Watermark >= _nextPosition)
                     {
                         _segments.TrySealAndOpenNext(_segments.WriteSegment, _nextPosition);
                     }
                 }
 
                 // Also a segment sealed by a full disk after everything in it was delivered.
-                DeleteAcknowledgedSegments(_tracker.Watermark);
+                DeleteAcknowledgedSegments(_acknowledgements.Watermark);
             }
         }
         catch (Exception ex)
@@ -898,147 +823,8 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
         }
 
         _gauges.OnDisk(-bytes);
-        if (_log.Bytes > 4 << 20)
-        {
-            // Everything below the watermark is gone with its segments: the log keeps only what lies above it.
-            List<(long Start, long End)> kept = [(0, watermark), .. _tracker.AcknowledgedAboveWatermark.Select(p => (p, p + 1)), .. _acknowledgedBefore.Where(r => r.End > watermark)];
-            try
-            {
-                _log.Rewrite(AcknowledgementLog.Merge(kept));
-            }
-            catch (IOException ex)
-            {
-                // The log as it is stays right, only larger: the next deletion tries again.
-                LogAcknowledgementNotRecorded(_logger, ex, 0, _directory);
-            }
-        }
+        _acknowledgements.CompactLog(watermark);
     }
-
-    // ---- Start-up --------------------------------------------------------------------------------
-
-    /// <summary>
-    /// Reads what a previous run left: every segment's frames are checked; a torn or corrupt frame and
-    /// what follows it in its file are cut off and reported, later segments are kept. Segments whose
-    /// events were all acknowledged are deleted; the rest is delivered before anything new.
-    /// </summary>
-    private void Recover()
-    {
-        var acknowledged = _log.Read();
-        var files = SegmentFiles.Existing(_directory);
-
-        _nextPosition = Math.Max(1, acknowledged.Count > 0 ? acknowledged[^1].End : 1);
-        long unacknowledged = 0;
-        var ranges = new AcknowledgedRanges(acknowledged);
-        foreach (var (path, first) in files)
-        {
-            var (length, next, pending) = Scan(path, first, ranges);
-            _nextPosition = Math.Max(_nextPosition, next);
-            if (pending == 0)
-            {
-                File.Delete(path);
-                continue;
-            }
-
-            unacknowledged += pending;
-            var segment = new Segment(first, path, length) { Sealed = true };
-            _segments.AddRecovered(segment);
-            _countedFrom.Add((first, next));
-            _gauges.OnDisk(length);
-        }
-
-        _gauges.Recovered(unacknowledged);
-        _countedFrom.Add((_nextPosition, long.MaxValue));
-        var liveFrom = _segments.First()?.First ?? _nextPosition;
-        _nextExpectedPosition = liveFrom;
-        _acknowledgedBefore = acknowledged.Where(r => r.End > liveFrom).ToList();
-        try
-        {
-            _log.Rewrite(_acknowledgedBefore);
-        }
-        catch (IOException ex)
-        {
-            // A full disk must not stop the start: the log as it is holds every range kept here, and more.
-            LogAcknowledgementNotRecorded(_logger, ex, 0, _directory);
-        }
-        lock (_tracker)
-        {
-            _tracker.StartAt(liveFrom);
-        }
-
-        if (unacknowledged > 0)
-        {
-            LogRecovered(_logger, unacknowledged, _segments.Count, _directory);
-        }
-    }
-
-    /// <summary>Checks one segment's frames; cuts the file at the first bad one. Returns its good length, the position after its last frame, and how many of its events are not acknowledged.</summary>
-    private (long Length, long Next, long Pending) Scan(string path, long first, AcknowledgedRanges acknowledged)
-    {
-        using var file = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.Read, bufferSize: 0);
-        var size = file.Length;
-        long offset = 0;
-        var expected = first;
-        long pending = 0;
-        while (offset < size)
-        {
-            var window = RandomAccess.Read(file.SafeFileHandle, _readBuffer.AsSpan(0, (int)Math.Min(_readBuffer.Length, size - offset)), offset);
-            var at = 0;
-            var status = SpoolFrame.ReadStatus.Read;
-            while (at < window)
-            {
-                status = SpoolFrame.TryRead(_readBuffer.AsSpan(at, window - at), out var frame, out var consumed);
-                if (status != SpoolFrame.ReadStatus.Read || frame.Event.Position != expected)
-                {
-                    status = status == SpoolFrame.ReadStatus.Read ? SpoolFrame.ReadStatus.Corrupt : status;
-                    break;
-                }
-
-                if (!acknowledged.Contains(expected))
-                {
-                    pending++;
-                }
-
-                expected++;
-                at += consumed;
-            }
-
-            var moreBeyondWindow = offset + window < size;
-            offset += at;
-            if (status == SpoolFrame.ReadStatus.Corrupt || (status == SpoolFrame.ReadStatus.Incomplete && !moreBeyondWindow))
-            {
-                var cut = size - offset;
-                _gauges.Corrupt(cut);
-                LogCutOff(_logger, path, offset, cut, status == SpoolFrame.ReadStatus.Incomplete ? "a torn last write" : "a frame that fails its length, checksum or position check");
-                file.SetLength(offset);
-                file.Flush(flushToDisk: true);
-                break;
-            }
-        }
-
-        return (offset, expected, pending);
-    }
-
-    /// <summary>Membership in merged, ordered ranges for positions asked in increasing order.</summary>
-    private sealed class AcknowledgedRanges(List<(long Start, long End)> ranges)
-    {
-        private int _index;
-
-        public bool Contains(long position)
-        {
-            while (_index < ranges.Count && ranges[_index].End <= position)
-            {
-                _index++;
-            }
-
-            return _index < ranges.Count && ranges[_index].Start <= position;
-        }
-    }
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "The spool in {Directory} holds {Events} events not yet delivered in {Segments} segments: they go to the sink before new ones")]
-    private static partial void LogRecovered(ILogger logger, long events, int segments, string directory);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Spool segment {Path} was cut at byte {Offset}: {Bytes} bytes after it are {Reason} and cannot be read (tracking.spool.corrupt_bytes)")]
-    private static partial void LogCutOff(ILogger logger, string path, long offset, long bytes, string reason);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Spool segment {Path} is damaged at byte {Offset}: {Bytes} bytes after it cannot be read and are skipped (tracking.spool.corrupt_bytes)")]
     private static partial void LogCorruptWhileReading(ILogger logger, string path, long offset, long bytes);
@@ -1048,9 +834,6 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Writing to the spool in {Directory} failed; answering 503 until it works again")]
     private static partial void LogWriteFailed(ILogger logger, Exception exception, string directory);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not record or compact {Count} acknowledgements in {Directory}; they may be delivered again after a restart")]
-    private static partial void LogAcknowledgementNotRecorded(ILogger logger, Exception exception, int count, string directory);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Writing to the spool in {Directory} works again")]
     private static partial void LogWritingAgain(ILogger logger, string directory);
