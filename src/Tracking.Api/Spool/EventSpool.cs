@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Options;
-using Microsoft.Win32.SafeHandles;
 using Tracking.Api.Delivery;
 
 namespace Tracking.Api.Spool;
@@ -16,8 +15,6 @@ namespace Tracking.Api.Spool;
 /// </summary>
 internal sealed partial class EventSpool : IEventQueue, IDisposable
 {
-    // Twice the largest frame a length field may declare, so a frame that does not fit is torn, not just long.
-    private const int ReadBufferBytes = 2 * (SpoolFrame.HeaderBytes + SpoolFrame.MaxBodyBytes);
     // Bytes of framed events the tail may hold in memory (at most an eighth of MaxBytes).
     private const long TailMaxBytes = 16L << 20;
     // A round writes at most this many bytes; what is left waits for the next round.
@@ -53,36 +50,20 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
     private volatile bool _closed;
     private bool _diskFull;
 
-    // Reader: the batcher's single loop.
+    // How the writer wakes the reader.
     private readonly WriterSignal _signal = new();
-    private readonly byte[] _readBuffer = new byte[ReadBufferBytes];
-    private Segment? _readSegment;
-    private SafeFileHandle? _readHandle;
-    private long _readOffset;
-    private long _bufferFileOffset;
-    private int _bufferLength;
-    private SpoolFrame.Frame? _peeked;
-    private long _nextExpectedPosition;
-    private bool _skippedDamage;
-    // What recovery found: which positions a previous run acknowledged, which are counted as waiting.
-    private readonly PositionsAtStart _start;
 
-    // The tail: while the reader has read everything committed, the writer also hands it each committed group from
-    // memory, so a reader that keeps up never reads, checks and copies back what was just written. When the reader
-    // falls behind (a slow sink) the tail fills to its bound and is switched off; the reader drains it, reads the
-    // files from where it ends, and switches it on again once it has caught up. SegmentFiles.CommitGate also guards the commit
-    // of a group (segment lengths, sealing, the write segment), so "caught up" and "handed to the tail" agree.
-    private readonly Queue<TailEntry> _tail = new();
-    private readonly long _tailMaxBytes;
-    private long _tailBytes;
-    private bool _tailOn;
+    // The tail: committed groups handed to the reader from memory while it keeps up.
+    private readonly SpoolTail _tail;
+
+    // Reader: the batcher's single loop.
+    private readonly SpoolReader _reader;
 
     // Lock order: the acknowledgements' gate, then _commitGate (RollDelivered).
     private readonly SpoolAcknowledgements _acknowledgements;
     private readonly ITimer _rollDelivered;
 
     private readonly SpoolGauges _gauges;
-    private long _peekedAcceptedAt;
 
     public EventSpool(IOptions<SpoolOptions> options, TimeProvider time, ILogger<EventSpool> logger)
     {
@@ -92,21 +73,18 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
         _directory = Path.GetFullPath(_options.Directory);
         // At most half of MaxBytes: the write segment is never deleted, so it must be sealed before it alone fills the spool.
         var segmentBytes = Math.Max(1, Math.Min(_options.SegmentBytes, _options.MaxBytes / 2));
-        _tailMaxBytes = Math.Min(TailMaxBytes, _options.MaxBytes / 8);
         _gauges = new SpoolGauges(_options.MaxBytes);
         Directory.CreateDirectory(_directory);
         _lock = Lock(_directory);
         _segments = new SegmentFiles(_directory, _options.Durability == Durability.Fsync, segmentBytes, logger);
         _acknowledgements = new SpoolAcknowledgements(_directory, logger);
-        _start = SpoolRecovery.Recover(_directory, _segments, _acknowledgements, _gauges, logger);
-        _nextPosition = _start.Next;
-        _nextExpectedPosition = _start.LiveFrom;
+        var start = SpoolRecovery.Recover(_directory, _segments, _acknowledgements, _gauges, logger);
+        _nextPosition = start.Next;
         _segments.OpenWriteSegment(_nextPosition);
+        _tail = new SpoolTail(_segments, Math.Min(TailMaxBytes, _options.MaxBytes / 8));
+        _reader = new SpoolReader(_segments, _tail, _signal, _acknowledgements, _gauges, start, logger, _directory);
         _rollDelivered = time.CreateTimer(static spool => ((EventSpool)spool!).RollDelivered(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
-
-    /// <summary>A committed event handed to the reader from memory, with where its frame ends in its segment.</summary>
-    private readonly record struct TailEntry(SpoolFrame.Frame Frame, Segment Segment, long End, int Bytes);
 
     public string Kind => "spool";
 
@@ -125,13 +103,13 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
     public bool IsFull => _gauges.Full && Depth > 0;
 
     /// <summary>Events the reader was handed from memory (the tail) since start-up.</summary>
-    public long EventsReadFromMemory { get; private set; }
+    public long EventsReadFromMemory => _reader.EventsReadFromMemory;
 
     /// <summary>Events the reader read back from the segment files since start-up (after a restart, or while it was behind).</summary>
-    public long EventsReadFromFiles { get; private set; }
+    public long EventsReadFromFiles => _reader.EventsReadFromFiles;
 
     /// <summary>How many times the reader caught up with the writer and the tail was switched on.</summary>
-    public long TailSwitchedOn { get; private set; }
+    public long TailSwitchedOn => _tail.SwitchedOn;
 
     /// <summary>Bytes of corrupt or torn frames cut off since start-up (at recovery or while reading).</summary>
     public long CorruptBytes => _gauges.CorruptBytes;
@@ -145,7 +123,7 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
                 return oldest;
             }
 
-            var peeked = Interlocked.Read(ref _peekedAcceptedAt);
+            var peeked = _reader.PeekedAcceptedAtTicks;
             return peeked > 0 && Depth > 0 ? new DateTimeOffset(peeked, TimeSpan.Zero) : null;
         }
     }
@@ -205,49 +183,11 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
         return await request.Done.Task.ConfigureAwait(false);
     }
 
-    public async ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken)
-    {
-        while (true)
-        {
-            var done = _signal.Done;
-            if (TryPeek(out _))
-            {
-                return true;
-            }
+    public ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken) => _reader.WaitToReadAsync(cancellationToken);
 
-            if (done)
-            {
-                return false;
-            }
+    public bool TryPeek(out EnrichedEvent item) => _reader.TryPeek(out item);
 
-            await _signal.WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    public bool TryPeek(out EnrichedEvent item)
-    {
-        if (_peeked is null)
-        {
-            _peeked = ReadNext();
-            Interlocked.Exchange(ref _peekedAcceptedAt, _peeked?.AcceptedAtTicks ?? 0);
-        }
-
-        item = _peeked?.Event ?? default;
-        return _peeked is not null;
-    }
-
-    public bool TryRead(out EnrichedEvent item)
-    {
-        if (!TryPeek(out item))
-        {
-            return false;
-        }
-
-        _acknowledgements.Read(item.Position, _peeked!.Value.AcceptedAtTicks);
-
-        _peeked = null;
-        return true;
-    }
+    public bool TryRead(out EnrichedEvent item) => _reader.TryRead(out item);
 
     public void Acknowledge(IReadOnlyList<EnrichedEvent> events)
     {
@@ -297,7 +237,7 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
         }
 
         _segments.Dispose();
-        _readHandle?.Dispose();
+        _reader.Dispose();
         _acknowledgements.Dispose();
 
         _lock.Dispose();
@@ -519,7 +459,7 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
             {
                 var start = segment.Length;
                 Volatile.Write(ref segment.Length, start + used);
-                HandToTail(group, segment, start, _nextPosition, acceptedAt, used);
+                _tail.HandOver(group, _frameEnds, segment, start, _nextPosition, acceptedAt, used);
             }
 
             _nextPosition = position;
@@ -543,36 +483,6 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
         return outcome;
     }
 
-    /// <summary>Gives the reader a committed group from memory while it is caught up (under SegmentFiles.CommitGate); switches the tail off when it is full.</summary>
-    private void HandToTail(List<WriteRequest> group, Segment segment, long start, long position, long acceptedAt, int used)
-    {
-        if (!_tailOn)
-        {
-            return;
-        }
-
-        if (_tailBytes + used > _tailMaxBytes)
-        {
-            // The reader is behind: from here on it reads the files, from where the tail ends.
-            _tailOn = false;
-            return;
-        }
-
-        var i = 0;
-        var previous = 0;
-        foreach (var request in group)
-        {
-            foreach (var e in request.Events)
-            {
-                var end = _frameEnds[i++];
-                _tail.Enqueue(new TailEntry(new SpoolFrame.Frame(e with { Position = position++ }, acceptedAt), segment, start + end, end - previous));
-                previous = end;
-            }
-        }
-
-        _tailBytes += used;
-    }
-
     private void CutBack(Segment segment, IOException error)
     {
         if (!_diskFull)
@@ -589,191 +499,6 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
         {
             // Still failing: the next group tries again; a torn tail left behind is cut off at the next start.
         }
-    }
-
-    // ---- Reading -------------------------------------------------------------------------------
-
-    private SpoolFrame.Frame? ReadNext()
-    {
-        while (true)
-        {
-            if (TakeFromTail(out var fromTail))
-            {
-                // While the tail is on, everything committed after the reader's place is in it: never in the files alone.
-                return fromTail;
-            }
-
-            if (_readSegment is null)
-            {
-                _readSegment = _segments.First();
-
-                if (_readSegment is null)
-                {
-                    return null;
-                }
-
-                StartReading(_readSegment, 0);
-            }
-
-            var segment = _readSegment;
-            var sealedNow = segment.Sealed;
-            var committed = Volatile.Read(ref segment.Length);
-            if (_readOffset >= committed)
-            {
-                if (sealedNow && MoveToNextSegment(segment))
-                {
-                    continue;
-                }
-
-                if (SwitchTailOn(segment))
-                {
-                    continue;
-                }
-
-                return null;
-            }
-
-            _readHandle ??= File.OpenHandle(segment.Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-            var at = (int)(_readOffset - _bufferFileOffset);
-            if (_readOffset < _bufferFileOffset || at >= _bufferLength)
-            {
-                Fill(committed);
-                at = 0;
-            }
-
-            var status = SpoolFrame.TryRead(_readBuffer.AsSpan(at, _bufferLength - at), out var frame, out var consumed);
-            if (status == SpoolFrame.ReadStatus.Incomplete && _bufferFileOffset + _bufferLength < committed)
-            {
-                Fill(committed);
-                status = SpoolFrame.TryRead(_readBuffer.AsSpan(0, _bufferLength), out frame, out consumed);
-            }
-
-            if (status != SpoolFrame.ReadStatus.Read)
-            {
-                // Damaged after it was written (the disk, or a hand): the rest of this segment cannot be framed.
-                _gauges.Corrupt(committed - _readOffset);
-                LogCorruptWhileReading(_logger, segment.Path, _readOffset, committed - _readOffset);
-                _readOffset = committed;
-                _skippedDamage = true;
-                continue;
-            }
-
-            _readOffset += consumed;
-            CountLost(frame.Event.Position);
-            if (_start.WasAcknowledged(frame.Event.Position))
-            {
-                _acknowledgements.Skipped(frame.Event.Position);
-
-                continue;
-            }
-
-            EventsReadFromFiles++;
-            return frame;
-        }
-    }
-
-    /// <summary>
-    /// Whether the reader is served from the tail: true with its next event, or true with none when the tail is on
-    /// and empty (nothing new yet); false when the tail is off and drained, so the files are read from where it ended.
-    /// </summary>
-    private bool TakeFromTail(out SpoolFrame.Frame? frame)
-    {
-        TailEntry entry;
-        lock (_segments.CommitGate)
-        {
-            if (!_tail.TryDequeue(out entry))
-            {
-                frame = null;
-                return _tailOn;
-            }
-
-            _tailBytes -= entry.Bytes;
-        }
-
-        if (!ReferenceEquals(entry.Segment, _readSegment))
-        {
-            StartReading(entry.Segment, entry.End);
-        }
-        else
-        {
-            _readOffset = entry.End;
-        }
-
-        frame = entry.Frame;
-        CountLost(entry.Frame.Event.Position);
-        EventsReadFromMemory++;
-        return true;
-    }
-
-    /// <summary>
-    /// Positions are consecutive: after damaged bytes were skipped, the gap before the next frame read is the number of
-    /// events lost with them, no longer waiting for delivery.
-    /// </summary>
-    private void CountLost(long position)
-    {
-        if (_skippedDamage && position > _nextExpectedPosition)
-        {
-            var lost = _start.CountedBetween(_nextExpectedPosition, position);
-            if (lost > 0)
-            {
-                _gauges.Gone(lost);
-                LogLostToDamage(_logger, lost, _directory);
-            }
-        }
-
-        _skippedDamage = false;
-        _nextExpectedPosition = position + 1;
-    }
-
-    /// <summary>
-    /// The reader has read all of <paramref name="segment"/> that is committed: when that is the segment being
-    /// written, every group committed from now on is handed over in memory. Under SegmentFiles.CommitGate, so no group can be
-    /// committed between the test and the switch.
-    /// </summary>
-    private bool SwitchTailOn(Segment segment)
-    {
-        lock (_segments.CommitGate)
-        {
-            if (_tailOn || !ReferenceEquals(segment, _segments.WriteSegment) || segment.Sealed || _readOffset != segment.Length || _tail.Count > 0)
-            {
-                return false;
-            }
-
-            _tailOn = true;
-            TailSwitchedOn++;
-            return true;
-        }
-    }
-
-    private void Fill(long committed)
-    {
-        var length = (int)Math.Min(_readBuffer.Length, committed - _readOffset);
-        _bufferLength = RandomAccess.Read(_readHandle!, _readBuffer.AsSpan(0, length), _readOffset);
-        _bufferFileOffset = _readOffset;
-    }
-
-    /// <summary>Reads <paramref name="segment"/> from <paramref name="offset"/> on; its file is opened when a frame is read from it.</summary>
-    private void StartReading(Segment segment, long offset)
-    {
-        _readHandle?.Dispose();
-        _readHandle = null;
-        _readSegment = segment;
-        _readOffset = offset;
-        _bufferFileOffset = 0;
-        _bufferLength = 0;
-    }
-
-    private bool MoveToNextSegment(Segment current)
-    {
-        var next = _segments.After(current);
-
-        if (next is null)
-        {
-            return false;
-        }
-
-        StartReading(next, 0);
-        return true;
     }
 
     // ---- Acknowledged segments -------------------------------------------------------------------
@@ -825,12 +550,6 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
         _gauges.OnDisk(-bytes);
         _acknowledgements.CompactLog(watermark);
     }
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Spool segment {Path} is damaged at byte {Offset}: {Bytes} bytes after it cannot be read and are skipped (tracking.spool.corrupt_bytes)")]
-    private static partial void LogCorruptWhileReading(ILogger logger, string path, long offset, long bytes);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "{Events} events in the damaged part of the spool in {Directory} were lost and are no longer counted as waiting")]
-    private static partial void LogLostToDamage(ILogger logger, long events, string directory);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Writing to the spool in {Directory} failed; answering 503 until it works again")]
     private static partial void LogWriteFailed(ILogger logger, Exception exception, string directory);
