@@ -10,6 +10,6 @@ internal sealed class WriteRequest(IReadOnlyList<EnrichedEvent> events, long byt
     /// <summary>The events' framed size, reserved against <see cref="SpoolOptions.MaxBytes"/> until they are written.</summary>
     public long Bytes { get; } = bytes;
 
-    /// <summary>Continuations run synchronously on the writing thread (see <see cref="EventSpool"/>).</summary>
+    /// <summary>Continuations run synchronously on the writing thread (see <see cref="GroupCommitWriter"/>).</summary>
     public TaskCompletionSource<EnqueueOutcome> Done { get; } = new();
 }
