@@ -1,201 +1,110 @@
-using System.Globalization;
-using System.Threading.Channels;
 using Microsoft.Extensions.Options;
-using Microsoft.Win32.SafeHandles;
 using Tracking.Api.Delivery;
 
 namespace Tracking.Api.Spool;
 
 /// <summary>
-/// The write-ahead spool: the <see cref="IEventQueue"/> that makes a 200 mean the event will reach the
-/// sink whatever crashes. Accepted events are appended to segment files (one frame each, with its
-/// length and checksum) by a single writer that serves every request waiting at that moment with one
-/// write and one fsync (group commit), and a request's enqueue returns only once its events are as
-/// durable as <see cref="SpoolOptions.Durability"/> promises. The batcher reads the segments in order
-/// (memory stays bounded whatever they hold); what sinks acknowledge is recorded in
-/// <see cref="AcknowledgementLog"/> so a restart delivers only the rest, first; a segment is deleted once
-/// all its events are acknowledged. Start-up cuts off a torn or corrupt tail, reports it, and goes on.
+/// The write-ahead spool: the <see cref="IEventQueue"/> that makes a 200 mean the event will reach the sink whatever
+/// crashes. It puts its parts together, each in a file of its name:
+/// <list type="bullet">
+/// <item><see cref="SpoolRecovery"/> reads what a previous run left (cutting off a torn or corrupt tail);</item>
+/// <item><see cref="GroupCommitWriter"/> appends accepted events as <see cref="SpoolFrame"/>s to the
+/// <see cref="SegmentFiles"/>, serving every request waiting at that moment with one write and one sync, and answers
+/// once they are as durable as <see cref="SpoolOptions.Durability"/> promises (<see cref="FullDisk"/> when it
+/// cannot);</item>
+/// <item><see cref="SpoolReader"/> feeds the batcher, from the <see cref="SpoolTail"/> while it keeps up, else from
+/// the files;</item>
+/// <item><see cref="SpoolAcknowledgements"/> records what sinks acknowledged, so a restart delivers only the rest,
+/// first;</item>
+/// <item><see cref="SegmentReaper"/> deletes a segment once all its events are acknowledged.</item>
+/// </list>
 /// </summary>
-internal sealed partial class EventSpool : IEventQueue, IDisposable
+internal sealed class EventSpool : IEventQueue, IDisposable
 {
-    private const string SegmentPrefix = "segment-";
-    private const string SegmentSuffix = ".spool";
-    // Twice the largest frame a length field may declare, so a frame that does not fit is torn, not just long.
-    private const int ReadBufferBytes = 2 * (SpoolFrame.HeaderBytes + SpoolFrame.MaxBodyBytes);
     // Bytes of framed events the tail may hold in memory (at most an eighth of MaxBytes).
     private const long TailMaxBytes = 16L << 20;
-    // A round writes at most this many bytes; what is left waits for the next round.
-    private const long MaxRoundBytes = 32L << 20;
-    // How long everything written must stay delivered before the write segment, then holding only delivered events, is
-    // sealed and deleted: a quiet spool keeps nothing on disk, and a busy one does not start a segment per batch.
-    internal static readonly TimeSpan DeliveredSegmentIdle = TimeSpan.FromSeconds(2);
 
     private readonly SpoolOptions _options;
-    private readonly TimeProvider _time;
-    private readonly ILogger<EventSpool> _logger;
-    private readonly string _directory;
     private readonly FileStream _lock;
-    private readonly long _segmentBytes;
-
-    // Segments in position order; the last one is being written. Guarded by itself.
-    private readonly List<Segment> _segments = [];
-
-    // Writer: group commit without a writer thread. The first request to arrive while nobody writes becomes the
-    // leader and writes, on its own thread, every request waiting at that moment with one write and one sync; the
-    // requests arriving meanwhile wait and are written by the leader's next round (Fsync). With Durability.Write each
-    // request writes its own events under the gate instead (WriteNow). Guarded by _commitGate.
-    private readonly object _commitGate = new();
-    private List<WriteRequest> _pending = [];
-    private List<WriteRequest> _spare = [];
-    private readonly List<WriteRequest> _single = [];
-    private bool _leading;
-    // Set while a leader answers its group: a continuation running there that enqueues again must not lead inline, or
-    // the rest of the group waits for everything that continuation goes on to do (and leaders nest on one stack).
-    [ThreadStatic]
-    private static bool t_answering;
-    private FileStream _writeFile = null!;
-    private Segment _writeSegment = null!;
-    private long _nextPosition;
-    private readonly List<int> _frameEnds = [];
-    private volatile bool _closed;
-    private volatile bool _writerDone;
-    private bool _diskFull;
-
-    // Reader: the batcher's single loop.
-    private readonly Channel<bool> _written = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
-    private readonly byte[] _readBuffer = new byte[ReadBufferBytes];
-    private Segment? _readSegment;
-    private SafeFileHandle? _readHandle;
-    private long _readOffset;
-    private long _bufferFileOffset;
-    private int _bufferLength;
-    private SpoolFrame.Frame? _peeked;
-    private List<(long Start, long End)> _acknowledgedBefore = [];
-    private int _acknowledgedBeforeIndex;
-    private long _nextExpectedPosition;
-    private bool _skippedDamage;
-    // Positions counted in _events at start-up or after: the kept segments' frames, and everything from _nextPosition on.
-    private readonly List<(long Start, long End)> _countedFrom = [];
-
-    // The tail: while the reader has read everything committed, the writer also hands it each committed group from
-    // memory, so a reader that keeps up never reads, checks and copies back what was just written. When the reader
-    // falls behind (a slow sink) the tail fills to its bound and is switched off; the reader drains it, reads the
-    // files from where it ends, and switches it on again once it has caught up. _tailGate also guards the commit
-    // of a group (segment lengths, sealing, the write segment), so "caught up" and "handed to the tail" agree.
-    private readonly object _tailGate = new();
-    private readonly Queue<TailEntry> _tail = new();
-    private readonly long _tailMaxBytes;
-    private long _tailBytes;
-    private bool _tailOn;
-
-    // Acknowledgements, guarded by _tracker. Lock order: _tracker, then _commitGate (RollDelivered).
-    private readonly AcknowledgementTracker _tracker = new();
-    private readonly AcknowledgementLog _log;
-    private readonly ITimer _rollDelivered;
-
-    private long _events;
-    private long _diskBytes;
-    private long _reservedBytes;
-    private long _corruptBytes;
-    private long _syncs;
-    private long _syncedRequests;
-    private volatile bool _full;
-    private long _peekedAcceptedAt;
+    private readonly SpoolGauges _gauges;
+    private readonly SegmentFiles _segments;
+    private readonly SpoolAcknowledgements _acknowledgements;
+    private readonly SpoolTail _tail;
+    private readonly SpoolReader _reader;
+    private readonly GroupCommitWriter _writer;
+    private readonly SegmentReaper _reaper;
 
     public EventSpool(IOptions<SpoolOptions> options, TimeProvider time, ILogger<EventSpool> logger)
     {
         _options = options.Value;
-        _time = time;
-        _logger = logger;
-        _directory = Path.GetFullPath(_options.Directory);
+        var directory = Path.GetFullPath(_options.Directory);
         // At most half of MaxBytes: the write segment is never deleted, so it must be sealed before it alone fills the spool.
-        _segmentBytes = Math.Max(1, Math.Min(_options.SegmentBytes, _options.MaxBytes / 2));
-        _tailMaxBytes = Math.Min(TailMaxBytes, _options.MaxBytes / 8);
-        Directory.CreateDirectory(_directory);
-        _lock = Lock(_directory);
-        _log = new AcknowledgementLog(_directory);
-        Recover();
-        OpenWriteSegment();
-        _rollDelivered = time.CreateTimer(static spool => ((EventSpool)spool!).RollDelivered(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        var segmentBytes = Math.Max(1, Math.Min(_options.SegmentBytes, _options.MaxBytes / 2));
+        Directory.CreateDirectory(directory);
+        _lock = Lock(directory);
+        _gauges = new SpoolGauges(_options.MaxBytes);
+        _segments = new SegmentFiles(directory, _options.Durability == Durability.Fsync, segmentBytes, logger);
+        _acknowledgements = new SpoolAcknowledgements(directory, logger);
+        var start = SpoolRecovery.Recover(directory, _segments, _acknowledgements, _gauges, logger);
+        _segments.OpenWriteSegment(start.Next);
+        var signal = new WriterSignal();
+        _tail = new SpoolTail(_segments, Math.Min(TailMaxBytes, _options.MaxBytes / 8));
+        _reader = new SpoolReader(_segments, _tail, signal, _acknowledgements, _gauges, start, logger, directory);
+        var fullDisk = new FullDisk(_segments, () => _reaper!.LookSoon(), logger, directory);
+        _writer = new GroupCommitWriter(_options.Durability, time, _segments, _tail, _gauges, fullDisk, signal, start.Next, logger, directory);
+        _reaper = new SegmentReaper(_segments, _acknowledgements, _writer, _gauges, time, logger, directory);
     }
 
-    /// <summary>One segment file: the position of its first frame, and how many bytes of it are committed.</summary>
-    private sealed class Segment(long first, string path, long length)
-    {
-        public long First { get; } = first;
-
-        public string Path { get; } = path;
-
-        /// <summary>Bytes of whole, committed frames; the reader reads no further.</summary>
-        public long Length = length;
-
-        /// <summary>No frame will be added: the reader moves on at its end.</summary>
-        public volatile bool Sealed;
-    }
-
-    /// <summary>A committed event handed to the reader from memory, with where its frame ends in its segment.</summary>
-    private readonly record struct TailEntry(SpoolFrame.Frame Frame, Segment Segment, long End, int Bytes);
-
-    private sealed class WriteRequest(IReadOnlyList<EnrichedEvent> events, long bytes)
-    {
-        public IReadOnlyList<EnrichedEvent> Events { get; } = events;
-
-        public long Bytes { get; } = bytes;
-
-        /// <summary>Continuations run synchronously on the writing thread (see <see cref="WriteGroup"/>).</summary>
-        public TaskCompletionSource<EnqueueOutcome> Done { get; } = new();
-    }
+    /// <summary>How long everything written must stay delivered before the write segment is sealed and deleted.</summary>
+    internal static TimeSpan DeliveredSegmentIdle => SegmentReaper.DeliveredSegmentIdle;
 
     public string Kind => "spool";
 
     public bool IsDurable => true;
 
-    public QueueCounters Counters => new(CorruptBytes, Interlocked.Read(ref _syncs), Interlocked.Read(ref _syncedRequests));
+    public QueueCounters Counters => new(_gauges.CorruptBytes, _gauges.Syncs, _gauges.SyncedRequests);
 
     public int CapacityEvents => int.MaxValue;
 
     public long CapacityBytes => _options.MaxBytes;
 
-    public long Depth => Interlocked.Read(ref _events);
+    public long Depth => _gauges.Events;
 
-    public long DepthBytes => Interlocked.Read(ref _diskBytes);
+    public long DepthBytes => _gauges.DiskBytes;
 
-    public bool IsFull => _full && Depth > 0;
+    public bool IsFull => _gauges.Full && Depth > 0;
 
     /// <summary>Events the reader was handed from memory (the tail) since start-up.</summary>
-    public long EventsReadFromMemory { get; private set; }
+    public long EventsReadFromMemory => _reader.EventsReadFromMemory;
 
     /// <summary>Events the reader read back from the segment files since start-up (after a restart, or while it was behind).</summary>
-    public long EventsReadFromFiles { get; private set; }
+    public long EventsReadFromFiles => _reader.EventsReadFromFiles;
 
     /// <summary>How many times the reader caught up with the writer and the tail was switched on.</summary>
-    public long TailSwitchedOn { get; private set; }
+    public long TailSwitchedOn => _tail.SwitchedOn;
 
     /// <summary>Bytes of corrupt or torn frames cut off since start-up (at recovery or while reading).</summary>
-    public long CorruptBytes => Interlocked.Read(ref _corruptBytes);
+    public long CorruptBytes => _gauges.CorruptBytes;
 
     public DateTimeOffset? OldestAcceptedAt
     {
         get
         {
-            lock (_tracker)
+            if (_acknowledgements.OldestAcceptedAt is { } oldest)
             {
-                if (_tracker.OldestAcceptedAt is { } oldest)
-                {
-                    return oldest;
-                }
+                return oldest;
             }
 
-            var peeked = Interlocked.Read(ref _peekedAcceptedAt);
+            var peeked = _reader.PeekedAcceptedAtTicks;
             return peeked > 0 && Depth > 0 ? new DateTimeOffset(peeked, TimeSpan.Zero) : null;
         }
     }
 
-    public async ValueTask<EnqueueOutcome> EnqueueAsync(IReadOnlyList<EnrichedEvent> events, CancellationToken cancellationToken)
+    public ValueTask<EnqueueOutcome> EnqueueAsync(IReadOnlyList<EnrichedEvent> events, CancellationToken cancellationToken)
     {
-        if (_closed)
+        if (_writer.Closed)
         {
-            return EnqueueOutcome.Closed;
+            return new ValueTask<EnqueueOutcome>(EnqueueOutcome.Closed);
         }
 
         long bytes = 0;
@@ -204,173 +113,49 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
             bytes += SpoolFrame.SizeOf(e);
         }
 
-        // Reserve first so concurrent requests can never overshoot the limit together.
-        if (Interlocked.Add(ref _reservedBytes, bytes) + Interlocked.Read(ref _diskBytes) > _options.MaxBytes)
+        if (!_gauges.TryReserve(bytes))
         {
-            Interlocked.Add(ref _reservedBytes, -bytes);
-            _full = true;
-            return EnqueueOutcome.Full;
-        }
-
-        var request = new WriteRequest(events, bytes);
-        if (_options.Durability == Durability.Write)
-        {
-            return WriteNow(request);
-        }
-
-        bool lead;
-        lock (_commitGate)
-        {
-            if (_closed)
-            {
-                Interlocked.Add(ref _reservedBytes, -bytes);
-                return EnqueueOutcome.Closed;
-            }
-
-            _pending.Add(request);
-            lead = !_leading;
-            _leading = true;
-        }
-
-        if (lead)
-        {
-            if (t_answering)
-            {
-                ThreadPool.UnsafeQueueUserWorkItem(static spool => spool.Lead(), this, preferLocal: false);
-            }
-            else
-            {
-                Lead();
-            }
+            return new ValueTask<EnqueueOutcome>(EnqueueOutcome.Full);
         }
 
         // Not cancelled with the request: once handed to the writer, the answer must say what became of the events.
-        return await request.Done.Task.ConfigureAwait(false);
+        return _writer.WriteAsync(new WriteRequest(events, bytes));
     }
 
-    public async ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken)
-    {
-        while (true)
-        {
-            var done = _writerDone;
-            if (TryPeek(out _))
-            {
-                return true;
-            }
+    public ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken) => _reader.WaitToReadAsync(cancellationToken);
 
-            if (done)
-            {
-                return false;
-            }
+    public bool TryPeek(out EnrichedEvent item) => _reader.TryPeek(out item);
 
-            await _written.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false);
-            _written.Reader.TryRead(out _);
-        }
-    }
-
-    public bool TryPeek(out EnrichedEvent item)
-    {
-        if (_peeked is null)
-        {
-            _peeked = ReadNext();
-            Interlocked.Exchange(ref _peekedAcceptedAt, _peeked?.AcceptedAtTicks ?? 0);
-        }
-
-        item = _peeked?.Event ?? default;
-        return _peeked is not null;
-    }
-
-    public bool TryRead(out EnrichedEvent item)
-    {
-        if (!TryPeek(out item))
-        {
-            return false;
-        }
-
-        lock (_tracker)
-        {
-            _tracker.Read(item.Position, _peeked!.Value.AcceptedAtTicks);
-        }
-
-        _peeked = null;
-        return true;
-    }
+    public bool TryRead(out EnrichedEvent item) => _reader.TryRead(out item);
 
     public void Acknowledge(IReadOnlyList<EnrichedEvent> events)
     {
-        var positions = new List<long>(events.Count);
-        lock (_tracker)
+        int acknowledged;
+        lock (_acknowledgements.Gate)
         {
-            foreach (var e in events)
+            acknowledged = _acknowledgements.Acknowledge(events);
+            _reaper.DeleteAcknowledged();
+            if (acknowledged > 0 && _acknowledgements.Outstanding == 0)
             {
-                if (_tracker.Acknowledge(e.Position))
-                {
-                    positions.Add(e.Position);
-                }
-            }
-
-            if (positions.Count > 0)
-            {
-                try
-                {
-                    _log.Append(positions);
-                }
-                catch (IOException ex)
-                {
-                    // A full disk: these are delivered again after a restart (at least once); deleting segments
-                    // below the watermark needs no log and is what frees the disk.
-                    LogAcknowledgementNotRecorded(_logger, ex, positions.Count, _directory);
-                }
-            }
-
-            DeleteAcknowledgedSegments(_tracker.Watermark);
-            if (positions.Count > 0 && _tracker.Outstanding == 0)
-            {
-                // Everything read is delivered: unless more arrives meanwhile, the write segment goes after a quiet moment.
-                _rollDelivered.Change(DeliveredSegmentIdle, Timeout.InfiniteTimeSpan);
+                _reaper.RollAfterQuietMoment();
             }
         }
 
-        Interlocked.Add(ref _events, -positions.Count);
-        _full = false;
+        _gauges.Gone(acknowledged);
+        _gauges.Full = false;
     }
 
-    public void Close()
-    {
-        bool done;
-        lock (_commitGate)
-        {
-            _closed = true;
-            done = !_leading;
-        }
-
-        if (done)
-        {
-            WriterDone();
-        }
-    }
+    public void Close() => _writer.Close();
 
     public void Dispose()
     {
-        _rollDelivered.Dispose();
+        _reaper.Dispose();
         Close();
-        lock (_commitGate)
-        {
-            // A leader finishes what it took: every request handed over gets its answer.
-            var deadline = DateTime.UtcNow.AddSeconds(30);
-            while (_leading && DateTime.UtcNow < deadline)
-            {
-                Monitor.Wait(_commitGate, TimeSpan.FromMilliseconds(100));
-            }
-        }
-
-        _writeFile.Dispose();
-        _readHandle?.Dispose();
-        lock (_tracker)
-        {
-            _log.Dispose();
-        }
-
+        // A leader finishes what it took: every request handed over gets its answer.
+        _writer.WaitForLeader(TimeSpan.FromSeconds(30));
+        _segments.Dispose();
+        _reader.Dispose();
+        _acknowledgements.Dispose();
         _lock.Dispose();
     }
 
@@ -391,823 +176,4 @@ internal sealed partial class EventSpool : IEventQueue, IDisposable
             throw new InvalidOperationException($"The spool in {directory} is in use by another process (it holds {path}); give each instance its own Tracking:Spool:Directory.", ex);
         }
     }
-
-    // ---- Writing -------------------------------------------------------------------------------
-
-    /// <summary>
-    /// <see cref="Durability.Write"/>: nothing to share, since a write to the operating system costs microseconds and there is no
-    /// sync to wait for, so each request writes its own events under the lock and is answered without yielding its thread.
-    /// </summary>
-    private EnqueueOutcome WriteNow(WriteRequest request)
-    {
-        lock (_commitGate)
-        {
-            if (_closed)
-            {
-                Interlocked.Add(ref _reservedBytes, -request.Bytes);
-                return EnqueueOutcome.Closed;
-            }
-
-            _single.Add(request);
-            try
-            {
-                return Commit(_single);
-            }
-            finally
-            {
-                _single.Clear();
-            }
-        }
-    }
-
-    /// <summary>
-    /// Writes one group: every request pending at this moment. When more arrived meanwhile, a pool thread leads the next
-    /// group at once, so its write and sync overlap with this thread answering the requests just made durable.
-    /// </summary>
-    private void Lead()
-    {
-        List<WriteRequest> group;
-        lock (_commitGate)
-        {
-            group = TakeRound();
-        }
-
-        var outcome = Commit(group);
-        bool more;
-        var done = false;
-        lock (_commitGate)
-        {
-            more = _pending.Count > 0;
-            if (!more)
-            {
-                _leading = false;
-                Monitor.PulseAll(_commitGate);
-                done = _closed;
-            }
-        }
-
-        if (more)
-        {
-            ThreadPool.UnsafeQueueUserWorkItem(static spool => spool.Lead(), this, preferLocal: false);
-        }
-
-        // Completed on this thread: a waiting request's continuation (the rest of its HTTP response) runs here at once
-        // instead of being queued to the thread pool, which costs a single-event request measurably.
-        var answering = t_answering;
-        t_answering = true;
-        try
-        {
-            foreach (var request in group)
-            {
-                request.Done.TrySetResult(outcome);
-            }
-        }
-        finally
-        {
-            t_answering = answering;
-        }
-
-        group.Clear();
-        lock (_commitGate)
-        {
-            _spare = group;
-        }
-
-        if (done)
-        {
-            WriterDone();
-        }
-    }
-
-    /// <summary>Writes a group; the writer outlives any failure, since every request handed to it waits for its answer.</summary>
-    private EnqueueOutcome Commit(List<WriteRequest> group)
-    {
-        try
-        {
-            return WriteGroup(group);
-        }
-        catch (Exception ex)
-        {
-            LogWriteFailed(_logger, ex, _directory);
-            _full = true;
-            return EnqueueOutcome.Full;
-        }
-    }
-
-    /// <summary>The pending requests this round writes (under _commitGate): all of them, unless they hold more than <see cref="MaxRoundBytes"/>.</summary>
-    private List<WriteRequest> TakeRound()
-    {
-        long bytes = 0;
-        var count = 0;
-        while (count < _pending.Count && (count == 0 || bytes + _pending[count].Bytes <= MaxRoundBytes))
-        {
-            bytes += _pending[count++].Bytes;
-        }
-
-        if (count == _pending.Count)
-        {
-            var group = _pending;
-            _pending = _spare;
-            _spare = [];
-            return group;
-        }
-
-        var taken = _pending.GetRange(0, count);
-        _pending.RemoveRange(0, count);
-        return taken;
-    }
-
-    /// <summary>Closed and nothing left to write: the reader's wait ends once it has read everything.</summary>
-    private void WriterDone()
-    {
-        _writerDone = true;
-        _written.Writer.TryWrite(true);
-    }
-
-    private EnqueueOutcome WriteGroup(List<WriteRequest> group)
-    {
-        long bytes = 0;
-        foreach (var request in group)
-        {
-            bytes += request.Bytes;
-        }
-
-        var segment = _writeSegment;
-        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent((int)bytes);
-        var outcome = EnqueueOutcome.Accepted;
-        try
-        {
-            var position = _nextPosition;
-            var acceptedAt = _time.GetUtcNow().UtcTicks;
-            var used = 0;
-            var events = 0;
-            _frameEnds.Clear();
-            foreach (var request in group)
-            {
-                foreach (var e in request.Events)
-                {
-                    used += SpoolFrame.Write(buffer.AsSpan(used), e, position++, acceptedAt);
-                    _frameEnds.Add(used);
-                    events++;
-                }
-            }
-
-            try
-            {
-                _writeFile.Write(buffer, 0, used);
-                if (_options.Durability == Durability.Fsync)
-                {
-                    _writeFile.Flush(flushToDisk: true);
-                    Interlocked.Increment(ref _syncs);
-                    Interlocked.Add(ref _syncedRequests, group.Count);
-                }
-            }
-            catch (IOException ex)
-            {
-                // A full disk (ENOSPC) or a failing one: cut the file back to its committed frames and refuse the group.
-                outcome = EnqueueOutcome.Full;
-                CutBack(segment, ex);
-                if (segment.Length > 0 && Volatile.Read(ref segment.Length) == _writeFile.Length)
-                {
-                    // Seal what it holds so the segment can be deleted once delivered: the write segment never is,
-                    // and on a disk smaller than a segment it would stay full for ever.
-                    TrySealAndOpenNext(segment);
-
-                    // Everything in it may be delivered already, and then no acknowledgement comes to delete it: look soon.
-                    // Not at once: this thread holds _commitGate, and the timer's callback takes _tracker first.
-                    _rollDelivered.Change(TimeSpan.FromMilliseconds(1), Timeout.InfiniteTimeSpan);
-                }
-
-                return outcome;
-            }
-
-            if (_diskFull)
-            {
-                _diskFull = false;
-                LogWritingAgain(_logger, _directory);
-            }
-
-            Interlocked.Add(ref _events, events);
-            Interlocked.Add(ref _diskBytes, used);
-            lock (_tailGate)
-            {
-                var start = segment.Length;
-                Volatile.Write(ref segment.Length, start + used);
-                HandToTail(group, segment, start, _nextPosition, acceptedAt, used);
-            }
-
-            _nextPosition = position;
-            if (segment.Length >= _segmentBytes)
-            {
-                TrySealAndOpenNext(segment);
-            }
-        }
-        finally
-        {
-            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
-            Interlocked.Add(ref _reservedBytes, -bytes);
-            if (outcome != EnqueueOutcome.Accepted)
-            {
-                _full = true;
-            }
-
-            _written.Writer.TryWrite(true);
-        }
-
-        return outcome;
-    }
-
-    /// <summary>Gives the reader a committed group from memory while it is caught up (under _tailGate); switches the tail off when it is full.</summary>
-    private void HandToTail(List<WriteRequest> group, Segment segment, long start, long position, long acceptedAt, int used)
-    {
-        if (!_tailOn)
-        {
-            return;
-        }
-
-        if (_tailBytes + used > _tailMaxBytes)
-        {
-            // The reader is behind: from here on it reads the files, from where the tail ends.
-            _tailOn = false;
-            return;
-        }
-
-        var i = 0;
-        var previous = 0;
-        foreach (var request in group)
-        {
-            foreach (var e in request.Events)
-            {
-                var end = _frameEnds[i++];
-                _tail.Enqueue(new TailEntry(new SpoolFrame.Frame(e with { Position = position++ }, acceptedAt), segment, start + end, end - previous));
-                previous = end;
-            }
-        }
-
-        _tailBytes += used;
-    }
-
-    private void CutBack(Segment segment, IOException error)
-    {
-        if (!_diskFull)
-        {
-            _diskFull = true;
-            LogWriteFailed(_logger, error, _directory);
-        }
-
-        try
-        {
-            _writeFile.SetLength(segment.Length);
-            _writeFile.Position = segment.Length;
-        }
-        catch (IOException)
-        {
-            // Still failing: the next group tries again; a torn tail left behind is cut off at the next start.
-        }
-    }
-
-    /// <summary>Starts the next segment; when it cannot be created the current one stays open and the next group tries again.</summary>
-    private void TrySealAndOpenNext(Segment segment)
-    {
-        var path = SegmentPath(_nextPosition);
-        FileStream next;
-        try
-        {
-            next = CreateSegmentFile(path);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            LogRotationFailed(_logger, ex, path);
-            return;
-        }
-
-        _writeFile.Dispose();
-        _writeFile = next;
-        var opened = new Segment(_nextPosition, path, 0);
-        lock (_segments)
-        {
-            _segments.Add(opened);
-        }
-
-        lock (_tailGate)
-        {
-            segment.Sealed = true;
-            _writeSegment = opened;
-        }
-    }
-
-    private void OpenWriteSegment()
-    {
-        var path = SegmentPath(_nextPosition);
-        _writeFile = CreateSegmentFile(path);
-        _writeSegment = new Segment(_nextPosition, path, 0);
-        lock (_segments)
-        {
-            _segments.Add(_writeSegment);
-        }
-    }
-
-    private string SegmentPath(long first) => Path.Combine(_directory, SegmentPrefix + first.ToString("D20", CultureInfo.InvariantCulture) + SegmentSuffix);
-
-    private FileStream CreateSegmentFile(string path)
-    {
-        var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
-        try
-        {
-            if (_options.Durability == Durability.Fsync)
-            {
-                DirectorySync.Sync(_directory);
-            }
-        }
-        catch
-        {
-            file.Dispose();
-            File.Delete(path);
-            throw;
-        }
-
-        return file;
-    }
-
-    // ---- Reading -------------------------------------------------------------------------------
-
-    private SpoolFrame.Frame? ReadNext()
-    {
-        while (true)
-        {
-            if (TakeFromTail(out var fromTail))
-            {
-                // While the tail is on, everything committed after the reader's place is in it: never in the files alone.
-                return fromTail;
-            }
-
-            if (_readSegment is null)
-            {
-                lock (_segments)
-                {
-                    _readSegment = _segments.Count > 0 ? _segments[0] : null;
-                }
-
-                if (_readSegment is null)
-                {
-                    return null;
-                }
-
-                StartReading(_readSegment, 0);
-            }
-
-            var segment = _readSegment;
-            var sealedNow = segment.Sealed;
-            var committed = Volatile.Read(ref segment.Length);
-            if (_readOffset >= committed)
-            {
-                if (sealedNow && MoveToNextSegment(segment))
-                {
-                    continue;
-                }
-
-                if (SwitchTailOn(segment))
-                {
-                    continue;
-                }
-
-                return null;
-            }
-
-            _readHandle ??= File.OpenHandle(segment.Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-            var at = (int)(_readOffset - _bufferFileOffset);
-            if (_readOffset < _bufferFileOffset || at >= _bufferLength)
-            {
-                Fill(committed);
-                at = 0;
-            }
-
-            var status = SpoolFrame.TryRead(_readBuffer.AsSpan(at, _bufferLength - at), out var frame, out var consumed);
-            if (status == SpoolFrame.ReadStatus.Incomplete && _bufferFileOffset + _bufferLength < committed)
-            {
-                Fill(committed);
-                status = SpoolFrame.TryRead(_readBuffer.AsSpan(0, _bufferLength), out frame, out consumed);
-            }
-
-            if (status != SpoolFrame.ReadStatus.Read)
-            {
-                // Damaged after it was written (the disk, or a hand): the rest of this segment cannot be framed.
-                Interlocked.Add(ref _corruptBytes, committed - _readOffset);
-                LogCorruptWhileReading(_logger, segment.Path, _readOffset, committed - _readOffset);
-                _readOffset = committed;
-                _skippedDamage = true;
-                continue;
-            }
-
-            _readOffset += consumed;
-            CountLost(frame.Event.Position);
-            if (AcknowledgedBefore(frame.Event.Position))
-            {
-                lock (_tracker)
-                {
-                    _tracker.Skipped(frame.Event.Position);
-                }
-
-                continue;
-            }
-
-            EventsReadFromFiles++;
-            return frame;
-        }
-    }
-
-    /// <summary>
-    /// Whether the reader is served from the tail: true with its next event, or true with none when the tail is on
-    /// and empty (nothing new yet); false when the tail is off and drained, so the files are read from where it ended.
-    /// </summary>
-    private bool TakeFromTail(out SpoolFrame.Frame? frame)
-    {
-        TailEntry entry;
-        lock (_tailGate)
-        {
-            if (!_tail.TryDequeue(out entry))
-            {
-                frame = null;
-                return _tailOn;
-            }
-
-            _tailBytes -= entry.Bytes;
-        }
-
-        if (!ReferenceEquals(entry.Segment, _readSegment))
-        {
-            StartReading(entry.Segment, entry.End);
-        }
-        else
-        {
-            _readOffset = entry.End;
-        }
-
-        frame = entry.Frame;
-        CountLost(entry.Frame.Event.Position);
-        EventsReadFromMemory++;
-        return true;
-    }
-
-    /// <summary>
-    /// Positions are consecutive: after damaged bytes were skipped, the gap before the next frame read is the number of
-    /// events lost with them, no longer waiting for delivery.
-    /// </summary>
-    private void CountLost(long position)
-    {
-        if (_skippedDamage && position > _nextExpectedPosition)
-        {
-            var lost = CountedBetween(_nextExpectedPosition, position);
-            if (lost > 0)
-            {
-                Interlocked.Add(ref _events, -lost);
-                LogLostToDamage(_logger, lost, _directory);
-            }
-        }
-
-        _skippedDamage = false;
-        _nextExpectedPosition = position + 1;
-    }
-
-    /// <summary>
-    /// How many positions in [<paramref name="from"/>, <paramref name="to"/>) were counted in _events: not those a previous
-    /// run acknowledged, nor those missing at start-up (cut off, or in segments deleted as acknowledged).
-    /// </summary>
-    private long CountedBetween(long from, long to)
-    {
-        long counted = 0;
-        foreach (var (start, end) in _countedFrom)
-        {
-            var low = Math.Max(start, from);
-            var high = Math.Min(end, to);
-            if (low >= high)
-            {
-                continue;
-            }
-
-            counted += high - low;
-            foreach (var (acknowledgedStart, acknowledgedEnd) in _acknowledgedBefore)
-            {
-                var overlap = Math.Min(acknowledgedEnd, high) - Math.Max(acknowledgedStart, low);
-                if (overlap > 0)
-                {
-                    counted -= overlap;
-                }
-            }
-        }
-
-        return counted;
-    }
-
-    /// <summary>
-    /// The reader has read all of <paramref name="segment"/> that is committed: when that is the segment being
-    /// written, every group committed from now on is handed over in memory. Under _tailGate, so no group can be
-    /// committed between the test and the switch.
-    /// </summary>
-    private bool SwitchTailOn(Segment segment)
-    {
-        lock (_tailGate)
-        {
-            if (_tailOn || !ReferenceEquals(segment, _writeSegment) || segment.Sealed || _readOffset != segment.Length || _tail.Count > 0)
-            {
-                return false;
-            }
-
-            _tailOn = true;
-            TailSwitchedOn++;
-            return true;
-        }
-    }
-
-    private void Fill(long committed)
-    {
-        var length = (int)Math.Min(_readBuffer.Length, committed - _readOffset);
-        _bufferLength = RandomAccess.Read(_readHandle!, _readBuffer.AsSpan(0, length), _readOffset);
-        _bufferFileOffset = _readOffset;
-    }
-
-    /// <summary>Reads <paramref name="segment"/> from <paramref name="offset"/> on; its file is opened when a frame is read from it.</summary>
-    private void StartReading(Segment segment, long offset)
-    {
-        _readHandle?.Dispose();
-        _readHandle = null;
-        _readSegment = segment;
-        _readOffset = offset;
-        _bufferFileOffset = 0;
-        _bufferLength = 0;
-    }
-
-    private bool MoveToNextSegment(Segment current)
-    {
-        Segment? next;
-        lock (_segments)
-        {
-            next = _segments.Find(s => s.First > current.First);
-        }
-
-        if (next is null)
-        {
-            return false;
-        }
-
-        StartReading(next, 0);
-        return true;
-    }
-
-    /// <summary>Whether a previous run recorded <paramref name="position"/> acknowledged; positions come in increasing order.</summary>
-    private bool AcknowledgedBefore(long position)
-    {
-        while (_acknowledgedBeforeIndex < _acknowledgedBefore.Count && _acknowledgedBefore[_acknowledgedBeforeIndex].End <= position)
-        {
-            _acknowledgedBeforeIndex++;
-        }
-
-        return _acknowledgedBeforeIndex < _acknowledgedBefore.Count && _acknowledgedBefore[_acknowledgedBeforeIndex].Start <= position;
-    }
-
-    // ---- Acknowledged segments -------------------------------------------------------------------
-
-    /// <summary>
-    /// When every event written has been delivered, seals the write segment (it then holds only delivered events) and
-    /// deletes it, so the disk and <see cref="DepthBytes"/> show nothing waiting. Runs on the timer an acknowledgement
-    /// arms; does nothing while a writer is at work, while events are read and not yet delivered (their acknowledgement
-    /// arms the timer again), or once the spool is closed.
-    /// </summary>
-    private void RollDelivered()
-    {
-        try
-        {
-            lock (_tracker)
-            {
-                lock (_commitGate)
-                {
-                    if (_closed)
-                    {
-                        return;
-                    }
-
-                    if (_tracker.Outstanding == 0 && !_leading && _writeSegment.Length > 0 && _tracker.Watermark >= _nextPosition)
-                    {
-                        TrySealAndOpenNext(_writeSegment);
-                    }
-                }
-
-                // Also a segment sealed by a full disk after everything in it was delivered.
-                DeleteAcknowledgedSegments(_tracker.Watermark);
-            }
-        }
-        catch (Exception ex)
-        {
-            // On a timer thread: an exception here would end the process. What is left is deleted by a later pass.
-            LogRollFailed(_logger, ex, _directory);
-        }
-    }
-
-    private void DeleteAcknowledgedSegments(long watermark)
-    {
-        var deleted = false;
-        while (true)
-        {
-            Segment first;
-            lock (_segments)
-            {
-                // The first segment holds the positions below the second's first one: all acknowledged when the watermark has passed it.
-                if (_segments.Count < 2 || !_segments[0].Sealed || _segments[1].First > watermark)
-                {
-                    break;
-                }
-
-                first = _segments[0];
-                _segments.RemoveAt(0);
-            }
-
-            try
-            {
-                File.Delete(first.Path);
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                // Still on disk, so still counted: put back, it is tried again at the next acknowledgement or quiet moment.
-                lock (_segments)
-                {
-                    _segments.Insert(0, first);
-                }
-
-                LogDeleteFailed(_logger, ex, first.Path);
-                break;
-            }
-
-            Interlocked.Add(ref _diskBytes, -first.Length);
-            deleted = true;
-        }
-
-        if (deleted && _log.Bytes > 4 << 20)
-        {
-            // Everything below the watermark is gone with its segments: the log keeps only what lies above it.
-            List<(long Start, long End)> kept = [(0, watermark), .. _tracker.AcknowledgedAboveWatermark.Select(p => (p, p + 1)), .. _acknowledgedBefore.Where(r => r.End > watermark)];
-            try
-            {
-                _log.Rewrite(AcknowledgementLog.Merge(kept));
-            }
-            catch (IOException ex)
-            {
-                // The log as it is stays right, only larger: the next deletion tries again.
-                LogAcknowledgementNotRecorded(_logger, ex, 0, _directory);
-            }
-        }
-    }
-
-    // ---- Start-up --------------------------------------------------------------------------------
-
-    /// <summary>
-    /// Reads what a previous run left: every segment's frames are checked; a torn or corrupt frame and
-    /// what follows it in its file are cut off and reported, later segments are kept. Segments whose
-    /// events were all acknowledged are deleted; the rest is delivered before anything new.
-    /// </summary>
-    private void Recover()
-    {
-        var acknowledged = _log.Read();
-        var files = Directory.EnumerateFiles(_directory, SegmentPrefix + "*" + SegmentSuffix)
-            .Select(path => (Path: path, First: long.TryParse(Path.GetFileName(path)[SegmentPrefix.Length..^SegmentSuffix.Length], CultureInfo.InvariantCulture, out var first) ? first : -1))
-            .Where(f => f.First >= 0)
-            .OrderBy(f => f.First)
-            .ToList();
-
-        _nextPosition = Math.Max(1, acknowledged.Count > 0 ? acknowledged[^1].End : 1);
-        long unacknowledged = 0;
-        var ranges = new AcknowledgedRanges(acknowledged);
-        foreach (var (path, first) in files)
-        {
-            var (length, next, pending) = Scan(path, first, ranges);
-            _nextPosition = Math.Max(_nextPosition, next);
-            if (pending == 0)
-            {
-                File.Delete(path);
-                continue;
-            }
-
-            unacknowledged += pending;
-            var segment = new Segment(first, path, length) { Sealed = true };
-            _segments.Add(segment);
-            _countedFrom.Add((first, next));
-            _diskBytes += length;
-        }
-
-        _events = unacknowledged;
-        _countedFrom.Add((_nextPosition, long.MaxValue));
-        var liveFrom = _segments.Count > 0 ? _segments[0].First : _nextPosition;
-        _nextExpectedPosition = liveFrom;
-        _acknowledgedBefore = acknowledged.Where(r => r.End > liveFrom).ToList();
-        try
-        {
-            _log.Rewrite(_acknowledgedBefore);
-        }
-        catch (IOException ex)
-        {
-            // A full disk must not stop the start: the log as it is holds every range kept here, and more.
-            LogAcknowledgementNotRecorded(_logger, ex, 0, _directory);
-        }
-        lock (_tracker)
-        {
-            _tracker.StartAt(liveFrom);
-        }
-
-        if (unacknowledged > 0)
-        {
-            LogRecovered(_logger, unacknowledged, _segments.Count, _directory);
-        }
-    }
-
-    /// <summary>Checks one segment's frames; cuts the file at the first bad one. Returns its good length, the position after its last frame, and how many of its events are not acknowledged.</summary>
-    private (long Length, long Next, long Pending) Scan(string path, long first, AcknowledgedRanges acknowledged)
-    {
-        using var file = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.Read, bufferSize: 0);
-        var size = file.Length;
-        long offset = 0;
-        var expected = first;
-        long pending = 0;
-        while (offset < size)
-        {
-            var window = RandomAccess.Read(file.SafeFileHandle, _readBuffer.AsSpan(0, (int)Math.Min(_readBuffer.Length, size - offset)), offset);
-            var at = 0;
-            var status = SpoolFrame.ReadStatus.Read;
-            while (at < window)
-            {
-                status = SpoolFrame.TryRead(_readBuffer.AsSpan(at, window - at), out var frame, out var consumed);
-                if (status != SpoolFrame.ReadStatus.Read || frame.Event.Position != expected)
-                {
-                    status = status == SpoolFrame.ReadStatus.Read ? SpoolFrame.ReadStatus.Corrupt : status;
-                    break;
-                }
-
-                if (!acknowledged.Contains(expected))
-                {
-                    pending++;
-                }
-
-                expected++;
-                at += consumed;
-            }
-
-            var moreBeyondWindow = offset + window < size;
-            offset += at;
-            if (status == SpoolFrame.ReadStatus.Corrupt || (status == SpoolFrame.ReadStatus.Incomplete && !moreBeyondWindow))
-            {
-                var cut = size - offset;
-                Interlocked.Add(ref _corruptBytes, cut);
-                LogCutOff(_logger, path, offset, cut, status == SpoolFrame.ReadStatus.Incomplete ? "a torn last write" : "a frame that fails its length, checksum or position check");
-                file.SetLength(offset);
-                file.Flush(flushToDisk: true);
-                break;
-            }
-        }
-
-        return (offset, expected, pending);
-    }
-
-    /// <summary>Membership in merged, ordered ranges for positions asked in increasing order.</summary>
-    private sealed class AcknowledgedRanges(List<(long Start, long End)> ranges)
-    {
-        private int _index;
-
-        public bool Contains(long position)
-        {
-            while (_index < ranges.Count && ranges[_index].End <= position)
-            {
-                _index++;
-            }
-
-            return _index < ranges.Count && ranges[_index].Start <= position;
-        }
-    }
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "The spool in {Directory} holds {Events} events not yet delivered in {Segments} segments: they go to the sink before new ones")]
-    private static partial void LogRecovered(ILogger logger, long events, int segments, string directory);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Spool segment {Path} was cut at byte {Offset}: {Bytes} bytes after it are {Reason} and cannot be read (tracking.spool.corrupt_bytes)")]
-    private static partial void LogCutOff(ILogger logger, string path, long offset, long bytes, string reason);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Spool segment {Path} is damaged at byte {Offset}: {Bytes} bytes after it cannot be read and are skipped (tracking.spool.corrupt_bytes)")]
-    private static partial void LogCorruptWhileReading(ILogger logger, string path, long offset, long bytes);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "{Events} events in the damaged part of the spool in {Directory} were lost and are no longer counted as waiting")]
-    private static partial void LogLostToDamage(ILogger logger, long events, string directory);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Writing to the spool in {Directory} failed; answering 503 until it works again")]
-    private static partial void LogWriteFailed(ILogger logger, Exception exception, string directory);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not record or compact {Count} acknowledgements in {Directory}; they may be delivered again after a restart")]
-    private static partial void LogAcknowledgementNotRecorded(ILogger logger, Exception exception, int count, string directory);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not start the spool segment {Path}; writing on in the current one")]
-    private static partial void LogRotationFailed(ILogger logger, Exception exception, string path);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Writing to the spool in {Directory} works again")]
-    private static partial void LogWritingAgain(ILogger logger, string directory);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not delete the delivered spool segment {Path}; trying again later")]
-    private static partial void LogDeleteFailed(ILogger logger, Exception exception, string path);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Could not seal or delete the delivered spool segments in {Directory}; trying again at the next acknowledgement")]
-    private static partial void LogRollFailed(ILogger logger, Exception exception, string directory);
 }

@@ -496,16 +496,18 @@ public sealed class EventSpoolReviewTests : IDisposable
     private static async Task<int?> SendBehindABigGroupAsync(string directory)
     {
         using var spool = Open(directory, maxBytes: 256L << 20, segmentBytes: 64L << 20, durability: Durability.Fsync);
-        var leading = typeof(EventSpool).GetField("_leading", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!;
-        var pendingField = typeof(EventSpool).GetField("_pending", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!;
-        var gate = typeof(EventSpool).GetField("_commitGate", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!.GetValue(spool)!;
+        const System.Reflection.BindingFlags Private = System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance;
+        var writer = typeof(EventSpool).GetField("_writer", Private)!.GetValue(spool)!;
+        var leadingField = typeof(GroupCommitWriter).GetField("_leading", Private)!;
+        var pendingField = typeof(GroupCommitWriter).GetField("_pending", Private)!;
+        var gate = typeof(GroupCommitWriter).GetField("_gate", Private)!.GetValue(writer)!;
         var big = Task.Run(async () => await spool.EnqueueAsync(Events(0, 400, size: 20_000), CancellationToken.None));
         var taken = false;
         while (!taken && !big.IsCompleted)
         {
             lock (gate)
             {
-                taken = (bool)leading.GetValue(spool)! && ((System.Collections.ICollection)pendingField.GetValue(spool)!).Count == 0;
+                taken = (bool)leadingField.GetValue(writer)! && ((System.Collections.ICollection)pendingField.GetValue(writer)!).Count == 0;
             }
         }
 
