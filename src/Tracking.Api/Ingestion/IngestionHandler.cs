@@ -108,14 +108,22 @@ internal sealed class IngestionHandler(
             return (null, Refusals.NotUtf8());
         }
 
-        var findings = JsonText.Scan(body.Span);
-        if (findings.LoneSurrogateAt >= 0)
-        {
-            return (null, Refusals.LoneSurrogate(findings.LoneSurrogateAt));
-        }
+        // One pass over the text: the scan stops at the first whitespace, and compaction goes on from there.
+        var findings = JsonText.Scan(body.Span, stopAtWhitespace: true);
+        var loneSurrogateAt = findings.LoneSurrogateAt;
 
         // Whitespace between two tokens' bytes is malformed, and the compact copy would hide it: judge the body as sent.
-        var joinsTokens = findings.HasWhitespace && body.Compact();
+        var joinsTokens = false;
+        if (loneSurrogateAt < 0 && findings.HasWhitespace)
+        {
+            joinsTokens = body.Compact(findings.WhitespaceAt, out loneSurrogateAt);
+        }
+
+        if (loneSurrogateAt >= 0)
+        {
+            return (null, Refusals.LoneSurrogate(loneSurrogateAt));
+        }
+
         ParsedRequest parsed;
         try
         {

@@ -14,14 +14,22 @@ internal static class JsonText
     private static readonly SearchValues<byte> Inside = SearchValues.Create("\"\\"u8);
 
     /// <summary>What a scan found.</summary>
-    /// <param name="HasWhitespace">Whitespace between tokens (indented, CRLF or tab-laden JSON).</param>
+    /// <param name="WhitespaceAt">Byte offset of the first whitespace between tokens (indented, CRLF or tab-laden JSON), or -1.</param>
     /// <param name="LoneSurrogateAt">Byte offset of a <c>\uD800</c>–<c>\uDFFF</c> escape that is not half of a pair, or -1.</param>
-    public readonly record struct Findings(bool HasWhitespace, int LoneSurrogateAt);
-
-    /// <summary>Reads <paramref name="json"/> without changing it.</summary>
-    public static Findings Scan(ReadOnlySpan<byte> json)
+    public readonly record struct Findings(int WhitespaceAt, int LoneSurrogateAt)
     {
-        var hasWhitespace = false;
+        /// <summary>Whitespace between tokens was found.</summary>
+        public bool HasWhitespace => WhitespaceAt >= 0;
+    }
+
+    /// <summary>
+    /// Reads <paramref name="json"/> without changing it. With <paramref name="stopAtWhitespace"/> it stops at the first
+    /// whitespace between tokens, where <see cref="Compact"/> goes on (it finds lone surrogates too), so a body with
+    /// whitespace is still read once.
+    /// </summary>
+    public static Findings Scan(ReadOnlySpan<byte> json, bool stopAtWhitespace = false)
+    {
+        var whitespaceAt = -1;
         var read = 0;
         while (read < json.Length)
         {
@@ -34,7 +42,15 @@ internal static class JsonText
             read += next;
             if (json[read] != (byte)'"')
             {
-                hasWhitespace = true;
+                if (whitespaceAt < 0)
+                {
+                    whitespaceAt = read;
+                    if (stopAtWhitespace)
+                    {
+                        break;
+                    }
+                }
+
                 read++;
                 continue;
             }
@@ -42,13 +58,13 @@ internal static class JsonText
             var (end, lone) = EndOfString(json, read);
             if (lone >= 0)
             {
-                return new Findings(hasWhitespace, lone);
+                return new Findings(whitespaceAt, lone);
             }
 
             read = end;
         }
 
-        return new Findings(hasWhitespace, -1);
+        return new Findings(whitespaceAt, -1);
     }
 
     /// <summary>
@@ -56,13 +72,18 @@ internal static class JsonText
     /// tokens and returns the length written; text inside strings is untouched. <paramref name="joinsTokens"/> is set when
     /// whitespace stood between two bytes of numbers or literals (<c>1 2</c>, <c>tr ue</c>): JSON never allows that, and
     /// without the whitespace the two would read as one token, so such a body must be judged as sent.
+    /// <paramref name="from"/> is where <see cref="Scan"/> stopped (the first whitespace, outside any string): the bytes
+    /// before it are copied as they are. <paramref name="loneSurrogateAt"/> is the offset in <paramref name="json"/> of the
+    /// first lone surrogate escape after <paramref name="from"/>, or -1; the copy stops there.
     /// </summary>
     /// <remarks>A string left open runs to the end unchanged.</remarks>
-    public static int Compact(ReadOnlySpan<byte> json, Span<byte> destination, out bool joinsTokens)
+    public static int Compact(ReadOnlySpan<byte> json, Span<byte> destination, int from, out bool joinsTokens, out int loneSurrogateAt)
     {
         joinsTokens = false;
-        var read = 0;
-        var write = 0;
+        loneSurrogateAt = -1;
+        json[..from].CopyTo(destination);
+        var read = from;
+        var write = from;
         var skipped = false;
         while (read < json.Length)
         {
@@ -78,11 +99,24 @@ internal static class JsonText
             }
             else if (json[read] == (byte)'"')
             {
-                run = EndOfString(json, read).End - read;
+                var (end, lone) = EndOfString(json, read);
+                if (lone >= 0)
+                {
+                    loneSurrogateAt = lone;
+                    return write;
+                }
+
+                run = end - read;
             }
             else
             {
+                // Whitespace comes in runs (", ", ": ", a newline and its indentation): skip the run at once.
                 read++;
+                while (read < json.Length && json[read] is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n')
+                {
+                    read++;
+                }
+
                 skipped = true;
                 continue;
             }

@@ -31,12 +31,13 @@ internal sealed class RequestBody : IDisposable
     /// <summary>
     /// Replaces the body by a copy without whitespace between tokens, in a second pooled buffer: the text as sent is kept
     /// (<see cref="AsSent"/>) so a refusal can name a line and byte of what the client sent. Returns whether whitespace
-    /// joined two tokens (see <see cref="JsonText.Compact"/>), which only malformed JSON has.
+    /// joined two tokens (see <see cref="JsonText.Compact"/>), which only malformed JSON has, and where the first lone
+    /// surrogate escape after <paramref name="from"/> (the first whitespace) sits, or -1.
     /// </summary>
-    public bool Compact()
+    public bool Compact(int from, out int loneSurrogateAt)
     {
         var compacted = ArrayPool<byte>.Shared.Rent(Math.Max(Length, 1));
-        var length = JsonText.Compact(Span, compacted, out var joinsTokens);
+        var length = JsonText.Compact(Span, compacted, from, out var joinsTokens, out loneSurrogateAt);
         _sent = _buffer;
         _sentLength = Length;
         _buffer = compacted;

@@ -56,4 +56,81 @@ public class RequestParseTests
         Assert.Equal(StatusCodes.Status400BadRequest, refusal!.StatusCode);
         Assert.Contains("line 4, byte", refusal.ProblemDetails.Detail, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("""{"batch":[{"type":"track","userId":"u","event":"a\uDC00b"}], "sentAt": "2026-01-01T00:00:00Z"}""", "\\uDC00b")]
+    [InlineData("""{"batch": [{"type": "track", "userId": "u", "event": "a\uD800b"}]}""", "\\uD800b")]
+    [InlineData("""{"batch": [{"type": "track", "userId": "u", "event": "ok \uD83D\uDE00", "properties": {"k": "\uDFFF"}}]}""", "\\uDFFF")]
+    public async Task ALoneSurrogateEscapeBeforeOrAfterTheFirstWhitespaceIsRefusedAtItsOffsetAsSent(string json, string lone)
+    {
+        var (parsed, refusal) = await ParseAsync(json);
+
+        Assert.Null(parsed);
+        Assert.Equal("Invalid string escape", refusal!.ProblemDetails.Title);
+        Assert.Equal(json.IndexOf(lone, StringComparison.Ordinal) + 1, refusal.ProblemDetails.Extensions["bytePosition"]);
+    }
+
+    [Fact]
+    public async Task CompactingFromWhereTheScanStoppedGivesWhatAFullScanAndAFullCompactionGive()
+    {
+        // Random JSON-ish texts: whitespace runs, strings with escapes and surrogates (paired and lone), tokens.
+        var random = new Random(20261207);
+        string[] pieces = [" ", ", ", ": ", "\r\n  ", "\t", "{", "}", "[", "]", "1", "-2.5", "true", "\"a b\"", "\"\\\"\"", "\"\\uD83D\\uDE00\"", "\"\\uDC00\"", "\"\\uD800x\"", "\"\\u00e9\"", "\"x"];
+        for (var i = 0; i < 5000; i++)
+        {
+            var text = string.Concat(Enumerable.Range(0, random.Next(1, 30)).Select(_ => pieces[random.Next(pieces.Length)]));
+            var bytes = Encoding.UTF8.GetBytes(text);
+
+            var full = JsonText.Scan(bytes);
+            var partial = JsonText.Scan(bytes, stopAtWhitespace: true);
+            var lone = partial.LoneSurrogateAt;
+            var compacted = bytes;
+            if (lone < 0 && partial.HasWhitespace)
+            {
+                var destination = new byte[bytes.Length];
+                var length = JsonText.Compact(bytes, destination, partial.WhitespaceAt, out _, out lone);
+                compacted = destination[..length];
+            }
+
+            Assert.True(full.LoneSurrogateAt == lone, $"lone surrogate at {full.LoneSurrogateAt} by a full scan, {lone} in one pass: {text}");
+            Assert.Equal(full.WhitespaceAt, partial.WhitespaceAt);
+            if (lone < 0)
+            {
+                Assert.False(JsonText.Scan(compacted).HasWhitespace, text);
+                Assert.Equal(text.Length - WhitespaceOutsideStrings(text), Encoding.UTF8.GetString(compacted).Length);
+            }
+        }
+    }
+
+    /// <summary>Counts whitespace outside strings the slow way, character by character.</summary>
+    private static int WhitespaceOutsideStrings(string text)
+    {
+        var count = 0;
+        var inString = false;
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (inString)
+            {
+                if (c == '\\')
+                {
+                    i++;
+                }
+                else if (c == '"')
+                {
+                    inString = false;
+                }
+            }
+            else if (c == '"')
+            {
+                inString = true;
+            }
+            else if (c is ' ' or '\t' or '\r' or '\n')
+            {
+                count++;
+            }
+        }
+
+        return count;
+    }
 }
