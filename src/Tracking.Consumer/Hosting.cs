@@ -198,6 +198,11 @@ internal static class Hosting
                 $"Tracking.Consumer cannot start: the warehouse database in {WarehouseOptions.Section}:ConnectionString could not be reached or migrated: {exception.Message}");
             return 3;
         }
+        catch (SchemaClashException exception)
+        {
+            await Console.Error.WriteLineAsync($"Tracking.Consumer cannot start: the warehouse in {WarehouseOptions.Section}:ConnectionString: {exception.Message}");
+            return 3;
+        }
 
         var leaseOptions = app.Services.GetRequiredService<IOptions<LeaseOptions>>().Value;
         var leaseStore = DialectRules.EffectiveStore(app.Services.GetRequiredService<IOptions<WarehouseOptions>>().Value.Dialect, leaseOptions.Store);

@@ -92,7 +92,14 @@ internal sealed partial class PostgresSchema(NpgsqlDataSource dataSource, ILogge
         {
             await using (var command = new NpgsqlCommand(sql, connection, transaction))
             {
-                await command.ExecuteNonQueryAsync(cancellationToken);
+                try
+                {
+                    await command.ExecuteNonQueryAsync(cancellationToken);
+                }
+                catch (PostgresException exception) when (SchemaClashException.IsClash(exception))
+                {
+                    throw SchemaClashException.For(version, description, exception);
+                }
             }
 
             await using (var command = new NpgsqlCommand("INSERT INTO consumer_schema_migrations (version, description) VALUES (@version, @description)", connection, transaction))

@@ -50,7 +50,14 @@ internal sealed partial class RedshiftSchema(NpgsqlDataSource dataSource, Redshi
             foreach (var statement in statements)
             {
                 await using var command = new NpgsqlCommand(statement, connection, transaction);
-                await command.ExecuteNonQueryAsync(cancellationToken);
+                try
+                {
+                    await command.ExecuteNonQueryAsync(cancellationToken);
+                }
+                catch (PostgresException exception) when (SchemaClashException.IsClash(exception))
+                {
+                    throw SchemaClashException.For(version, description, exception);
+                }
             }
 
             await using (var command = new NpgsqlCommand(RedshiftSql.RecordMigration, connection, transaction))

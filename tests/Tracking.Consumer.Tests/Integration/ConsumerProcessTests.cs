@@ -52,6 +52,21 @@ public sealed partial class ConsumerProcessTests(PostgresServer postgres, Kinesa
     }
 
     [Fact]
+    public async Task AWarehouseHoldingAnotherWarehousesUsersTableStopsTheStartWithOneLineSayingWhatToDo()
+    {
+        var connectionString = await postgres.CreateDatabaseAsync("clash");
+        await new WarehouseDb(connectionString).ScalarAsync<int>("CREATE TABLE users (id text); SELECT 1");
+        await using var consumer = ConsumerProcess.Start(ConsumerProcess.Settings(kinesalite.ServiceUrl, "events", connectionString, "w"));
+
+        await consumer.WaitForExitAsync(Patience);
+
+        Assert.Equal(3, consumer.ExitCode);
+        var line = Assert.Single(consumer.Lines, l => l.StartsWith("Tracking.Consumer cannot start:", StringComparison.Ordinal));
+        Assert.Contains("Search Path=tracking", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", consumer.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task AnUnreachableWarehouseStopsTheStartWithOneLineNamingTheSetting()
     {
         var closedPort = EmulatorPackages.FreeLoopbackPort();

@@ -47,4 +47,37 @@ public sealed class SchemaTests(PostgresServer postgres)
         Assert.Equal(applied, await warehouse.ScalarAsync<DateTime>("SELECT applied_at FROM consumer_schema_migrations WHERE version = 1"));
         Assert.Equal(PostgresSchema.Migrations.Count, (int)await warehouse.ScalarAsync<long>("SELECT count(*) FROM consumer_schema_migrations"));
     }
+
+    [Fact]
+    public async Task ADatabaseHoldingSegmentsTablesRefusesTheMigrationNamingTheClashAndKeepsTheirRows()
+    {
+        var connectionString = await postgres.CreateDatabaseAsync("schema");
+        var warehouse = new WarehouseDb(connectionString);
+        await warehouse.ScalarAsync<int>("CREATE TABLE users (id text, email text); INSERT INTO users VALUES ('u-1', 'a@example.com'); SELECT 1");
+        await using var dataSource = NpgsqlDataSource.Create(connectionString);
+
+        var clash = await Assert.ThrowsAsync<SchemaClashException>(() => new PostgresSchema(dataSource, NullLogger<PostgresSchema>.Instance).MigrateAsync(CancellationToken.None));
+
+        Assert.Contains("migration 3 (Segment-shaped views", clash.Message, StringComparison.Ordinal);
+        Assert.Contains("\"users\"", clash.Message, StringComparison.Ordinal);
+        Assert.Contains("Search Path=tracking", clash.Message, StringComparison.Ordinal);
+        Assert.Equal(1L, await warehouse.ScalarAsync<long>("SELECT count(*) FROM users"));
+        Assert.Equal(0L, await warehouse.ScalarAsync<long>("SELECT count(*) FROM information_schema.tables WHERE table_name IN ('events', 'consumer_schema_migrations')"));
+    }
+
+    [Fact]
+    public async Task WithASchemaOfItsOwnTheConsumerMigratesBesideAnotherWarehousesTables()
+    {
+        var connectionString = await postgres.CreateDatabaseAsync("schema");
+        var warehouse = new WarehouseDb(connectionString);
+        await warehouse.ScalarAsync<int>("CREATE TABLE users (id text); CREATE TABLE pages (id text); CREATE TABLE tracks (id text); CREATE SCHEMA tracking; SELECT 1");
+        await using var dataSource = NpgsqlDataSource.Create(connectionString + ";Search Path=tracking");
+
+        await new PostgresSchema(dataSource, NullLogger<PostgresSchema>.Instance).MigrateAsync(CancellationToken.None);
+
+        Assert.Equal(PostgresSchema.LatestVersion, await warehouse.ScalarAsync<int>("SELECT max(version) FROM tracking.consumer_schema_migrations"));
+        var views = (await warehouse.RowsAsync("SELECT table_name FROM information_schema.views WHERE table_schema = 'tracking' ORDER BY 1")).Select(r => (string)r[0]!);
+        Assert.Equal(["aliases", "groups", "identifies", "pages", "screens", "tracks", "users"], views);
+        Assert.Equal(3L, await warehouse.ScalarAsync<long>("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'"));
+    }
 }
