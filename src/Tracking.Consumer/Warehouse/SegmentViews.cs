@@ -101,9 +101,13 @@ internal static class SegmentViews
         ("aliases", "alias", [new("previous_id", "previous_id")]),
     ];
 
-    /// <summary>The statements creating every view, for PostgreSQL (<paramref name="redshift"/> false) or Redshift.</summary>
-    public static IReadOnlyList<string> Create(bool redshift)
+    /// <summary>
+    /// The statements creating every view, for PostgreSQL (<paramref name="redshift"/> false) or Redshift; with
+    /// <paramref name="replace"/>, <c>CREATE OR REPLACE VIEW</c>, which keeps views that users built on ours.
+    /// </summary>
+    public static IReadOnlyList<string> Create(bool redshift, bool replace = false)
     {
+        var create = replace ? "CREATE OR REPLACE VIEW" : "CREATE VIEW";
         var statements = new List<string>();
         foreach (var (view, type, columns) in CallViews)
         {
@@ -120,10 +124,10 @@ internal static class SegmentViews
             select.AddRange(columns.Select(c => Select(c, redshift)));
             select.AddRange(ContextColumns.Select(c => Select(c, redshift)));
             select.Add("context");
-            statements.Add($"CREATE VIEW {view} AS\nSELECT\n    {string.Join(",\n    ", select)}\nFROM events\nWHERE type = '{type}'");
+            statements.Add($"{create} {view} AS\nSELECT\n    {string.Join(",\n    ", select)}\nFROM events\nWHERE type = '{type}'");
         }
 
-        statements.Add(Users(redshift));
+        statements.Add(create + Users(redshift)["CREATE VIEW".Length..]);
         return statements;
     }
 
@@ -186,8 +190,13 @@ internal static class SegmentViews
         return source == name ? source : $"{source} AS {name}";
     }
 
+    /// <summary>The longest text JSON_SERIALIZE returns: Redshift's VARCHAR limit, in bytes.</summary>
+    internal const int RedshiftSerializeLimit = 65535;
+
     private static string Extract(string column, string[] path, bool redshift) => redshift
-        // Redshift answers a missing key with an empty string rather than NULL.
-        ? $"NULLIF(JSON_EXTRACT_PATH_TEXT(JSON_SERIALIZE({column}), {string.Join(", ", path.Select(p => $"'{p}'"))}), '')"
+        // Redshift answers a missing key with an empty string rather than NULL. JSON_SERIALIZE fails the whole query on
+        // one value longer than a VARCHAR (a 64 KB event's context can be), so such a row's flattened columns are NULL
+        // and the JSON column itself holds them; JSON_SIZE measures without serializing.
+        ? $"CASE WHEN JSON_SIZE({column}) <= {RedshiftSerializeLimit} THEN NULLIF(JSON_EXTRACT_PATH_TEXT(JSON_SERIALIZE({column}), {string.Join(", ", path.Select(p => $"'{p}'"))}), '') END"
         : path.Length == 1 ? $"{column} ->> '{path[0]}'" : $"{column} #>> '{{{string.Join(",", path)}}}'";
 }

@@ -84,6 +84,20 @@ public sealed class SegmentViewsTests(PostgresServer postgres)
         }
     }
 
+    [Fact]
+    public async Task OnRedshiftARowWhoseContextIsTooLongToSerializeGivesNullColumnsNotAFailedQuery()
+    {
+        var warehouse = await WarehouseAsync("redshift");
+        var padding = new string('x', SegmentViews.RedshiftSerializeLimit);
+        await warehouse.ScalarAsync<int>(
+            $$"""INSERT INTO events (message_id, type, event, anonymous_id, context, loaded_at) VALUES ('big', 'track', 'Big', 'anon-3', '{"ip":"203.0.113.9","padding":"{{padding}}"}', now()) RETURNING 1""");
+
+        var rows = await warehouse.RowsAsync("SELECT id, context_ip FROM tracks ORDER BY id");
+
+        Assert.Equal([["big", null], ["t1", "198.51.100.7"], ["t2", "198.51.100.7"], ["t3", "198.51.100.7"]], rows);
+        Assert.Equal(4L, await warehouse.ScalarAsync<long>("SELECT count(*) FROM tracks"));
+    }
+
     [Theory]
     [MemberData(nameof(Dialects))]
     public async Task EachViewHasSegmentsColumnNames(string dialect)

@@ -14,7 +14,7 @@ namespace Tracking.Consumer.Tests.Support;
 
 /// <summary>
 /// Runs the Redshift dialect's SQL on PostgreSQL. The database gets stand-ins for the Redshift names the shared
-/// statements use (a <c>super</c> domain over <c>jsonb</c>, <c>json_parse</c>, <c>json_serialize</c> and <c>getdate</c> functions); the tables are created
+/// statements use (a <c>super</c> domain over <c>jsonb</c>, <c>json_parse</c>, <c>json_size</c>, <c>json_serialize</c> (failing past 65,535 bytes as Redshift's does) and <c>getdate</c> functions); the tables are created
 /// without Redshift's DISTKEY/SORTKEY attributes; and <c>COPY … FROM 's3://…'</c>, which only Redshift runs, is
 /// replaced by <see cref="StagedFileCopy"/>, which loads the very files the manifest lists.
 /// </summary>
@@ -29,7 +29,15 @@ internal static class RedshiftRehearsal
             CREATE DOMAIN super AS jsonb;
             CREATE FUNCTION json_parse(text) RETURNS super LANGUAGE sql IMMUTABLE AS 'SELECT $1::jsonb';
             CREATE FUNCTION getdate() RETURNS timestamp LANGUAGE sql STABLE AS 'SELECT now() AT TIME ZONE ''UTC''';
-            CREATE FUNCTION json_serialize(super) RETURNS json LANGUAGE sql IMMUTABLE AS 'SELECT $1::json';
+            CREATE FUNCTION json_size(super) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT octet_length($1::text)';
+            -- As Redshift's: a value whose text is longer than a VARCHAR fails the statement.
+            CREATE FUNCTION json_serialize(super) RETURNS json LANGUAGE plpgsql IMMUTABLE AS $$
+            BEGIN
+                IF octet_length($1::text) > 65535 THEN
+                    RAISE EXCEPTION 'JSON_SERIALIZE: the result exceeds the VARCHAR limit';
+                END IF;
+                RETURN $1::json;
+            END $$;
             """,
             connection);
         await command.ExecuteNonQueryAsync();

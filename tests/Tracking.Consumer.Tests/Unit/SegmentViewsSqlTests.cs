@@ -15,8 +15,8 @@ public class SegmentViewsSqlTests
     [Fact]
     public void RedshiftReadsContextKeysByExactPathAndGivesNullForAMissingOne()
     {
-        Assert.Contains("NULLIF(JSON_EXTRACT_PATH_TEXT(JSON_SERIALIZE(context), 'userAgent'), '') AS context_user_agent", Redshift, StringComparison.Ordinal);
-        Assert.Contains("NULLIF(JSON_EXTRACT_PATH_TEXT(JSON_SERIALIZE(context), 'page', 'url'), '') AS context_page_url", Redshift, StringComparison.Ordinal);
+        Assert.Contains("CASE WHEN JSON_SIZE(context) <= 65535 THEN NULLIF(JSON_EXTRACT_PATH_TEXT(JSON_SERIALIZE(context), 'userAgent'), '') END AS context_user_agent", Redshift, StringComparison.Ordinal);
+        Assert.Contains("CASE WHEN JSON_SIZE(context) <= 65535 THEN NULLIF(JSON_EXTRACT_PATH_TEXT(JSON_SERIALIZE(context), 'page', 'url'), '') END AS context_page_url", Redshift, StringComparison.Ordinal);
         Assert.DoesNotContain("context.", Redshift, StringComparison.Ordinal);
     }
 
@@ -53,4 +53,13 @@ public class SegmentViewsSqlTests
 
     private static int CountOf(string text, string part) =>
         (text.Length - text.Replace(part, string.Empty, StringComparison.Ordinal).Length) / part.Length;
+
+    [Fact]
+    public void RedshiftReplacesTheViewsInPlaceWithTheSameColumns()
+    {
+        var replaced = SegmentViews.Create(redshift: true, replace: true);
+
+        Assert.Equal(SegmentViews.Create(redshift: true).Select(s => s.Replace("CREATE VIEW", "CREATE OR REPLACE VIEW", StringComparison.Ordinal)), replaced);
+        Assert.All(replaced, s => Assert.StartsWith("CREATE OR REPLACE VIEW ", s.TrimStart(), StringComparison.Ordinal));
+    }
 }
