@@ -46,10 +46,9 @@ internal sealed partial class ShardProcessor(
     /// <summary>After an empty read at the tip of the shard.</summary>
     internal static readonly TimeSpan IdleDelay = TimeSpan.FromMilliseconds(250);
 
-    // Equal jitter waits at least half the ceiling: the first retry comes after 250 ms at the earliest, past the read interval.
-    private static readonly TimeSpan ReadRetryBase = TimeSpan.FromMilliseconds(500);
-
-    private static readonly TimeSpan ReadRetryMax = TimeSpan.FromSeconds(10);
+    /// <summary>Retries of a failed GetRecords, for as long as the lease is held. Equal jitter waits at least half the
+    /// ceiling: the first retry comes after 250 ms at the earliest, past the read interval; 10 s at most.</summary>
+    internal static readonly RetryPolicy ReadRetries = new(TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(10), Jitter.Equal);
 
     /// <summary>Reads and loads the shard until it ends, the lease is lost, or <paramref name="stopReading"/> fires;
     /// in the last case what was already read is still offered to the loader, whose fence decides.</summary>
@@ -120,7 +119,7 @@ internal sealed partial class ShardProcessor(
                 {
                     // The client already retried; keep the iterator and slow down rather than give the shard up.
                     failures++;
-                    var delay = Backoff.EqualJitter(ReadRetryBase, ReadRetryMax, failures, Random.Shared.NextDouble());
+                    var delay = ReadRetries.Delay(failures);
                     // A stack trace for the first failure in a row, then one line per interval: an outage of the
                     // stream must not flood the log.
                     if (failures == 1)
@@ -295,9 +294,7 @@ internal sealed partial class ShardProcessor(
         return result.Outcome;
     }
 
-    private static bool IsTransient(Exception exception) =>
-        exception is HttpRequestException or TimeoutException or TaskCanceledException or AwsThrottlingException
-        || (exception is AwsServiceException service && service.IsRetryable);
+    private static bool IsTransient(Exception exception) => TransientErrors.IsTransient(exception);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Shard {ShardId} ended; children: {Children}")]
     private partial void LogShardEnded(string shardId, string children);
