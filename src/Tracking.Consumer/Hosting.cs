@@ -5,6 +5,7 @@ using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
 using Tracking.Aws;
 using Tracking.Aws.Kinesis;
+using Tracking.Aws.Retries;
 using Tracking.Consumer.Health;
 using Tracking.Consumer.Leases;
 using Tracking.Consumer.Loading;
@@ -112,6 +113,12 @@ internal static class Hosting
             sp.GetRequiredService<IOptions<StreamOptions>>().Value.ToKinesisClientOptions(),
             credentials: null,
             sp.GetRequiredService<TimeProvider>()));
+        builder.Services.AddKeyedSingleton<IKinesisClient>(ShardProcessor.ReadingClient, (sp, _) =>
+        {
+            var options = sp.GetRequiredService<IOptions<StreamOptions>>().Value.ToKinesisClientOptions();
+            options.Retry = new AwsRetryOptions { MaxAttempts = 1 };
+            return new KinesisClient(sp.GetRequiredService<HttpClient>(), options, credentials: null, sp.GetRequiredService<TimeProvider>());
+        });
         builder.Services.AddSingleton<ShardDiscovery>();
         builder.Services.AddSingleton<ShardHealth>();
         builder.Services.AddSingleton<ShardProcessor>();

@@ -179,7 +179,8 @@ internal sealed class ReplayOptions
         }
 
         var region = values.GetValueOrDefault("--region") ?? AwsClientSettings.DefaultRegion(environment);
-        var kinesis = new AwsClientSettings { Region = region, ServiceUrl = Url(values, "--kinesis-url", errors) };
+        // One attempt per call: the sender retries every failed put itself (ReplaySender.Retries), so the client must not too.
+        var kinesis = new AwsClientSettings { Region = region, ServiceUrl = Url(values, "--kinesis-url", errors), Retry = new() { MaxAttempts = 1 } };
         var s3 = new AwsClientSettings { Region = region, ServiceUrl = Url(values, "--s3-url", errors) };
         if (!flags.Contains("--dry-run") || bucket is not null)
         {

@@ -1,4 +1,3 @@
-using Tracking.Aws.Errors;
 using Tracking.Aws.Kinesis;
 using Tracking.Aws.Retries;
 
@@ -14,11 +13,12 @@ namespace Tracking.Replay;
 /// </summary>
 internal sealed class ReplaySender(IKinesisClient kinesis, ReplayOptions options, ReplaySummary summary, TimeProvider time)
 {
-    /// <summary>Attempts per record or request before it counts as failed.</summary>
-    internal const int MaxAttempts = 8;
+    /// <summary>Attempts per record or request before it counts as failed: 8, after equal-jitter back-offs from 200 ms
+    /// doubling to at most 10 s. The replay's Kinesis client makes one attempt per call, so this is the only layer that retries.</summary>
+    internal static readonly RetryPolicy Retries = new(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(10), Jitter.Equal, MaxAttempts: 8);
 
-    private static readonly TimeSpan BaseDelay = TimeSpan.FromMilliseconds(200);
-    private static readonly TimeSpan MaxDelay = TimeSpan.FromSeconds(10);
+    /// <summary><see cref="Retries"/>' ceiling on attempts.</summary>
+    internal static int MaxAttempts => Retries.MaxAttempts!.Value;
 
     private readonly List<ArchivedEvent> _batch = [];
     private readonly int _maxRecords = Math.Min(KinesisLimits.MaxRecordsPerPutRecords, options.RecordsPerSecond);
@@ -69,9 +69,9 @@ internal sealed class ReplaySender(IKinesisClient kinesis, ReplayOptions options
                     },
                     cancellationToken);
             }
-            catch (Exception exception) when (IsTransient(exception) && attempt < MaxAttempts && !cancellationToken.IsCancellationRequested)
+            catch (Exception exception) when (TransientErrors.IsTransient(exception) && Retries.AllowsRetryAfter(attempt) && !cancellationToken.IsCancellationRequested)
             {
-                await Task.Delay(Backoff.EqualJitter(BaseDelay, MaxDelay, attempt, Random.Shared.NextDouble()), time, cancellationToken);
+                await Task.Delay(Retries.Delay(attempt), time, cancellationToken);
                 continue;
             }
 
@@ -92,13 +92,13 @@ internal sealed class ReplaySender(IKinesisClient kinesis, ReplayOptions options
             pending = failed;
             if (pending.Count > 0)
             {
-                if (attempt >= MaxAttempts)
+                if (!Retries.AllowsRetryAfter(attempt))
                 {
                     summary.Failed += pending.Count;
                     return;
                 }
 
-                await Task.Delay(Backoff.EqualJitter(BaseDelay, MaxDelay, attempt, Random.Shared.NextDouble()), time, cancellationToken);
+                await Task.Delay(Retries.Delay(attempt), time, cancellationToken);
             }
         }
     }
@@ -124,8 +124,4 @@ internal sealed class ReplaySender(IKinesisClient kinesis, ReplayOptions options
         var seconds = Math.Max((double)records / options.RecordsPerSecond, (double)bytes / options.BytesPerSecond);
         _nextSend += (long)(seconds * oneSecond);
     }
-
-    private static bool IsTransient(Exception exception) =>
-        exception is HttpRequestException or TimeoutException or TaskCanceledException
-        || (exception is AwsServiceException service && service.IsRetryable);
 }

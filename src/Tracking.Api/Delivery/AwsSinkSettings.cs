@@ -3,6 +3,7 @@ using Amazon.Runtime;
 using Microsoft.Extensions.Options;
 using Tracking.Aws;
 using Tracking.Aws.Errors;
+using Tracking.Aws.Retries;
 
 namespace Tracking.Api.Delivery;
 
@@ -28,6 +29,22 @@ internal static class AwsSinkSettings
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
             .SetHandlerLifetime(Timeout.InfiniteTimeSpan)
             .RemoveAllLoggers();
+
+    /// <summary>
+    /// The sinks' client retry settings: one attempt per call. Every call of a sink's client sits inside a loop that
+    /// retries it with <see cref="BatchingOptions.Retries"/> (a batch's delivery, a lane's put, the stream check), so a
+    /// client retrying too would multiply the attempts and hide how long the endpoint has been failing.
+    /// </summary>
+    public static AwsRetryOptions SingleAttempt() => new() { MaxAttempts = 1 };
+
+    /// <summary>Refuses a <c>Retry:MaxAttempts</c> other than 1 under <paramref name="section"/>, saying which settings retry instead.</summary>
+    public static IEnumerable<string> ValidateSingleAttempt(string section, AwsRetryOptions? retry)
+    {
+        if (retry is { MaxAttempts: not 1 and >= 1 and <= AwsRetryOptions.MaxAllowedAttempts })
+        {
+            yield return $"{section}:Retry:MaxAttempts must be 1 (or left out): the sink retries every failed call itself with {BatchingOptions.Section}:RetryBaseDelay and RetryMaxDelay, so its client makes one attempt; it is {retry.MaxAttempts}.";
+        }
+    }
 
     /// <summary>Credentials registered in the container (embedders, tests), else null for AWSSDK.Core's default chain.</summary>
     public static AWSCredentials? Credentials(IServiceProvider provider) => provider.GetService<AWSCredentials>();

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Tracking.Aws.Retries;
 
 namespace Tracking.Api.Delivery;
 
@@ -25,8 +26,13 @@ internal sealed class BatchingOptions : IValidatableObject
     /// <summary>Longest wait between attempts at a failing sink. Default 30 s.</summary>
     public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>The wait before retry number <paramref name="retry"/> of a failing delivery, put or stream check: exponential from <see cref="RetryBaseDelay"/> to <see cref="RetryMaxDelay"/>, with equal jitter so many stalled batches do not retry in step.</summary>
-    public TimeSpan RetryDelay(int retry) => Tracking.Aws.Retries.Backoff.EqualJitter(RetryBaseDelay, RetryMaxDelay, retry, Random.Shared.NextDouble());
+    /// <summary>
+    /// The policy of every retry of the API's deliveries: a batch's delivery, a Kinesis lane's put, a stream check.
+    /// Exponential from <see cref="RetryBaseDelay"/> to <see cref="RetryMaxDelay"/>, with equal jitter so many stalled
+    /// batches do not retry in step, and no ceiling on attempts: nothing accepted is given up. The sinks' AWS clients
+    /// make one attempt per call, so this is the only layer that retries.
+    /// </summary>
+    public RetryPolicy Retries() => new(RetryBaseDelay, RetryMaxDelay, Jitter.Equal);
 
     /// <summary>A delivery waiting this long for the sink makes /health/ready unhealthy (a hung endpoint) before its timeouts end it. Default 5 s.</summary>
     public TimeSpan StalledAfter { get; set; } = TimeSpan.FromSeconds(5);

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.Options;
 using Tracking.Api.Telemetry;
 using Tracking.ServiceDefaults;
+using Tracking.Aws.Retries;
 
 namespace Tracking.Api.Delivery;
 
@@ -24,6 +25,7 @@ internal sealed partial class EventBatcher(
     ILogger<EventBatcher> logger) : BackgroundService
 {
     private readonly BatchingOptions _options = options.Value;
+    private readonly RetryPolicy _retries = options.Value.Retries();
     private readonly bool _durable = queue.IsDurable;
 
     public override async Task StopAsync(CancellationToken cancellationToken)
@@ -254,7 +256,7 @@ internal sealed partial class EventBatcher(
         return pending.Where(e => !failed.Contains(e.Position)).ToList();
     }
 
-    internal TimeSpan Backoff(int attempt) => _options.RetryDelay(attempt);
+    internal TimeSpan Backoff(int attempt) => _retries.Delay(attempt);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Failed} of {Count} events were not delivered to the {Sink} sink (attempt {Attempt}): {Reason}; retrying in {Delay}")]
     private static partial void LogDeliveryFailed(ILogger logger, Exception? exception, int failed, int count, string sink, int attempt, string reason, TimeSpan delay);

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Tracking.Aws.Retries;
 
 namespace Tracking.Api.Delivery;
 
@@ -7,13 +8,15 @@ namespace Tracking.Api.Delivery;
 /// that cannot take events (missing, not active, refused credentials, an unreachable endpoint) turns
 /// <c>/health/ready</c> unhealthy with the reason through the same <see cref="SinkStatus"/> the deliveries report to,
 /// while the API keeps running and accepting. A failing check is retried with the batcher's backoff
-/// (<see cref="BatchingOptions.RetryDelay"/>) and logged when the kind of failure changes, not on every retry of a long
+/// (<see cref="BatchingOptions.Retries"/>) and logged when the kind of failure changes, not on every retry of a long
 /// outage; a success clears what was reported. Each sink says only how to check its stream and how long to wait.
 /// </summary>
 internal abstract partial class StreamMonitor(SinkStatus status, IOptions<BatchingOptions> batching, TimeProvider time, ILogger logger) : BackgroundService
 {
     /// <summary>The sink's name in messages: <c>Kinesis</c>, <c>Firehose</c>.</summary>
     protected abstract string SinkName { get; }
+
+    private readonly RetryPolicy _retries = batching.Value.Retries();
 
     /// <summary>The stream watched.</summary>
     protected abstract string StreamName { get; }
@@ -73,7 +76,7 @@ internal abstract partial class StreamMonitor(SinkStatus status, IOptions<Batchi
                     reported = kind;
                 }
 
-                await Task.Delay(batching.Value.RetryDelay(failures), time, stoppingToken);
+                await Task.Delay(_retries.Delay(failures), time, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Tracking.Aws.Retries;
 
 namespace Tracking.Aws.Errors;
 
@@ -80,10 +81,7 @@ internal static class AwsErrorResponse
     private static ErrorKind Classify(string code, HttpStatusCode statusCode) => code switch
     {
         // Kinesis, Firehose and the AWS common errors that mean "slow down": retried with back-off.
-        "ProvisionedThroughputExceededException" or "LimitExceededException" or "ThrottlingException"
-            or "Throttling" or "ThrottledException" or "RequestThrottled" or "RequestThrottledException"
-            or "TooManyRequestsException" or "RequestLimitExceeded" or "KMSThrottlingException"
-            or "ServiceUnavailable" or "ServiceUnavailableException" or "SlowDown" => ErrorKind.Throttling,
+        _ when TransientErrors.IsThrottling(code) => ErrorKind.Throttling,
 
         "ResourceNotFoundException" => ErrorKind.NotFound,
 

@@ -7,6 +7,7 @@ using Amazon.Runtime;
 using Tracking.Aws.Errors;
 using Tracking.Aws.Retries;
 using Tracking.Aws.Signing;
+using RetryPolicy = Tracking.Aws.Retries.RetryPolicy;
 
 namespace Tracking.Aws.Protocol;
 
@@ -23,7 +24,7 @@ internal sealed class AwsJsonTransport : IDisposable
 
     private readonly HttpClient _httpClient;
     private readonly AwsServiceDescription _service;
-    private readonly AwsRetryOptions _retry;
+    private readonly RetryPolicy _retry;
     private readonly TimeProvider _timeProvider;
     private readonly AwsCredentialsSource _credentials;
     private readonly string _resourcePath;
@@ -48,12 +49,7 @@ internal sealed class AwsJsonTransport : IDisposable
         _resourcePath = Endpoint.AbsolutePath == "/" ? "/" : string.Empty;
 
         // A snapshot, so changing the options object later cannot change a running client.
-        _retry = new AwsRetryOptions
-        {
-            MaxAttempts = options.Retry.MaxAttempts,
-            BaseDelay = options.Retry.BaseDelay,
-            MaxDelay = options.Retry.MaxDelay,
-        };
+        _retry = options.Retry.ToPolicy();
         _timeProvider = timeProvider ?? TimeProvider.System;
         _credentials = new AwsCredentialsSource(credentials);
     }
@@ -122,22 +118,19 @@ internal sealed class AwsJsonTransport : IDisposable
                 }
 
                 var error = AwsErrorResponse.Read(response.StatusCode, FirstHeaderValue(response, ErrorTypeHeader), requestId, body);
-                if (!error.IsRetryable || attempt >= _retry.MaxAttempts)
+                if (!TransientErrors.IsTransient(error) || !_retry.AllowsRetryAfter(attempt))
                 {
                     throw error;
                 }
             }
-            catch (HttpRequestException) when (attempt < _retry.MaxAttempts)
+            catch (Exception exception) when (exception is not AwsServiceException
+                && !cancellationToken.IsCancellationRequested && TransientErrors.IsTransient(exception) && _retry.AllowsRetryAfter(attempt))
             {
-                // Connection refused, reset or closed mid-response: transient until the attempts run out.
-            }
-            catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested && attempt < _retry.MaxAttempts)
-            {
-                // HttpClient.Timeout elapsed, not the caller's token: treated like any transient failure.
+                // Connection refused, reset or closed mid-response, or HttpClient.Timeout elapsed (not the caller's
+                // token): transient until the attempts run out.
             }
 
-            var delay = Backoff.FullJitter(_retry, attempt, Random.Shared.NextDouble());
-            await Task.Delay(delay, _timeProvider, cancellationToken).ConfigureAwait(false);
+            await Task.Delay(_retry.Delay(attempt), _timeProvider, cancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -31,6 +31,9 @@ public sealed class AwsRetryOptions
     /// <summary>Cap on any single delay. Default 20 s; must be at least <see cref="BaseDelay"/>.</summary>
     public TimeSpan MaxDelay { get; set; } = DefaultMaxDelay;
 
+    /// <summary>These settings as the <see cref="RetryPolicy"/> a client runs: full jitter, at most <see cref="MaxAttempts"/>.</summary>
+    public RetryPolicy ToPolicy() => new(BaseDelay, MaxDelay, Jitter.Full, MaxAttempts);
+
     /// <summary>Lists every broken rule, each naming its setting under <paramref name="prefix"/> (e.g. <c>Kinesis:Retry</c>).</summary>
     public IReadOnlyList<string> Validate(string prefix = "Retry")
     {

@@ -13,11 +13,9 @@ namespace Tracking.Consumer.Health;
 /// </summary>
 internal sealed class ShardHealth(IOptions<ShardHealthOptions> options, TimeProvider timeProvider)
 {
-    /// <summary>The back-off before the first retry of a failed shard; it doubles with each failure, with equal jitter.</summary>
-    internal static readonly TimeSpan RetryBaseDelay = TimeSpan.FromSeconds(1);
-
-    /// <summary>The longest back-off: a shard whose warehouse or stream comes back is read again within this.</summary>
-    internal static readonly TimeSpan RetryMaxDelay = TimeSpan.FromSeconds(30);
+    /// <summary>The back-off before this worker takes a failed shard again: from 1 s, doubling with each failure in a
+    /// row, with equal jitter, at most 30 s, so a shard whose warehouse or stream comes back is read again within that.</summary>
+    internal static readonly RetryPolicy Retries = new(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), Jitter.Equal);
 
     /// <summary>A shard that keeps failing is logged at Warning at most once per this interval.</summary>
     internal static readonly TimeSpan LogInterval = TimeSpan.FromMinutes(1);
@@ -82,7 +80,7 @@ internal sealed class ShardHealth(IOptions<ShardHealthOptions> options, TimeProv
             state.FailingSince ??= now;
             state.LastError = $"{exception.GetType().Name}: {exception.Message}";
             state.FailedAtCheckpoint = state.LastCommitted;
-            var delay = Backoff.EqualJitter(RetryBaseDelay, RetryMaxDelay, state.Failures, Random.Shared.NextDouble());
+            var delay = Retries.Delay(state.Failures);
             state.RetryAt = now + delay;
             var first = state.Failures == 1;
             var warn = first || state.LastWarnedAt is not { } warned || now - warned >= LogInterval;

@@ -3,6 +3,7 @@ using System.Text;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;
+using Tracking.Aws.Retries;
 using Tracking.Consumer.Telemetry;
 using Tracking.Consumer.Warehouse;
 
@@ -48,8 +49,9 @@ internal sealed partial class RedshiftLoader(
     /// <summary>Rows per staging INSERT statement: keeps each statement well under Redshift's 16 MB statement limit.</summary>
     internal const int RowsPerInsert = 200;
 
-    /// <summary>Attempts of a load's transaction when it loses a serialization conflict.</summary>
-    internal const int MaxAttempts = 3;
+    /// <summary>Runs of a load's transaction when it loses a serialization conflict: 3 in all, after equal-jitter
+    /// back-offs from 1 s doubling (0.5–1 s, then 1–2 s), so the two writers of a cycle do not meet again in step.</summary>
+    internal static readonly RetryPolicy ConflictRetries = new(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(4), Jitter.Equal, MaxAttempts: 3);
 
     /// <summary>Claims the shard in Redshift with the fence's counter and starts after the checkpoint found there.</summary>
     public async Task<Leases.Lease?> BeginAsync(ShardFence fence, Leases.Lease lease, CancellationToken cancellationToken)
@@ -150,21 +152,14 @@ internal sealed partial class RedshiftLoader(
         try
         {
             var letters = commit ? await PrepareDeadLettersAsync(batch.Fence, deadLetters, cancellationToken) : [];
-            for (var attempt = 1; ; attempt++)
-            {
-                try
-                {
-                    return await CommitAsync(batch, rows, deadLetters, letters, staged, commit, started, cancellationToken);
-                }
-                catch (PostgresException exception) when (IsSerializationConflict(exception) && attempt < MaxAttempts)
-                {
-                    // Another writer of events (Firehose's COPY, a user's job) formed a cycle with this load; the
-                    // transaction rolled back whole, so it is run again as it was.
-                    var delay = TimeSpan.FromSeconds(attempt);
-                    LogConflict(batch.Fence.ShardId, attempt, delay, exception.MessageText);
-                    await Task.Delay(delay, timeProvider, cancellationToken);
-                }
-            }
+            // Another writer of events (Firehose's COPY, a user's job) formed a cycle with this load; the transaction
+            // rolled back whole, so it is run again as it was.
+            return await ConflictRetries.RunAsync(
+                token => CommitAsync(batch, rows, deadLetters, letters, staged, commit, started, token),
+                exception => exception is PostgresException postgres && IsSerializationConflict(postgres),
+                (attempt, delay, exception) => LogConflict(batch.Fence.ShardId, attempt, delay, ((PostgresException)exception).MessageText),
+                timeProvider,
+                cancellationToken);
         }
         finally
         {

@@ -1,4 +1,3 @@
-using Amazon.S3;
 using Npgsql;
 using Tracking.Aws.Retries;
 
@@ -10,20 +9,16 @@ namespace Tracking.Consumer.Loading;
 /// </summary>
 internal static class WarehouseFailures
 {
-    /// <summary>Attempts of one load while the warehouse is unavailable; after the last, the error goes to the shard's loop.</summary>
-    internal const int MaxAttempts = 5;
-
-    /// <summary>The first back-off's ceiling; each further one doubles, up to <see cref="MaxDelay"/>.</summary>
-    internal static readonly TimeSpan BaseDelay = TimeSpan.FromSeconds(1);
-
-    /// <summary>The longest back-off between two attempts.</summary>
-    internal static readonly TimeSpan MaxDelay = TimeSpan.FromSeconds(10);
+    /// <summary>Attempts of one load while the warehouse is unavailable: 5 in all, after equal-jitter back-offs from 1 s
+    /// doubling to at most 10 s; after the last, the error goes to the shard's loop (<see cref="Health.ShardHealth.Retries"/>).</summary>
+    internal static readonly RetryPolicy Retries = new(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(10), Jitter.Equal, MaxAttempts: 5);
 
     /// <summary>
     /// Whether <paramref name="exception"/> says the warehouse (or the S3 bucket it loads from) cannot be reached or
     /// cannot work right now, rather than anything about the rows: a lost or refused connection (SQLSTATE class 08),
     /// insufficient resources (53), an operator intervention such as a shutdown or restart (57P), a statement or
-    /// network timeout, and whatever else Npgsql marks transient; S3's 5xx and throttling answers.
+    /// network timeout, and whatever else Npgsql marks transient; and what <see cref="TransientErrors"/> calls transient
+    /// for every AWS call (S3's 5xx and throttling answers, a refused or lost connection, a timeout).
     /// </summary>
     public static bool IsUnavailable(Exception exception) => exception switch
     {
@@ -33,31 +28,15 @@ internal static class WarehouseFailures
             || postgres.SqlState.StartsWith("57P", StringComparison.Ordinal)
             || postgres.SqlState == PostgresErrorCodes.QueryCanceled,
         NpgsqlException npgsql => npgsql.IsTransient || npgsql.InnerException is IOException or TimeoutException or System.Net.Sockets.SocketException,
-        AmazonS3Exception s3 => (int)s3.StatusCode >= 500 || s3.ErrorCode is "SlowDown" or "RequestTimeout",
-        TimeoutException or IOException or System.Net.Sockets.SocketException or HttpRequestException => true,
-        _ => false,
+        _ => TransientErrors.IsTransient(exception),
     };
 
-    /// <summary>Runs <paramref name="load"/>, and again after an equal-jitter back-off (<see cref="Backoff"/>) each time
-    /// it fails because the warehouse is unavailable, at most <see cref="MaxAttempts"/> times in all.</summary>
-    public static async Task<T> RetryAsync<T>(
+    /// <summary>Runs <paramref name="load"/>, and again after each failure because the warehouse is unavailable, as
+    /// <see cref="Retries"/> says.</summary>
+    public static Task<T> RetryAsync<T>(
         Func<CancellationToken, Task<T>> load,
         TimeProvider timeProvider,
         Action<int, TimeSpan, Exception> onRetry,
-        CancellationToken cancellationToken)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                return await load(cancellationToken);
-            }
-            catch (Exception exception) when (attempt < MaxAttempts && !cancellationToken.IsCancellationRequested && IsUnavailable(exception))
-            {
-                var delay = Backoff.EqualJitter(BaseDelay, MaxDelay, attempt, Random.Shared.NextDouble());
-                onRetry(attempt, delay, exception);
-                await Task.Delay(delay, timeProvider, cancellationToken);
-            }
-        }
-    }
+        CancellationToken cancellationToken) =>
+        Retries.RunAsync(load, IsUnavailable, onRetry, timeProvider, cancellationToken);
 }

@@ -31,7 +31,7 @@ internal enum ShardOutcome
 /// read, so reading pauses while loading is behind and memory stays bounded. Data flows one way: loop → buffer → loader.
 /// </summary>
 internal sealed partial class ShardProcessor(
-    IKinesisClient kinesis,
+    [FromKeyedServices(ShardProcessor.ReadingClient)] IKinesisClient kinesis,
     IWarehouseLoader loader,
     IOptions<StreamOptions> streamOptions,
     IOptions<BatchingOptions> batchingOptions,
@@ -40,16 +40,19 @@ internal sealed partial class ShardProcessor(
     TimeProvider timeProvider,
     ILogger<ShardProcessor> logger)
 {
+    /// <summary>The key of the Kinesis client the read loop is given: one attempt per call, as <see cref="ReadRetries"/>
+    /// retries every failed GetShardIterator and GetRecords itself and a retrying client would nest in it.</summary>
+    internal const string ReadingClient = "Tracking.Consumer.ShardReads";
+
     /// <summary>Between two GetRecords calls on a shard: the service allows 5 per second per shard.</summary>
     internal static readonly TimeSpan MinReadInterval = TimeSpan.FromSeconds(1.0 / KinesisLimits.MaxGetRecordsCallsPerShardPerSecond);
 
     /// <summary>After an empty read at the tip of the shard.</summary>
     internal static readonly TimeSpan IdleDelay = TimeSpan.FromMilliseconds(250);
 
-    // Equal jitter waits at least half the ceiling: the first retry comes after 250 ms at the earliest, past the read interval.
-    private static readonly TimeSpan ReadRetryBase = TimeSpan.FromMilliseconds(500);
-
-    private static readonly TimeSpan ReadRetryMax = TimeSpan.FromSeconds(10);
+    /// <summary>Retries of a failed GetRecords, for as long as the lease is held. Equal jitter waits at least half the
+    /// ceiling: the first retry comes after 250 ms at the earliest, past the read interval; 10 s at most.</summary>
+    internal static readonly RetryPolicy ReadRetries = new(TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(10), Jitter.Equal);
 
     /// <summary>Reads and loads the shard until it ends, the lease is lost, or <paramref name="stopReading"/> fires;
     /// in the last case what was already read is still offered to the loader, whose fence decides.</summary>
@@ -90,7 +93,8 @@ internal sealed partial class ShardProcessor(
         try
         {
             var lastRead = lease.Checkpoint;
-            var iterator = await IteratorAsync(shardId, lease, lastRead, cancellationToken);
+            // Fetched inside the loop's retry, so a transient failure of GetShardIterator is retried like one of GetRecords.
+            string? iterator = null;
             var limit = Math.Min(batchingOptions.Value.MaxRows, KinesisLimits.MaxRecordsPerGetRecords);
             var lastCall = 0L;
             var failures = 0;
@@ -107,20 +111,22 @@ internal sealed partial class ShardProcessor(
                 GetRecordsResponse response;
                 try
                 {
+                    iterator ??= await IteratorAsync(shardId, lease, lastRead, cancellationToken);
                     response = await kinesis.GetRecordsAsync(new GetRecordsRequest { ShardIterator = iterator, Limit = limit }, cancellationToken);
                     failures = 0;
                 }
                 catch (AwsExpiredIteratorException)
                 {
                     LogIteratorExpired(shardId, lastRead);
-                    iterator = await IteratorAsync(shardId, lease, lastRead, cancellationToken);
+                    iterator = null;
                     continue;
                 }
                 catch (Exception exception) when (IsTransient(exception) && !cancellationToken.IsCancellationRequested)
                 {
-                    // The client already retried; keep the iterator and slow down rather than give the shard up.
+                    // The only retry of these calls (the reading client makes one attempt each): keep the iterator and
+                    // slow down rather than give the shard up.
                     failures++;
-                    var delay = Backoff.EqualJitter(ReadRetryBase, ReadRetryMax, failures, Random.Shared.NextDouble());
+                    var delay = ReadRetries.Delay(failures);
                     // A stack trace for the first failure in a row, then one line per interval: an outage of the
                     // stream must not flood the log.
                     if (failures == 1)
@@ -295,9 +301,7 @@ internal sealed partial class ShardProcessor(
         return result.Outcome;
     }
 
-    private static bool IsTransient(Exception exception) =>
-        exception is HttpRequestException or TimeoutException or TaskCanceledException or AwsThrottlingException
-        || (exception is AwsServiceException service && service.IsRetryable);
+    private static bool IsTransient(Exception exception) => TransientErrors.IsTransient(exception);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Shard {ShardId} ended; children: {Children}")]
     private partial void LogShardEnded(string shardId, string children);

@@ -44,7 +44,7 @@ public class KinesisAndFirehoseOptionsTests
         Assert.Equal(TimeSpan.FromMinutes(1), options.RefreshInterval);
         Assert.False(options.Aggregation);
         Assert.Equal(24 * 1024, options.AggregationMaxBytes);
-        Assert.Equal(3, options.Retry.MaxAttempts);
+        Assert.Equal(1, options.Retry.MaxAttempts);
         Assert.Equal("us-east-1", Kinesis(("Tracking:Kinesis:StreamName", "events"), ("AWS_DEFAULT_REGION", "us-east-1")).Region);
         Assert.Equal("ap-south-1", Kinesis(("Tracking:Kinesis:StreamName", "events"), ("Tracking:Kinesis:Region", "ap-south-1"), ("AWS_REGION", "eu-west-1")).Region);
     }
@@ -72,6 +72,7 @@ public class KinesisAndFirehoseOptionsTests
     [InlineData("Tracking:Kinesis:Region", "Europe", "Tracking:Kinesis:Region (or AWS_REGION) must be an AWS region such as 'eu-west-1'; it is 'Europe'")]
     [InlineData("Tracking:Kinesis:ServiceUrl", "ftp://localhost:4567", "Tracking:Kinesis:ServiceUrl must be an absolute http or https URL")]
     [InlineData("Tracking:Kinesis:Retry:MaxAttempts", "0", "Tracking:Kinesis:Retry:MaxAttempts must be between 1 and 20")]
+    [InlineData("Tracking:Kinesis:Retry:MaxAttempts", "3", "Tracking:Kinesis:Retry:MaxAttempts must be 1 (or left out): the sink retries every failed call itself with Tracking:Batching:RetryBaseDelay and RetryMaxDelay")]
     [InlineData("Tracking:Kinesis:RequestTimeout", "00:00:00", "Tracking:Kinesis:RequestTimeout must be more than zero")]
     [InlineData("Tracking:Kinesis:ShardRecordsPerSecond", "0", "Tracking:Kinesis:ShardRecordsPerSecond must be at least 1")]
     [InlineData("Tracking:Kinesis:ShardBytesPerSecond", "1000", "Tracking:Kinesis:ShardBytesPerSecond must be at least 32768")]

@@ -233,7 +233,7 @@ public sealed class PostgresLoaderTests(PostgresServer postgres) : IAsyncLifetim
         await AdvanceUntilAsync(() => load.IsCompleted);
 
         await Assert.ThrowsAnyAsync<NpgsqlException>(() => load);
-        Assert.Equal(WarehouseFailures.MaxAttempts, relay.Refused);
+        Assert.Equal(WarehouseFailures.Retries.MaxAttempts, relay.Refused);
         Assert.Equal(0, await _warehouse.EventCountAsync());
         Assert.Equal(0L, await _warehouse.ScalarAsync<long>("SELECT count(*) FROM dead_letters"));
     }

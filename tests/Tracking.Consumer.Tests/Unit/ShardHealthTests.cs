@@ -62,7 +62,7 @@ public sealed class ShardHealthTests
         }
 
         // 0.5–1 s, 1–2 s, … up to 15–30 s: about three minutes for twelve attempts: the first, then one warning a minute.
-        Assert.All(delays.Select((d, i) => (d, i)), p => Assert.InRange(p.d, ShardHealth.RetryBaseDelay * Math.Min(Math.Pow(2, p.i), 30) / 2, ShardHealth.RetryBaseDelay * Math.Min(Math.Pow(2, p.i), 30)));
+        Assert.All(delays.Select((d, i) => (d, i)), p => Assert.InRange(p.d, ShardHealth.Retries.BaseDelay * Math.Min(Math.Pow(2, p.i), 30) / 2, ShardHealth.Retries.BaseDelay * Math.Min(Math.Pow(2, p.i), 30)));
         var elapsed = delays.Aggregate(TimeSpan.Zero, (a, d) => a + d);
         Assert.InRange(warned, 2, 1 + (int)(elapsed / ShardHealth.LogInterval));
         Assert.Contains("permission denied for table events", Assert.Single(_health.Stuck()).Reason, StringComparison.Ordinal);

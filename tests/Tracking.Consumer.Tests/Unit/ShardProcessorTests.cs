@@ -60,6 +60,23 @@ public sealed class ShardProcessorTests
     }
 
     [Fact]
+    public async Task AnIteratorThatCouldNotBeFetchedForANetworkErrorIsFetchedAgainByTheReadLoopWithoutGivingTheShardUp()
+    {
+        var stream = new ScriptedShard(n => new GetRecordsResponse { Records = [Record(n)], NextShardIterator = $"after-{n}", MillisBehindLatest = 5_000 })
+        {
+            IteratorFailures = 1,
+        };
+        await using var run = Start(stream, new RecordingLoader());
+
+        var waited = await AdvanceUntilCallAsync(stream, 1);
+
+        Assert.Equal(2, stream.IteratorRequests.Count);
+        Assert.InRange(waited, ShardProcessor.ReadRetries.Ceiling(1) / 2, ShardProcessor.ReadRetries.Ceiling(1) + TimeSpan.FromMilliseconds(100));
+        Assert.Equal("first", stream.Iterators[0]);
+        Assert.False(run.Task.IsCompleted);
+    }
+
+    [Fact]
     public async Task ReadingPausesWhileTheLoaderIsBehind()
     {
         var stream = new ScriptedShard(n => new GetRecordsResponse { Records = [Record(n)], NextShardIterator = "next", MillisBehindLatest = 5_000 });
@@ -212,11 +229,18 @@ public sealed class ShardProcessorTests
 
         public List<GetShardIteratorRequest> IteratorRequests { get; } = [];
 
+        /// <summary>How many GetShardIterator calls fail first, as a refused connection does.</summary>
+        public int IteratorFailures { get; init; }
+
         public Task<GetShardIteratorResponse> GetShardIteratorAsync(GetShardIteratorRequest request, CancellationToken cancellationToken = default)
         {
             lock (_gate)
             {
                 IteratorRequests.Add(request);
+                if (IteratorRequests.Count <= IteratorFailures)
+                {
+                    throw new HttpRequestException("Connection refused (127.0.0.1:1)");
+                }
             }
 
             return Task.FromResult(new GetShardIteratorResponse { ShardIterator = "first" });

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using Tracking.Api.Telemetry;
 using Tracking.Aws.Errors;
 using Tracking.Aws.Firehose;
+using Tracking.Aws.Retries;
 
 namespace Tracking.Api.Delivery.Firehose;
 
@@ -154,7 +155,7 @@ internal sealed class FirehoseSink(
             if (!entry.Succeeded)
             {
                 failed.Add(batch[range.Start + i]);
-                throttledRecords += entry.ErrorCode == "ServiceUnavailableException" ? 1 : 0;
+                throttledRecords += TransientErrors.IsThrottling(entry.ErrorCode) ? 1 : 0;
                 reason ??= $"{entry.ErrorCode}: {entry.ErrorMessage}";
             }
         }

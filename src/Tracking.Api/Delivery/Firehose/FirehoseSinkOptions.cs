@@ -13,6 +13,9 @@ internal sealed partial class FirehoseSinkOptions : AwsClientSettings, IValidata
 {
     public const string Section = "Tracking:Firehose";
 
+    /// <summary>Creates the options with the sinks' single-attempt client retries (<see cref="AwsSinkSettings.SingleAttempt"/>).</summary>
+    public FirehoseSinkOptions() => Retry = AwsSinkSettings.SingleAttempt();
+
     /// <summary>The Firehose stream's name (a <c>DirectPut</c> stream). Required; no default.</summary>
     public string? DeliveryStreamName { get; set; }
 
@@ -32,7 +35,7 @@ internal sealed partial class FirehoseSinkOptions : AwsClientSettings, IValidata
             yield return new($"{Section}:DeliveryStreamName must be 1 to 64 letters, digits, '_', '-' or '.' (the Firehose naming rule); it is '{DeliveryStreamName}'.");
         }
 
-        foreach (var error in ValidateSettings(Section))
+        foreach (var error in ValidateSettings(Section).Concat(AwsSinkSettings.ValidateSingleAttempt(Section, Retry)))
         {
             yield return new(error);
         }

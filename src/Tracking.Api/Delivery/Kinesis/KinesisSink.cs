@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Tracking.Api.Telemetry;
 using Tracking.Aws.Errors;
 using Tracking.Aws.Kinesis;
+using Tracking.Aws.Retries;
 
 namespace Tracking.Api.Delivery.Kinesis;
 
@@ -36,7 +37,7 @@ internal sealed partial class KinesisSink : IEventSink, IAsyncDisposable
 {
     private readonly IKinesisClient _client;
     private readonly KinesisSinkOptions _options;
-    private readonly BatchingOptions _batching;
+    private readonly RetryPolicy _retries;
     private readonly SinkStatus _status;
     private readonly TrackingMetrics _metrics;
     private readonly ILogger<KinesisSink> _logger;
@@ -61,7 +62,7 @@ internal sealed partial class KinesisSink : IEventSink, IAsyncDisposable
     {
         _client = client;
         _options = options.Value;
-        _batching = batching.Value;
+        _retries = batching.Value.Retries();
         _status = status;
         _metrics = metrics;
         Time = time;
@@ -212,7 +213,7 @@ internal sealed partial class KinesisSink : IEventSink, IAsyncDisposable
 
     // A lane tells the sink only that it went idle (under the lock), which lets a pending shard map take over.
     private ShardLane NewLane(string? shardId, ShardSendRate? rate) =>
-        new(shardId, rate ?? new ShardSendRate(_options.ShardRecordsPerSecond, _options.ShardBytesPerSecond, Time), _writer, Gate, _batching, _options.Aggregation ? _options.AggregationMaxBytes : null, Time, TrySwitchMap, Stopping);
+        new(shardId, rate ?? new ShardSendRate(_options.ShardRecordsPerSecond, _options.ShardBytesPerSecond, Time), _writer, Gate, _retries, _options.Aggregation ? _options.AggregationMaxBytes : null, Time, TrySwitchMap, Stopping);
 
     private IEnumerable<Measurement<double>> ObserveRates()
     {

@@ -13,6 +13,9 @@ internal sealed class KinesisSinkOptions : AwsClientSettings, IValidatableObject
 {
     public const string Section = "Tracking:Kinesis";
 
+    /// <summary>Creates the options with the sinks' single-attempt client retries (<see cref="AwsSinkSettings.SingleAttempt"/>).</summary>
+    public KinesisSinkOptions() => Retry = AwsSinkSettings.SingleAttempt();
+
     /// <summary>The stream's name. Required; no default.</summary>
     public string? StreamName { get; set; }
 
@@ -62,7 +65,7 @@ internal sealed class KinesisSinkOptions : AwsClientSettings, IValidatableObject
             yield return new($"{Section}:StreamName must be 1 to 128 letters, digits, '_', '-' or '.' (the Kinesis naming rule); it is '{StreamName}'.");
         }
 
-        foreach (var error in ValidateSettings(Section))
+        foreach (var error in ValidateSettings(Section).Concat(AwsSinkSettings.ValidateSingleAttempt(Section, Retry)))
         {
             yield return new(error);
         }

@@ -1,4 +1,5 @@
 using Tracking.Aws.Kinesis;
+using Tracking.Aws.Retries;
 
 namespace Tracking.Api.Delivery.Kinesis;
 
@@ -8,7 +9,7 @@ namespace Tracking.Api.Delivery.Kinesis;
 /// later record of the shard, so one partition key's events reach the shard in the order they were accepted.
 /// The loop runs while the lane has records and ends when it is empty; every field but <see cref="Rate"/> is
 /// guarded by <paramref name="gate"/>, the sink's lock. It sends through <paramref name="writer"/>, retries what
-/// a put left unwritten with the batcher's own backoff policy (<see cref="BatchingOptions.RetryDelay"/>), and
+/// a put left unwritten with the batcher's own backoff policy (<see cref="BatchingOptions.Retries"/>), and
 /// tells its owner only that it went idle. With <paramref name="maxAggregateBytes"/> set, each put's events of one
 /// partition key are packed into KPL aggregated records of at most that size (<see cref="PutEntry"/>); the rate and
 /// the PutRecords limits then count those records, not the events.
@@ -18,7 +19,7 @@ internal sealed class ShardLane(
     ShardSendRate rate,
     ShardWriter writer,
     Lock gate,
-    BatchingOptions retries,
+    RetryPolicy retries,
     int? maxAggregateBytes,
     TimeProvider time,
     Action wentIdle,
@@ -100,7 +101,7 @@ internal sealed class ShardLane(
                 }
 
                 failures++;
-                await Task.Delay(retries.RetryDelay(failures), time, stopping);
+                await Task.Delay(retries.Delay(failures), time, stopping);
             }
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)

@@ -1,6 +1,7 @@
 using Tracking.Api.Telemetry;
 using Tracking.Aws.Errors;
 using Tracking.Aws.Kinesis;
+using Tracking.Aws.Retries;
 
 namespace Tracking.Api.Delivery.Kinesis;
 
@@ -97,7 +98,7 @@ internal sealed partial class ShardWriter(
                 if (!result.Succeeded)
                 {
                     (failedKeys ??= new(StringComparer.Ordinal)).Add(key);
-                    throttled += result.ErrorCode is "ProvisionedThroughputExceededException" or "KMSThrottlingException" ? 1 : 0;
+                    throttled += TransientErrors.IsThrottling(result.ErrorCode) ? 1 : 0;
                     reason ??= $"{result.ErrorCode}: {result.ErrorMessage}";
                     continue;
                 }
