@@ -78,7 +78,8 @@ internal sealed class IngestionHandler(
 
             if (screened.Accepted.Count == 0 && screened.Suppressed == 0)
             {
-                return NoneAccepted(batch, screened.Rejected);
+                // Dropped messages were accepted, only not stored: a 200, so no SDK sends them again.
+                return screened.Dropped > 0 ? TypedResults.Ok(new IngestionResponse(true, 0, Answer(screened.Rejected))) : NoneAccepted(batch, screened.Rejected);
             }
 
             if (screened.Accepted.Count > 0 && await EnqueueAsync(http, screened, cancellationToken) is { } notQueued)

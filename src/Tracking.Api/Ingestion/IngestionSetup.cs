@@ -27,6 +27,9 @@ internal static class IngestionSetup
         services.AddSingleton<ClientAddressFilter>();
         services.AddSingleton<QueueAdmissionFilter>();
         services.AddValidatorsFromAssemblyContaining<MessageValidator>(ServiceLifetime.Singleton, includeInternalTypes: true);
+        services.AddValidatedOptions<EnrichmentOptions>(EnrichmentOptions.Section);
+        services.AddSingleton<ContextEnrichment>();
+        services.AddHostedService(sp => sp.GetRequiredService<ContextEnrichment>());
         services.AddSingleton<EventEnricher>();
         services.AddSingleton<ForwardedHeadersWatch>();
         services.AddPrivacyRules();

@@ -1,0 +1,227 @@
+using System.Buffers;
+using System.Runtime.InteropServices;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using Tracking.Api.Enrichment.Devices;
+using Tracking.Api.Ingestion;
+
+namespace Tracking.Api.Enrichment;
+
+/// <summary>
+/// The enrichments of <see cref="EnrichmentOptions"/>: for one message, the <c>context</c> members to add, each only
+/// where the client's context (or the batch's) has none. The pattern data is loaded once at start for the
+/// enrichments some source uses; results per distinct user agent are cached (bounded), so a repeated user agent
+/// costs a dictionary read, and a batch that repeats one user agent costs a byte comparison.
+/// </summary>
+internal sealed partial class ContextEnrichment : IHostedService
+{
+    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true };
+
+    private readonly Dictionary<string, RequestEnrichment?> _bySource = new(StringComparer.Ordinal);
+    private readonly RequestEnrichment? _default;
+    private readonly UserAgentParser? _userAgents;
+    private readonly BoundedCache<UserAgentEntry> _userAgentCache;
+
+    public ContextEnrichment(IOptions<EnrichmentOptions> options, ILogger<ContextEnrichment> logger)
+        : this(options.Value, EnrichmentData.Folder, logger)
+    {
+    }
+
+    /// <summary>Loads what the configured enrichments need from <paramref name="dataFolder"/>; a missing file stops the start, naming it.</summary>
+    internal ContextEnrichment(EnrichmentOptions options, string dataFolder, ILogger logger)
+    {
+        _userAgentCache = new BoundedCache<UserAgentEntry>(options.CacheEntries);
+        var plans = options.Sources.Keys.Select(options.For).Append(options.For("")).ToList();
+        if (plans.Any(p => p.Device))
+        {
+            using var yaml = new StreamReader(EnrichmentData.Open(dataFolder, EnrichmentData.UserAgentPatterns, nameof(EnrichmentOptions.Device)));
+            _userAgents = UserAgentParser.Load(yaml);
+        }
+
+        _default = Request(options.For(""));
+        foreach (var source in options.Sources.Keys)
+        {
+            _bySource[source] = Request(options.For(source));
+        }
+
+        LogLoaded(logger, Describe(options.For("")), _userAgents?.PatternCount ?? 0,
+            options.Sources.Count == 0 ? "none" : string.Join("; ", options.Sources.Keys.Select(s => $"{s}: {Describe(options.For(s))}")));
+    }
+
+    /// <summary>The enrichments in effect for <paramref name="source"/>; null when all are off.</summary>
+    public SourceEnrichment? For(string source) => (_bySource.TryGetValue(source, out var request) ? request : _default)?.Plan;
+
+    /// <summary>What the enrichments take from <paramref name="http"/> for its events; null when its source has them all off.</summary>
+    public RequestEnrichment? Describe(HttpContext http, string source)
+    {
+        var request = _bySource.TryGetValue(source, out var own) ? own : _default;
+        if (request is null || !request.Plan.NeedsUserAgent)
+        {
+            return request;
+        }
+
+        var hints = ClientHints.FromHeaders(http.Request.Headers);
+        return hints is null ? request : request with { Hints = hints };
+    }
+
+    /// <summary>
+    /// Fills <see cref="Work.Additions"/> with what <paramref name="m"/>'s context gains; false when the message is
+    /// not to be stored.
+    /// </summary>
+    public bool Collect(IncomingMessage m, ParsedRequest parsed, in RequestMetadata meta, RequestEnrichment request, Work work)
+    {
+        var plan = request.Plan;
+        work.Clear();
+        var facts = default(ContextFacts);
+        facts.Scan(m.Context);
+        if (parsed.SharedContext is { } shared)
+        {
+            facts.Fill(shared);
+        }
+
+        if (plan.NeedsUserAgent && UserAgentOf(ref facts, meta, request, work) is { } entry && plan.Device)
+        {
+            AddUnlessPresent(work, ref facts, ContextMember.Device, ContextName.Device, entry.Device);
+            AddUnlessPresent(work, ref facts, ContextMember.Os, ContextName.Os, entry.Os);
+            AddUnlessPresent(work, ref facts, ContextMember.Browser, ContextName.Browser, entry.Browser);
+        }
+
+        return true;
+    }
+
+    /// <summary>Nothing to start: registered as a hosted service so its data is loaded, or its refusal reported, when the API starts rather than at the first event.</summary>
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    private static void AddUnlessPresent(Work work, ref ContextFacts facts, ContextMember member, ContextName name, byte[]? value)
+    {
+        if (value is not null && !facts.Has(member))
+        {
+            work.Add(ContextAddition.Of(name, value));
+        }
+    }
+
+    /// <summary>
+    /// The client's own user agent (its context's, else the batch's) with its <c>userAgentData</c>, else the request's
+    /// header with its client hints; parsed once per distinct text.
+    /// </summary>
+    private UserAgentEntry? UserAgentOf(ref ContextFacts facts, in RequestMetadata meta, RequestEnrichment request, Work work)
+    {
+        if (facts.UserAgent.IsEmpty)
+        {
+            if (meta.UserAgent is not { Length: > 0 } header)
+            {
+                return null;
+            }
+
+            return work.HeaderEntry ??= Parse(header, request.Hints);
+        }
+
+        // Most batches carry one user agent many times: compared as bytes, it is looked up once per request.
+        if (work.LastEntry is { } last && facts.UserAgent.Span.SequenceEqual(work.LastUserAgent) && facts.UserAgentData.Span.SequenceEqual(work.LastUserAgentData))
+        {
+            return last;
+        }
+
+        if (JsonString(facts.UserAgent.Span) is not { Length: > 0 } text)
+        {
+            return null;
+        }
+
+        var entry = Parse(text, facts.UserAgentData.IsEmpty ? null : ClientHints.FromUserAgentData(facts.UserAgentData.Span));
+        work.LastUserAgent = facts.UserAgent.ToArray();
+        work.LastUserAgentData = facts.UserAgentData.ToArray();
+        work.LastEntry = entry;
+        return entry;
+    }
+
+    private UserAgentEntry Parse(string userAgent, ClientHints? hints) =>
+        _userAgentCache.GetOrAdd(hints is null ? userAgent : userAgent + "\n" + hints.Key, _ => Encode(userAgent, hints));
+
+    private UserAgentEntry Encode(string userAgent, ClientHints? hints)
+    {
+        var details = _userAgents?.Parse(userAgent);
+        if (details is not null && hints is not null)
+        {
+            details = hints.Apply(details);
+        }
+
+        return new UserAgentEntry(
+            details?.Device is { } d ? Encode(w =>
+            {
+                w.WriteStartObject();
+                WriteIf(w, "manufacturer", d.V1);
+                WriteIf(w, "model", d.V2);
+                WriteIf(w, "name", d.Family);
+                w.WriteEndObject();
+            }) : null,
+            details?.Os is { } o ? Encode(w => WritePart(w, o)) : null,
+            details?.Browser is { } b ? Encode(w => WritePart(w, b)) : null);
+    }
+
+    private static void WritePart(Utf8JsonWriter w, Part part)
+    {
+        w.WriteStartObject();
+        WriteIf(w, "name", part.Family);
+        WriteIf(w, "version", part.Version);
+        w.WriteEndObject();
+    }
+
+    private static void WriteIf(Utf8JsonWriter w, string name, string? value)
+    {
+        if (value is not null)
+        {
+            w.WriteString(name, value);
+        }
+    }
+
+    private static byte[] Encode(Action<Utf8JsonWriter> write)
+    {
+        var buffer = new ArrayBufferWriter<byte>(128);
+        using (var w = new Utf8JsonWriter(buffer, WriterOptions))
+        {
+            write(w);
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>The text of a JSON string token; null for any other token.</summary>
+    internal static string? JsonString(ReadOnlySpan<byte> token)
+    {
+        var reader = new Utf8JsonReader(token);
+        return reader.Read() && reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+    }
+
+    private static RequestEnrichment? Request(SourceEnrichment plan) => plan.Any ? new RequestEnrichment(plan, null) : null;
+
+    private static string Describe(SourceEnrichment p) => $"device {(p.Device ? "on" : "off")}";
+
+    /// <summary>A parsed user agent, its members encoded once for every event that carries it.</summary>
+    internal sealed record UserAgentEntry(byte[]? Device, byte[]? Os, byte[]? Browser);
+
+    /// <summary>One request's working state, used by one thread at a time: the additions of the message at hand, and the user agents already seen.</summary>
+    public sealed class Work
+    {
+        private readonly List<ContextAddition> _additions = new(8);
+
+        public ReadOnlySpan<ContextAddition> Additions => CollectionsMarshal.AsSpan(_additions);
+
+        internal UserAgentEntry? HeaderEntry { get; set; }
+
+        internal UserAgentEntry? LastEntry { get; set; }
+
+        internal byte[] LastUserAgent { get; set; } = [];
+
+        internal byte[] LastUserAgentData { get; set; } = [];
+
+        internal void Clear() => _additions.Clear();
+
+        internal void Add(ContextAddition addition) => _additions.Add(addition);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Enrichment: {Default} by default ({UserAgentPatterns} user-agent patterns loaded); per source: {Sources}.")]
+    private static partial void LogLoaded(ILogger logger, string @default, int userAgentPatterns, string sources);
+}

@@ -1,0 +1,53 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Tracking.Api.Enrichment;
+
+/// <summary>
+/// What the API adds to each event's <c>context</c> at the door, from its user agent, page, referrer and address.
+/// Bound to <c>Tracking:Enrichment</c>; every switch here is the default of all sources, and
+/// <c>Tracking:Enrichment:Sources:&lt;source name&gt;</c> overrides it for one source (the names of
+/// <c>Tracking:WriteKeys</c>). An enrichment never overwrites a member the client (or the batch) already set.
+/// </summary>
+internal sealed class EnrichmentOptions : IValidatableObject
+{
+    public const string Section = "Tracking:Enrichment";
+
+    /// <summary>The fewest entries a result cache may keep.</summary>
+    public const int MinCacheEntries = 100;
+
+    /// <summary>The most entries a result cache may keep.</summary>
+    public const int MaxCacheEntries = 1_000_000;
+
+    /// <summary>
+    /// Browser, OS and device from the user agent (<c>context.userAgent</c>, else the <c>User-Agent</c> header) and its
+    /// client hints into <c>context.browser</c>, <c>context.os</c> and <c>context.device</c>, with uap-core's patterns.
+    /// Default <c>true</c>: it only fills what the SDK left out, so a mobile SDK's own <c>context.device</c> and
+    /// <c>context.os</c> stay as they are.
+    /// </summary>
+    public bool Device { get; set; } = true;
+
+    /// <summary>
+    /// Entries each result cache keeps (user agents parsed); past it the cache starts over. Default 10,000; from
+    /// <see cref="MinCacheEntries"/> to <see cref="MaxCacheEntries"/>.
+    /// </summary>
+    public int CacheEntries { get; set; } = 10_000;
+
+    /// <summary>Per source (by the source names of <c>Tracking:WriteKeys</c>): the switches that differ from the defaults above. Default: none.</summary>
+    public Dictionary<string, SourceEnrichmentOptions> Sources { get; set; } = new(StringComparer.Ordinal);
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (CacheEntries is < MinCacheEntries or > MaxCacheEntries)
+        {
+            yield return new ValidationResult(
+                $"{Section}:CacheEntries is {CacheEntries}: it must be from {MinCacheEntries} to {MaxCacheEntries}.", [nameof(CacheEntries)]);
+        }
+    }
+
+    /// <summary>The switches in effect for <paramref name="source"/>: its own where set, else the defaults.</summary>
+    public SourceEnrichment For(string source)
+    {
+        Sources.TryGetValue(source, out var own);
+        return new SourceEnrichment(own?.Device ?? Device);
+    }
+}

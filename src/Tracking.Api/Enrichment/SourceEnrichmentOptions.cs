@@ -1,0 +1,11 @@
+namespace Tracking.Api.Enrichment;
+
+/// <summary>
+/// One source's enrichment switches, under <c>Tracking:Enrichment:Sources:&lt;source name&gt;</c>. Each one left
+/// unset takes the default of <see cref="EnrichmentOptions"/>.
+/// </summary>
+internal sealed class SourceEnrichmentOptions
+{
+    /// <summary>See <see cref="EnrichmentOptions.Device"/>. Default: that setting.</summary>
+    public bool? Device { get; set; }
+}
