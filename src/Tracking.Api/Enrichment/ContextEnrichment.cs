@@ -3,8 +3,10 @@ using System.Runtime.InteropServices;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
+using Tracking.Api.Enrichment.Bots;
 using Tracking.Api.Enrichment.Devices;
 using Tracking.Api.Ingestion;
+using Tracking.Api.Telemetry;
 
 namespace Tracking.Api.Enrichment;
 
@@ -21,16 +23,19 @@ internal sealed partial class ContextEnrichment : IHostedService
     private readonly Dictionary<string, RequestEnrichment?> _bySource = new(StringComparer.Ordinal);
     private readonly RequestEnrichment? _default;
     private readonly UserAgentParser? _userAgents;
+    private readonly BotDetector? _bots;
+    private readonly TrackingMetrics? _metrics;
     private readonly BoundedCache<UserAgentEntry> _userAgentCache;
 
-    public ContextEnrichment(IOptions<EnrichmentOptions> options, ILogger<ContextEnrichment> logger)
-        : this(options.Value, EnrichmentData.Folder, logger)
+    public ContextEnrichment(IOptions<EnrichmentOptions> options, TrackingMetrics metrics, ILogger<ContextEnrichment> logger)
+        : this(options.Value, EnrichmentData.Folder, logger, metrics)
     {
     }
 
     /// <summary>Loads what the configured enrichments need from <paramref name="dataFolder"/>; a missing file stops the start, naming it.</summary>
-    internal ContextEnrichment(EnrichmentOptions options, string dataFolder, ILogger logger)
+    internal ContextEnrichment(EnrichmentOptions options, string dataFolder, ILogger logger, TrackingMetrics? metrics = null)
     {
+        _metrics = metrics;
         _userAgentCache = new BoundedCache<UserAgentEntry>(options.CacheEntries);
         var plans = options.Sources.Keys.Select(options.For).Append(options.For("")).ToList();
         if (plans.Any(p => p.Device))
@@ -39,13 +44,19 @@ internal sealed partial class ContextEnrichment : IHostedService
             _userAgents = UserAgentParser.Load(yaml);
         }
 
+        if (plans.Any(p => p.Bots != BotAction.Off))
+        {
+            using var json = EnrichmentData.Open(dataFolder, EnrichmentData.BotPatterns, nameof(EnrichmentOptions.Bots));
+            _bots = BotDetector.Load(json);
+        }
+
         _default = Request(options.For(""));
         foreach (var source in options.Sources.Keys)
         {
             _bySource[source] = Request(options.For(source));
         }
 
-        LogLoaded(logger, Describe(options.For("")), _userAgents?.PatternCount ?? 0,
+        LogLoaded(logger, Describe(options.For("")), _userAgents?.PatternCount ?? 0, _bots?.PatternCount ?? 0,
             options.Sources.Count == 0 ? "none" : string.Join("; ", options.Sources.Keys.Select(s => $"{s}: {Describe(options.For(s))}")));
     }
 
@@ -80,14 +91,33 @@ internal sealed partial class ContextEnrichment : IHostedService
             facts.Fill(shared);
         }
 
-        if (plan.NeedsUserAgent && UserAgentOf(ref facts, meta, request, work) is { } entry && plan.Device)
+        if (plan.NeedsUserAgent && UserAgentOf(ref facts, meta, request, work) is { } entry)
         {
-            AddUnlessPresent(work, ref facts, ContextMember.Device, ContextName.Device, entry.Device);
-            AddUnlessPresent(work, ref facts, ContextMember.Os, ContextName.Os, entry.Os);
-            AddUnlessPresent(work, ref facts, ContextMember.Browser, ContextName.Browser, entry.Browser);
+            if (entry.Bot is not null && plan.Bots != BotAction.Off)
+            {
+                _metrics?.Bot(meta.SourceName, plan.Bots == BotAction.Refuse ? "refused" : "flagged");
+                if (plan.Bots == BotAction.Refuse)
+                {
+                    return false;
+                }
+
+                AddUnlessPresent(work, ref facts, ContextMember.Bot, ContextName.Bot, entry.Bot);
+            }
+
+            if (plan.Device)
+            {
+                AddDevice(work, ref facts, entry);
+            }
         }
 
         return true;
+    }
+
+    private static void AddDevice(Work work, ref ContextFacts facts, UserAgentEntry entry)
+    {
+        AddUnlessPresent(work, ref facts, ContextMember.Device, ContextName.Device, entry.Device);
+        AddUnlessPresent(work, ref facts, ContextMember.Os, ContextName.Os, entry.Os);
+        AddUnlessPresent(work, ref facts, ContextMember.Browser, ContextName.Browser, entry.Browser);
     }
 
     /// <summary>Nothing to start: registered as a hosted service so its data is loaded, or its refusal reported, when the API starts rather than at the first event.</summary>
@@ -143,6 +173,7 @@ internal sealed partial class ContextEnrichment : IHostedService
     private UserAgentEntry Encode(string userAgent, ClientHints? hints)
     {
         var details = _userAgents?.Parse(userAgent);
+        var bot = _bots?.Find(userAgent);
         if (details is not null && hints is not null)
         {
             details = hints.Apply(details);
@@ -158,7 +189,14 @@ internal sealed partial class ContextEnrichment : IHostedService
                 w.WriteEndObject();
             }) : null,
             details?.Os is { } o ? Encode(w => WritePart(w, o)) : null,
-            details?.Browser is { } b ? Encode(w => WritePart(w, b)) : null);
+            details?.Browser is { } b ? Encode(w => WritePart(w, b)) : null,
+            bot is null ? null : Encode(w =>
+            {
+                w.WriteStartObject();
+                w.WriteString("name", bot.Name);
+                WriteIf(w, "url", bot.Url);
+                w.WriteEndObject();
+            }));
     }
 
     private static void WritePart(Utf8JsonWriter w, Part part)
@@ -197,10 +235,10 @@ internal sealed partial class ContextEnrichment : IHostedService
 
     private static RequestEnrichment? Request(SourceEnrichment plan) => plan.Any ? new RequestEnrichment(plan, null) : null;
 
-    private static string Describe(SourceEnrichment p) => $"device {(p.Device ? "on" : "off")}";
+    private static string Describe(SourceEnrichment p) => $"device {(p.Device ? "on" : "off")}, bots {p.Bots.ToString().ToLowerInvariant()}";
 
     /// <summary>A parsed user agent, its members encoded once for every event that carries it.</summary>
-    internal sealed record UserAgentEntry(byte[]? Device, byte[]? Os, byte[]? Browser);
+    internal sealed record UserAgentEntry(byte[]? Device, byte[]? Os, byte[]? Browser, byte[]? Bot);
 
     /// <summary>One request's working state, used by one thread at a time: the additions of the message at hand, and the user agents already seen.</summary>
     public sealed class Work
@@ -222,6 +260,6 @@ internal sealed partial class ContextEnrichment : IHostedService
         internal void Add(ContextAddition addition) => _additions.Add(addition);
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Enrichment: {Default} by default ({UserAgentPatterns} user-agent patterns loaded); per source: {Sources}.")]
-    private static partial void LogLoaded(ILogger logger, string @default, int userAgentPatterns, string sources);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Enrichment: {Default} by default ({UserAgentPatterns} user-agent patterns, {BotPatterns} bot patterns loaded); per source: {Sources}.")]
+    private static partial void LogLoaded(ILogger logger, string @default, int userAgentPatterns, int botPatterns, string sources);
 }

@@ -27,6 +27,15 @@ internal sealed class EnrichmentOptions : IValidatableObject
     public bool Device { get; set; } = true;
 
     /// <summary>
+    /// Known crawlers and monitors (crawler-user-agents' patterns) by the same user agent: <see cref="BotAction.Flag"/>
+    /// sets <c>context.bot</c>; <see cref="BotAction.Refuse"/> answers 200 and stores nothing; <see cref="BotAction.Off"/>
+    /// looks at nothing. Either way they are counted (<c>tracking.events.bots</c>, <c>/status</c>). Default
+    /// <see cref="BotAction.Flag"/>: refusing by default would silently lose the events of a monitor or a headless test
+    /// someone relies on.
+    /// </summary>
+    public BotAction Bots { get; set; } = BotAction.Flag;
+
+    /// <summary>
     /// Entries each result cache keeps (user agents parsed); past it the cache starts over. Default 10,000; from
     /// <see cref="MinCacheEntries"/> to <see cref="MaxCacheEntries"/>.
     /// </summary>
@@ -42,12 +51,25 @@ internal sealed class EnrichmentOptions : IValidatableObject
             yield return new ValidationResult(
                 $"{Section}:CacheEntries is {CacheEntries}: it must be from {MinCacheEntries} to {MaxCacheEntries}.", [nameof(CacheEntries)]);
         }
+
+        if (!Enum.IsDefined(Bots))
+        {
+            yield return new ValidationResult($"{Section}:Bots is {Bots}: it must be Off, Flag or Refuse.", [nameof(Bots)]);
+        }
+
+        foreach (var (source, options) in Sources)
+        {
+            if (options.Bots is { } bots && !Enum.IsDefined(bots))
+            {
+                yield return new ValidationResult($"{Section}:Sources:{source}:Bots is {bots}: it must be Off, Flag or Refuse.", [nameof(Sources)]);
+            }
+        }
     }
 
     /// <summary>The switches in effect for <paramref name="source"/>: its own where set, else the defaults.</summary>
     public SourceEnrichment For(string source)
     {
         Sources.TryGetValue(source, out var own);
-        return new SourceEnrichment(own?.Device ?? Device);
+        return new SourceEnrichment(own?.Device ?? Device, own?.Bots ?? Bots);
     }
 }

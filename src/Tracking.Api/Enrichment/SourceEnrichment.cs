@@ -1,10 +1,10 @@
 namespace Tracking.Api.Enrichment;
 
 /// <summary>The enrichments in effect for one source, resolved once at start.</summary>
-internal sealed record SourceEnrichment(bool Device)
+internal sealed record SourceEnrichment(bool Device, BotAction Bots)
 {
     /// <summary>True when the user agent has to be parsed or matched.</summary>
-    public bool NeedsUserAgent => Device;
+    public bool NeedsUserAgent => Device || Bots != BotAction.Off;
 
     /// <summary>True when any enrichment is on.</summary>
     public bool Any => NeedsUserAgent;

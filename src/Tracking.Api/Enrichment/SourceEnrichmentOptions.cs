@@ -8,4 +8,7 @@ internal sealed class SourceEnrichmentOptions
 {
     /// <summary>See <see cref="EnrichmentOptions.Device"/>. Default: that setting.</summary>
     public bool? Device { get; set; }
+
+    /// <summary>See <see cref="EnrichmentOptions.Bots"/>. Default: that setting.</summary>
+    public BotAction? Bots { get; set; }
 }
