@@ -4,6 +4,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Tracking.Api.Enrichment.Bots;
+using Tracking.Api.Enrichment.Campaigns;
 using Tracking.Api.Enrichment.Devices;
 using Tracking.Api.Ingestion;
 using Tracking.Api.Telemetry;
@@ -110,7 +111,43 @@ internal sealed partial class ContextEnrichment : IHostedService
             }
         }
 
+        if (plan.NeedsPage && !facts.Page.IsEmpty && PageOf(facts.Page, plan, work) is { } page)
+        {
+            AddUnlessPresent(work, ref facts, ContextMember.Campaign, ContextName.Campaign, plan.Campaign ? page.Campaign : null);
+        }
+
         return true;
+    }
+
+    /// <summary>What a <c>context.page</c> gives; a batch whose messages share one page reads it once.</summary>
+    private static PageEntry? PageOf(ReadOnlyMemory<byte> json, SourceEnrichment plan, Work work)
+    {
+        if (work.LastPageEntry is { } last && json.Span.SequenceEqual(work.LastPage))
+        {
+            return last;
+        }
+
+        var page = PageFacts.Read(json.Span);
+        byte[]? campaign = null;
+        if (plan.Campaign)
+        {
+            var query = CampaignParser.QueryOf(page.Url);
+            if (query.IsEmpty || !CampaignParser.Names(query))
+            {
+                query = CampaignParser.QueryOf(page.Search);
+            }
+
+            if (!query.IsEmpty)
+            {
+                var writer = work.Begin();
+                campaign = CampaignParser.TryWrite(query, writer) ? work.End() : null;
+            }
+        }
+
+        var entry = new PageEntry(campaign);
+        work.LastPage = json.ToArray();
+        work.LastPageEntry = entry;
+        return entry;
     }
 
     private static void AddDevice(Work work, ref ContextFacts facts, UserAgentEntry entry)
@@ -235,7 +272,11 @@ internal sealed partial class ContextEnrichment : IHostedService
 
     private static RequestEnrichment? Request(SourceEnrichment plan) => plan.Any ? new RequestEnrichment(plan, null) : null;
 
-    private static string Describe(SourceEnrichment p) => $"device {(p.Device ? "on" : "off")}, bots {p.Bots.ToString().ToLowerInvariant()}";
+    private static string Describe(SourceEnrichment p) =>
+        $"device {(p.Device ? "on" : "off")}, bots {p.Bots.ToString().ToLowerInvariant()}, campaign {(p.Campaign ? "on" : "off")}";
+
+    /// <summary>What one <c>context.page</c> gives, encoded.</summary>
+    internal sealed record PageEntry(byte[]? Campaign);
 
     /// <summary>A parsed user agent, its members encoded once for every event that carries it.</summary>
     internal sealed record UserAgentEntry(byte[]? Device, byte[]? Os, byte[]? Browser, byte[]? Bot);
@@ -255,7 +296,29 @@ internal sealed partial class ContextEnrichment : IHostedService
 
         internal byte[] LastUserAgentData { get; set; } = [];
 
+        private readonly ArrayBufferWriter<byte> _values = new(256);
+        private Utf8JsonWriter? _writer;
+
+        internal PageEntry? LastPageEntry { get; set; }
+
+        internal byte[] LastPage { get; set; } = [];
+
         internal void Clear() => _additions.Clear();
+
+        /// <summary>A writer for one value, which <see cref="End"/> returns as a new array.</summary>
+        internal Utf8JsonWriter Begin()
+        {
+            _values.ResetWrittenCount();
+            var w = _writer ??= new Utf8JsonWriter(_values, WriterOptions);
+            w.Reset(_values);
+            return w;
+        }
+
+        internal byte[] End()
+        {
+            _writer!.Flush();
+            return _values.WrittenSpan.ToArray();
+        }
 
         internal void Add(ContextAddition addition) => _additions.Add(addition);
     }

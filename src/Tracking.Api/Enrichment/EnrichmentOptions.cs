@@ -36,6 +36,14 @@ internal sealed class EnrichmentOptions : IValidatableObject
     public BotAction Bots { get; set; } = BotAction.Flag;
 
     /// <summary>
+    /// The <c>utm_*</c> parameters and ad click ids (<c>gclid</c>, <c>fbclid</c>, <c>msclkid</c>, …) of
+    /// <c>context.page.url</c>, else <c>context.page.search</c>, into <c>context.campaign</c> (<c>name</c>,
+    /// <c>source</c>, <c>medium</c>, <c>term</c>, <c>content</c>, <c>id</c> and each click id by its own name), when the
+    /// SDK did not fill it (analytics.js does; tracker.js does not). Default <c>true</c>.
+    /// </summary>
+    public bool Campaign { get; set; } = true;
+
+    /// <summary>
     /// Entries each result cache keeps (user agents parsed); past it the cache starts over. Default 10,000; from
     /// <see cref="MinCacheEntries"/> to <see cref="MaxCacheEntries"/>.
     /// </summary>
@@ -70,6 +78,6 @@ internal sealed class EnrichmentOptions : IValidatableObject
     public SourceEnrichment For(string source)
     {
         Sources.TryGetValue(source, out var own);
-        return new SourceEnrichment(own?.Device ?? Device, own?.Bots ?? Bots);
+        return new SourceEnrichment(own?.Device ?? Device, own?.Bots ?? Bots, own?.Campaign ?? Campaign);
     }
 }

@@ -11,4 +11,7 @@ internal sealed class SourceEnrichmentOptions
 
     /// <summary>See <see cref="EnrichmentOptions.Bots"/>. Default: that setting.</summary>
     public BotAction? Bots { get; set; }
+
+    /// <summary>See <see cref="EnrichmentOptions.Campaign"/>. Default: that setting.</summary>
+    public bool? Campaign { get; set; }
 }
