@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using Tracking.Api.Enrichment.Bots;
 using Tracking.Api.Enrichment.Campaigns;
 using Tracking.Api.Enrichment.Devices;
+using Tracking.Api.Enrichment.Referrers;
 using Tracking.Api.Ingestion;
 using Tracking.Api.Telemetry;
 
@@ -25,6 +26,7 @@ internal sealed partial class ContextEnrichment : IHostedService
     private readonly RequestEnrichment? _default;
     private readonly UserAgentParser? _userAgents;
     private readonly BotDetector? _bots;
+    private readonly ReferrerClassifier? _referrers;
     private readonly TrackingMetrics? _metrics;
     private readonly BoundedCache<UserAgentEntry> _userAgentCache;
 
@@ -51,13 +53,19 @@ internal sealed partial class ContextEnrichment : IHostedService
             _bots = BotDetector.Load(json);
         }
 
+        if (plans.Any(p => p.Referrer))
+        {
+            using var json = EnrichmentData.Open(dataFolder, EnrichmentData.Referrers, nameof(EnrichmentOptions.Referrer));
+            _referrers = ReferrerClassifier.Load(json, options.InternalHosts);
+        }
+
         _default = Request(options.For(""));
         foreach (var source in options.Sources.Keys)
         {
             _bySource[source] = Request(options.For(source));
         }
 
-        LogLoaded(logger, Describe(options.For("")), _userAgents?.PatternCount ?? 0, _bots?.PatternCount ?? 0,
+        LogLoaded(logger, Describe(options.For("")), _userAgents?.PatternCount ?? 0, _bots?.PatternCount ?? 0, _referrers?.Count ?? 0,
             options.Sources.Count == 0 ? "none" : string.Join("; ", options.Sources.Keys.Select(s => $"{s}: {Describe(options.For(s))}")));
     }
 
@@ -114,13 +122,14 @@ internal sealed partial class ContextEnrichment : IHostedService
         if (plan.NeedsPage && !facts.Page.IsEmpty && PageOf(facts.Page, plan, work) is { } page)
         {
             AddUnlessPresent(work, ref facts, ContextMember.Campaign, ContextName.Campaign, plan.Campaign ? page.Campaign : null);
+            AddUnlessPresent(work, ref facts, ContextMember.Referrer, ContextName.Referrer, plan.Referrer ? page.Referrer : null);
         }
 
         return true;
     }
 
     /// <summary>What a <c>context.page</c> gives; a batch whose messages share one page reads it once.</summary>
-    private static PageEntry? PageOf(ReadOnlyMemory<byte> json, SourceEnrichment plan, Work work)
+    private PageEntry? PageOf(ReadOnlyMemory<byte> json, SourceEnrichment plan, Work work)
     {
         if (work.LastPageEntry is { } last && json.Span.SequenceEqual(work.LastPage))
         {
@@ -144,7 +153,19 @@ internal sealed partial class ContextEnrichment : IHostedService
             }
         }
 
-        var entry = new PageEntry(campaign);
+        byte[]? referrer = null;
+        if (plan.Referrer && page.Referrer is { Length: > 0 } link && _referrers!.Classify(link, page.Url) is { } classified)
+        {
+            var w = work.Begin();
+            w.WriteStartObject();
+            w.WriteString("medium", classified.Medium);
+            WriteIf(w, "source", classified.Source);
+            w.WriteString("host", classified.Host);
+            w.WriteEndObject();
+            referrer = work.End();
+        }
+
+        var entry = new PageEntry(campaign, referrer);
         work.LastPage = json.ToArray();
         work.LastPageEntry = entry;
         return entry;
@@ -273,10 +294,10 @@ internal sealed partial class ContextEnrichment : IHostedService
     private static RequestEnrichment? Request(SourceEnrichment plan) => plan.Any ? new RequestEnrichment(plan, null) : null;
 
     private static string Describe(SourceEnrichment p) =>
-        $"device {(p.Device ? "on" : "off")}, bots {p.Bots.ToString().ToLowerInvariant()}, campaign {(p.Campaign ? "on" : "off")}";
+        $"device {(p.Device ? "on" : "off")}, bots {p.Bots.ToString().ToLowerInvariant()}, campaign {(p.Campaign ? "on" : "off")}, referrer {(p.Referrer ? "on" : "off")}";
 
     /// <summary>What one <c>context.page</c> gives, encoded.</summary>
-    internal sealed record PageEntry(byte[]? Campaign);
+    internal sealed record PageEntry(byte[]? Campaign, byte[]? Referrer);
 
     /// <summary>A parsed user agent, its members encoded once for every event that carries it.</summary>
     internal sealed record UserAgentEntry(byte[]? Device, byte[]? Os, byte[]? Browser, byte[]? Bot);
@@ -323,6 +344,6 @@ internal sealed partial class ContextEnrichment : IHostedService
         internal void Add(ContextAddition addition) => _additions.Add(addition);
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Enrichment: {Default} by default ({UserAgentPatterns} user-agent patterns, {BotPatterns} bot patterns loaded); per source: {Sources}.")]
-    private static partial void LogLoaded(ILogger logger, string @default, int userAgentPatterns, int botPatterns, string sources);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Enrichment: {Default} by default ({UserAgentPatterns} user-agent patterns, {BotPatterns} bot patterns, {Referrers} referrer hosts loaded); per source: {Sources}.")]
+    private static partial void LogLoaded(ILogger logger, string @default, int userAgentPatterns, int botPatterns, int referrers, string sources);
 }

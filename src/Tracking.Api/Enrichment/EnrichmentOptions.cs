@@ -44,6 +44,19 @@ internal sealed class EnrichmentOptions : IValidatableObject
     public bool Campaign { get; set; } = true;
 
     /// <summary>
+    /// <c>context.page.referrer</c> classified into <c>context.referrer</c>: <c>medium</c> (<c>search</c>, <c>social</c>,
+    /// <c>email</c>, <c>paid</c>, <c>internal</c> or <c>unknown</c>), <c>source</c> (<c>Google</c>, <c>Facebook</c>, …, when
+    /// known) and <c>host</c>, with Snowplow's referer-parser table. Default <c>true</c>.
+    /// </summary>
+    public bool Referrer { get; set; } = true;
+
+    /// <summary>
+    /// Hosts whose referrals are <c>internal</c> besides the page's own host: <c>shop.example.com</c>, or
+    /// <c>.example.com</c> for a domain and all its subdomains. Default: none.
+    /// </summary>
+    public List<string> InternalHosts { get; set; } = [];
+
+    /// <summary>
     /// Entries each result cache keeps (user agents parsed); past it the cache starts over. Default 10,000; from
     /// <see cref="MinCacheEntries"/> to <see cref="MaxCacheEntries"/>.
     /// </summary>
@@ -58,6 +71,16 @@ internal sealed class EnrichmentOptions : IValidatableObject
         {
             yield return new ValidationResult(
                 $"{Section}:CacheEntries is {CacheEntries}: it must be from {MinCacheEntries} to {MaxCacheEntries}.", [nameof(CacheEntries)]);
+        }
+
+        foreach (var host in InternalHosts)
+        {
+            if (string.IsNullOrWhiteSpace(host) || host.Contains('/', StringComparison.Ordinal) || host.Contains(':', StringComparison.Ordinal) || host == ".")
+            {
+                yield return new ValidationResult(
+                    $"{Section}:InternalHosts has '{host}': give a host name such as shop.example.com, or .example.com for a domain and its subdomains, without scheme, port or path.",
+                    [nameof(InternalHosts)]);
+            }
         }
 
         if (!Enum.IsDefined(Bots))
@@ -78,6 +101,6 @@ internal sealed class EnrichmentOptions : IValidatableObject
     public SourceEnrichment For(string source)
     {
         Sources.TryGetValue(source, out var own);
-        return new SourceEnrichment(own?.Device ?? Device, own?.Bots ?? Bots, own?.Campaign ?? Campaign);
+        return new SourceEnrichment(own?.Device ?? Device, own?.Bots ?? Bots, own?.Campaign ?? Campaign, own?.Referrer ?? Referrer);
     }
 }

@@ -1,7 +1,7 @@
 namespace Tracking.Api.Enrichment;
 
 /// <summary>The enrichments in effect for one source, resolved once at start.</summary>
-internal sealed record SourceEnrichment(bool Device, BotAction Bots, bool Campaign)
+internal sealed record SourceEnrichment(bool Device, BotAction Bots, bool Campaign, bool Referrer)
 {
     /// <summary>True when the user agent has to be parsed or matched.</summary>
     public bool NeedsUserAgent => Device || Bots != BotAction.Off;
@@ -10,5 +10,5 @@ internal sealed record SourceEnrichment(bool Device, BotAction Bots, bool Campai
     public bool Any => NeedsUserAgent || NeedsPage;
 
     /// <summary>True when <c>context.page</c> has to be read.</summary>
-    public bool NeedsPage => Campaign;
+    public bool NeedsPage => Campaign || Referrer;
 }

@@ -14,4 +14,7 @@ internal sealed class SourceEnrichmentOptions
 
     /// <summary>See <see cref="EnrichmentOptions.Campaign"/>. Default: that setting.</summary>
     public bool? Campaign { get; set; }
+
+    /// <summary>See <see cref="EnrichmentOptions.Referrer"/>. Default: that setting.</summary>
+    public bool? Referrer { get; set; }
 }
