@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using Tracking.Api.Enrichment.Bots;
 using Tracking.Api.Enrichment.Campaigns;
 using Tracking.Api.Enrichment.Devices;
+using Tracking.Api.Enrichment.Locations;
 using Tracking.Api.Enrichment.Referrers;
 using Tracking.Api.Ingestion;
 using Tracking.Api.Telemetry;
@@ -18,8 +19,10 @@ namespace Tracking.Api.Enrichment;
 /// enrichments some source uses; results per distinct user agent are cached (bounded), so a repeated user agent
 /// costs a dictionary read, and a batch that repeats one user agent costs a byte comparison.
 /// </summary>
-internal sealed partial class ContextEnrichment : IHostedService
+internal sealed partial class ContextEnrichment : IHostedService, IDisposable
 {
+    private static readonly byte[] NoLocation = [];
+
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true };
 
     private readonly Dictionary<string, RequestEnrichment?> _bySource = new(StringComparer.Ordinal);
@@ -29,6 +32,9 @@ internal sealed partial class ContextEnrichment : IHostedService
     private readonly ReferrerClassifier? _referrers;
     private readonly TrackingMetrics? _metrics;
     private readonly BoundedCache<UserAgentEntry> _userAgentCache;
+    private readonly LocationLookup? _locations;
+    private readonly BoundedCache<byte[]> _locationCache;
+    private readonly bool _coordinates;
 
     public ContextEnrichment(IOptions<EnrichmentOptions> options, TrackingMetrics metrics, ILogger<ContextEnrichment> logger)
         : this(options.Value, EnrichmentData.Folder, logger, metrics)
@@ -40,6 +46,8 @@ internal sealed partial class ContextEnrichment : IHostedService
     {
         _metrics = metrics;
         _userAgentCache = new BoundedCache<UserAgentEntry>(options.CacheEntries);
+        _locationCache = new BoundedCache<byte[]>(options.CacheEntries);
+        _coordinates = options.LocationCoordinates;
         var plans = options.Sources.Keys.Select(options.For).Append(options.For("")).ToList();
         if (plans.Any(p => p.Device))
         {
@@ -59,10 +67,31 @@ internal sealed partial class ContextEnrichment : IHostedService
             _referrers = ReferrerClassifier.Load(json, options.InternalHosts);
         }
 
-        _default = Request(options.For(""));
+        var locationOff = false;
+        if (plans.Any(p => p.Location))
+        {
+            try
+            {
+                _locations = LocationLookup.Open(options.LocationDatabases);
+                LogLocations(logger, _locations.Describe());
+            }
+            catch (IOException ex) when (options.LocationOptional)
+            {
+                LogLocationOff(logger, ex.Message);
+                locationOff = true;
+            }
+            catch (IOException ex)
+            {
+                // Validation has opened the files already; this is a file that went away in between.
+                throw new InvalidOperationException($"Location enrichment is on but {ex.Message}.", ex);
+            }
+        }
+
+        SourceEnrichment Effective(SourceEnrichment p) => locationOff ? p with { Location = false } : p;
+        _default = Request(Effective(options.For("")));
         foreach (var source in options.Sources.Keys)
         {
-            _bySource[source] = Request(options.For(source));
+            _bySource[source] = Request(Effective(options.For(source)));
         }
 
         LogLoaded(logger, Describe(options.For("")), _userAgents?.PatternCount ?? 0, _bots?.PatternCount ?? 0, _referrers?.Count ?? 0,
@@ -76,13 +105,16 @@ internal sealed partial class ContextEnrichment : IHostedService
     public RequestEnrichment? Describe(HttpContext http, string source)
     {
         var request = _bySource.TryGetValue(source, out var own) ? own : _default;
-        if (request is null || !request.Plan.NeedsUserAgent)
+        if (request is null)
         {
-            return request;
+            return null;
         }
 
-        var hints = ClientHints.FromHeaders(http.Request.Headers);
-        return hints is null ? request : request with { Hints = hints };
+        var hints = request.Plan.NeedsUserAgent ? ClientHints.FromHeaders(http.Request.Headers) : null;
+        var peer = request.Plan.Location && http.Connection.RemoteIpAddress is { } address
+            ? (address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address).ToString()
+            : null;
+        return hints is null && peer is null ? request : request with { Hints = hints, PeerAddress = peer };
     }
 
     /// <summary>
@@ -123,6 +155,16 @@ internal sealed partial class ContextEnrichment : IHostedService
         {
             AddUnlessPresent(work, ref facts, ContextMember.Campaign, ContextName.Campaign, plan.Campaign ? page.Campaign : null);
             AddUnlessPresent(work, ref facts, ContextMember.Referrer, ContextName.Referrer, plan.Referrer ? page.Referrer : null);
+        }
+
+        if (plan.Location && !facts.Has(ContextMember.Location))
+        {
+            // The client's own context.ip (a server-side SDK's), as sent: the anonymizing happens when it is written.
+            var address = facts.Ip.IsEmpty ? request.PeerAddress : JsonString(facts.Ip.Span);
+            if (address is not null && _locationCache.GetOrAdd(address, EncodeLocation) is { Length: > 0 } location)
+            {
+                work.Add(ContextAddition.Of(ContextName.Location, location));
+            }
         }
 
         return true;
@@ -182,6 +224,32 @@ internal sealed partial class ContextEnrichment : IHostedService
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public void Dispose() => _locations?.Dispose();
+
+    private byte[] EncodeLocation(string address)
+    {
+        if (_locations!.Find(address) is not { } l)
+        {
+            return NoLocation;
+        }
+
+        return Encode(w =>
+        {
+            w.WriteStartObject();
+            WriteIf(w, "country", l.Country);
+            WriteIf(w, "region", l.Region);
+            WriteIf(w, "city", l.City);
+            WriteIf(w, "timezone", l.TimeZone);
+            if (_coordinates && l.Latitude is { } latitude && l.Longitude is { } longitude)
+            {
+                w.WriteNumber("latitude", Math.Round(latitude, 1));
+                w.WriteNumber("longitude", Math.Round(longitude, 1));
+            }
+
+            w.WriteEndObject();
+        });
+    }
 
     private static void AddUnlessPresent(Work work, ref ContextFacts facts, ContextMember member, ContextName name, byte[]? value)
     {
@@ -294,7 +362,7 @@ internal sealed partial class ContextEnrichment : IHostedService
     private static RequestEnrichment? Request(SourceEnrichment plan) => plan.Any ? new RequestEnrichment(plan, null) : null;
 
     private static string Describe(SourceEnrichment p) =>
-        $"device {(p.Device ? "on" : "off")}, bots {p.Bots.ToString().ToLowerInvariant()}, campaign {(p.Campaign ? "on" : "off")}, referrer {(p.Referrer ? "on" : "off")}";
+        $"device {(p.Device ? "on" : "off")}, bots {p.Bots.ToString().ToLowerInvariant()}, campaign {(p.Campaign ? "on" : "off")}, referrer {(p.Referrer ? "on" : "off")}, location {(p.Location ? "on" : "off")}";
 
     /// <summary>What one <c>context.page</c> gives, encoded.</summary>
     internal sealed record PageEntry(byte[]? Campaign, byte[]? Referrer);
@@ -343,6 +411,12 @@ internal sealed partial class ContextEnrichment : IHostedService
 
         internal void Add(ContextAddition addition) => _additions.Add(addition);
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Location enrichment reads {Databases}.")]
+    private static partial void LogLocations(ILogger logger, string databases);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Location enrichment is off: {Reason} (Tracking:Enrichment:LocationOptional is true, so the API runs without locations).")]
+    private static partial void LogLocationOff(ILogger logger, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Enrichment: {Default} by default ({UserAgentPatterns} user-agent patterns, {BotPatterns} bot patterns, {Referrers} referrer hosts loaded); per source: {Sources}.")]
     private static partial void LogLoaded(ILogger logger, string @default, int userAgentPatterns, int botPatterns, int referrers, string sources);

@@ -57,6 +57,32 @@ internal sealed class EnrichmentOptions : IValidatableObject
     public List<string> InternalHosts { get; set; } = [];
 
     /// <summary>
+    /// Country (ISO code), region, city and time zone of the client's address into <c>context.location</c>, from
+    /// <see cref="LocationDatabases"/>; the address is looked up before it is anonymized
+    /// (<c>Tracking:ClientIp:Anonymize</c>). Default <c>false</c>: it needs a database the operator provides, and a
+    /// location is personal data some operators must not store.
+    /// </summary>
+    public bool Location { get; set; }
+
+    /// <summary>
+    /// MaxMind-format (<c>.mmdb</c>) City databases, asked in order until one knows the address: one file, or an IPv4
+    /// and an IPv6 file. GeoIP2/GeoLite2 City and ip-location-db's City layouts are both read. Default: none.
+    /// </summary>
+    public List<string> LocationDatabases { get; set; } = [];
+
+    /// <summary>
+    /// A missing or unreadable database turns location off with a warning instead of refusing to start. Default
+    /// <c>false</c>: an operator who asked for locations learns at once that there will be none.
+    /// </summary>
+    public bool LocationOptional { get; set; }
+
+    /// <summary>Adds coarse <c>latitude</c>/<c>longitude</c> (rounded to 0.1°, about 11 km) to <c>context.location</c>. Default <c>false</c>.</summary>
+    public bool LocationCoordinates { get; set; }
+
+    /// <summary>True when location is on for the default or for any source.</summary>
+    public bool LocationWanted => Location || Sources.Values.Any(s => s.Location == true);
+
+    /// <summary>
     /// Entries each result cache keeps (user agents parsed); past it the cache starts over. Default 10,000; from
     /// <see cref="MinCacheEntries"/> to <see cref="MaxCacheEntries"/>.
     /// </summary>
@@ -83,6 +109,22 @@ internal sealed class EnrichmentOptions : IValidatableObject
             }
         }
 
+        if (LocationDatabases.Any(string.IsNullOrWhiteSpace))
+        {
+            yield return new ValidationResult($"{Section}:LocationDatabases has an empty entry: give the path of an .mmdb file.", [nameof(LocationDatabases)]);
+        }
+        else if (LocationWanted && !LocationOptional)
+        {
+            // Checked with the settings, so a bad database stops the start in one line before anything runs.
+            if (Locations.LocationLookup.Problem(LocationDatabases) is { } problem)
+            {
+                yield return new ValidationResult(
+                    $"Location enrichment is on ({Section}:Location or a source's Location) but {problem}. Point {Section}:LocationDatabases at " +
+                    $"readable MaxMind-format City databases, turn location off, or set {Section}:LocationOptional=true to run without locations.",
+                    [nameof(LocationDatabases)]);
+            }
+        }
+
         if (!Enum.IsDefined(Bots))
         {
             yield return new ValidationResult($"{Section}:Bots is {Bots}: it must be Off, Flag or Refuse.", [nameof(Bots)]);
@@ -101,6 +143,6 @@ internal sealed class EnrichmentOptions : IValidatableObject
     public SourceEnrichment For(string source)
     {
         Sources.TryGetValue(source, out var own);
-        return new SourceEnrichment(own?.Device ?? Device, own?.Bots ?? Bots, own?.Campaign ?? Campaign, own?.Referrer ?? Referrer);
+        return new SourceEnrichment(own?.Device ?? Device, own?.Bots ?? Bots, own?.Campaign ?? Campaign, own?.Referrer ?? Referrer, own?.Location ?? Location);
     }
 }

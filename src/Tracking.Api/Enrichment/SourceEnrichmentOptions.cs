@@ -17,4 +17,7 @@ internal sealed class SourceEnrichmentOptions
 
     /// <summary>See <see cref="EnrichmentOptions.Referrer"/>. Default: that setting.</summary>
     public bool? Referrer { get; set; }
+
+    /// <summary>See <see cref="EnrichmentOptions.Location"/>. Default: that setting.</summary>
+    public bool? Location { get; set; }
 }

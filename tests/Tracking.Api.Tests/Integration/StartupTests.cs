@@ -72,6 +72,7 @@ public class StartupTests
     [InlineData("Tracking:PublicUrl", "collect.example.com", "Tracking:PublicUrl is 'collect.example.com': it must be an absolute http or https URL")]
     [InlineData("Tracking:PublicUrl", "ftp://collect.example.com", "Tracking:PublicUrl is 'ftp://collect.example.com'")]
     [InlineData("Tracking:PublicUrl", "https://collect.example.com/?x=1", "Tracking:PublicUrl is 'https://collect.example.com/?x=1'")]
+    [InlineData("Tracking:Enrichment:Location", "true", "Tracking:Enrichment:LocationDatabases names no .mmdb file")]
     public async Task BadSettingsStopTheStartWithOneLineNamingTheSetting(string key, string value, string expected)
     {
         var error = await StartFailsAsync("Production", ("Tracking:WriteKeys:k", "source"), (key, value));
