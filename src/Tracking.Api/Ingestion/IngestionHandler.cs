@@ -76,10 +76,9 @@ internal sealed class IngestionHandler(
                 return screened.Refusal;
             }
 
-            if (screened.Accepted.Count == 0 && screened.Suppressed == 0)
+            if (screened.Accepted.Count == 0 && screened.Suppressed == 0 && screened.Dropped == 0)
             {
-                // Dropped messages were accepted, only not stored: a 200, so no SDK sends them again.
-                return screened.Dropped > 0 ? TypedResults.Ok(new IngestionResponse(true, 0, Answer(screened.Rejected))) : NoneAccepted(batch, screened.Rejected);
+                return NoneAccepted(batch, screened.Rejected);
             }
 
             if (screened.Accepted.Count > 0 && await EnqueueAsync(http, screened, cancellationToken) is { } notQueued)
@@ -91,8 +90,8 @@ internal sealed class IngestionHandler(
             metrics.Suppressed(screened.Suppressed, source.Name);
             TrackingTracing.TagRequest(source.Name, screened.Accepted.Count, screened.Rejected.Count);
             tap.Observe(screened.Accepted);
-            // A suppressed user's messages count as accepted: the client did nothing wrong, and must not retry them.
-            return TypedResults.Ok(new IngestionResponse(true, screened.Accepted.Count + screened.Suppressed, Answer(screened.Rejected)));
+            // A suppressed user's messages and refused bots count as accepted: the client did nothing wrong, and must not retry them.
+            return TypedResults.Ok(new IngestionResponse(true, screened.Accepted.Count + screened.Suppressed + screened.Dropped, Answer(screened.Rejected)));
         }
     }
 

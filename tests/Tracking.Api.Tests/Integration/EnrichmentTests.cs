@@ -25,7 +25,10 @@ public class EnrichmentTests
     {
         await using var api = new TrackingApiFactory(OperationsAccessTests.WithAdminKey(
             ("Tracking:WriteKeys:monitor-key", "monitors"),
-            ($"Tracking:Enrichment:Sources:{TrackingApiFactory.SourceName}:Bots", "Refuse")));
+            ($"Tracking:Enrichment:Sources:{TrackingApiFactory.SourceName}:Bots", "Refuse"),
+            // Privacy rules run after enrichment: what enrichment adds is covered by them like what the client sent.
+            ($"Tracking:Privacy:Sources:{TrackingApiFactory.SourceName}:0:Path", "context.browser.version"),
+            ($"Tracking:Privacy:Sources:{TrackingApiFactory.SourceName}:0:Action", "Drop")));
         using var writer = api.CreateAuthenticatedClient();
         writer.DefaultRequestHeaders.UserAgent.ParseAdd(Chrome);
 
@@ -38,6 +41,7 @@ public class EnrichmentTests
             ]}
             """));
         Assert.Equal(HttpStatusCode.OK, batch.StatusCode);
+        Assert.Equal(3, (await batch.ReadJsonAsync())["accepted"]!.GetValue<int>());
 
         // A source that flags (the default): the monitor's events are stored with context.bot.
         using var monitor = api.CreateClient();
@@ -49,6 +53,7 @@ public class EnrichmentTests
         // A request of bots only is still a 200: the SDK must not send it again.
         using var onlyBots = await writer.PostAsync("/v1/track", Http.Json("""{"userId":"crawler","event":"E","context":{"userAgent":"Twitterbot/1.0"}}"""));
         Assert.Equal(HttpStatusCode.OK, onlyBots.StatusCode);
+        Assert.Equal(1, (await onlyBots.ReadJsonAsync())["accepted"]!.GetValue<int>());
 
         using var admin = api.CreateClient();
         admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", OperationsAccessTests.AdminKey);
@@ -71,6 +76,7 @@ public class EnrichmentTests
 
         var person = events["person"]["context"]!;
         Assert.Equal("Chrome", At(person, "browser.name"));
+        Assert.Null(At(person, "browser.version"));
         Assert.Equal("Windows", At(person, "os.name"));
         Assert.Null(person["bot"]);
 

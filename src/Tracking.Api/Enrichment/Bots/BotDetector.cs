@@ -6,12 +6,13 @@ namespace Tracking.Api.Enrichment.Bots;
 /// <summary>
 /// crawler-user-agents' patterns, all joined into one expression so a browser's user agent is judged in one scan;
 /// only a match is looked up pattern by pattern, for the crawler's entry. Matching is case-sensitive, as the list's
-/// own tests run it. The expression is interpreted, not compiled: it runs once per distinct user agent (the result is
-/// cached), and compiling some thousand alternatives would slow every start.
+/// own tests run it. The joined expression is compiled (it costs milliseconds at start and halves each scan); the
+/// entries are interpreted, as only a bot's user agent, once per distinct one (the result is cached), walks them.
 /// </summary>
 internal sealed class BotDetector
 {
-    private static readonly TimeSpan MatchTimeout = TimeSpan.FromMilliseconds(100);
+    // A scan of the joined patterns takes up to some 25 ms on a slow, busy core; the limit is for crafted input only.
+    private static readonly TimeSpan MatchTimeout = TimeSpan.FromMilliseconds(500);
 
     private readonly Regex _any;
     private readonly (Regex Pattern, string? Url)[] _entries;
@@ -38,13 +39,18 @@ internal sealed class BotDetector
             patterns.Add("(?:" + pattern + ")");
         }
 
-        var any = new Regex(string.Join('|', patterns), RegexOptions.CultureInvariant, MatchTimeout);
+        var any = new Regex(string.Join('|', patterns), RegexOptions.CultureInvariant | RegexOptions.Compiled, MatchTimeout);
         return new BotDetector(any, [.. entries]);
     }
 
     /// <summary>The crawler <paramref name="userAgent"/> belongs to, or null for none known.</summary>
     public Bot? Find(string userAgent)
     {
+        if (userAgent.Length > Devices.UserAgentParser.MaxLength)
+        {
+            userAgent = userAgent[..Devices.UserAgentParser.MaxLength];
+        }
+
         try
         {
             var match = _any.Match(userAgent);
