@@ -91,8 +91,16 @@ internal sealed class EnrichmentOptions : IValidatableObject
     /// <summary>Per source (by the source names of <c>Tracking:WriteKeys</c>): the switches that differ from the defaults above. Default: none.</summary>
     public Dictionary<string, SourceEnrichmentOptions> Sources { get; set; } = new(StringComparer.Ordinal);
 
+    /// <summary>What <see cref="EnrichmentSettings"/> found wrong in the settings as written; when any, nothing else was bound.</summary>
+    internal List<string> SettingProblems { get; } = [];
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
+        foreach (var problem in SettingProblems)
+        {
+            yield return new ValidationResult(problem, [nameof(Sources)]);
+        }
+
         if (CacheEntries is < MinCacheEntries or > MaxCacheEntries)
         {
             yield return new ValidationResult(

@@ -27,7 +27,8 @@ internal static class IngestionSetup
         services.AddSingleton<ClientAddressFilter>();
         services.AddSingleton<QueueAdmissionFilter>();
         services.AddValidatorsFromAssemblyContaining<MessageValidator>(ServiceLifetime.Singleton, includeInternalTypes: true);
-        services.AddValidatedOptions<EnrichmentOptions>(EnrichmentOptions.Section);
+        // Bound by hand: the binder skips bad values inside a dictionary without a word (see EnrichmentSettings).
+        services.AddOptions<EnrichmentOptions>().Configure<IConfiguration>(EnrichmentSettings.Bind).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<ContextEnrichment>();
         services.AddHostedService(sp => sp.GetRequiredService<ContextEnrichment>());
         services.AddSingleton<EventEnricher>();
