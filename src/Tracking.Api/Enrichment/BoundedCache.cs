@@ -13,6 +13,10 @@ internal sealed class BoundedCache<TValue>(int capacity)
 
     public int Count => _entries.Count;
 
+    /// <summary>The value kept for <paramref name="key"/>, looked up without making a string of it.</summary>
+    public bool TryGet(ReadOnlySpan<char> key, out TValue value) =>
+        Volatile.Read(ref _entries).GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(key, out value!);
+
     public TValue GetOrAdd(string key, Func<string, TValue> create)
     {
         var entries = Volatile.Read(ref _entries);

@@ -64,7 +64,7 @@ internal sealed partial class ContextEnrichment : IHostedService, IDisposable
         if (plans.Any(p => p.Referrer))
         {
             using var json = EnrichmentData.Open(dataFolder, EnrichmentData.Referrers, nameof(EnrichmentOptions.Referrer));
-            _referrers = ReferrerClassifier.Load(json, options.InternalHosts);
+            _referrers = ReferrerClassifier.Load(json, options.InternalHosts, options.CacheEntries);
         }
 
         var locationOff = false;
@@ -160,10 +160,20 @@ internal sealed partial class ContextEnrichment : IHostedService, IDisposable
         if (plan.Location && !facts.Has(ContextMember.Location))
         {
             // The client's own context.ip (a server-side SDK's), as sent: the anonymizing happens when it is written.
-            var address = facts.Ip.IsEmpty ? request.PeerAddress : JsonString(facts.Ip.Span);
-            if (address is not null && _locationCache.GetOrAdd(address, EncodeLocation) is { Length: > 0 } location)
+            if (!facts.Ip.IsEmpty && TryCached(_locationCache, facts.Ip.Span, out var known))
             {
-                work.Add(ContextAddition.Of(ContextName.Location, location));
+                if (known.Length > 0)
+                {
+                    work.Add(ContextAddition.Of(ContextName.Location, known));
+                }
+            }
+            else
+            {
+                var address = facts.Ip.IsEmpty ? request.PeerAddress : JsonString(facts.Ip.Span);
+                if (address is not null && _locationCache.GetOrAdd(address, EncodeLocation) is { Length: > 0 } location)
+                {
+                    work.Add(ContextAddition.Of(ContextName.Location, location));
+                }
             }
         }
 
@@ -173,19 +183,19 @@ internal sealed partial class ContextEnrichment : IHostedService, IDisposable
     /// <summary>What a <c>context.page</c> gives; a batch whose messages share one page reads it once.</summary>
     private PageEntry? PageOf(ReadOnlyMemory<byte> json, SourceEnrichment plan, Work work)
     {
-        if (work.LastPageEntry is { } last && json.Span.SequenceEqual(work.LastPage))
+        if (work.LastPageEntry is { } last && json.Span.SequenceEqual(work.LastPage.Span))
         {
             return last;
         }
 
-        var page = PageFacts.Read(json.Span);
+        var page = PageFacts.Read(json.Span, ref work.PageText);
         byte[]? campaign = null;
         if (plan.Campaign)
         {
-            var query = CampaignParser.QueryOf(page.Url);
+            var query = CampaignParser.QueryOf(page.Url.Span);
             if (query.IsEmpty || !CampaignParser.Names(query))
             {
-                query = CampaignParser.QueryOf(page.Search);
+                query = CampaignParser.QueryOf(page.Search.Span);
             }
 
             if (!query.IsEmpty)
@@ -196,19 +206,13 @@ internal sealed partial class ContextEnrichment : IHostedService, IDisposable
         }
 
         byte[]? referrer = null;
-        if (plan.Referrer && page.Referrer is { Length: > 0 } link && _referrers!.Classify(link, page.Url) is { } classified)
+        if (plan.Referrer && !page.Referrer.IsEmpty && _referrers!.Classify(page.Referrer.Span, page.Url.Span) is { } classified)
         {
-            var w = work.Begin();
-            w.WriteStartObject();
-            w.WriteString("medium", classified.Medium);
-            WriteIf(w, "source", classified.Source);
-            w.WriteString("host", classified.Host);
-            w.WriteEndObject();
-            referrer = work.End();
+            referrer = classified.Json;
         }
 
         var entry = new PageEntry(campaign, referrer);
-        work.LastPage = json.ToArray();
+        work.LastPage = json;
         work.LastPageEntry = entry;
         return entry;
     }
@@ -276,25 +280,42 @@ internal sealed partial class ContextEnrichment : IHostedService, IDisposable
         }
 
         // Most batches carry one user agent many times: compared as bytes, it is looked up once per request.
-        if (work.LastEntry is { } last && facts.UserAgent.Span.SequenceEqual(work.LastUserAgent) && facts.UserAgentData.Span.SequenceEqual(work.LastUserAgentData))
+        if (work.LastEntry is { } last && facts.UserAgent.Span.SequenceEqual(work.LastUserAgent.Span) && facts.UserAgentData.Span.SequenceEqual(work.LastUserAgentData.Span))
         {
             return last;
         }
 
-        if (JsonString(facts.UserAgent.Span) is not { Length: > 0 } text)
+        UserAgentEntry entry;
+        if (facts.UserAgentData.IsEmpty && TryCached(_userAgentCache, facts.UserAgent.Span, out var cached))
+        {
+            entry = cached;
+        }
+        else if (JsonString(facts.UserAgent.Span) is not { Length: > 0 } text)
         {
             return null;
         }
+        else
+        {
+            entry = Parse(text, facts.UserAgentData.IsEmpty ? null : ClientHints.FromUserAgentData(facts.UserAgentData.Span));
+        }
 
-        var entry = Parse(text, facts.UserAgentData.IsEmpty ? null : ClientHints.FromUserAgentData(facts.UserAgentData.Span));
-        work.LastUserAgent = facts.UserAgent.ToArray();
-        work.LastUserAgentData = facts.UserAgentData.ToArray();
+        // Slices of the request's body, which outlives this request's Work: remembered without copying.
+        work.LastUserAgent = facts.UserAgent;
+        work.LastUserAgentData = facts.UserAgentData;
         work.LastEntry = entry;
         return entry;
     }
 
-    private UserAgentEntry Parse(string userAgent, ClientHints? hints) =>
-        _userAgentCache.GetOrAdd(hints is null ? userAgent : userAgent + "\n" + hints.Key, _ => Encode(userAgent, hints));
+    private UserAgentEntry Parse(string userAgent, ClientHints? hints)
+    {
+        // Only the start is ever read: keyed by it, a flood of long user agents cannot grow the cache past its count times that.
+        if (userAgent.Length > UserAgentParser.MaxLength)
+        {
+            userAgent = userAgent[..UserAgentParser.MaxLength];
+        }
+
+        return _userAgentCache.GetOrAdd(hints is null ? userAgent : userAgent + "\n" + hints.Key, _ => Encode(userAgent, hints));
+    }
 
     private UserAgentEntry Encode(string userAgent, ClientHints? hints)
     {
@@ -352,6 +373,30 @@ internal sealed partial class ContextEnrichment : IHostedService, IDisposable
         return buffer.WrittenSpan.ToArray();
     }
 
+    /// <summary>
+    /// The entry <paramref name="cache"/> keeps for the text of the JSON string <paramref name="token"/>, found without
+    /// allocating its string: the usual case, a user agent or an address seen before. False for a miss, or for a
+    /// token with escapes (those take the string path).
+    /// </summary>
+    private static bool TryCached<T>(BoundedCache<T> cache, ReadOnlySpan<byte> token, out T value)
+    {
+        value = default!;
+        if (token.Length < 3 || token.Length > 2 * UserAgentParser.MaxLength || token[0] != (byte)'"' || token[^1] != (byte)'"')
+        {
+            return false;
+        }
+
+        var text = token[1..^1];
+        if (text.Contains((byte)'\\'))
+        {
+            return false;
+        }
+
+        Span<char> chars = stackalloc char[text.Length];
+        var length = System.Text.Encoding.UTF8.GetChars(text, chars);
+        return cache.TryGet(chars[..length], out value);
+    }
+
     /// <summary>The text of a JSON string token; null for any other token.</summary>
     internal static string? JsonString(ReadOnlySpan<byte> token)
     {
@@ -381,16 +426,19 @@ internal sealed partial class ContextEnrichment : IHostedService, IDisposable
 
         internal UserAgentEntry? LastEntry { get; set; }
 
-        internal byte[] LastUserAgent { get; set; } = [];
+        internal ReadOnlyMemory<byte> LastUserAgent { get; set; }
 
-        internal byte[] LastUserAgentData { get; set; } = [];
+        internal ReadOnlyMemory<byte> LastUserAgentData { get; set; }
 
         private readonly ArrayBufferWriter<byte> _values = new(256);
         private Utf8JsonWriter? _writer;
 
         internal PageEntry? LastPageEntry { get; set; }
 
-        internal byte[] LastPage { get; set; } = [];
+        internal ReadOnlyMemory<byte> LastPage { get; set; }
+
+        /// <summary>Where <see cref="PageFacts.Read"/> unescapes a page's strings, reused from page to page.</summary>
+        internal char[] PageText = new char[512];
 
         internal void Clear() => _additions.Clear();
 
