@@ -34,6 +34,7 @@ internal sealed partial class ContextEnrichment : IHostedService, IDisposable
     private readonly BoundedCache<UserAgentEntry> _userAgentCache;
     private readonly LocationLookup? _locations;
     private readonly BoundedCache<byte[]> _locationCache;
+    private readonly BoundedCache<byte[]?> _campaignCache;
     private readonly bool _coordinates;
 
     public ContextEnrichment(IOptions<EnrichmentOptions> options, TrackingMetrics metrics, ILogger<ContextEnrichment> logger)
@@ -47,6 +48,7 @@ internal sealed partial class ContextEnrichment : IHostedService, IDisposable
         _metrics = metrics;
         _userAgentCache = new BoundedCache<UserAgentEntry>(options.CacheEntries);
         _locationCache = new BoundedCache<byte[]>(options.CacheEntries);
+        _campaignCache = new BoundedCache<byte[]?>(options.CacheEntries);
         _coordinates = options.LocationCoordinates;
         var plans = options.Sources.Keys.Select(options.For).Append(options.For("")).ToList();
         if (plans.Any(p => p.Device))
@@ -200,8 +202,7 @@ internal sealed partial class ContextEnrichment : IHostedService, IDisposable
 
             if (!query.IsEmpty)
             {
-                var writer = work.Begin();
-                campaign = CampaignParser.TryWrite(query, writer) ? work.End() : null;
+                campaign = CampaignOf(query, work);
             }
         }
 
@@ -215,6 +216,25 @@ internal sealed partial class ContextEnrichment : IHostedService, IDisposable
         work.LastPage = json;
         work.LastPageEntry = entry;
         return entry;
+    }
+
+    /// <summary>The <c>context.campaign</c> of a query; a query seen before (a campaign's landing page) is parsed once.</summary>
+    private byte[]? CampaignOf(ReadOnlySpan<char> query, Work work)
+    {
+        var cacheable = query.Length <= Referrers.ReferrerClassifier.MaxCachedLength;
+        if (cacheable && _campaignCache.TryGet(query, out var known))
+        {
+            return known;
+        }
+
+        var writer = work.Begin();
+        var campaign = CampaignParser.TryWrite(query, writer) ? work.End() : null;
+        if (cacheable)
+        {
+            _campaignCache.GetOrAdd(query.ToString(), _ => campaign);
+        }
+
+        return campaign;
     }
 
     private static void AddDevice(Work work, ref ContextFacts facts, UserAgentEntry entry)
