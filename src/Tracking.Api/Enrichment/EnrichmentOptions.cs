@@ -83,7 +83,8 @@ internal sealed class EnrichmentOptions : IValidatableObject
     public bool LocationWanted => Location || Sources.Values.Any(s => s.Location == true);
 
     /// <summary>
-    /// Entries each result cache keeps (user agents parsed); past it the cache starts over. Default 10,000; from
+    /// Entries each result cache keeps (user agents parsed, addresses looked up, referrers classified, campaign queries
+    /// read); past it the cache starts over. Default 10,000; from
     /// <see cref="MinCacheEntries"/> to <see cref="MaxCacheEntries"/>.
     /// </summary>
     public int CacheEntries { get; set; } = 10_000;
