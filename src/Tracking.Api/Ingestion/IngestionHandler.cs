@@ -76,7 +76,7 @@ internal sealed class IngestionHandler(
                 return screened.Refusal;
             }
 
-            if (screened.Accepted.Count == 0 && screened.Suppressed == 0)
+            if (screened.Accepted.Count == 0 && screened.Suppressed == 0 && screened.Dropped == 0)
             {
                 return NoneAccepted(batch, screened.Rejected);
             }
@@ -90,8 +90,8 @@ internal sealed class IngestionHandler(
             metrics.Suppressed(screened.Suppressed, source.Name);
             TrackingTracing.TagRequest(source.Name, screened.Accepted.Count, screened.Rejected.Count);
             tap.Observe(screened.Accepted);
-            // A suppressed user's messages count as accepted: the client did nothing wrong, and must not retry them.
-            return TypedResults.Ok(new IngestionResponse(true, screened.Accepted.Count + screened.Suppressed, Answer(screened.Rejected)));
+            // A suppressed user's messages and refused bots count as accepted: the client did nothing wrong, and must not retry them.
+            return TypedResults.Ok(new IngestionResponse(true, screened.Accepted.Count + screened.Suppressed + screened.Dropped, Answer(screened.Rejected)));
         }
     }
 

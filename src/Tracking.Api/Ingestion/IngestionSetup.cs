@@ -27,6 +27,10 @@ internal static class IngestionSetup
         services.AddSingleton<ClientAddressFilter>();
         services.AddSingleton<QueueAdmissionFilter>();
         services.AddValidatorsFromAssemblyContaining<MessageValidator>(ServiceLifetime.Singleton, includeInternalTypes: true);
+        // Bound by hand: the binder skips bad values inside a dictionary without a word (see EnrichmentSettings).
+        services.AddOptions<EnrichmentOptions>().Configure<IConfiguration>(EnrichmentSettings.Bind).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<ContextEnrichment>();
+        services.AddHostedService(sp => sp.GetRequiredService<ContextEnrichment>());
         services.AddSingleton<EventEnricher>();
         services.AddSingleton<ForwardedHeadersWatch>();
         services.AddPrivacyRules();

@@ -35,6 +35,9 @@ internal sealed class ScreenedRequest
     /// <summary>Valid messages of a suppressed user: answered as accepted, stored nowhere.</summary>
     public int Suppressed { get; set; }
 
+    /// <summary>Messages accepted and answered as such, but not stored (a bot its source refuses).</summary>
+    public int Dropped { get; set; }
+
     public List<Rejection> Rejected { get; } = [];
 
     /// <summary>Set when the whole request is refused (its enriched events add up past the request's limit).</summary>
@@ -92,8 +95,15 @@ internal sealed class MessageScreening(IValidator<IncomingMessage> validator, Ev
                 var size = floor;
                 if (floor <= ProtocolLimits.MaxEnrichedEventBytes)
                 {
+                    var enriched = enricher.Enrich(message, parsed, meta, scratch);
+                    if (scratch.Dropped)
+                    {
+                        screened.Dropped++;
+                        continue;
+                    }
+
                     // The privacy rules apply before anything else sees the event: spool, sinks, debugger, logs.
-                    var enriched = PrivacyRules.Apply(rules, enricher.Enrich(message, parsed, meta, scratch));
+                    enriched = PrivacyRules.Apply(rules, enriched);
 
                     // The trace stamp is ours, not the client's: whether tracing is on must not change what is refused.
                     size = enriched.SizeBytes - traceStamp;

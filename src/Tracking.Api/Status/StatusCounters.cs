@@ -5,7 +5,7 @@ namespace Tracking.Api.Status;
 
 /// <summary>
 /// Running totals of what the API's own instruments count, for the status page: a listener on the
-/// <c>Tracking.Api</c> meter (events accepted, messages rejected by reason, delivered, failed,
+/// <c>Tracking.Api</c> meter (events accepted, messages rejected by reason, bots by action, delivered, failed,
 /// recovered, dropped) and on ASP.NET Core's <c>http.server.request.duration</c> (ingestion requests
 /// refused, by status code). It reads the measurements the endpoints already make; nothing is added
 /// to the ingestion path. Only this app's meters are heard (by their factory), not those of another
@@ -20,6 +20,7 @@ internal sealed class StatusCounters : IDisposable
     private readonly Lock _gate = new();
     private readonly Dictionary<string, long> _rejected = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> _refused = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, long> _bots = new(StringComparer.Ordinal);
     private long _accepted;
     private long _suppressed;
     private long _delivered;
@@ -56,7 +57,8 @@ internal sealed class StatusCounters : IDisposable
                 Interlocked.Read(ref _failed),
                 Interlocked.Read(ref _recovered),
                 Interlocked.Read(ref _dropped),
-                Interlocked.Read(ref _suppressed));
+                Interlocked.Read(ref _suppressed),
+                new Dictionary<string, long>(_bots, StringComparer.Ordinal));
         }
     }
 
@@ -65,7 +67,7 @@ internal sealed class StatusCounters : IDisposable
     private static bool Heard(Instrument instrument) => instrument.Meter.Name switch
     {
         TrackingMetrics.MeterName => instrument.Name is "tracking.events.accepted" or "tracking.events.rejected" or "tracking.events.suppressed" or "tracking.delivery.sent"
-            or "tracking.delivery.failed" or "tracking.delivery.recovered" or "tracking.delivery.dropped",
+            or "tracking.delivery.failed" or "tracking.delivery.recovered" or "tracking.delivery.dropped" or "tracking.events.bots",
         HostingMeter => instrument.Name == RequestDuration,
         _ => false,
     };
@@ -82,6 +84,9 @@ internal sealed class StatusCounters : IDisposable
                 break;
             case "tracking.events.rejected":
                 Add(_rejected, Tag(tags, "reason") ?? "unknown", value);
+                break;
+            case "tracking.events.bots":
+                Add(_bots, Tag(tags, "action") ?? "unknown", value);
                 break;
             case "tracking.delivery.sent":
                 Interlocked.Add(ref _delivered, value);
@@ -143,7 +148,7 @@ internal sealed class StatusCounters : IDisposable
     }
 }
 
-/// <summary>Totals since the API started (Suppressed: events of a suppressed userId or anonymousId, answered 200 and not stored).</summary>
+/// <summary>Totals since the API started (Suppressed: events of a suppressed userId or anonymousId, answered 200 and not stored; <c>Bots</c>: the events of known crawlers and monitors by action, flagged or refused).</summary>
 internal sealed record StatusTotals(
     long Accepted,
     IReadOnlyDictionary<string, long> Rejected,
@@ -152,7 +157,8 @@ internal sealed record StatusTotals(
     long Failed,
     long Recovered,
     long Dropped,
-    long Suppressed)
+    long Suppressed,
+    IReadOnlyDictionary<string, long> Bots)
 {
     public long RejectedTotal => Rejected.Values.Sum();
 

@@ -17,6 +17,7 @@ internal sealed class TrackingMetrics
     private readonly Counter<long> _accepted;
     private readonly Counter<long> _rejected;
     private readonly Counter<long> _suppressed;
+    private readonly Counter<long> _bots;
     private readonly Counter<long> _clientMetrics;
     private readonly Counter<long> _sent;
     private readonly Counter<long> _failed;
@@ -38,6 +39,7 @@ internal sealed class TrackingMetrics
         _accepted = meter.CreateCounter<long>("tracking.events.accepted", "{event}", "Events accepted by the API, by source.");
         _rejected = meter.CreateCounter<long>("tracking.events.rejected", "{event}", "Messages refused for good (invalid or too large), by reason.");
         _suppressed = meter.CreateCounter<long>("tracking.events.suppressed", "{event}", "Events of a suppressed userId or anonymousId, answered 200 and not stored, by source.");
+        _bots = meter.CreateCounter<long>("tracking.events.bots", "{event}", "Events whose user agent is a known crawler or monitor, by source and action (flagged: stored with context.bot; refused: answered 200, not stored).");
         _clientMetrics = meter.CreateCounter<long>("tracking.client_metrics", "{series}", "Metric series analytics.js reported about itself to /v1/m (counted, not stored).");
         _sent = meter.CreateCounter<long>("tracking.delivery.sent", "{event}", "Events the sink acknowledged.");
         _failed = meter.CreateCounter<long>("tracking.delivery.failed", "{event}", "Event deliveries that failed and will be retried.");
@@ -82,6 +84,9 @@ internal sealed class TrackingMetrics
             _suppressed.Add(count, new KeyValuePair<string, object?>("source", source));
         }
     }
+
+    public void Bot(string source, string action) =>
+        _bots.Add(1, new KeyValuePair<string, object?>("source", source), new KeyValuePair<string, object?>("action", action));
 
     public void ClientMetrics(int series) => _clientMetrics.Add(series);
 

@@ -72,6 +72,17 @@ public class StartupTests
     [InlineData("Tracking:PublicUrl", "collect.example.com", "Tracking:PublicUrl is 'collect.example.com': it must be an absolute http or https URL")]
     [InlineData("Tracking:PublicUrl", "ftp://collect.example.com", "Tracking:PublicUrl is 'ftp://collect.example.com'")]
     [InlineData("Tracking:PublicUrl", "https://collect.example.com/?x=1", "Tracking:PublicUrl is 'https://collect.example.com/?x=1'")]
+    [InlineData("Tracking:Enrichment:Location", "true", "Tracking:Enrichment:LocationDatabases names no .mmdb file")]
+    [InlineData("Tracking:Enrichment:Sources:source:Bots", "Block", "Tracking:Enrichment:Sources:source:Bots is 'Block': it must be Off, Flag or Refuse")]
+    [InlineData("Tracking:Enrichment:Sources:source:Bots", "7", "Tracking:Enrichment:Sources:source:Bots is '7': it must be Off, Flag or Refuse")]
+    [InlineData("Tracking:Enrichment:Bots", "Block", "Tracking:Enrichment:Bots is 'Block': it must be Off, Flag or Refuse")]
+    [InlineData("Tracking:Enrichment:Sources:source:Device", "maybe", "Tracking:Enrichment:Sources:source:Device is 'maybe': it must be true or false")]
+    [InlineData("Tracking:Enrichment:Campaign", "yes", "Tracking:Enrichment:Campaign is 'yes': it must be true or false")]
+    [InlineData("Tracking:Enrichment:CacheEntries", "lots", "Tracking:Enrichment:CacheEntries is 'lots'")]
+    [InlineData("Tracking:Enrichment:CacheEntries", "10", "Tracking:Enrichment:CacheEntries is 10: it must be from 100 to 1000000")]
+    [InlineData("Tracking:Enrichment:Sources:sauce:Bots", "Refuse", "Tracking:Enrichment:Sources:sauce names no source of Tracking:WriteKeys")]
+    [InlineData("Tracking:Enrichment:Sources:source:Bot", "Refuse", "Tracking:Enrichment:Sources:source:Bot is not a setting")]
+    [InlineData("Tracking:Enrichment:Referer", "false", "Tracking:Enrichment:Referer is not a setting")]
     public async Task BadSettingsStopTheStartWithOneLineNamingTheSetting(string key, string value, string expected)
     {
         var error = await StartFailsAsync("Production", ("Tracking:WriteKeys:k", "source"), (key, value));

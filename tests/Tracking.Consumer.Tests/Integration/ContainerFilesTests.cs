@@ -119,6 +119,11 @@ public sealed partial class ContainerFilesTests
         Assert.Contains("COPY src/Tracking.Api/sdk-assets/package.json src/Tracking.Api/sdk-assets/package-lock.json", Stage(dockerfile, "sdk-assets"), StringComparison.Ordinal);
         Assert.Contains("COPY --from=sdk-assets /sdk-assets/node_modules src/Tracking.Api/sdk-assets/node_modules", Stage(dockerfile, "build"), StringComparison.Ordinal);
 
+        // The enrichments' pattern data, the same way: pinned npm packages, never files kept in the repository.
+        Assert.StartsWith("node:", stages["enrichment-data"], StringComparison.Ordinal);
+        Assert.Contains("COPY src/Tracking.Api/enrichment-data/package.json src/Tracking.Api/enrichment-data/package-lock.json", Stage(dockerfile, "enrichment-data"), StringComparison.Ordinal);
+        Assert.Contains("COPY --from=enrichment-data /enrichment-data/node_modules src/Tracking.Api/enrichment-data/node_modules", Stage(dockerfile, "build"), StringComparison.Ordinal);
+
         foreach (var (target, assembly, port) in new[] { ("api", "Tracking.Api.dll", "8080"), ("consumer", "Tracking.Consumer.dll", "8081") })
         {
             var stage = Stage(dockerfile, target);

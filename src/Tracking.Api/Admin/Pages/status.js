@@ -164,6 +164,8 @@
     text('rejected', number.format(t.rejectedTotal));
     list('rejected-reasons', Object.entries(t.rejected), (reason) => reason.replace('_', ' '));
     text('suppressed', number.format(t.suppressed));
+    text('bots', number.format(Object.values(t.bots ?? {}).reduce((sum, n) => sum + n, 0)));
+    list('bot-actions', Object.entries(t.bots ?? {}), (action) => action);
     text('refused', number.format(t.refusedTotal));
     list('refused-statuses', Object.entries(t.refused), (code) => `${code} ${STATUS[code] ?? ''}`.trim());
     text('delivered', number.format(t.delivered));

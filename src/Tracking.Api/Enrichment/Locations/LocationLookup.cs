@@ -1,0 +1,152 @@
+using System.Net;
+using MaxMind.Db;
+
+namespace Tracking.Api.Enrichment.Locations;
+
+/// <summary>
+/// Addresses looked up in MaxMind-format databases, in order until one knows the address. Reads the GeoIP2/GeoLite2
+/// City layout (<c>country.iso_code</c>, <c>subdivisions[0].names.en</c>, <c>city.names.en</c>,
+/// <c>location.time_zone</c>) and ip-location-db's flat one (<c>country_code</c>, <c>state1</c>, <c>city</c>,
+/// <c>timezone</c>). The files are memory-mapped, so the lookups share the page cache, not the heap.
+/// </summary>
+internal sealed class LocationLookup : IDisposable
+{
+    private readonly Reader[] _readers;
+
+    private LocationLookup(Reader[] readers) => _readers = readers;
+
+    /// <summary>What is wrong with <paramref name="paths"/> (none given, a file missing or unreadable), or null when all open.</summary>
+    public static string? Problem(IReadOnlyList<string> paths)
+    {
+        try
+        {
+            using var lookup = Open(paths);
+            return null;
+        }
+        catch (IOException ex)
+        {
+            return ex.Message;
+        }
+    }
+
+    /// <summary>Opens every database; throws <see cref="IOException"/> naming the first that is missing or unreadable.</summary>
+    public static LocationLookup Open(IReadOnlyList<string> paths)
+    {
+        if (paths.Count == 0)
+        {
+            throw new IOException($"{EnrichmentOptions.Section}:LocationDatabases names no .mmdb file");
+        }
+
+        var readers = new List<Reader>();
+        try
+        {
+            foreach (var path in paths)
+            {
+                if (!File.Exists(path))
+                {
+                    throw new IOException($"the location database '{path}' does not exist");
+                }
+
+                try
+                {
+                    readers.Add(new Reader(path, FileAccessMode.MemoryMapped));
+                }
+                catch (Exception ex) when (ex is InvalidDatabaseException or IOException or UnauthorizedAccessException)
+                {
+                    throw new IOException($"the location database '{path}' cannot be read as a MaxMind-format (.mmdb) file: {ex.Message}", ex);
+                }
+            }
+
+            return new LocationLookup([.. readers]);
+        }
+        catch
+        {
+            readers.ForEach(r => r.Dispose());
+            throw;
+        }
+    }
+
+    /// <summary>The description of the databases for the start-up line: type and build date of each.</summary>
+    public string Describe() =>
+        string.Join(", ", _readers.Select(r => $"{r.Metadata.DatabaseType} of {r.Metadata.BuildDate:yyyy-MM-dd}"));
+
+    /// <summary>Where <paramref name="address"/> is, or null when no database knows it (or it is not an address).</summary>
+    public Location? Find(string address)
+    {
+        if (!IPAddress.TryParse(address, out var ip))
+        {
+            return null;
+        }
+
+        if (ip.IsIPv4MappedToIPv6)
+        {
+            ip = ip.MapToIPv4();
+        }
+
+        foreach (var reader in _readers)
+        {
+            // An IPv4-only file cannot hold IPv6 addresses: asking it would throw.
+            if (ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 && reader.Metadata.IPVersion == 4)
+            {
+                continue;
+            }
+
+            Dictionary<string, object>? record;
+            try
+            {
+                record = reader.Find<Dictionary<string, object>>(ip);
+            }
+            catch (InvalidDatabaseException)
+            {
+                continue;
+            }
+
+            if (record is not null && Read(record) is { } location)
+            {
+                return location;
+            }
+        }
+
+        return null;
+    }
+
+    private static Location? Read(Dictionary<string, object> r)
+    {
+        var country = Text(r, "country_code") ?? Text(Child(r, "country"), "iso_code") ?? Text(Child(r, "registered_country"), "iso_code");
+        var region = Text(r, "state1") ?? Text(Child(First(r, "subdivisions"), "names"), "en");
+        var city = Text(r, "city") ?? Text(Child(Child(r, "city"), "names"), "en");
+        var position = Child(r, "location");
+        var timeZone = Text(r, "timezone") ?? Text(position, "time_zone");
+        var latitude = Number(r, "latitude") ?? Number(position, "latitude");
+        var longitude = Number(r, "longitude") ?? Number(position, "longitude");
+        return country is null && region is null && city is null ? null : new Location(country, region, city, timeZone, latitude, longitude);
+    }
+
+    private static Dictionary<string, object>? Child(Dictionary<string, object>? r, string name) =>
+        r is not null && r.TryGetValue(name, out var v) ? v as Dictionary<string, object> : null;
+
+    private static Dictionary<string, object>? First(Dictionary<string, object> r, string name) =>
+        r.TryGetValue(name, out var v) && v is List<object> { Count: > 0 } list ? list[0] as Dictionary<string, object> : null;
+
+    private static string? Text(Dictionary<string, object>? r, string name) =>
+        r is not null && r.TryGetValue(name, out var v) && v is string { Length: > 0 } s ? s : null;
+
+    private static double? Number(Dictionary<string, object>? r, string name) =>
+        r is not null && r.TryGetValue(name, out var v) ? v switch
+        {
+            double d => d,
+            float f => f,
+            _ => null,
+        } : null;
+
+    public void Dispose()
+    {
+        foreach (var reader in _readers)
+        {
+            reader.Dispose();
+        }
+    }
+}
+
+/// <summary>Where an address is, as far as the database says.</summary>
+internal sealed record Location(string? Country, string? Region, string? City, string? TimeZone, double? Latitude, double? Longitude);
