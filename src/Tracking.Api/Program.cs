@@ -9,6 +9,7 @@ using Tracking.Api.SdkSettings;
 using Tracking.Api.Suppression;
 using Tracking.ServiceDefaults;
 using Tracking.Api.Status;
+using Tracking.Api.TrackingPlans;
 
 try
 {
@@ -18,6 +19,7 @@ try
     builder.AddTrackingDefaults();
     builder.AddLimits();
     builder.AddIngestion();
+    builder.AddTrackingPlans();
     builder.AddSdkSettings();
     builder.AddDelivery();
     builder.AddOperations();
