@@ -33,6 +33,7 @@ try
     app.MapHealthEndpoints();
     app.MapOperations();
     app.MapSuppressionApi();
+    app.MapTrackingPlansApi();
     app.MapApiDocumentation();
 
     // Settings are checked before anything starts, so a refusal is reported alone (the host would log it as a failed start too).

@@ -10,7 +10,11 @@ internal static class TrackingPlansSetup
         var services = builder.Services;
         services.AddOptions<TrackingPlanOptions>().BindConfiguration(TrackingPlanOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<TrackingPlanOptions>, TrackingPlanOptionsValidator>();
+        services.AddOptions<QuarantineOptions>().BindConfiguration(QuarantineOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<SourcePlans>();
+        services.AddSingleton<PlanCounters>();
+        services.AddSingleton<PlanEnforcement>();
+        services.AddSingleton<Quarantine>();
         return builder;
     }
 }
