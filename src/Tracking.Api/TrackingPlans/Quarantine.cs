@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Tracking.Api.Delivery;
@@ -78,11 +79,13 @@ internal sealed partial class Quarantine : IDisposable
         await _gate.WaitAsync(cancellationToken);
         try
         {
+            Open();
             var events = new List<JsonElement>();
-            var (lines, _) = ReadLines();
-            var matching = 0;
-            foreach (var line in lines)
+            var (matching, total) = (0, 0);
+            using var reader = Reader();
+            while (await reader.ReadLineAsync(cancellationToken) is { } line)
             {
+                total++;
                 using var document = JsonDocument.Parse(line);
                 if (selection.Picks(document.RootElement) && ++matching <= limit)
                 {
@@ -90,7 +93,7 @@ internal sealed partial class Quarantine : IDisposable
                 }
             }
 
-            return (events, matching, lines.Count);
+            return (events, matching, total);
         }
         finally
         {
@@ -100,62 +103,80 @@ internal sealed partial class Quarantine : IDisposable
 
     /// <summary>
     /// Takes the events <paramref name="selection"/> picks out of the quarantine: each batch is handed to
-    /// <paramref name="readmit"/> (null: discarded) and only then removed. Events re-admitted before a crash or a full
-    /// queue can be re-admitted twice; the consumer deduplicates them by messageId.
+    /// <paramref name="readmit"/> (null: discarded) and the file without them replaces the old one only after every batch
+    /// was handed on. A crash in between leaves them in the quarantine too, so they can be re-admitted twice, never lost;
+    /// the consumer deduplicates them by messageId. The file is streamed: memory holds one batch, not the quarantine.
     /// </summary>
     public async Task<QuarantineOutcome> TakeAsync(QuarantineSelection selection, Func<IReadOnlyList<EnrichedEvent>, ValueTask<bool>>? readmit, CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken);
         try
         {
-            var (lines, _) = ReadLines();
-            var keep = new List<byte[]>();
-            var taken = 0;
+            Open();
+            var next = _path + ".next";
+            var (taken, kept) = (0, 0);
             var complete = true;
-            var batch = new List<EnrichedEvent>();
-            var batchLines = new List<byte[]>();
-
-            async ValueTask Flush()
+            var batch = new List<EnrichedEvent>(ReadmitBatch);
+            using (var output = new FileStream(next, FileMode.Create, FileAccess.Write, FileShare.None, 64 * 1024))
             {
-                if (batch.Count == 0)
+                void Keep(byte[] line)
                 {
-                    return;
+                    output.Write(line);
+                    output.WriteByte((byte)'\n');
+                    kept++;
                 }
 
-                if (complete && (readmit is null || await readmit(batch)))
+                async ValueTask FlushAsync()
                 {
-                    taken += batch.Count;
-                }
-                else
-                {
-                    complete = false;
-                    keep.AddRange(batchLines);
+                    if (batch.Count == 0)
+                    {
+                        return;
+                    }
+
+                    if (complete && (readmit is null || await readmit(batch)))
+                    {
+                        taken += batch.Count;
+                    }
+                    else
+                    {
+                        // Once the queue refuses a batch, the rest stays: re-admitting out of order gains nothing.
+                        complete = false;
+                        foreach (var e in batch)
+                        {
+                            Keep(e.Json);
+                        }
+                    }
+
+                    batch.Clear();
                 }
 
-                batch = [];
-                batchLines = [];
+                using (var reader = Reader())
+                {
+                    // Not the request's token: a rewrite stopped half way would leave the taken events in the quarantine to be taken again.
+                    while (await reader.ReadLineAsync(CancellationToken.None) is { } text)
+                    {
+                        var line = Encoding.UTF8.GetBytes(text);
+                        using var document = JsonDocument.Parse(line);
+                        if (!selection.Picks(document.RootElement))
+                        {
+                            Keep(line);
+                            continue;
+                        }
+
+                        batch.Add(ToEvent(line, document.RootElement));
+                        if (batch.Count == ReadmitBatch)
+                        {
+                            await FlushAsync();
+                        }
+                    }
+                }
+
+                await FlushAsync();
+                output.Flush(flushToDisk: true);
             }
 
-            foreach (var line in lines)
-            {
-                using var document = JsonDocument.Parse(line);
-                if (!selection.Picks(document.RootElement))
-                {
-                    keep.Add(line);
-                    continue;
-                }
-
-                batch.Add(ToEvent(line, document.RootElement));
-                batchLines.Add(line);
-                if (batch.Count == BatchingOptionsMaxEvents)
-                {
-                    await Flush();
-                }
-            }
-
-            await Flush();
-            Rewrite(keep);
-            return new QuarantineOutcome(taken, keep.Count, complete);
+            Replace(next);
+            return new QuarantineOutcome(taken, kept, complete);
         }
         finally
         {
@@ -163,8 +184,12 @@ internal sealed partial class Quarantine : IDisposable
         }
     }
 
+    /// <summary>A reader of the file's lines. Lines are valid UTF-8 without raw newlines (the API checked and compacted every event), so a line read as text turns back into the same bytes.</summary>
+    private StreamReader Reader() =>
+        new(new FileStream(_path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 64 * 1024), Encoding.UTF8, detectEncodingFromByteOrderMarks: false);
+
     /// <summary>Re-admitted in batches of this many, well under any queue's capacity.</summary>
-    private const int BatchingOptionsMaxEvents = 500;
+    private const int ReadmitBatch = 500;
 
     private static EnrichedEvent ToEvent(byte[] line, JsonElement root)
     {
@@ -219,46 +244,9 @@ internal sealed partial class Quarantine : IDisposable
         return length;
     }
 
-    private (List<byte[]> Lines, long Bytes) ReadLines()
+    /// <summary>Renames <paramref name="next"/> (written and synced) over the file, and syncs the folder so the rename survives a crash.</summary>
+    private void Replace(string next)
     {
-        var file = Open();
-        file.Seek(0, SeekOrigin.Begin);
-        var all = new byte[file.Length];
-        file.ReadExactly(all);
-        file.Seek(0, SeekOrigin.End);
-        var lines = new List<byte[]>();
-        var start = 0;
-        for (var i = 0; i < all.Length; i++)
-        {
-            if (all[i] == (byte)'\n')
-            {
-                if (i > start)
-                {
-                    lines.Add(all[start..i]);
-                }
-
-                start = i + 1;
-            }
-        }
-
-        return (lines, all.Length);
-    }
-
-    /// <summary>Replaces the file by <paramref name="lines"/>: written beside it, synced, then renamed over it.</summary>
-    private void Rewrite(List<byte[]> lines)
-    {
-        var next = _path + ".next";
-        using (var file = new FileStream(next, FileMode.Create, FileAccess.Write, FileShare.None))
-        {
-            foreach (var line in lines)
-            {
-                file.Write(line);
-                file.WriteByte((byte)'\n');
-            }
-
-            file.Flush(flushToDisk: true);
-        }
-
         _file?.Dispose();
         _file = null;
         File.Move(next, _path, overwrite: true);

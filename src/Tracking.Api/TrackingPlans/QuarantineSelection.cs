@@ -1,14 +1,23 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Tracking.Events;
 
 namespace Tracking.Api.TrackingPlans;
 
-/// <summary>Which quarantined events an admin request means: all when every field is empty, else those matching every field given.</summary>
+/// <summary>
+/// Which quarantined events an admin request means: all when every filter is empty, else those matching every filter
+/// given. A member it does not know is refused, so a misspelt filter cannot widen a discard to every event.
+/// </summary>
 /// <param name="MessageIds">Only these messageIds.</param>
 /// <param name="Source">Only this source's.</param>
 /// <param name="Event">Only events of this name (a track's <c>event</c>, a page's or screen's <c>name</c>).</param>
-internal sealed record QuarantineSelection(IReadOnlyList<string>? MessageIds = null, string? Source = null, string? Event = null)
+/// <param name="All">Must be true for a discard with no filter: deleting every event is never an accident.</param>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+internal sealed record QuarantineSelection(IReadOnlyList<string>? MessageIds = null, string? Source = null, string? Event = null, bool All = false)
 {
+    /// <summary>No filter: every event.</summary>
+    public bool Unfiltered => MessageIds is not { Count: > 0 } && string.IsNullOrEmpty(Source) && string.IsNullOrEmpty(Event);
+
     public bool Picks(JsonElement e)
     {
         if (MessageIds is { Count: > 0 } ids && !ids.Contains(Text(e, EventFields.MessageId) ?? "", StringComparer.Ordinal))

@@ -23,6 +23,9 @@ internal sealed class TrackingPlan(
     // Flag output is the cheapest: only an event that fails is evaluated again for the details.
     private static readonly EvaluationOptions Quick = new() { OutputFormat = OutputFormat.Flag };
     private static readonly EvaluationOptions Detailed = new() { OutputFormat = OutputFormat.List };
+    // The library's messages for these quote the number sent; the violation is stored beside data the privacy rules may have hashed.
+    private static readonly HashSet<string> QuotesTheValue = new(StringComparer.Ordinal) { "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf" };
+
     private static readonly JsonElement EmptyObject = JsonDocument.Parse("{}").RootElement.Clone();
 
     /// <summary>The file the plan was read from, full path.</summary>
@@ -93,7 +96,10 @@ internal sealed class TrackingPlan(
             var path = dataPath + result.InstanceLocation;
             foreach (var (keyword, text) in errors)
             {
-                var violation = new PlanViolation(keyword, path, text.Length > PlanViolation.MaxMessageLength ? text[..PlanViolation.MaxMessageLength] : text);
+                var message = QuotesTheValue.Contains(keyword)
+                    ? $"The number is outside the schema's {keyword}."
+                    : text.Length > PlanViolation.MaxMessageLength ? text[..PlanViolation.MaxMessageLength] : text;
+                var violation = new PlanViolation(keyword, path, message);
                 if (seen.Add(violation))
                 {
                     violations.Add(violation);

@@ -41,7 +41,7 @@ internal static class TrackingPlansApi
             .WithName("QuarantineDiscard")
             .WithSummary("Deletes quarantined events for good")
             .ProducesProblem(StatusCodes.Status400BadRequest)
-            .WithDescription("Removes the events the body picks ({messageIds, source, event}; {} picks all) from the quarantine without delivering them.")
+            .WithDescription("Removes the events the body picks ({messageIds, source, event}) from the quarantine without delivering them; {\"all\":true} discards every one.")
             .ProducesProblem(StatusCodes.Status401Unauthorized);
         return app;
     }
@@ -67,12 +67,25 @@ internal static class TrackingPlansApi
             cancellationToken));
     }
 
-    private static async Task<Results<Ok<QuarantineOutcome>, ProblemHttpResult>> DiscardAsync(Quarantine quarantine, HttpRequest request, CancellationToken cancellationToken) =>
-        await SelectionAsync(request, cancellationToken) is { } selection
-            ? TypedResults.Ok(await quarantine.TakeAsync(selection, readmit: null, cancellationToken))
-            : NotASelection();
+    private static async Task<Results<Ok<QuarantineOutcome>, ProblemHttpResult>> DiscardAsync(Quarantine quarantine, HttpRequest request, CancellationToken cancellationToken)
+    {
+        if (await SelectionAsync(request, cancellationToken) is not { } selection)
+        {
+            return NotASelection();
+        }
 
-    /// <summary>The body's selection; all for an empty body; null for a body that is not one.</summary>
+        if (selection.Unfiltered && !selection.All)
+        {
+            return TypedResults.Problem(
+                "A discard deletes events for good: name them with messageIds, source or event, or send {\"all\":true} to discard every quarantined event.",
+                statusCode: StatusCodes.Status400BadRequest,
+                title: "Discard of everything not confirmed");
+        }
+
+        return TypedResults.Ok(await quarantine.TakeAsync(selection, readmit: null, cancellationToken));
+    }
+
+    /// <summary>The body's selection; no filter for an empty body; null for a body that is not one.</summary>
     private static async Task<QuarantineSelection?> SelectionAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         if (request.ContentLength is 0 || (request.ContentLength is null && request.Headers.TransferEncoding.Count == 0))
@@ -82,7 +95,8 @@ internal static class TrackingPlansApi
 
         try
         {
-            return await request.ReadFromJsonAsync(TrackingPlanJsonContext.Default.QuarantineSelection, cancellationToken) ?? new QuarantineSelection();
+            // A JSON null is no more a selection than an array is.
+            return await request.ReadFromJsonAsync(TrackingPlanJsonContext.Default.QuarantineSelection, cancellationToken);
         }
         catch (Exception ex) when (ex is System.Text.Json.JsonException or InvalidOperationException)
         {
@@ -92,7 +106,7 @@ internal static class TrackingPlansApi
 
     private static ProblemHttpResult NotASelection() =>
         TypedResults.Problem(
-            "The body must be a JSON object with any of messageIds (an array of strings), source and event, or empty for every quarantined event.",
+            "The body must be a JSON object with only messageIds (an array of strings), source, event and all (a boolean), or empty.",
             statusCode: StatusCodes.Status400BadRequest,
             title: "Not a selection");
 }

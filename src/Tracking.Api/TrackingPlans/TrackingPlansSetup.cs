@@ -15,6 +15,7 @@ internal static class TrackingPlansSetup
         services.AddSingleton<PlanCounters>();
         services.AddSingleton<PlanEnforcement>();
         services.AddSingleton<Quarantine>();
+        services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, TrackingPlanJsonContext.Default));
         return builder;
     }
 }

@@ -97,6 +97,17 @@ public class TrackingPlanTests
     }
 
     [Fact]
+    public void ANumberOutsideItsBoundIsNamedByTheKeywordWithoutTheNumberSent()
+    {
+        var plan = Load(JsonPlan, ".json");
+
+        var violation = Assert.Single(plan.Check(Message("""{"userId":"u","event":"Order Completed","properties":{"orderId":"o","total":-98765.4321}}"""))!);
+
+        Assert.Equal(("minimum", "/properties/total"), (violation.Rule, violation.Path));
+        Assert.DoesNotContain("98765", violation.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void IdentifyTraitsAreCheckedAgainstTheTraitsSchema()
     {
         var plan = Load(JsonPlan, ".json");
