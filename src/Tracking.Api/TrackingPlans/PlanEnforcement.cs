@@ -13,7 +13,7 @@ namespace Tracking.Api.TrackingPlans;
 /// (<c>[{"rule":…,"path":…,"message":…}]</c>) and says whether it goes to the main stream or the quarantine.
 /// A source without a plan costs one dictionary lookup.
 /// </summary>
-internal sealed class PlanEnforcement(SourcePlans plans, PlanCounters counters)
+internal sealed class PlanEnforcement(SourcePlans plans, PlanCounters counters, Telemetry.TrackingMetrics metrics)
 {
     /// <summary>The top-level field the violations are written to; the API drops a client's own.</summary>
     public const string Field = "violations";
@@ -37,6 +37,7 @@ internal sealed class PlanEnforcement(SourcePlans plans, PlanCounters counters)
         counters.Count(source, message.Type!.Value, message.Event ?? message.Name, verdict);
         if (violations is not null)
         {
+            metrics.PlanViolation(source, verdict == PlanVerdict.Quarantined);
             enriched = enriched with { Json = WithViolations(enriched.Json, violations, traced) };
         }
 

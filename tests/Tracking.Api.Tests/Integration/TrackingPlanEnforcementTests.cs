@@ -248,4 +248,57 @@ public sealed class TrackingPlanEnforcementTests : IDisposable
         var discarded = await (await admin.PostAsync("/admin/quarantine/discard", Http.Json("""{"all":true}"""))).ReadJsonAsync();
         Assert.Equal(0, discarded["remaining"]!.GetValue<int>());
     }
+
+    [Fact]
+    public async Task StatusCountsEachEventNameAndTheMetricsCountTheViolations()
+    {
+        await using var api = new TrackingApiFactory(Settings("Flag"));
+        using var admin = AdminClient(api);
+
+        await SendAsync(api, Good, BadType, Unplanned, Good.Replace("m-good", "m-good-2", StringComparison.Ordinal));
+
+        var plans = (await (await admin.GetAsync("/status.json")).ReadJsonAsync())["trackingPlans"]!["sources"]![TrackingApiFactory.SourceName]!;
+        Assert.Equal(2, plans["Order Completed"]!["passed"]!.GetValue<long>());
+        Assert.Equal(1, plans["Order Completed"]!["flagged"]!.GetValue<long>());
+        Assert.Equal(1, plans["Mystery"]!["flagged"]!.GetValue<long>());
+        Assert.Equal(0, plans["Mystery"]!["quarantined"]!.GetValue<long>());
+        var metrics = await admin.GetStringAsync("/metrics");
+        Assert.Contains("tracking_events_plan_violations_total{", metrics, StringComparison.Ordinal);
+        Assert.Contains("outcome=\"flagged\"", metrics, StringComparison.Ordinal);
+        var page = await admin.GetStringAsync("/status");
+        Assert.Contains("id=\"plans\"", page, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("Flag", "event")]
+    [InlineData("Block", "quarantined")]
+    public async Task TheDebuggerShowsABrokenEventWithItsViolationsAndABlockedOneAsQuarantined(string mode, string kind)
+    {
+        await using var api = new TrackingApiFactory(Settings(mode));
+        using var admin = AdminClient(api);
+        using var response = await admin.GetAsync("/debugger/events", HttpCompletionOption.ResponseHeadersRead);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        Assert.Equal("event: connected", await reader.ReadLineAsync(timeout.Token));
+
+        await SendAsync(api, BadType);
+
+        var (seenKind, seen) = ("", (JsonObject?)null);
+        var lastEvent = "connected";
+        while (seen is null && await reader.ReadLineAsync(timeout.Token) is { } line)
+        {
+            if (line.StartsWith("event: ", StringComparison.Ordinal))
+            {
+                lastEvent = line["event: ".Length..];
+            }
+            else if (lastEvent != "connected" && line.StartsWith("data: ", StringComparison.Ordinal))
+            {
+                (seenKind, seen) = (lastEvent, JsonNode.Parse(line["data: ".Length..])!.AsObject());
+            }
+        }
+
+        Assert.Equal(kind, seenKind);
+        Assert.Equal("m-bad", seen!["messageId"]!.GetValue<string>());
+        Assert.Equal("/properties/total", seen["violations"]![0]!["path"]!.GetValue<string>());
+    }
 }
