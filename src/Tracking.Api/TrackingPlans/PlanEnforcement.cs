@@ -16,7 +16,7 @@ namespace Tracking.Api.TrackingPlans;
 internal sealed class PlanEnforcement(SourcePlans plans, PlanCounters counters, Telemetry.TrackingMetrics metrics)
 {
     /// <summary>The top-level field the violations are written to; the API drops a client's own.</summary>
-    public const string Field = "violations";
+    public const string Field = EventFields.Violations;
 
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
