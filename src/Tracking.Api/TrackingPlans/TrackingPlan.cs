@@ -15,7 +15,8 @@ internal sealed class TrackingPlan(
     Dictionary<string, JsonSchema>? tracks,
     JsonSchema? traits,
     Dictionary<string, JsonSchema>? pages,
-    Dictionary<string, JsonSchema>? screens)
+    Dictionary<string, JsonSchema>? screens,
+    IReadOnlyDictionary<JsonSchema, QuickSchema>? quick = null)
 {
     /// <summary>The most violations recorded on one event; more are summed up in one last entry.</summary>
     public const int MaxViolations = 20;
@@ -71,20 +72,29 @@ internal sealed class TrackingPlan(
                 : null;
         }
 
-        return schema is null ? null : Evaluate(schema, data, dataPath);
+        return schema is null ? null : Evaluate(schema, quick?.GetValueOrDefault(schema), data, dataPath);
     }
 
-    private static List<PlanViolation>? Evaluate(JsonSchema schema, ReadOnlyMemory<byte> data, string dataPath)
+    private static List<PlanViolation>? Evaluate(JsonSchema schema, QuickSchema? fast, ReadOnlyMemory<byte> data, string dataPath)
     {
         using var document = data.IsEmpty ? null : JsonDocument.Parse(data);
         var instance = document?.RootElement ?? EmptyObject;
+
+        var violations = new List<PlanViolation>();
+        if (fast is not null && fast.TryCheck(instance, dataPath, violations))
+        {
+            return Limited(violations, dataPath);
+        }
+
+        // The schema uses a keyword the fast check does not know, or it was unsure of a value: JsonSchema.Net judges.
+        violations.Clear();
         if (schema.Evaluate(instance, Quick).IsValid)
         {
             return null;
         }
 
-        var violations = new List<PlanViolation>();
         var results = schema.Evaluate(instance, Detailed);
+
         var seen = new HashSet<PlanViolation>();
         foreach (var result in (IEnumerable<EvaluationResults>)[results, .. results.Details ?? []])
         {
@@ -94,8 +104,10 @@ internal sealed class TrackingPlan(
             }
 
             var path = dataPath + result.InstanceLocation;
-            foreach (var (keyword, text) in errors)
+            foreach (var (key, text) in errors)
             {
+                // JsonSchema.Net names no keyword for a false schema (additionalProperties: false, say).
+                var keyword = key.Length == 0 ? "schema" : key;
                 var message = QuotesTheValue.Contains(keyword)
                     ? $"The number is outside the schema's {keyword}."
                     : text.Length > PlanViolation.MaxMessageLength ? text[..PlanViolation.MaxMessageLength] : text;
@@ -107,17 +119,28 @@ internal sealed class TrackingPlan(
             }
         }
 
+        if (violations.Count == 0)
+        {
+            // A schema that fails without naming a keyword (false, say) still fails: say so.
+            violations.Add(new PlanViolation("schema", dataPath, "The value does not match the plan's schema."));
+        }
+
+        return Limited(violations, dataPath);
+    }
+
+    /// <summary>At most <see cref="MaxViolations"/>, the last saying how many more; null for none.</summary>
+    private static List<PlanViolation>? Limited(List<PlanViolation> violations, string dataPath)
+    {
+        if (violations.Count == 0)
+        {
+            return null;
+        }
+
         if (violations.Count > MaxViolations)
         {
             var more = violations.Count - (MaxViolations - 1);
             violations.RemoveRange(MaxViolations - 1, more);
             violations.Add(new PlanViolation("more", dataPath, $"{more} more violations are not listed."));
-        }
-
-        if (violations.Count == 0)
-        {
-            // A schema that fails without naming a keyword (false, say) still fails: say so.
-            violations.Add(new PlanViolation("schema", dataPath, "The value does not match the plan's schema."));
         }
 
         return violations;

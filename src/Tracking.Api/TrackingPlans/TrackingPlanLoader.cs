@@ -94,6 +94,7 @@ internal static class TrackingPlanLoader
         };
 
         var registry = new SchemaRegistry();
+        var quick = new Dictionary<JsonSchema, QuickSchema>(ReferenceEqualityComparer.Instance);
         var count = 0;
         JsonSchema Schema(JsonNode? node, string where)
         {
@@ -114,6 +115,11 @@ internal static class TrackingPlanLoader
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
                 throw new PlanFormatException($"{where} is not a valid JSON Schema: {OneLine(ex.Message)}");
+            }
+
+            if (QuickSchema.TryCompile(node) is { } fast)
+            {
+                quick[schema] = fast;
             }
 
             return schema;
@@ -152,7 +158,7 @@ internal static class TrackingPlanLoader
             traits = Schema(Member(plan["identify"], "identify", "traits"), "identify traits");
         }
 
-        return new TrackingPlan(file, unplanned, Named("track"), traits, Named("page"), Named("screen"));
+        return new TrackingPlan(file, unplanned, Named("track"), traits, Named("page"), Named("screen"), quick);
     }
 
     /// <summary>An entry's schema: <paramref name="member"/> of an object with it and an optional description; true when the entry is empty.</summary>
