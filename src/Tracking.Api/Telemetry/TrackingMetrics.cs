@@ -89,6 +89,7 @@ internal sealed class TrackingMetrics
 
     public void Bot(string source, string action) =>
         _bots.Add(1, new KeyValuePair<string, object?>("source", source), new KeyValuePair<string, object?>("action", action));
+
     /// <param name="source">The event's source.</param>
     /// <param name="quarantined">The plan is in Block mode: the event went to the quarantine.</param>
     public void PlanViolation(string source, bool quarantined) =>

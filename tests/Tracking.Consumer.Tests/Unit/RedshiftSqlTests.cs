@@ -52,14 +52,14 @@ public sealed class RedshiftSqlTests
     }
 
     [Fact]
-    public void MigrationSixAddsTheViolationsSuperColumnThatStagingAndTheInsertCarry_CheckedAsTextOnly()
+    public void MigrationSevenAddsTheViolationsSuperColumnThatStagingAndTheInsertCarry_CheckedAsTextOnly()
     {
         var sql = new RedshiftSql();
         var schema = new RedshiftSchema(null!, sql, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<RedshiftSchema>.Instance);
 
         var (version, _, statements) = schema.Migrations.Single(m => m.Statements.SequenceEqual(RedshiftSql.SchemaVersion7));
 
-        Assert.Equal(6, version);
+        Assert.Equal(7, version);
         Assert.Equal(["ALTER TABLE events ADD COLUMN violations SUPER"], statements);
         Assert.Matches(@"\n    violations\s+SUPER(,|\n)", sql.CreateStaging);
         Assert.Contains(", unparsed_times, violations, loaded_at)", RedshiftSql.InsertFromStaging, StringComparison.Ordinal);
