@@ -9,6 +9,7 @@ using Tracking.Api.SdkSettings;
 using Tracking.Api.Suppression;
 using Tracking.ServiceDefaults;
 using Tracking.Api.Status;
+using Tracking.Api.TrackingPlans;
 
 try
 {
@@ -18,6 +19,7 @@ try
     builder.AddTrackingDefaults();
     builder.AddLimits();
     builder.AddIngestion();
+    builder.AddTrackingPlans();
     builder.AddSdkSettings();
     builder.AddDelivery();
     builder.AddOperations();
@@ -31,6 +33,7 @@ try
     app.MapHealthEndpoints();
     app.MapOperations();
     app.MapSuppressionApi();
+    app.MapTrackingPlansApi();
     app.MapApiDocumentation();
 
     // Settings are checked before anything starts, so a refusal is reported alone (the host would log it as a failed start too).

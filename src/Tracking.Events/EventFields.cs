@@ -25,6 +25,9 @@ public static class EventFields
     public const string WriteKey = "writeKey";
     public const string Batch = "batch";
 
+    /// <summary>Set by the server: how the event breaks its source's tracking plan (an array of <c>{rule, path, message}</c>); absent when it keeps to it.</summary>
+    public const string Violations = "violations";
+
     /// <summary>Set by the server: when the request was read (UTC).</summary>
     public const string ReceivedAt = "receivedAt";
 

@@ -19,7 +19,8 @@ internal static class DebuggerApi
             .WithTags(Status.StatusApi.Tag)
             .WithSummary("Accepted events and refused messages as they arrive (server-sent events)")
             .WithDescription(
-                "A text/event-stream of accepted events, each an 'event' whose data is the enriched JSON, and of refusals, each a 'refused' whose data is " +
+                "A text/event-stream of accepted events, each an 'event' whose data is the enriched JSON (with its tracking plan 'violations', if any; " +
+                "a 'quarantined' instead when a plan in Block mode kept it out of the main stream), and of refusals, each a 'refused' whose data is " +
                 "{refused, status, title, detail, errors, path, receivedAt, source, index, messages, type, event, messageId, userId, anonymousId} " +
                 "(a refused request, or one refused item of a batch; never the write key nor the message's content); each id is unique (the process's prefix and the number since it started): " +
                 $"first the last events kept (at most {EventTap.Capacity}, taken only while a debugger is connected), then each new one. " +
@@ -74,5 +75,5 @@ internal static class DebuggerApi
     }
 
     private static SseItem<string> Item(TappedEvent e) =>
-        new(Encoding.UTF8.GetString(e.Json), e.Refused ? "refused" : "event") { EventId = e.Id };
+        new(Encoding.UTF8.GetString(e.Json), e.Refused ? "refused" : e.Quarantined ? "quarantined" : "event") { EventId = e.Id };
 }

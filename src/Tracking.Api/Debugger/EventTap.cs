@@ -29,9 +29,11 @@ internal sealed class EventTap
     /// <summary>Debuggers connected now.</summary>
     public int Watching => _watching;
 
-    public void Observe(IReadOnlyList<EnrichedEvent> events)
+    /// <param name="events">Accepted events.</param>
+    /// <param name="quarantined">They went to the tracking plans' quarantine, not the main stream.</param>
+    public void Observe(IReadOnlyList<EnrichedEvent> events, bool quarantined = false)
     {
-        if (_watching == 0)
+        if (_watching == 0 || events.Count == 0)
         {
             return;
         }
@@ -40,7 +42,7 @@ internal sealed class EventTap
         {
             foreach (var e in events)
             {
-                Add(e.Json, refused: false);
+                Add(e.Json, refused: false, quarantined);
             }
         }
     }
@@ -62,9 +64,9 @@ internal sealed class EventTap
         }
     }
 
-    private void Add(byte[] json, bool refused)
+    private void Add(byte[] json, bool refused, bool quarantined = false)
     {
-        var tapped = new TappedEvent($"{_instance}.{++_sequence}", json, refused);
+        var tapped = new TappedEvent($"{_instance}.{++_sequence}", json, refused, quarantined);
         _ring[_next] = tapped;
         _next = (_next + 1) % Capacity;
         _count = Math.Min(_count + 1, Capacity);
@@ -121,6 +123,6 @@ internal sealed class EventTap
 /// <summary>
 /// An accepted event or a refusal as the debugger shows it: its id (this process's random prefix and the event's number since it
 /// started, so a page that reconnects to a restarted API does not take new events for ones it has shown), its JSON (the enriched
-/// event, or a <see cref="RefusedMessage"/>), and which of the two it is.
+/// event, or a <see cref="RefusedMessage"/>), which of the two it is, and whether an accepted event went to the tracking plans' quarantine.
 /// </summary>
-internal readonly record struct TappedEvent(string Id, byte[] Json, bool Refused);
+internal readonly record struct TappedEvent(string Id, byte[] Json, bool Refused, bool Quarantined = false);

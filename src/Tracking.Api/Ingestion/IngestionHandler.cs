@@ -25,6 +25,7 @@ internal sealed class IngestionHandler(
     TimeProvider time,
     TrackingMetrics metrics,
     EventTap tap,
+    TrackingPlans.Quarantine quarantine,
     IOptions<QueueOptions> queueOptions)
 {
     private readonly string _retryAfterFull = queueOptions.Value.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
@@ -76,9 +77,16 @@ internal sealed class IngestionHandler(
                 return screened.Refusal;
             }
 
-            if (screened.Accepted.Count == 0 && screened.Suppressed == 0 && screened.Dropped == 0)
+            var accepted = screened.Accepted.Count + screened.Quarantined.Count;
+            if (accepted == 0 && screened.Suppressed == 0 && screened.Dropped == 0)
             {
                 return NoneAccepted(batch, screened.Rejected);
+            }
+
+            // Quarantined first: a 503 for a full quarantine must not follow events already in the main queue.
+            if (screened.Quarantined.Count > 0 && !await quarantine.AddAsync(screened.Quarantined, cancellationToken))
+            {
+                return TrackingPlans.Quarantine.Full(http, _retryAfterFull);
             }
 
             if (screened.Accepted.Count > 0 && await EnqueueAsync(http, screened, cancellationToken) is { } notQueued)
@@ -86,12 +94,13 @@ internal sealed class IngestionHandler(
                 return notQueued;
             }
 
-            metrics.Accepted(screened.Accepted.Count, source.Name);
+            metrics.Accepted(accepted, source.Name);
             metrics.Suppressed(screened.Suppressed, source.Name);
-            TrackingTracing.TagRequest(source.Name, screened.Accepted.Count, screened.Rejected.Count);
+            TrackingTracing.TagRequest(source.Name, accepted, screened.Rejected.Count);
             tap.Observe(screened.Accepted);
+            tap.Observe(screened.Quarantined, quarantined: true);
             // A suppressed user's messages and refused bots count as accepted: the client did nothing wrong, and must not retry them.
-            return TypedResults.Ok(new IngestionResponse(true, screened.Accepted.Count + screened.Suppressed + screened.Dropped, Answer(screened.Rejected)));
+            return TypedResults.Ok(new IngestionResponse(true, accepted + screened.Suppressed + screened.Dropped, Answer(screened.Rejected)));
         }
     }
 

@@ -217,9 +217,10 @@ internal static class MessageParser
             else if (reader.ValueTextEquals("properties"u8)) { reader.Read(); m.Properties = ReadObject(ref reader, body, EventFields.Properties, m); }
             else if (reader.ValueTextEquals("traits"u8)) { reader.Read(); m.Traits = ReadObject(ref reader, body, EventFields.Traits, m); }
             else if (reader.ValueTextEquals("integrations"u8)) { reader.Read(); m.Integrations = ReadObject(ref reader, body, EventFields.Integrations, m); }
-            else if (reader.ValueTextEquals("receivedAt"u8) || reader.ValueTextEquals("source"u8) || reader.ValueTextEquals("traceparent"u8))
+            else if (reader.ValueTextEquals("receivedAt"u8) || reader.ValueTextEquals("source"u8) || reader.ValueTextEquals("traceparent"u8)
+                || reader.ValueTextEquals("violations"u8))
             {
-                // The server sets these; a client's value would be a lie about our clock, our routing or our traces.
+                // The server sets these; a client's value would be a lie about our clock, our routing, our traces or our tracking plans.
                 reader.Read();
                 reader.Skip();
             }

@@ -30,6 +30,9 @@ internal sealed class ScreenedRequest
 {
     public List<EnrichedEvent> Accepted { get; } = [];
 
+    /// <summary>Accepted events a tracking plan in Block mode keeps out of the main stream (see <see cref="TrackingPlans.Quarantine"/>).</summary>
+    public List<EnrichedEvent> Quarantined { get; } = [];
+
     public long AcceptedBytes { get; set; }
 
     /// <summary>Valid messages of a suppressed user: answered as accepted, stored nowhere.</summary>
@@ -50,7 +53,7 @@ internal sealed class ScreenedRequest
 /// once, a message whose shared context alone passes the event limit is refused before it is
 /// enriched, and the bytes of refused events count toward the request's limit like accepted ones.
 /// </summary>
-internal sealed class MessageScreening(IValidator<IncomingMessage> validator, EventEnricher enricher, PrivacyRules privacy, SuppressionList suppression, TrackingMetrics metrics)
+internal sealed class MessageScreening(IValidator<IncomingMessage> validator, EventEnricher enricher, PrivacyRules privacy, SuppressionList suppression, TrackingMetrics metrics, TrackingPlans.PlanEnforcement plans)
 {
     private static readonly Dictionary<string, string[]> TooLargeAsSent = new()
     {
@@ -109,8 +112,15 @@ internal sealed class MessageScreening(IValidator<IncomingMessage> validator, Ev
                     size = enriched.SizeBytes - traceStamp;
                     if (size <= ProtocolLimits.MaxEnrichedEventBytes)
                     {
-                        screened.Accepted.Add(enriched);
-                        screened.AcceptedBytes += enriched.SizeBytes;
+                        if (plans.Enforce(message, meta.SourceName, traceStamp > 0, ref enriched) == TrackingPlans.PlanVerdict.Quarantined)
+                        {
+                            screened.Quarantined.Add(enriched);
+                        }
+                        else
+                        {
+                            screened.Accepted.Add(enriched);
+                            screened.AcceptedBytes += enriched.SizeBytes;
+                        }
                     }
                 }
 

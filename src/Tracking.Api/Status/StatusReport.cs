@@ -14,6 +14,8 @@ internal sealed class StatusReporter(
     SinkStatus sinkStatus,
     HealthCheckService health,
     Enrichment.ForwardedHeadersWatch forwarded,
+    TrackingPlans.PlanCounters plans,
+    TrackingPlans.Quarantine quarantine,
     TimeProvider time)
 {
     /// <param name="consumer">A typed HTTP client, taken per request so its handler is renewed as the client factory intends.</param>
@@ -47,7 +49,8 @@ internal sealed class StatusReporter(
             (int)StatusHistory.Interval.TotalSeconds,
             history.Samples(),
             await consumerView,
-            new ClientAddressView(forwarded.Mode, forwarded.TrustedProxies, forwarded.FirstUntrusted?.Peer, forwarded.FirstUntrusted?.At));
+            new ClientAddressView(forwarded.Mode, forwarded.TrustedProxies, forwarded.FirstUntrusted?.Peer, forwarded.FirstUntrusted?.At),
+            new TrackingPlansView(plans.Snapshot(), quarantine.Bytes));
     }
 }
 
@@ -63,6 +66,7 @@ internal sealed class StatusReporter(
 /// <param name="Samples">The last 15 minutes, oldest first.</param>
 /// <param name="Consumer">The consumer's lag per shard, when <c>Tracking:Status:ConsumerUrl</c> is set.</param>
 /// <param name="ClientAddresses">Whose <c>X-Forwarded-For</c> is believed, and whether an untrusted peer sent one.</param>
+/// <param name="TrackingPlans">Events checked against a tracking plan, per source and event name, and the quarantine's size.</param>
 internal sealed record StatusReport(
     DateTimeOffset At,
     double UptimeSeconds,
@@ -74,7 +78,13 @@ internal sealed record StatusReport(
     int IntervalSeconds,
     IReadOnlyList<StatusSample> Samples,
     ConsumerView Consumer,
-    ClientAddressView ClientAddresses);
+    ClientAddressView ClientAddresses,
+    TrackingPlansView TrackingPlans);
+
+/// <summary>What the tracking plans made of the events since start.</summary>
+/// <param name="Sources">By source with a plan, then by event name (a track's event; <c>page Home</c>, <c>identify</c> for the others): passed, flagged, quarantined.</param>
+/// <param name="QuarantineBytes">Bytes in this instance's quarantine (Block mode) now.</param>
+internal sealed record TrackingPlansView(IReadOnlyDictionary<string, Dictionary<string, TrackingPlans.PlanCountsView>> Sources, long QuarantineBytes);
 
 /// <summary>How the client's address is found (<c>Tracking:ClientIp</c>).</summary>
 /// <param name="Mode"><c>listed</c> (TrustedProxies), <c>private-networks</c> (the default) or <c>none</c>.</param>

@@ -18,6 +18,7 @@ internal sealed class TrackingMetrics
     private readonly Counter<long> _rejected;
     private readonly Counter<long> _suppressed;
     private readonly Counter<long> _bots;
+    private readonly Counter<long> _planViolations;
     private readonly Counter<long> _clientMetrics;
     private readonly Counter<long> _sent;
     private readonly Counter<long> _failed;
@@ -40,6 +41,7 @@ internal sealed class TrackingMetrics
         _rejected = meter.CreateCounter<long>("tracking.events.rejected", "{event}", "Messages refused for good (invalid or too large), by reason.");
         _suppressed = meter.CreateCounter<long>("tracking.events.suppressed", "{event}", "Events of a suppressed userId or anonymousId, answered 200 and not stored, by source.");
         _bots = meter.CreateCounter<long>("tracking.events.bots", "{event}", "Events whose user agent is a known crawler or monitor, by source and action (flagged: stored with context.bot; refused: answered 200, not stored).");
+        _planViolations = meter.CreateCounter<long>("tracking.events.plan_violations", "{event}", "Events that broke their source's tracking plan, by source and outcome (flagged: stored with their violations; quarantined: kept out of the stream).");
         _clientMetrics = meter.CreateCounter<long>("tracking.client_metrics", "{series}", "Metric series analytics.js reported about itself to /v1/m (counted, not stored).");
         _sent = meter.CreateCounter<long>("tracking.delivery.sent", "{event}", "Events the sink acknowledged.");
         _failed = meter.CreateCounter<long>("tracking.delivery.failed", "{event}", "Event deliveries that failed and will be retried.");
@@ -87,6 +89,11 @@ internal sealed class TrackingMetrics
 
     public void Bot(string source, string action) =>
         _bots.Add(1, new KeyValuePair<string, object?>("source", source), new KeyValuePair<string, object?>("action", action));
+
+    /// <param name="source">The event's source.</param>
+    /// <param name="quarantined">The plan is in Block mode: the event went to the quarantine.</param>
+    public void PlanViolation(string source, bool quarantined) =>
+        _planViolations.Add(1, new KeyValuePair<string, object?>("source", source), new KeyValuePair<string, object?>("outcome", quarantined ? "quarantined" : "flagged"));
 
     public void ClientMetrics(int series) => _clientMetrics.Add(series);
 

@@ -10,7 +10,8 @@ namespace Tracking.Consumer.Loading;
 /// <summary>One event as the <c>events</c> table holds it; JSON columns keep their JSON text. The record it came
 /// from stays attached, so a row the database still refuses can become a dead letter byte for byte.
 /// <see cref="UnparsedTimes"/> is a JSON object of the top-level time fields whose value is not a time in the form
-/// <see cref="EventTimes"/> accepts, each kept as sent (their typed columns are NULL).</summary>
+/// <see cref="EventTimes"/> accepts, each kept as sent (their typed columns are NULL). <see cref="Violations"/> is the
+/// event's tracking plan violations as the API recorded them, JSON text.</summary>
 internal sealed record EventRow(
     string SequenceNumber,
     ReadOnlyMemory<byte> Payload,
@@ -31,7 +32,8 @@ internal sealed record EventRow(
     string? Properties,
     string? Traits,
     string? Integrations,
-    string? UnparsedTimes = null);
+    string? UnparsedTimes = null,
+    string? Violations = null);
 
 
 /// <summary>A record the warehouse cannot hold, kept byte for byte with the reason. The reason is made storable
@@ -188,7 +190,8 @@ internal static class EventRecords
             Json(root, EventFields.Properties),
             Json(root, EventFields.Traits),
             Json(root, EventFields.Integrations),
-            unparsed is null ? null : UnparsedTimesJson(unparsed));
+            unparsed is null ? null : UnparsedTimesJson(unparsed),
+            Json(root, EventFields.Violations));
         return (row, null);
     }
 

@@ -25,7 +25,7 @@ namespace Tracking.Consumer.Loading;
 internal sealed partial class PostgresLoader(NpgsqlDataSource dataSource, ConsumerMetrics metrics, TimeProvider timeProvider, ILogger<PostgresLoader> logger) : IWarehouseLoader
 {
     private const string Columns =
-        "message_id, type, event, name, user_id, anonymous_id, group_id, previous_id, \"timestamp\", original_timestamp, sent_at, received_at, source, context, properties, traits, integrations, unparsed_times";
+        "message_id, type, event, name, user_id, anonymous_id, group_id, previous_id, \"timestamp\", original_timestamp, sent_at, received_at, source, context, properties, traits, integrations, unparsed_times, violations";
 
     // ON COMMIT DELETE ROWS keeps the table for the connection's next load while each commit empties it.
     private const string CreateStaging =
@@ -34,7 +34,7 @@ internal sealed partial class PostgresLoader(NpgsqlDataSource dataSource, Consum
             message_id text, type text, event text, name text, user_id text, anonymous_id text, group_id text,
             previous_id text, "timestamp" timestamptz, original_timestamp timestamptz, sent_at timestamptz,
             received_at timestamptz, source text, context jsonb, properties jsonb, traits jsonb, integrations jsonb,
-            unparsed_times jsonb
+            unparsed_times jsonb, violations jsonb
         ) ON COMMIT DELETE ROWS
         """;
 
@@ -193,6 +193,7 @@ internal sealed partial class PostgresLoader(NpgsqlDataSource dataSource, Consum
             await WriteAsync(writer, row.Traits, NpgsqlDbType.Jsonb, cancellationToken);
             await WriteAsync(writer, row.Integrations, NpgsqlDbType.Jsonb, cancellationToken);
             await WriteAsync(writer, row.UnparsedTimes, NpgsqlDbType.Jsonb, cancellationToken);
+            await WriteAsync(writer, row.Violations, NpgsqlDbType.Jsonb, cancellationToken);
         }
 
         await writer.CompleteAsync(cancellationToken);

@@ -58,7 +58,11 @@ internal static class EventColumns
         new("traits", EventFields.Traits, ColumnKind.Json, 0, r => r.Traits),
         new("integrations", EventFields.Integrations, ColumnKind.Json, 0, r => r.Integrations),
         new(UnparsedTimes, string.Empty, ColumnKind.Json, 0, r => r.UnparsedTimes, Since: 2),
+        new(Violations, EventFields.Violations, ColumnKind.Json, 0, r => r.Violations, Since: 6),
     ];
+
+    /// <summary>The column of the event's tracking plan violations (NULL when it kept to its plan, or its source has none).</summary>
+    public const string Violations = "violations";
 
     /// <summary>The column that keeps, as sent, the top-level times not in the accepted form (their typed columns are NULL).</summary>
     public const string UnparsedTimes = "unparsed_times";

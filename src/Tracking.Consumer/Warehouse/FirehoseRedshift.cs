@@ -51,7 +51,7 @@ internal static class FirehoseRedshift
 
             """);
         text.Append(new RedshiftSql().SchemaVersion1[0]).Append(";\n");
-        foreach (var statement in RedshiftSql.SchemaVersion2)
+        foreach (var statement in RedshiftSql.SchemaVersion2.Concat(RedshiftSql.SchemaVersion7))
         {
             text.Append(statement).Append(";\n");
         }
@@ -60,6 +60,7 @@ internal static class FirehoseRedshift
         text.Append($$"""
             `loaded_at` is set by the consumer to the load's time and defaults to `GETDATE()` for Firehose's `COPY`.
             `unparsed_times` is filled by the consumer only (a time it does not accept, kept as sent); Firehose leaves it NULL.
+            `violations` is the event's tracking plan violations (see `docs/tracking-plans.md`), filled on both paths.
             Text columns are `VARCHAR` sized in bytes; the JSON fields go to `SUPER` columns (a value up to 16 MB, a
             string inside it up to 65,535 bytes).
 

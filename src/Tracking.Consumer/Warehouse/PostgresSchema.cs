@@ -58,6 +58,9 @@ internal sealed partial class PostgresSchema(NpgsqlDataSource dataSource, ILogge
         (4, "shard_leases.start_timestamp: where InitialPosition=Latest starts", Leases.PostgresLeaseSchema.StartTimestampColumn),
         (5, "stream_identities: a stream deleted and created again is read afresh", Leases.PostgresLeaseSchema.StreamIdentitiesTable),
         (6, "regulations: each deletion of a user's data, who asked, when, what it removed", Regulations.RegulationSql.PostgresTable),
+        (7, "events.violations: how an event breaks its source's tracking plan", """
+            ALTER TABLE events ADD COLUMN violations jsonb;
+            """),
     ];
 
     /// <summary>The version a fully migrated database is at.</summary>

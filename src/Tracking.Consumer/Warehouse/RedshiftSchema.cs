@@ -26,6 +26,7 @@ internal sealed partial class RedshiftSchema(NpgsqlDataSource dataSource, Redshi
 
         // Migration 3 builds the views from the same code, so a new database and one migrated from 3 end alike.
         (6, "Segment-shaped views: a JSON value too long to serialize gives NULL columns, not a failed query", SegmentViews.Create(redshift: true, replace: true)),
+        (7, "events.violations: how an event breaks its source's tracking plan", RedshiftSql.SchemaVersion7),
     ];
 
     public async Task MigrateAsync(CancellationToken cancellationToken)

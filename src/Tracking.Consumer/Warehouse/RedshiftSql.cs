@@ -63,6 +63,12 @@ internal sealed class RedshiftSql(bool tableAttributes = true)
         $"ALTER TABLE events ADD COLUMN {EventColumns.UnparsedTimes} SUPER",
     ];
 
+    /// <summary>The statements of Redshift schema version 7: <c>events.violations</c>, the event's tracking plan violations.</summary>
+    public static IReadOnlyList<string> SchemaVersion7 =>
+    [
+        $"ALTER TABLE events ADD COLUMN {EventColumns.Violations} SUPER",
+    ];
+
     /// <summary>The table that says which stream of each name the checkpoints belong to.</summary>
     public const string StreamIdentityTable = "stream_identities";
 

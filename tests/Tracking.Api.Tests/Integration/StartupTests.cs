@@ -44,6 +44,30 @@ public class StartupTests
     }
 
     [Fact]
+    public async Task ABadTrackingPlanStopsTheStartWithOneLineNamingTheSettingTheFileAndTheLine()
+    {
+        using var folder = new TemporaryFolder();
+        var plan = Path.Combine(folder.Path, "web.json");
+        await File.WriteAllTextAsync(plan, "{\n  \"track\": {\n    \"Signed Up\": {,}\n  }\n}\n");
+
+        var error = await StartFailsAsync("Production", ("Tracking:WriteKeys:k", "web"), ("Tracking:TrackingPlans:web:Path", plan));
+
+        Assert.Contains($"Tracking:TrackingPlans:web:Path: the tracking plan file '{plan}' is not valid JSON at line 3", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task BlockModeWithoutAnAdminKeyStopsTheStart()
+    {
+        using var folder = new TemporaryFolder();
+        var plan = Path.Combine(folder.Path, "web.yaml");
+        await File.WriteAllTextAsync(plan, "track:\n  Signed Up:\n");
+
+        var error = await StartFailsAsync("Production", ("Tracking:WriteKeys:k", "web"), ("Tracking:TrackingPlans:web:Path", plan), ("Tracking:TrackingPlans:web:Mode", "Block"));
+
+        Assert.Contains("Tracking:TrackingPlans:web:Mode is Block, which needs Tracking:AdminKey", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task DevelopmentWithoutWriteKeysWarnsAtStartUpAndAcceptsAnyKey()
     {
         var logs = new CapturedLogs();

@@ -158,6 +158,20 @@ public sealed class PostgresLoaderTests(PostgresServer postgres) : IAsyncLifetim
     }
 
     [Fact]
+    public async Task AnEventsTrackingPlanViolationsAreLoadedIntoTheirColumnAndAnEventWithoutHasNull()
+    {
+        var fence = await TakeAsync("worker-a");
+        var broken = Parse("""{"messageId":"broken","type":"track","event":"Order Completed","violations":[{"rule":"type","path":"/properties/total","message":"Value is \"string\" but should be \"number\""}]}""", "100");
+        var kept = Parse("""{"messageId":"kept","type":"track","event":"Order Completed"}""", "101");
+
+        await _loader.LoadAsync(new LoadBatch(fence, [broken, kept], [], "101", false), CancellationToken.None);
+
+        var stored = await _warehouse.RowsAsync("""SELECT message_id, jsonb_typeof(violations), violations->0->>'rule', violations->0->>'path', violations->0->>'message' FROM events ORDER BY 1""");
+        Assert.Equal(["broken", "array", "type", "/properties/total", "Value is \"string\" but should be \"number\""], stored[0]);
+        Assert.Equal(["kept", null, null, null, null], stored[1]);
+    }
+
+    [Fact]
     public async Task ATimeNotInTheAcceptedFormIsStoredAsNullWithTheClientsValueInUnparsedTimes()
     {
         var fence = await TakeAsync("worker-a");

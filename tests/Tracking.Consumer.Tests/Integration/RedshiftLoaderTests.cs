@@ -179,6 +179,25 @@ public sealed class RedshiftLoaderTests(PostgresServer postgres, S3rverFixture s
     [Theory]
     [InlineData(1000)]
     [InlineData(1)]
+    public async Task AnEventsTrackingPlanViolationsAreLoadedIntoTheirSuperColumnOnBothPaths(int copyThresholdRows)
+    {
+        var loader = Loader(copyThresholdRows);
+        var fence = await TakeAsync("worker-a");
+        var time = Received.ToString("O", CultureInfo.InvariantCulture);
+        var json = $$"""{"type":"track","messageId":"broken","userId":"u","event":"Order Completed","receivedAt":"{{time}}","violations":[{"rule":"type","path":"/properties/total","message":"Value is \"string\" but should be \"number\""}]}""";
+        var broken = EventRecords.Parse(Stream, ShardId, new KinesisRecord { SequenceNumber = "101", PartitionKey = "k", Data = Encoding.UTF8.GetBytes(json) }).Row!;
+
+        await loader.LoadAsync(new LoadBatch(fence, [broken, Row("102", "kept", Received)], [], "102", false), CancellationToken.None);
+
+        var stored = await _warehouse.RowsAsync("SELECT message_id, violations::text FROM events ORDER BY 1");
+        var violations = System.Text.Json.Nodes.JsonNode.Parse((string)stored[0][1]!)!.AsArray();
+        Assert.Equal(("type", "/properties/total"), (violations[0]!["rule"]!.GetValue<string>(), violations[0]!["path"]!.GetValue<string>()));
+        Assert.Equal(["kept", null], stored[1]);
+    }
+
+    [Theory]
+    [InlineData(1000)]
+    [InlineData(1)]
     public async Task RowsAlreadyInEventsAndRepeatsWithinABatchAreLoadedOnceOnBothPaths(int copyThresholdRows)
     {
         var loader = Loader(copyThresholdRows);

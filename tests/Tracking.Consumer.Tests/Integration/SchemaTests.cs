@@ -26,6 +26,8 @@ public sealed class SchemaTests(PostgresServer postgres)
         Assert.Equal("timestamp with time zone", columns["received_at"]);
         Assert.Equal("timestamp with time zone", columns["loaded_at"]);
         Assert.Equal("jsonb", columns["properties"]);
+        Assert.Equal("jsonb", columns["violations"]);
+        Assert.Equal(7, PostgresSchema.Migrations.Single(m => m.Sql.Contains("ADD COLUMN violations jsonb", StringComparison.Ordinal)).Version);
         Assert.Equal("bytea", (await warehouse.RowsAsync("SELECT data_type FROM information_schema.columns WHERE table_name = 'dead_letters' AND column_name = 'payload'")).Single()[0]);
     }
 

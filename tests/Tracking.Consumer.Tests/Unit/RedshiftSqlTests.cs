@@ -52,6 +52,21 @@ public sealed class RedshiftSqlTests
     }
 
     [Fact]
+    public void MigrationSevenAddsTheViolationsSuperColumnThatStagingAndTheInsertCarry_CheckedAsTextOnly()
+    {
+        var sql = new RedshiftSql();
+        var schema = new RedshiftSchema(null!, sql, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<RedshiftSchema>.Instance);
+
+        var (version, _, statements) = schema.Migrations.Single(m => m.Statements.SequenceEqual(RedshiftSql.SchemaVersion7));
+
+        Assert.Equal(7, version);
+        Assert.Equal(["ALTER TABLE events ADD COLUMN violations SUPER"], statements);
+        Assert.Matches(@"\n    violations\s+SUPER(,|\n)", sql.CreateStaging);
+        Assert.Contains(", unparsed_times, violations, loaded_at)", RedshiftSql.InsertFromStaging, StringComparison.Ordinal);
+        Assert.DoesNotContain("violations", sql.SchemaVersion1[0], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void ALiteralDoublesItsQuotes()
     {
         Assert.Equal("'it''s'", RedshiftSql.Literal("it's"));

@@ -1,6 +1,7 @@
 // The event debugger: accepted events and refused messages from /debugger/events (server-sent events; the
 // session cookie authenticates it), newest first, filtered here in the page by outcome, type, event or name,
-// user and source. A refusal is marked with its status and reason.
+// user and source. A refusal is marked with its status and reason; an event that breaks its source's tracking
+// plan with its violations, and as quarantined when the plan blocks it.
 (() => {
   'use strict';
   const $ = (id) => document.getElementById(id);
@@ -24,6 +25,7 @@
   function matches(e, f) {
     if (f.outcome === 'accepted' && e.refused) return false;
     if (f.outcome === 'refused' && !e.refused) return false;
+    if (f.outcome === 'violations' && !(e.violations?.length > 0)) return false;
     if (f.type && e.type !== f.type) return false;
     if (f.event && !String(nameOf(e)).toLowerCase().includes(f.event)) return false;
     if (f.user && ![e.userId, e.anonymousId].some((id) => id != null && String(id).toLowerCase().includes(f.user))) return false;
@@ -53,6 +55,10 @@
       const where = e.index != null ? ` item ${e.index}` : e.messages != null ? ` batch of ${e.messages}` : '';
       const reason = span('reason', `refused ${e.status}${where}: ${e.title ?? ''}${e.errors ? ` (${Object.keys(e.errors).join(', ')})` : ''}`);
       summary.append(reason);
+    } else if (e.violations?.length > 0) {
+      li.classList.add('violations');
+      const rules = e.violations.map((v) => `${v.rule} ${v.path}`).join(', ');
+      summary.append(span('reason', `${e.quarantined ? 'quarantined, ' : ''}${e.violations.length} tracking plan violation${e.violations.length === 1 ? '' : 's'}: ${rules}`));
     }
     const pre = document.createElement('pre');
     pre.textContent = JSON.stringify(e, null, 2);
@@ -69,7 +75,8 @@
       if (!li.hidden) shown++;
     }
     const refused = [...list.children].filter((li) => li.event.refused).length;
-    $('shown').textContent = `${shown} of ${list.children.length} events (${refused} refused)${paused ? ` (paused, ${waiting.length} waiting)` : ''}`;
+    const broken = [...list.children].filter((li) => li.event.violations?.length > 0).length;
+    $('shown').textContent = `${shown} of ${list.children.length} events (${refused} refused, ${broken} with plan violations)${paused ? ` (paused, ${waiting.length} waiting)` : ''}`;
   }
 
   function add(e, id) {
@@ -97,12 +104,15 @@
         return;
       }
       if (message.type === 'refused') e.refused = true;
+      // Not a member of the event: the page's own mark, shown beside its violations.
+      if (message.type === 'quarantined') Object.defineProperty(e, 'quarantined', { value: true });
       if (paused) waiting.push([e, message.lastEventId]);
       else add(e, message.lastEventId);
       apply();
     };
     source.addEventListener('event', receive);
     source.addEventListener('refused', receive);
+    source.addEventListener('quarantined', receive);
     source.addEventListener('error', async () => {
       badge.textContent = source.readyState === EventSource.CLOSED ? 'disconnected' : 'reconnecting…';
       badge.className = 'badge bad';

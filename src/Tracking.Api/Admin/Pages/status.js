@@ -182,6 +182,7 @@
     text('sink-error', status.sink.lastError ? `${status.sink.lastError} (since ${new Date(status.sink.failingSince).toLocaleTimeString()})` : 'no error');
 
     clientAddresses(status.clientAddresses);
+    trackingPlans(status.trackingPlans);
 
     $('checks').replaceChildren(...Object.entries(status.checks).map(([name, check]) => row([name, check.status, check.description ?? ''])));
     const c = status.consumer;
@@ -226,6 +227,17 @@
     text('client-detail', `${detail}${c.mode === 'listed' ? `: ${c.trustedProxies.join(', ')}` : ''}${untrusted}`);
     $('client-card').classList.toggle('bad', Boolean(c.untrustedForwardedFrom));
     $('client-detail').classList.toggle('error-text', Boolean(c.untrustedForwardedFrom));
+  }
+
+  function trackingPlans(p) {
+    const rows = Object.entries(p.sources).flatMap(([source, names]) => Object.entries(names)
+      .map(([name, n]) => [source, name, n])
+      // Those breaking the plan first: they are what the table is looked at for.
+      .sort((a, b) => (b[2].flagged + b[2].quarantined) - (a[2].flagged + a[2].quarantined) || a[1].localeCompare(b[1])));
+    text('plans-state', Object.keys(p.sources).length === 0
+      ? 'no event checked yet (Tracking:TrackingPlans)'
+      : `quarantine ${bytes(p.quarantineBytes)} on this instance`);
+    $('plans').replaceChildren(...rows.map(([source, name, n]) => row([source, name, number.format(n.passed), number.format(n.flagged), number.format(n.quarantined)])));
   }
 
   function row(cells) {

@@ -1,0 +1,112 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Tracking.Api.Admin;
+using Tracking.Api.Delivery;
+
+namespace Tracking.Api.TrackingPlans;
+
+/// <summary>The admin endpoints of the tracking plans: read the quarantine, re-admit or discard from it. Behind <c>Tracking:AdminKey</c>.</summary>
+internal static class TrackingPlansApi
+{
+    public const string Tag = "Tracking plans";
+
+    /// <summary>The most events one listing returns.</summary>
+    public const int MaxListed = 1000;
+
+    public static IEndpointRouteBuilder MapTrackingPlansApi(this IEndpointRouteBuilder app)
+    {
+        if (!app.AdminEnabled())
+        {
+            return app;
+        }
+
+        var group = app.MapGroup("/admin/quarantine").RequireAdmin().WithTags(Tag);
+        group.MapGet("", ListAsync)
+            .WithName("QuarantineList")
+            .WithSummary("The events tracking plans in Block mode kept out of the main stream")
+            .WithDescription(
+                "Events of sources whose plan is in Block mode that broke it: accepted (200), kept in quarantine.ndjson in Tracking:Quarantine:Directory " +
+                "on this API instance's disk whatever the sink, each with its violations. Optional filters source, event (a track's event or a page's/screen's name) " +
+                $"and limit (default 100, at most {MaxListed}). Authenticate with the admin key as a bearer token.")
+            .ProducesProblem(StatusCodes.Status401Unauthorized);
+        group.MapPost("/readmit", ReadmitAsync)
+            .WithName("QuarantineReadmit")
+            .WithSummary("Moves quarantined events into the main stream")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .WithDescription(
+                "Re-admits the events the body picks ({messageIds, source, event}; an empty body or {} picks all) into the main queue, violations kept, " +
+                "and removes them from the quarantine once queued. complete is false when the queue filled first: call again for the rest. " +
+                "An event re-admitted twice (a crash in between) is loaded once: the consumer deduplicates by messageId.")
+            .ProducesProblem(StatusCodes.Status401Unauthorized);
+        group.MapPost("/discard", DiscardAsync)
+            .WithName("QuarantineDiscard")
+            .WithSummary("Deletes quarantined events for good")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .WithDescription("Removes the events the body picks ({messageIds, source, event}) from the quarantine without delivering them; {\"all\":true} discards every one.")
+            .ProducesProblem(StatusCodes.Status401Unauthorized);
+        return app;
+    }
+
+    private static async Task<Ok<QuarantineListing>> ListAsync(
+        Quarantine quarantine, string? source, string? @event, int? limit, CancellationToken cancellationToken)
+    {
+        var take = Math.Clamp(limit ?? 100, 0, MaxListed);
+        var (events, matching, total) = await quarantine.ReadAsync(new QuarantineSelection(null, source, @event), take, cancellationToken);
+        return TypedResults.Ok(new QuarantineListing(total, matching, quarantine.Bytes, quarantine.Folder, events));
+    }
+
+    private static async Task<Results<Ok<QuarantineOutcome>, ProblemHttpResult>> ReadmitAsync(Quarantine quarantine, IEventQueue queue, HttpRequest request, CancellationToken cancellationToken)
+    {
+        if (await SelectionAsync(request, cancellationToken) is not { } selection)
+        {
+            return NotASelection();
+        }
+
+        return TypedResults.Ok(await quarantine.TakeAsync(
+            selection,
+            async events => await queue.EnqueueAsync(events, cancellationToken) == EnqueueOutcome.Accepted,
+            cancellationToken));
+    }
+
+    private static async Task<Results<Ok<QuarantineOutcome>, ProblemHttpResult>> DiscardAsync(Quarantine quarantine, HttpRequest request, CancellationToken cancellationToken)
+    {
+        if (await SelectionAsync(request, cancellationToken) is not { } selection)
+        {
+            return NotASelection();
+        }
+
+        if (selection.Unfiltered && !selection.All)
+        {
+            return TypedResults.Problem(
+                "A discard deletes events for good: name them with messageIds, source or event, or send {\"all\":true} to discard every quarantined event.",
+                statusCode: StatusCodes.Status400BadRequest,
+                title: "Discard of everything not confirmed");
+        }
+
+        return TypedResults.Ok(await quarantine.TakeAsync(selection, readmit: null, cancellationToken));
+    }
+
+    /// <summary>The body's selection; no filter for an empty body; null for a body that is not one.</summary>
+    private static async Task<QuarantineSelection?> SelectionAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        if (request.ContentLength is 0 || (request.ContentLength is null && request.Headers.TransferEncoding.Count == 0))
+        {
+            return new QuarantineSelection();
+        }
+
+        try
+        {
+            // A JSON null is no more a selection than an array is.
+            return await request.ReadFromJsonAsync(TrackingPlanJsonContext.Default.QuarantineSelection, cancellationToken);
+        }
+        catch (Exception ex) when (ex is System.Text.Json.JsonException or InvalidOperationException)
+        {
+            return null;
+        }
+    }
+
+    private static ProblemHttpResult NotASelection() =>
+        TypedResults.Problem(
+            "The body must be a JSON object with only messageIds (an array of strings), source, event and all (a boolean), or empty.",
+            statusCode: StatusCodes.Status400BadRequest,
+            title: "Not a selection");
+}
