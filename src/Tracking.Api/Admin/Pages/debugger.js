@@ -76,7 +76,7 @@
     }
     const refused = [...list.children].filter((li) => li.event.refused).length;
     const broken = [...list.children].filter((li) => li.event.violations?.length > 0).length;
-    $('shown').textContent = `${shown} of ${list.children.length} events (${refused} refused, ${broken} with plan violations)${paused ? ` (paused, ${waiting.length} waiting)` : ''}`;
+    $('shown').textContent = `${shown} of ${list.children.length} events (${refused} refused${broken > 0 ? `, ${broken} with plan violations` : ''})${paused ? ` (paused, ${waiting.length} waiting)` : ''}`;
   }
 
   function add(e, id) {
