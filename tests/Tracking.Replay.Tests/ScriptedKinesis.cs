@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Time.Testing;
 using Tracking.Aws.Kinesis;
 
 namespace Tracking.Replay.Tests;
@@ -7,7 +6,7 @@ namespace Tracking.Replay.Tests;
 /// A stand-in for the stream that records each PutRecords (when, by the fake clock, and what) and answers per record as
 /// <see cref="Refuse"/> says: the per-record failures a real stream gives under throttling, which no emulator makes on demand.
 /// </summary>
-internal sealed class ScriptedKinesis(FakeTimeProvider time) : IKinesisClient
+internal sealed class ScriptedKinesis(TimeProvider time) : IKinesisClient
 {
     public Uri Endpoint { get; } = new("http://127.0.0.1:1/");
 
@@ -47,26 +46,4 @@ internal sealed class ScriptedKinesis(FakeTimeProvider time) : IKinesisClient
     public Task SplitShardAsync(SplitShardRequest request, CancellationToken cancellationToken = default) => throw new NotSupportedException();
 
     public Task MergeShardsAsync(MergeShardsRequest request, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-}
-
-/// <summary>Runs a task on the fake clock, moving it on whenever the task waits, until the task ends.</summary>
-internal static class OnFakeClock
-{
-    public static async Task<T> RunAsync<T>(FakeTimeProvider time, Func<Task<T>> run)
-    {
-        var task = Task.Run(run);
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (!task.IsCompleted)
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException("the task did not end within 30 s of real time");
-            }
-
-            await Task.Yield();
-            time.Advance(TimeSpan.FromMilliseconds(10));
-        }
-
-        return await task;
-    }
 }

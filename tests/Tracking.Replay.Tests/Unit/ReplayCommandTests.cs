@@ -1,4 +1,4 @@
-using Microsoft.Extensions.Time.Testing;
+using Tracking.Testing.Time;
 
 namespace Tracking.Replay.Tests.Unit;
 
@@ -7,7 +7,7 @@ public sealed class ReplayCommandTests : IDisposable
 {
     private static readonly DateTimeOffset Ten = new(2026, 11, 1, 10, 0, 0, TimeSpan.Zero);
     private readonly ArchiveFolder _archive = new();
-    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 12, 7, 0, 0, 0, TimeSpan.Zero));
+    private readonly FakeClock _time = new(new DateTimeOffset(2026, 12, 7, 0, 0, 0, TimeSpan.Zero));
 
     public void Dispose() => _archive.Dispose();
 
