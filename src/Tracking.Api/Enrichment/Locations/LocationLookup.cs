@@ -9,11 +9,34 @@ namespace Tracking.Api.Enrichment.Locations;
 /// <c>location.time_zone</c>) and ip-location-db's flat one (<c>country_code</c>, <c>state1</c>, <c>city</c>,
 /// <c>timezone</c>). The files are memory-mapped, so the lookups share the page cache, not the heap.
 /// </summary>
+/// <remarks>
+/// A database whose type names one of those two layouts is decoded into <see cref="MaxMindCityRecord"/> or
+/// <see cref="FlatCityRecord"/>, reading only the members a location needs; any other (or one whose records turn out
+/// not to fit its layout) is decoded into dictionaries, slower but never wrong about what it holds.
+/// </remarks>
 internal sealed class LocationLookup : IDisposable
 {
     private readonly Reader[] _readers;
+    private readonly RecordLayout[] _layouts;
 
-    private LocationLookup(Reader[] readers) => _readers = readers;
+    private LocationLookup(Reader[] readers, bool typed)
+    {
+        _readers = readers;
+        _layouts = [.. readers.Select(r => typed ? LayoutOf(r.Metadata.DatabaseType) : RecordLayout.Dictionary)];
+    }
+
+    private enum RecordLayout
+    {
+        Dictionary,
+        MaxMind,
+        Flat,
+    }
+
+    private static RecordLayout LayoutOf(string databaseType) =>
+        databaseType.StartsWith("GeoIP2-", StringComparison.Ordinal) || databaseType.StartsWith("GeoLite2-", StringComparison.Ordinal)
+            || databaseType.StartsWith("DBIP-", StringComparison.Ordinal)
+            ? RecordLayout.MaxMind
+            : databaseType is "city ipv4" or "city ipv6" ? RecordLayout.Flat : RecordLayout.Dictionary;
 
     /// <summary>What is wrong with <paramref name="paths"/> (none given, a file missing or unreadable), or null when all open.</summary>
     public static string? Problem(IReadOnlyList<string> paths)
@@ -30,7 +53,9 @@ internal sealed class LocationLookup : IDisposable
     }
 
     /// <summary>Opens every database; throws <see cref="IOException"/> naming the first that is missing or unreadable.</summary>
-    public static LocationLookup Open(IReadOnlyList<string> paths)
+    /// <param name="paths">The databases, asked in this order.</param>
+    /// <param name="typed">False to decode every record into dictionaries (what the typed layouts are tested against).</param>
+    public static LocationLookup Open(IReadOnlyList<string> paths, bool typed = true)
     {
         if (paths.Count == 0)
         {
@@ -57,7 +82,7 @@ internal sealed class LocationLookup : IDisposable
                 }
             }
 
-            return new LocationLookup([.. readers]);
+            return new LocationLookup([.. readers], typed);
         }
         catch
         {
@@ -83,25 +108,40 @@ internal sealed class LocationLookup : IDisposable
             ip = ip.MapToIPv4();
         }
 
-        foreach (var reader in _readers)
+        for (var i = 0; i < _readers.Length; i++)
         {
+            var reader = _readers[i];
+
             // An IPv4-only file cannot hold IPv6 addresses: asking it would throw.
             if (ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 && reader.Metadata.IPVersion == 4)
             {
                 continue;
             }
 
-            Dictionary<string, object>? record;
+            Location? location;
             try
             {
-                record = reader.Find<Dictionary<string, object>>(ip);
+                location = _layouts[i] switch
+                {
+                    RecordLayout.MaxMind => reader.Find<MaxMindCityRecord>(ip)?.ToLocation(),
+                    RecordLayout.Flat => reader.Find<FlatCityRecord>(ip)?.ToLocation(),
+                    _ => reader.Find<Dictionary<string, object>>(ip) is { } record ? Read(record) : null,
+                };
+            }
+            catch (DeserializationException) when (_layouts[i] != RecordLayout.Dictionary)
+            {
+                // The file's type named a layout its records do not follow: this file is read as it is from now on,
+                // starting with this address.
+                _layouts[i] = RecordLayout.Dictionary;
+                i--;
+                continue;
             }
             catch (InvalidDatabaseException)
             {
                 continue;
             }
 
-            if (record is not null && Read(record) is { } location)
+            if (location is not null)
             {
                 return location;
             }
@@ -147,6 +187,3 @@ internal sealed class LocationLookup : IDisposable
         }
     }
 }
-
-/// <summary>Where an address is, as far as the database says.</summary>
-internal sealed record Location(string? Country, string? Region, string? City, string? TimeZone, double? Latitude, double? Longitude);
