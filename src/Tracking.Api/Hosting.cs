@@ -2,15 +2,15 @@ using Microsoft.Net.Http.Headers;
 using Tracking.Api.Documentation;
 using Tracking.Api.Health;
 using Tracking.Api.Limits;
+using Tracking.ServiceDefaults;
 
 namespace Tracking.Api;
 
-/// <summary>What every request meets: problem details for errors, forwarded headers, decompression, CORS, static files, docs.</summary>
+/// <summary>What every request meets: problem details for errors (the service defaults), forwarded headers, decompression, CORS, static files, docs.</summary>
 internal static class Hosting
 {
     public static WebApplicationBuilder AddTrackingDefaults(this WebApplicationBuilder builder)
     {
-        builder.Services.AddProblemDetails();
         builder.Services.AddTrackingHealthChecks();
         builder.Services.AddApiDocumentation();
         return builder;
@@ -18,6 +18,7 @@ internal static class Hosting
 
     public static WebApplication UseTrackingDefaults(this WebApplication app)
     {
+        app.UseServiceDefaults();
         var forwarded = app.Services.GetRequiredService<Enrichment.ForwardedHeadersWatch>();
         app.Use((http, next) =>
         {
@@ -25,8 +26,6 @@ internal static class Hosting
             return next(http);
         });
         app.UseForwardedHeaders();
-        app.UseExceptionHandler();
-        app.UseStatusCodePages();
         app.UseRequestDecompression();
         app.UseCors();
         app.UseLimits();

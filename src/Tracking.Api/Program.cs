@@ -11,7 +11,7 @@ using Tracking.ServiceDefaults;
 using Tracking.Api.Status;
 using Tracking.Api.TrackingPlans;
 
-try
+return await HostStart.RunAsync("Tracking.Api", () =>
 {
     var builder = WebApplication.CreateBuilder(AppFolder.Options(args));
 
@@ -35,17 +35,8 @@ try
     app.MapSuppressionApi();
     app.MapTrackingPlansApi();
     app.MapApiDocumentation();
-
-    // Settings are checked before anything starts, so a refusal is reported alone (the host would log it as a failed start too).
-    app.Services.GetService<Microsoft.Extensions.Options.IStartupValidator>()?.Validate();
-    app.Start();
-    app.WaitForShutdown();
-    return 0;
-}
-catch (Exception ex) when (StartupFailure.IsRefusal(ex))
-{
-    return StartupFailure.Report(ex);
-}
+    return app;
+});
 
 /// <summary>The API's entry point; public so tests can host it with WebApplicationFactory.</summary>
 public partial class Program;

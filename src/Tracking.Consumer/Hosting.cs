@@ -19,7 +19,7 @@ namespace Tracking.Consumer;
 internal static class Hosting
 {
     /// <summary>The service key of the lease database's data source (<c>Consumer:Leases:Store=Postgres</c>).</summary>
-    private const string LeaseDatabase = "leases";
+    internal const string LeaseDatabase = "leases";
 
     /// <summary>The service key of the data source of lease statements on the warehouse (<c>Consumer:Leases:Store=Warehouse</c>).</summary>
     private const string WarehouseLeases = "warehouse-leases";
@@ -27,7 +27,6 @@ internal static class Hosting
     /// <summary>Settings validated at start: every broken rule is reported together, naming its setting.</summary>
     public static WebApplicationBuilder AddConsumerOptions(this WebApplicationBuilder builder)
     {
-        builder.Services.AddSingleton(TimeProvider.System);
         Validated<StreamOptions>(builder.Services, StreamOptions.Section, o => o.Validate());
         builder.Services.AddOptions<StreamOptions>().PostConfigure<IConfiguration>((o, configuration) =>
             o.Region = string.IsNullOrWhiteSpace(o.Region) ? AwsClientSettings.DefaultRegion(key => configuration[key]) : o.Region.Trim());
@@ -177,84 +176,6 @@ internal static class Hosting
         builder.Services.AddOperationsEndpoints(builder.Configuration);
         return builder;
     }
-
-    /// <summary>
-    /// Runs the consumer. Invalid settings end it before anything starts, with one line naming each broken setting
-    /// and exit code 2, instead of a stack trace from deep inside the host; a warehouse that cannot be reached or
-    /// migrated ends it with one line and exit code 3. The schema is migrated before any worker starts.
-    /// </summary>
-    public static async Task<int> RunConsumerAsync(this WebApplication app)
-    {
-        try
-        {
-            app.Services.GetRequiredService<IStartupValidator>().Validate();
-        }
-        catch (Exception exception) when (ValidationFailures(exception) is { Count: > 0 } failures)
-        {
-            await Console.Error.WriteLineAsync($"Tracking.Consumer cannot start: {string.Join(" ", failures)}");
-            return 2;
-        }
-
-        try
-        {
-            await app.Services.GetRequiredService<IWarehouseSchema>().MigrateAsync(app.Lifetime.ApplicationStopping);
-        }
-        catch (NpgsqlException exception)
-        {
-            await Console.Error.WriteLineAsync(
-                $"Tracking.Consumer cannot start: the warehouse database in {WarehouseOptions.Section}:ConnectionString could not be reached or migrated: {exception.Message}");
-            return 3;
-        }
-        catch (SchemaClashException exception)
-        {
-            await Console.Error.WriteLineAsync($"Tracking.Consumer cannot start: the warehouse in {WarehouseOptions.Section}:ConnectionString: {exception.Message}");
-            return 3;
-        }
-
-        var leaseOptions = app.Services.GetRequiredService<IOptions<LeaseOptions>>().Value;
-        var leaseStore = DialectRules.EffectiveStore(app.Services.GetRequiredService<IOptions<WarehouseOptions>>().Value.Dialect, leaseOptions.Store);
-        if (leaseStore == LeaseStoreKind.DynamoDb)
-        {
-            try
-            {
-                await app.Services.GetRequiredService<DynamoDbLeaseStore>().EnsureTableAsync(app.Lifetime.ApplicationStopping);
-            }
-            catch (Exception exception) when (exception is Amazon.Runtime.AmazonServiceException or Amazon.Runtime.AmazonClientException or HttpRequestException or TimeoutException)
-            {
-                await Console.Error.WriteLineAsync(
-                    $"Tracking.Consumer cannot start: the DynamoDB lease table {LeaseOptions.Section}:DynamoDb:TableName ('{leaseOptions.DynamoDb.TableName}') could not be reached or created: {exception.Message}");
-                return 3;
-            }
-        }
-
-        if (leaseStore == LeaseStoreKind.Postgres)
-        {
-            try
-            {
-                await new PostgresLeaseSchema(app.Services.GetRequiredKeyedService<NpgsqlDataSource>(LeaseDatabase)).CreateAsync(app.Lifetime.ApplicationStopping);
-            }
-            catch (NpgsqlException exception)
-            {
-                await Console.Error.WriteLineAsync(
-                    $"Tracking.Consumer cannot start: the lease database in {LeaseOptions.Section}:ConnectionString could not be reached or prepared: {exception.Message}");
-                return 3;
-            }
-        }
-
-        await app.RunAsync();
-        return 0;
-    }
-
-    private static List<string> ValidationFailures(Exception exception) => exception switch
-    {
-        OptionsValidationException validation => validation.Failures.ToList(),
-
-        // The binder's own refusal of a value it cannot convert, e.g. Consumer:Warehouse:Dialect=Oracle.
-        InvalidOperationException { Message: var message, InnerException: var inner } when message.StartsWith("Failed to convert configuration value", StringComparison.Ordinal) =>
-            [inner is null ? message : $"{message} {inner.Message}"],
-        AggregateException aggregate => aggregate.InnerExceptions.SelectMany(ValidationFailures).ToList(),
-        _ => [],
-    };
 
     private static void Validated<T>(IServiceCollection services, string section, Func<T, IEnumerable<string>> rules)
         where T : class

@@ -1,26 +1,33 @@
 using Tracking.Consumer;
 using Tracking.Consumer.Health;
-using Tracking.ServiceDefaults;
-using Tracking.Consumer.Telemetry;
 using Tracking.Consumer.Redrive;
 using Tracking.Consumer.Regulations;
+using Tracking.Consumer.Telemetry;
+using Tracking.ServiceDefaults;
 
-var builder = WebApplication.CreateBuilder(AppContentRoot.Options(args));
+return await HostStart.RunAsync(
+    "Tracking.Consumer",
+    () =>
+    {
+        var builder = WebApplication.CreateBuilder(AppContentRoot.Options(args));
 
-builder.AddServiceDefaults();
-builder.AddConsumerOptions();
-builder.AddWarehouse();
-builder.AddShardReading();
-builder.AddLeases();
-builder.AddConsumerTelemetry();
-builder.Services.AddRedrive();
-builder.Services.AddRegulations();
+        builder.AddServiceDefaults();
+        builder.AddConsumerOptions();
+        builder.AddWarehouse();
+        builder.AddShardReading();
+        builder.AddLeases();
+        builder.AddConsumerTelemetry();
+        builder.Services.AddRedrive();
+        builder.Services.AddRegulations();
 
-var app = builder.Build();
+        var app = builder.Build();
 
-app.MapHealthEndpoints();
-app.MapOperationsEndpoints();
-app.MapRedriveEndpoints();
-app.MapRegulationEndpoints();
-
-return await app.RunConsumerAsync();
+        app.UseServiceDefaults();
+        app.MapHealthEndpoints();
+        app.MapOperationsEndpoints();
+        app.MapRedriveEndpoints();
+        app.MapRegulationEndpoints();
+        return app;
+    },
+    ConsumerStart.PrepareWarehouseAsync,
+    ConsumerStart.PrepareLeasesAsync);

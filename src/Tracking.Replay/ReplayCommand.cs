@@ -116,7 +116,11 @@ internal static class ReplayCommand
             return 2;
         }
 
-        return summary.StoppedBecause is null && summary.Failed == 0 ? 0 : 1;
+        // The codes of every command here (Tracking.ServiceDefaults.HostStart): 3 when what the command line points at could not be used before
+        // anything was put (no such stream, no access, the archive unreadable); 1 when some events were not put.
+        return summary.StoppedBecause is null && summary.Failed == 0 ? 0
+            : summary.StoppedBecause is not null && summary.Put == 0 && summary.Failed == 0 ? 3
+            : 1;
     }
 
     /// <summary>Stands in for the stream in a dry run: nothing is put.</summary>

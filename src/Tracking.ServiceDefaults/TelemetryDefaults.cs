@@ -55,7 +55,7 @@ public static class TelemetryDefaults
     /// Core, HttpClient and the runtime; and, when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set, traces from our
     /// activity sources, ASP.NET Core (health probes left out) and HttpClient, logs, and the OTLP exporter for all three.
     /// </summary>
-    public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder)
+    public static TBuilder AddTelemetryDefaults<TBuilder>(this TBuilder builder)
         where TBuilder : IHostApplicationBuilder
     {
         ArgumentNullException.ThrowIfNull(builder);

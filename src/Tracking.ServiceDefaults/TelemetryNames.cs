@@ -2,7 +2,7 @@ namespace Tracking.ServiceDefaults;
 
 /// <summary>
 /// The names of the pipeline's own meters, activity sources and spans: the instruments and sources
-/// <see cref="TelemetryDefaults.AddServiceDefaults{TBuilder}"/> registers, and what a dashboard or a
+/// <see cref="TelemetryDefaults.AddTelemetryDefaults{TBuilder}"/> registers, and what a dashboard or a
 /// trace query looks for.
 /// </summary>
 public static class TelemetryNames

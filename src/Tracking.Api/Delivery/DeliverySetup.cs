@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using Tracking.Api.Delivery.Firehose;
 using Tracking.Api.Delivery.Kinesis;
 using Tracking.Api.Ingestion;
@@ -46,7 +47,7 @@ internal static class DeliverySetup
                 services.AddFirehoseSink();
                 break;
             default:
-                throw new InvalidOperationException($"Tracking:Sink '{sink}' is not a sink this version knows; use File, Kinesis or Firehose.");
+                throw new OptionsValidationException("Tracking:Sink", typeof(SinkKind), [$"Tracking:Sink '{sink}' is not a sink this version knows; use File, Kinesis or Firehose."]);
         }
 
         return builder;

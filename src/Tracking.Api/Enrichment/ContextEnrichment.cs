@@ -10,6 +10,7 @@ using Tracking.Api.Enrichment.Locations;
 using Tracking.Api.Enrichment.Referrers;
 using Tracking.Api.Ingestion;
 using Tracking.Api.Telemetry;
+using Tracking.ServiceDefaults;
 
 namespace Tracking.Api.Enrichment;
 
@@ -85,7 +86,7 @@ internal sealed partial class ContextEnrichment : IHostedService, IDisposable
             catch (IOException ex)
             {
                 // Validation has opened the files already; this is a file that went away in between.
-                throw new InvalidOperationException($"Location enrichment is on but {ex.Message}.", ex);
+                throw new StartRefusedException($"Location enrichment is on but {ex.Message}.", ex);
             }
         }
 

@@ -1,3 +1,5 @@
+using Tracking.ServiceDefaults;
+
 namespace Tracking.Api.Enrichment;
 
 /// <summary>
@@ -24,7 +26,7 @@ internal static class EnrichmentData
         var path = Path.Combine(folder, file);
         if (!File.Exists(path))
         {
-            throw new InvalidOperationException(
+            throw new StartRefusedException(
                 $"{enrichment} enrichment is on but its data file '{path}' is missing: the build installs it with npm " +
                 $"(npm ci --prefix src/Tracking.Api/enrichment-data); build where npm is, or turn {EnrichmentOptions.Section}:{enrichment} off.");
         }

@@ -19,7 +19,6 @@ internal static class IngestionSetup
         services.AddValidatedOptions<RateLimitOptions>(RateLimitOptions.Section);
         services.AddValidatedOptions<ClientIpOptions>(ClientIpOptions.Section);
 
-        services.AddSingleton(TimeProvider.System);
         services.AddSingleton<WriteKeys>();
         services.AddSingleton<WriteKeyRateLimiter>();
         services.AddSingleton<WriteKeyFilter>();

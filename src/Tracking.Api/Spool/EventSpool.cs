@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Tracking.Api.Delivery;
+using Tracking.ServiceDefaults;
 
 namespace Tracking.Api.Spool;
 
@@ -173,7 +174,7 @@ internal sealed class EventSpool : IEventQueue, IDisposable
         }
         catch (IOException ex)
         {
-            throw new InvalidOperationException($"The spool in {directory} is in use by another process (it holds {path}); give each instance its own Tracking:Spool:Directory.", ex);
+            throw new StartRefusedException($"The spool in {directory} is in use by another process (it holds {path}); give each instance its own Tracking:Spool:Directory.", ex);
         }
     }
 }

@@ -2,6 +2,7 @@ using System.Collections.Frozen;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Tracking.Api.Spool;
+using Tracking.ServiceDefaults;
 
 namespace Tracking.Api.Suppression;
 
@@ -121,7 +122,7 @@ internal sealed partial class SuppressionList : IHostedService, IDisposable
         }
         catch (Exception ex) when (ex is IOException or JsonException or UnauthorizedAccessException)
         {
-            throw new InvalidOperationException($"The suppression list {_path} ({SuppressionOptions.Section}:Path) cannot be read: {ex.Message}", ex);
+            throw new StartRefusedException($"The suppression list {_path} ({SuppressionOptions.Section}:Path) cannot be read: {ex.Message}", ex);
         }
 
         if (_current.Count > 0)

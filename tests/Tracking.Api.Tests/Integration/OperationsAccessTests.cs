@@ -258,8 +258,8 @@ public partial class OperationsAccessTests
             ["Tracking__WriteKeys__shared-key-0123456789"] = "web",
             ["Tracking__AdminKey"] = "shared-key-0123456789",
         });
-        Assert.Equal(1, exitCode);
-        Assert.StartsWith("Tracking.Api could not start: Tracking:AdminKey must not be one of the write keys", stderr.Trim(), StringComparison.Ordinal);
+        Assert.Equal(2, exitCode);
+        Assert.StartsWith("Tracking.Api cannot start: Tracking:AdminKey must not be one of the write keys", stderr.Trim(), StringComparison.Ordinal);
         Assert.DoesNotContain("shared-key-0123456789", stderr, StringComparison.Ordinal);
     }
 
@@ -271,8 +271,8 @@ public partial class OperationsAccessTests
             ["Tracking__WriteKeys__k"] = "source",
             ["Tracking__AdminKey"] = "short",
         });
-        Assert.Equal(1, exitCode);
-        Assert.StartsWith("Tracking.Api could not start: Tracking:AdminKey must be 16 to 1024 characters long", stderr.Trim(), StringComparison.Ordinal);
+        Assert.Equal(2, exitCode);
+        Assert.StartsWith("Tracking.Api cannot start: Tracking:AdminKey must be 16 to 1024 characters long", stderr.Trim(), StringComparison.Ordinal);
     }
 
     [Fact]

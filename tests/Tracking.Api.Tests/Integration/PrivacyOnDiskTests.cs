@@ -109,8 +109,8 @@ public sealed class PrivacyOnDiskTests : IDisposable
 
         var (exitCode, _, stderr) = await ApiProcess.RunToExitAsync(ApiProcess.BuiltDll, settings);
 
-        Assert.Equal(1, exitCode);
-        Assert.StartsWith("Tracking.Api could not start: ", stderr, StringComparison.Ordinal);
+        Assert.Equal(2, exitCode);
+        Assert.StartsWith("Tracking.Api cannot start: ", stderr, StringComparison.Ordinal);
         Assert.Contains("Tracking:Privacy:HashKey is not set", stderr, StringComparison.Ordinal);
     }
 
@@ -122,7 +122,7 @@ public sealed class PrivacyOnDiskTests : IDisposable
 
         var (exitCode, _, stderr) = await ApiProcess.RunToExitAsync(ApiProcess.BuiltDll, settings);
 
-        Assert.Equal(1, exitCode);
+        Assert.Equal(2, exitCode);
         Assert.Contains("Tracking:Privacy:Sources:web:1:Path is 'traits..phone'", stderr, StringComparison.Ordinal);
     }
 

@@ -10,7 +10,11 @@ namespace Tracking.Api.Tests.Integration;
 public class StartupTests
 {
     /// <summary>Runs <c>dotnet Tracking.Api.dll</c> from <c>/</c> with <paramref name="settings"/> in its environment, expecting it to refuse to start.</summary>
-    internal static async Task<string> StartFailsAsync(string environment, params (string Key, string Value)[] settings)
+    internal static async Task<string> StartFailsAsync(string environment, params (string Key, string Value)[] settings) =>
+        await StartFailsAsync(environment, exitCode: 2, settings);
+
+    /// <summary>As above, expecting <paramref name="exitCode"/>: 2 for refused settings, 3 for something they point at that cannot be used.</summary>
+    internal static async Task<string> StartFailsAsync(string environment, int exitCode, params (string Key, string Value)[] settings)
     {
         using var outbox = new TemporaryFolder();
         var env = new Dictionary<string, string>
@@ -24,19 +28,19 @@ public class StartupTests
             env[key.Replace(":", "__", StringComparison.Ordinal)] = value;
         }
 
-        var (exitCode, stdout, stderr) = await ApiProcess.RunToExitAsync(ApiProcess.BuiltDll, env);
+        var (exited, stdout, stderr) = await ApiProcess.RunToExitAsync(ApiProcess.BuiltDll, env);
 
-        Assert.Equal(1, exitCode);
+        Assert.Equal(exitCode, exited);
         var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.True(lines.Length == 1, $"Expected one error line, got:\n{stderr}");
-        Assert.StartsWith("Tracking.Api could not start: ", lines[0], StringComparison.Ordinal);
+        Assert.StartsWith("Tracking.Api cannot start: ", lines[0], StringComparison.Ordinal);
         Assert.DoesNotContain("Unhandled exception", stdout + stderr, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", stdout + stderr, StringComparison.Ordinal);
         return lines[0];
     }
 
     [Fact]
-    public async Task ProductionWithoutWriteKeysRefusesToStartWithOneLineAndExitCodeOne()
+    public async Task ProductionWithoutWriteKeysRefusesToStartWithOneLineAndExitCodeTwo()
     {
         var error = await StartFailsAsync("Production");
 
@@ -65,6 +69,27 @@ public class StartupTests
         var error = await StartFailsAsync("Production", ("Tracking:WriteKeys:k", "web"), ("Tracking:TrackingPlans:web:Path", plan), ("Tracking:TrackingPlans:web:Mode", "Block"));
 
         Assert.Contains("Tracking:TrackingPlans:web:Mode is Block, which needs Tracking:AdminKey", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task APortInUseStopsTheStartWithOneLineAndExitCodeThree()
+    {
+        using var holder = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        holder.Start();
+        var port = ((IPEndPoint)holder.LocalEndpoint).Port;
+        using var folder = new TemporaryFolder();
+
+        var (exitCode, _, stderr) = await ApiProcess.RunToExitAsync(ApiProcess.BuiltDll, new Dictionary<string, string>
+        {
+            ["ASPNETCORE_ENVIRONMENT"] = "Production",
+            ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}",
+            ["Tracking__WriteKeys__k"] = "web",
+            ["Tracking__File__Directory"] = folder.Path,
+        });
+
+        // The host logs its failed start (with the bind's trace) on standard output; standard error has the one line.
+        Assert.Equal(3, exitCode);
+        Assert.Equal($"Tracking.Api cannot start: Failed to bind to address http://127.0.0.1:{port}: address already in use.", stderr.Trim());
     }
 
     [Fact]

@@ -87,7 +87,7 @@ public class StatusTests
             ["Tracking__AdminKey"] = OperationsAccessTests.AdminKey,
             ["Tracking__Status__ConsumerUrl"] = "ftp://consumer",
         });
-        Assert.Equal(1, exitCode);
+        Assert.Equal(2, exitCode);
         Assert.Contains("Tracking:Status:ConsumerUrl must be an absolute http or https address", stderr, StringComparison.Ordinal);
     }
 }

@@ -155,8 +155,8 @@ public sealed class SuppressionTests : IDisposable
             ["Tracking__Suppression__Path"] = Path.Combine(_shared, "list.json"),
         });
 
-        Assert.Equal(1, exitCode);
-        Assert.StartsWith("Tracking.Api could not start: The suppression list ", stderr, StringComparison.Ordinal);
+        Assert.Equal(3, exitCode);
+        Assert.StartsWith("Tracking.Api cannot start: The suppression list ", stderr, StringComparison.Ordinal);
         Assert.Contains("(Tracking:Suppression:Path) cannot be read", stderr, StringComparison.Ordinal);
     }
 }

@@ -150,6 +150,30 @@ public sealed partial class RegulationTests(PostgresServer postgres, KinesaliteF
     }
 
     [Fact]
+    public async Task AFailureNoHandlerCatchesIsA500ProblemDocumentAndAnUnknownPathA404One()
+    {
+        using var stream = await TestStreamOnKinesalite.CreateAsync(kinesalite.ServiceUrl, shards: 1);
+        var warehouse = new WarehouseDb(await postgres.CreateDatabaseAsync("regulation-500"));
+        var settings = ConsumerProcess.Settings(kinesalite.ServiceUrl, stream.Name, warehouse.ConnectionString, "worker-regulation-500");
+        settings["Consumer:AdminKey"] = AdminKey;
+        await using var consumer = ConsumerProcess.Start(settings);
+        using var http = new HttpClient { BaseAddress = new Uri((await consumer.WaitForOutputAsync(ListeningLine(), TimeSpan.FromSeconds(60))).Groups[1].Value) };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminKey);
+        await WhenMigratedAsync(() => warehouse.ScalarAsync<int>("DROP TABLE regulations; SELECT 1"));
+
+        using var failed = await http.GetAsync(new Uri("/regulations", UriKind.Relative));
+        var problem = await failed.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.InternalServerError, failed.StatusCode);
+        Assert.Equal("application/problem+json", failed.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(500, JsonNode.Parse(problem)!["status"]!.GetValue<int>());
+        Assert.DoesNotContain("regulations", problem, StringComparison.Ordinal);
+
+        using var missing = await http.GetAsync(new Uri("/no-such-endpoint", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        Assert.Equal("application/problem+json", missing.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
     public async Task MutatedRequestBodiesGetA4xxOrADeletionAndNeverAServerErrorOrAnotherUsersRows()
     {
         var seed = int.TryParse(Environment.GetEnvironmentVariable("FUZZ_SEED"), out var fixedSeed) ? fixedSeed : Random.Shared.Next();

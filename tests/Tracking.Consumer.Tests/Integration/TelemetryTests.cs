@@ -138,8 +138,8 @@ public sealed partial class TelemetryTests(PostgresServer postgres, KinesaliteFi
         await api.WaitForExitAsync(Patience);
         await consumer.WaitForExitAsync(Patience);
 
-        Assert.Equal(1, api.ExitCode);
-        Assert.Contains(api.Lines, l => l.StartsWith("Tracking.Api could not start: OTEL_EXPORTER_OTLP_ENDPOINT 'collector:4318' is not an absolute http:// or https:// URL", StringComparison.Ordinal));
+        Assert.Equal(2, api.ExitCode);
+        Assert.Contains(api.Lines, l => l.StartsWith("Tracking.Api cannot start: OTEL_EXPORTER_OTLP_ENDPOINT 'collector:4318' is not an absolute http:// or https:// URL", StringComparison.Ordinal));
         Assert.Equal(2, consumer.ExitCode);
         Assert.Contains(consumer.Lines, l => l.StartsWith("Tracking.Consumer cannot start: OTEL_EXPORTER_OTLP_PROTOCOL 'http' is not one this exporter speaks", StringComparison.Ordinal));
     }

@@ -146,7 +146,7 @@ public sealed class ReplayIntoKinesaliteTests(KinesaliteFixture kinesalite, S3rv
     }
 
     [Fact]
-    public async Task AStreamThatDoesNotExistStopsTheReplayWithExitOneAndSaysSo()
+    public async Task AStreamThatDoesNotExistStopsTheReplayWithExitThreeAndSaysSo()
     {
         _archive.Write(Ten, [ArchiveFolder.Event("m-1", Ten)]);
 
@@ -154,7 +154,7 @@ public sealed class ReplayIntoKinesaliteTests(KinesaliteFixture kinesalite, S3rv
             "--from", "2026-11-01T10:00:00Z", "--to", "2026-11-01T11:00:00Z", "--archive", _archive.Root, "--stream", "no-such-stream",
             "--region", KinesaliteFixture.Region, "--kinesis-url", kinesalite.ServiceUrl.ToString());
 
-        Assert.Equal(1, exit);
+        Assert.Equal(3, exit);
         Assert.Contains("stopped early: AwsResourceNotFoundException", output, StringComparison.Ordinal);
         Assert.Contains("put 0", output, StringComparison.Ordinal);
     }

@@ -197,7 +197,7 @@ public class DeviceEnrichmentTests
     {
         var folder = Directory.CreateTempSubdirectory().FullName;
 
-        var ex = Assert.Throws<InvalidOperationException>(() => new ContextEnrichment(new EnrichmentOptions(), folder, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance));
+        var ex = Assert.Throws<Tracking.ServiceDefaults.StartRefusedException>(() => new ContextEnrichment(new EnrichmentOptions(), folder, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance));
 
         Assert.Contains("regexes.yaml", ex.Message, StringComparison.Ordinal);
         Assert.Contains("Tracking:Enrichment:Device", ex.Message, StringComparison.Ordinal);
