@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Tracking.Consumer.Leases;
 using Tracking.Consumer.Loading;
 using Tracking.Consumer.Warehouse;
+using Tracking.ServiceDefaults;
 
 namespace Tracking.Consumer.Tests.Unit;
 
@@ -62,6 +63,9 @@ public sealed class DialectWiringTests
             ["Consumer:Http:Urls"] = "http://127.0.0.1:0",
         });
         builder.Configuration.AddInMemoryCollection(settings);
+
+        // As Program.cs has them, in its order.
+        builder.AddServiceDefaults();
         builder.AddConsumerOptions();
         builder.AddWarehouse();
         builder.AddShardReading();
