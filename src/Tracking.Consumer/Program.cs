@@ -23,6 +23,7 @@ return await HostStart.RunAsync(
         var app = builder.Build();
 
         app.UseServiceDefaults();
+        app.UseAuthorization();
         app.MapHealthEndpoints();
         app.MapOperationsEndpoints();
         app.MapRedriveEndpoints();

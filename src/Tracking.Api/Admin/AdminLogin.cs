@@ -1,7 +1,6 @@
 using System.Net;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
-using Tracking.Events;
 using Tracking.ServiceDefaults;
 
 namespace Tracking.Api.Admin;

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
-using Tracking.Events;
+
+using Tracking.ServiceDefaults;
 
 namespace Tracking.Api.Admin;
 

@@ -5,6 +5,8 @@ using System.Text;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Tracking.Api.Admin;
 
+using Tracking.ServiceDefaults;
+
 namespace Tracking.Api.Debugger;
 
 /// <summary><c>/debugger</c>: accepted events and refused messages as they arrive, for people; <c>/debugger/events</c>: the same as server-sent events.</summary>

@@ -1,6 +1,8 @@
 using Microsoft.OpenApi;
 using Swashbuckle.AspNetCore.SwaggerGen;
 
+using Tracking.ServiceDefaults;
+
 namespace Tracking.Api.Documentation;
 
 /// <summary>The OpenAPI document at <c>/swagger/v1/swagger.json</c> and Swagger UI at <c>/swagger</c>.</summary>
@@ -106,7 +108,7 @@ internal static class ApiDocumentation
         public void Apply(OpenApiOperation operation, OperationFilterContext context)
         {
             var authorize = context.ApiDescription.ActionDescriptor.EndpointMetadata.OfType<Microsoft.AspNetCore.Authorization.IAuthorizeData>();
-            if (authorize.Any(a => a.Policy == Admin.AdminSetup.Policy))
+            if (authorize.Any(a => a.Policy == AdminAccess.Policy))
             {
                 operation.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(Scheme, context.Document)] = [] }];
             }

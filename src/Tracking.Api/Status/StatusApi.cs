@@ -1,6 +1,8 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Tracking.Api.Admin;
 
+using Tracking.ServiceDefaults;
+
 namespace Tracking.Api.Status;
 
 /// <summary><c>/status</c> for people and <c>/status.json</c> for scripts: traffic, delivery, spool, sink and consumer at a glance.</summary>

@@ -2,6 +2,8 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Tracking.Api.Admin;
 using Tracking.Events;
 
+using Tracking.ServiceDefaults;
+
 namespace Tracking.Api.Suppression;
 
 /// <summary>

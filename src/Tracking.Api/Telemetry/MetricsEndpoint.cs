@@ -1,6 +1,8 @@
 using OpenTelemetry.Metrics;
 using Tracking.Api.Admin;
 
+using Tracking.ServiceDefaults;
+
 namespace Tracking.Api.Telemetry;
 
 /// <summary>

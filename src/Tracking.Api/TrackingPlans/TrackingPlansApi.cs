@@ -2,6 +2,8 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Tracking.Api.Admin;
 using Tracking.Api.Delivery;
 
+using Tracking.ServiceDefaults;
+
 namespace Tracking.Api.TrackingPlans;
 
 /// <summary>The admin endpoints of the tracking plans: read the quarantine, re-admit or discard from it. Behind <c>Tracking:AdminKey</c>.</summary>

@@ -5,6 +5,8 @@ using Microsoft.Extensions.Options;
 using Tracking.Consumer.Telemetry;
 using Tracking.Consumer.Warehouse;
 
+using Tracking.ServiceDefaults;
+
 namespace Tracking.Consumer.Redrive;
 
 /// <summary>
@@ -51,7 +53,7 @@ internal static class RedriveEndpoints
             return TypedResults.Json(
                 await services.GetRequiredService<PostgresRedrive>().RunAsync(redrive!, cancellationToken),
                 RedriveJsonContext.Default.RedriveResult);
-        });
+        }).RequireAdmin();
         return app;
     }
 

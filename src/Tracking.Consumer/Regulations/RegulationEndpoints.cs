@@ -3,6 +3,8 @@ using Microsoft.Extensions.Options;
 using Tracking.Consumer.Telemetry;
 using Tracking.Consumer.Warehouse;
 
+using Tracking.ServiceDefaults;
+
 namespace Tracking.Consumer.Regulations;
 
 /// <summary>
@@ -50,9 +52,10 @@ internal static class RegulationEndpoints
                     title: "The deletion failed and deleted nothing",
                     detail: $"{result.Error} It is recorded as failed regulation {result.Id}; run it again once the warehouse answers.",
                     extensions: new Dictionary<string, object?> { ["regulation"] = result.Id });
-        });
+        }).RequireAdmin();
         app.MapGet(Path, async (IRegulations regulations, CancellationToken cancellationToken) =>
-            TypedResults.Json(await regulations.ListAsync(cancellationToken), RegulationJsonContext.Default.RegulationList));
+            TypedResults.Json(await regulations.ListAsync(cancellationToken), RegulationJsonContext.Default.RegulationList))
+            .RequireAdmin();
         return app;
     }
 

@@ -35,16 +35,17 @@ public sealed class OperationsOptions
 /// </summary>
 internal static class OperationsEndpoints
 {
-    private static readonly string[] Guarded = ["/metrics", "/status.json", Redrive.RedriveEndpoints.Path, Regulations.RegulationEndpoints.Path];
-
     public static bool AdminKeySet(IConfiguration configuration) =>
         !string.IsNullOrEmpty(configuration[$"{OperationsOptions.Section}:{nameof(OperationsOptions.AdminKey)}"]);
 
     public static IServiceCollection AddOperationsEndpoints(this IServiceCollection services, IConfiguration configuration)
     {
+        // The guard the API has too; the key is read per request, so validated options decide.
+        services.AddAdminKeyAuthorization(new AdminKey(
+            $"{OperationsOptions.Section}:{nameof(OperationsOptions.AdminKey)}",
+            sp => sp.GetRequiredService<IOptions<OperationsOptions>>().Value.AdminKey));
         if (AdminKeySet(configuration))
         {
-            services.AddSingleton<AdminKeyGuesses>();
             // The meters (ours and ASP.NET Core's) are on the provider AddServiceDefaults set up: only the exporter is added.
             services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddPrometheusExporter());
         }
@@ -59,48 +60,12 @@ internal static class OperationsEndpoints
             return app;
         }
 
-        // The key is read per request: options are validated (and a bad key reported) only when the consumer runs.
-        // Routing matches "/METRICS" and "/metrics/" too, so the guard compares as routing does, not ordinally.
-        // Wrong keys count per client address: after AdminKeyGuesses.Allowed in its window, the address waits (429).
-        var guesses = app.Services.GetRequiredService<AdminKeyGuesses>();
-        app.Use(async (http, next) =>
-        {
-            if (!Array.Exists(Guarded, path => http.Request.Path.StartsWithSegments(path, StringComparison.OrdinalIgnoreCase)))
-            {
-                await next(http);
-                return;
-            }
-
-            var address = ClientAddress.KeyOf(http.Connection.RemoteIpAddress);
-            if (guesses.LockedOut(address, out var retryAfter))
-            {
-                await guesses.RefuseAsync(http, retryAfter);
-                return;
-            }
-
-            var presented = AdminKeyCheck.FromBearer(http.Request.Headers.Authorization);
-            if (!AdminKeyCheck.Matches(http.RequestServices.GetRequiredService<IOptions<OperationsOptions>>().Value.AdminKey!, presented))
-            {
-                if (presented is not null)
-                {
-                    guesses.Wrong(address);
-                }
-
-                http.Response.Headers.WWWAuthenticate = "Bearer realm=\"tracking-admin\"";
-                await TypedResults.Problem(
-                    statusCode: StatusCodes.Status401Unauthorized,
-                    title: "Admin key required",
-                    detail: "Send the consumer's admin key (Consumer:AdminKey) as 'Authorization: Bearer <key>'.").ExecuteAsync(http);
-                return;
-            }
-
-            await next(http);
-        });
-        app.MapPrometheusScrapingEndpoint("/metrics");
+        app.MapPrometheusScrapingEndpoint("/metrics").RequireAdmin();
         app.MapGet("/status.json", (ConsumerMetrics metrics, Health.ShardHealth health, IOptions<WorkerOptions> worker) =>
             TypedResults.Json(
                 new ConsumerStatus(worker.Value.WorkerId, metrics.LeasesHeldNow, metrics.ShardsBehind()) { StuckShards = health.Stuck() },
-                ConsumerStatusJsonContext.Default.ConsumerStatus));
+                ConsumerStatusJsonContext.Default.ConsumerStatus))
+            .RequireAdmin();
         return app;
     }
 }

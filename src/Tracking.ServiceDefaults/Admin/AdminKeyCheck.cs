@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 
-namespace Tracking.Events;
+namespace Tracking.ServiceDefaults;
 
 /// <summary>
 /// The admin key rules the API and the consumer share (<c>Tracking:AdminKey</c>, <c>Consumer:AdminKey</c>):
