@@ -27,15 +27,5 @@ internal sealed class FlatCityRecord
     public float? Longitude { get; init; }
 
     /// <summary>The location this record gives, or null when it names no country, region or city.</summary>
-    public Location? ToLocation()
-    {
-        var country = Text(CountryCode);
-        var region = Text(State);
-        var city = Text(City);
-        return country is null && region is null && city is null
-            ? null
-            : new Location(country, region, city, Text(TimeZone), Latitude, Longitude);
-    }
-
-    private static string? Text(string? value) => string.IsNullOrEmpty(value) ? null : value;
+    public Location? ToLocation() => Location.From(CountryCode, State, City, TimeZone, Latitude, Longitude);
 }

@@ -159,7 +159,7 @@ internal sealed class LocationLookup : IDisposable
         var timeZone = Text(r, "timezone") ?? Text(position, "time_zone");
         var latitude = Number(r, "latitude") ?? Number(position, "latitude");
         var longitude = Number(r, "longitude") ?? Number(position, "longitude");
-        return country is null && region is null && city is null ? null : new Location(country, region, city, timeZone, latitude, longitude);
+        return Location.From(country, region, city, timeZone, latitude, longitude);
     }
 
     private static Dictionary<string, object>? Child(Dictionary<string, object>? r, string name) =>

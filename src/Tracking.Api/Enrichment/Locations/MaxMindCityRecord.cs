@@ -25,17 +25,13 @@ internal sealed class MaxMindCityRecord
     public Position? Location { get; init; }
 
     /// <summary>The location this record gives, or null when it names no country, region or city.</summary>
-    public Location? ToLocation()
-    {
-        var country = Text(Country?.IsoCode) ?? Text(RegisteredCountry?.IsoCode);
-        var region = Subdivisions is [var first, ..] ? Text(first.Names?.English) : null;
-        var city = Text(City?.Names?.English);
-        return country is null && region is null && city is null
-            ? null
-            : new Location(country, region, city, Text(Location?.TimeZone), Location?.Latitude, Location?.Longitude);
-    }
-
-    private static string? Text(string? value) => string.IsNullOrEmpty(value) ? null : value;
+    public Location? ToLocation() => Locations.Location.From(
+        Country?.IsoCode is { Length: > 0 } country ? country : RegisteredCountry?.IsoCode,
+        Subdivisions is [var first, ..] ? first.Names?.English : null,
+        City?.Names?.English,
+        Location?.TimeZone,
+        Location?.Latitude,
+        Location?.Longitude);
 
     /// <summary>A country: its ISO 3166-1 code.</summary>
     internal sealed class IsoCoded
