@@ -1,14 +1,5 @@
 namespace Tracking.Api.Ingestion;
 
-/// <summary>Which web origins may call the API from a browser. Bound to <c>Tracking:Cors</c>.</summary>
-internal sealed class CorsOptions
-{
-    public const string Section = "Tracking:Cors";
-
-    /// <summary>Origins allowed to send events (<c>https://www.example.com</c>), or <c>*</c> for any. Default: any.</summary>
-    public List<string> AllowedOrigins { get; set; } = [];
-}
-
 internal static class CorsSetup
 {
     public const string PolicyName = "tracking";
@@ -18,7 +9,7 @@ internal static class CorsSetup
 
     public static IServiceCollection AddTrackingCors(this IServiceCollection services, IConfiguration configuration)
     {
-        var origins = configuration.GetSection(CorsOptions.Section).Get<CorsOptions>()?.AllowedOrigins ?? [];
+        var origins = configuration.GetSection(BrowserOriginsOptions.Section).Get<BrowserOriginsOptions>()?.AllowedOrigins ?? [];
         services.AddCors(cors => cors.AddPolicy(PolicyName, policy =>
         {
             if (origins.Count == 0 || origins.Contains("*"))
