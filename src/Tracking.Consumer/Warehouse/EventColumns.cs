@@ -27,8 +27,10 @@ internal sealed record EventColumn(string Name, string Field, ColumnKind Kind, i
 
 /// <summary>
 /// The one definition of the loaded columns of <c>events</c>, in table order. The Redshift DDL, staging table, JSON
-/// lines, INSERT statements, the Firehose JSONPaths file and its documentation are all generated from it, so the
-/// consumer and Firehose cannot drift apart. (<c>loaded_at</c>, set by the loader, follows these columns.)
+/// lines, INSERT statements, the Firehose JSONPaths file and its documentation (<see cref="RedshiftSql"/>), and
+/// PostgreSQL's staging table, COPY and INSERT statements (<see cref="PostgresSql"/>) are all generated from it, so
+/// the dialects, the re-drive and Firehose cannot drift apart. PostgreSQL's released migrations keep their text; a
+/// test holds the migrated table to this list. (<c>loaded_at</c>, set by the loader, is not one of these columns.)
 /// </summary>
 internal static class EventColumns
 {
