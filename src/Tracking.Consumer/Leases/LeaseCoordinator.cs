@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Options;
 using Tracking.Consumer.Health;
-using Tracking.Consumer.Loading;
 using Tracking.Consumer.Shards;
 using Tracking.Consumer.Telemetry;
 

@@ -1,4 +1,3 @@
-using Tracking.Consumer.Loading;
 using Tracking.Consumer.Warehouse;
 
 namespace Tracking.Consumer.Leases;

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Npgsql;
+using Tracking.Consumer.Leases;
 using Tracking.Consumer.Telemetry;
 using Tracking.Consumer.Warehouse;
 
@@ -9,7 +10,7 @@ namespace Tracking.Consumer.Loading;
 /// Loads a batch into PostgreSQL in one transaction: a lock-free look at the fence first (so a lost lease costs no
 /// work), binary COPY into a temporary staging table, then insert-if-absent into <c>events</c> by <c>message_id</c>,
 /// the dead letters, and last the fenced checkpoint, whose row lock lasts only until the commit (see
-/// <see cref="Checkpoints"/>). Values travel as COPY fields and parameters only.
+/// <see cref="PostgresCheckpoints"/>). Values travel as COPY fields and parameters only.
 /// </summary>
 /// <remarks>
 /// Records PostgreSQL cannot hold are caught before the load where that can be known (<see cref="EventRecords"/>).
@@ -47,7 +48,7 @@ internal sealed partial class PostgresLoader(NpgsqlDataSource dataSource, Consum
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
 
-        if (!await Checkpoints.HoldsAsync(connection, transaction, batch.Fence, cancellationToken))
+        if (!await PostgresCheckpoints.HoldsAsync(connection, transaction, batch.Fence, cancellationToken))
         {
             await transaction.RollbackAsync(cancellationToken);
             return new LoadResult(LoadOutcome.LeaseLost, 0, 0);
@@ -70,7 +71,7 @@ internal sealed partial class PostgresLoader(NpgsqlDataSource dataSource, Consum
             await DeadLetters.InsertAsync(connection, transaction, batch.Fence.Stream, batch.Fence.ShardId, load.DeadLetters, now, cancellationToken);
         }
 
-        if (!await Checkpoints.AdvanceAsync(connection, transaction, batch.Fence, batch.LastSequenceNumber, batch.ShardFinished, cancellationToken))
+        if (!await PostgresCheckpoints.AdvanceAsync(connection, transaction, batch.Fence, batch.LastSequenceNumber, batch.ShardFinished, cancellationToken))
         {
             await transaction.RollbackAsync(cancellationToken);
             return new LoadResult(LoadOutcome.LeaseLost, 0, 0);

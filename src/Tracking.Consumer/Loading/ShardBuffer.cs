@@ -1,5 +1,6 @@
 using Tracking.Aws.Kinesis;
 using Tracking.Aws.Kinesis.Aggregation;
+using Tracking.Consumer.Leases;
 
 namespace Tracking.Consumer.Loading;
 
