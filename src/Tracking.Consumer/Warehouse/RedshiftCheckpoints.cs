@@ -10,17 +10,17 @@ namespace Tracking.Consumer.Warehouse;
 /// row still names that owner and counter. A worker whose lease was taken can therefore commit nothing once the
 /// new holder has claimed, however late its load runs.
 /// </summary>
-internal sealed class RedshiftCheckpoints(NpgsqlDataSource dataSource)
+internal sealed class RedshiftCheckpoints(NpgsqlDataSource dataSource) : IWarehouseCheckpoints
 {
-    public async Task<IReadOnlyDictionary<string, (string? Checkpoint, bool Finished)>> ListAsync(string stream, CancellationToken cancellationToken)
+    public async Task<IReadOnlyDictionary<string, ShardCheckpoint>> ListAsync(string stream, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(RedshiftSql.ListCheckpoints);
         command.Parameters.Add(new NpgsqlParameter { Value = stream, NpgsqlDbType = NpgsqlDbType.Varchar });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var checkpoints = new Dictionary<string, (string?, bool)>(StringComparer.Ordinal);
+        var checkpoints = new Dictionary<string, ShardCheckpoint>(StringComparer.Ordinal);
         while (await reader.ReadAsync(cancellationToken))
         {
-            checkpoints[reader.GetString(0)] = (reader.IsDBNull(1) ? null : reader.GetString(1), reader.GetBoolean(2));
+            checkpoints[reader.GetString(0)] = new ShardCheckpoint(reader.IsDBNull(1) ? null : reader.GetString(1), reader.GetBoolean(2));
         }
 
         return checkpoints;
