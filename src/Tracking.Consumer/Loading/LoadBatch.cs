@@ -1,4 +1,5 @@
 using Tracking.Consumer.Leases;
+using Tracking.Consumer.Warehouse;
 
 namespace Tracking.Consumer.Loading;
 

@@ -1,4 +1,3 @@
-using Tracking.Consumer.Loading;
 using Tracking.Events;
 
 namespace Tracking.Consumer.Warehouse;
@@ -37,8 +36,12 @@ internal static class EventColumns
     /// <summary>The longest Redshift <c>VARCHAR</c>, and the longest string a <c>SUPER</c> value may hold: 65,535 bytes.</summary>
     public const int RedshiftMaxVarcharBytes = 65_535;
 
-    /// <summary>Ids are at most <see cref="EventRecords.MaxMessageIdLength"/> characters; 4 UTF-8 bytes each at worst.</summary>
-    private const int IdBytes = EventRecords.MaxMessageIdLength * 4;
+    /// <summary>The longest <c>messageId</c> (and other id) the tables hold, in characters: well under the 2,704-byte
+    /// limit of a PostgreSQL b-tree index row. Longer ids are dead letters before the load.</summary>
+    public const int MaxMessageIdLength = 512;
+
+    /// <summary>Ids are at most <see cref="MaxMessageIdLength"/> characters; 4 UTF-8 bytes each at worst.</summary>
+    private const int IdBytes = MaxMessageIdLength * 4;
 
     public static readonly IReadOnlyList<EventColumn> All =
     [

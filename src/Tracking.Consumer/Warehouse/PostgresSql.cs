@@ -1,6 +1,5 @@
 using Npgsql;
 using NpgsqlTypes;
-using Tracking.Consumer.Loading;
 
 namespace Tracking.Consumer.Warehouse;
 

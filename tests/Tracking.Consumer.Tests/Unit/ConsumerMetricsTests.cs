@@ -5,6 +5,7 @@ using Tracking.Aws.Kinesis;
 using Tracking.Consumer.Leases;
 using Tracking.Consumer.Loading;
 using Tracking.Consumer.Telemetry;
+using Tracking.Consumer.Warehouse;
 
 namespace Tracking.Consumer.Tests.Unit;
 
