@@ -1,4 +1,3 @@
-
 namespace Tracking.Consumer.Leases;
 
 /// <summary>A shard's row in <c>shard_leases</c>: who reads it until when, and how far it is loaded.</summary>
