@@ -5,7 +5,6 @@ using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using Amazon.Runtime;
 using Tracking.Aws;
-using Tracking.Consumer.Loading;
 
 namespace Tracking.Consumer.Leases;
 

@@ -1,5 +1,3 @@
-using Tracking.Consumer.Loading;
-
 namespace Tracking.Consumer.Leases;
 
 /// <summary>A shard's row in <c>shard_leases</c>: who reads it until when, and how far it is loaded.</summary>
@@ -27,6 +25,9 @@ internal sealed record Lease(
 {
     /// <summary>Whether someone holds it at <paramref name="now"/>, by the caller's clock.</summary>
     public bool IsHeld(DateTimeOffset now) => Owner is not null && ExpiresAt > now;
+
+    /// <summary>How far the shard is loaded, as this row says.</summary>
+    public ShardCheckpoint ToCheckpoint() => new(Checkpoint, Finished);
 }
 
 /// <summary>A shard found by listing the stream, not yet in the lease table.</summary>

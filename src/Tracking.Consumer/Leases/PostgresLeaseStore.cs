@@ -1,5 +1,4 @@
 using Npgsql;
-using Tracking.Consumer.Loading;
 
 namespace Tracking.Consumer.Leases;
 

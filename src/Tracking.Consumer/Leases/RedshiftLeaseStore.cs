@@ -1,6 +1,3 @@
-using Tracking.Consumer.Loading;
-using Tracking.Consumer.Warehouse;
-
 namespace Tracking.Consumer.Leases;
 
 /// <summary>
@@ -8,10 +5,10 @@ namespace Tracking.Consumer.Leases;
 /// (<paramref name="leases"/>), checkpoints and the fence in Redshift (<paramref name="checkpoints"/>). A lease
 /// renewal every few seconds per shard would otherwise be a Redshift commit each, queueing behind the loads.
 /// The listing shows Redshift's checkpoints and finished shards. The new holder of a lease claims the shard in
-/// Redshift with its counter before reading (<see cref="Loading.RedshiftLoader.BeginAsync"/>), in the shard's own
+/// Redshift with its counter before reading (the Redshift loader's <c>BeginAsync</c>), in the shard's own
 /// task: a claim waits for loads in progress, and the coordinator's renewals must not.
 /// </summary>
-internal sealed class RedshiftLeaseStore(ILeaseStore leases, RedshiftCheckpoints checkpoints) : ILeaseStore
+internal sealed class RedshiftLeaseStore(ILeaseStore leases, IWarehouseCheckpoints checkpoints) : ILeaseStore
 {
     /// <summary>The store that holds ownership, expiry and renewals.</summary>
     internal ILeaseStore Leases => leases;
@@ -21,7 +18,7 @@ internal sealed class RedshiftLeaseStore(ILeaseStore leases, RedshiftCheckpoints
         var listed = await leases.ListAsync(stream, cancellationToken);
         var loaded = await checkpoints.ListAsync(stream, cancellationToken);
         return listed
-            .Select(l => loaded.TryGetValue(l.ShardId, out var c) ? l with { Checkpoint = c.Checkpoint, Finished = c.Finished } : l with { Checkpoint = null, Finished = false })
+            .Select(l => loaded.TryGetValue(l.ShardId, out var c) ? l with { Checkpoint = c.SequenceNumber, Finished = c.Finished } : l with { Checkpoint = null, Finished = false })
             .ToList();
     }
 

@@ -3,73 +3,10 @@ using System.Text;
 using System.Text.Unicode;
 using System.Text.Json;
 using Tracking.Aws.Kinesis;
+using Tracking.Consumer.Warehouse;
 using Tracking.Events;
 
 namespace Tracking.Consumer.Loading;
-
-/// <summary>One event as the <c>events</c> table holds it; JSON columns keep their JSON text. The record it came
-/// from stays attached, so a row the database still refuses can become a dead letter byte for byte.
-/// <see cref="UnparsedTimes"/> is a JSON object of the top-level time fields whose value is not a time in the form
-/// <see cref="EventTimes"/> accepts, each kept as sent (their typed columns are NULL). <see cref="Violations"/> is the
-/// event's tracking plan violations as the API recorded them, JSON text.</summary>
-internal sealed record EventRow(
-    string SequenceNumber,
-    ReadOnlyMemory<byte> Payload,
-    string MessageId,
-    string? Type,
-    string? Event,
-    string? Name,
-    string? UserId,
-    string? AnonymousId,
-    string? GroupId,
-    string? PreviousId,
-    DateTimeOffset? Timestamp,
-    DateTimeOffset? OriginalTimestamp,
-    DateTimeOffset? SentAt,
-    DateTimeOffset? ReceivedAt,
-    string? Source,
-    string? Context,
-    string? Properties,
-    string? Traits,
-    string? Integrations,
-    string? UnparsedTimes = null,
-    string? Violations = null);
-
-
-/// <summary>A record the warehouse cannot hold, kept byte for byte with the reason. The reason is made storable
-/// on construction (it may quote a database's or parser's message): no NUL or other control character, no unpaired
-/// surrogate, at most <see cref="MaxReasonLength"/> characters.</summary>
-internal sealed record DeadLetter(string SequenceNumber, string Reason, ReadOnlyMemory<byte> Payload)
-{
-    /// <summary>The longest reason kept: well inside Redshift's <c>VARCHAR(4096)</c> even in 3-byte characters.</summary>
-    internal const int MaxReasonLength = 1000;
-
-    public string Reason { get; } = Storable(Reason);
-
-    private static string Storable(string reason)
-    {
-        var text = new StringBuilder(Math.Min(reason.Length, MaxReasonLength));
-        for (var i = 0; i < reason.Length && text.Length < MaxReasonLength; i++)
-        {
-            var c = reason[i];
-            if (char.IsHighSurrogate(c) && i + 1 < reason.Length && char.IsLowSurrogate(reason[i + 1]))
-            {
-                if (text.Length + 2 > MaxReasonLength)
-                {
-                    break;
-                }
-
-                text.Append(c).Append(reason[++i]);
-            }
-            else
-            {
-                text.Append(char.IsSurrogate(c) || char.IsControl(c) ? '\uFFFD' : c);
-            }
-        }
-
-        return text.ToString();
-    }
-}
 
 /// <summary>
 /// Turns a stream record into a row, or into a dead letter with its reason. Whatever the bytes, exactly one of the
@@ -83,8 +20,8 @@ internal sealed record DeadLetter(string SequenceNumber, string Reason, ReadOnly
 /// </summary>
 internal static class EventRecords
 {
-    /// <summary>The longest <c>messageId</c> kept: well under the 2,704-byte limit of a PostgreSQL b-tree index row.</summary>
-    internal const int MaxMessageIdLength = 512;
+    /// <summary>The longest <c>messageId</c> kept: <see cref="EventColumns.MaxMessageIdLength"/>.</summary>
+    internal const int MaxMessageIdLength = EventColumns.MaxMessageIdLength;
 
     /// <summary>The deepest nesting of objects and arrays kept.</summary>
     internal const int MaxDepth = 64;

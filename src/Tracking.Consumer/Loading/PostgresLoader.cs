@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using Npgsql;
-using NpgsqlTypes;
+using Tracking.Consumer.Leases;
 using Tracking.Consumer.Telemetry;
 using Tracking.Consumer.Warehouse;
 
@@ -10,7 +10,7 @@ namespace Tracking.Consumer.Loading;
 /// Loads a batch into PostgreSQL in one transaction: a lock-free look at the fence first (so a lost lease costs no
 /// work), binary COPY into a temporary staging table, then insert-if-absent into <c>events</c> by <c>message_id</c>,
 /// the dead letters, and last the fenced checkpoint, whose row lock lasts only until the commit (see
-/// <see cref="Checkpoints"/>). Values travel as COPY fields and parameters only.
+/// <see cref="PostgresCheckpoints"/>). Values travel as COPY fields and parameters only.
 /// </summary>
 /// <remarks>
 /// Records PostgreSQL cannot hold are caught before the load where that can be known (<see cref="EventRecords"/>).
@@ -24,24 +24,6 @@ namespace Tracking.Consumer.Loading;
 /// </remarks>
 internal sealed partial class PostgresLoader(NpgsqlDataSource dataSource, ConsumerMetrics metrics, TimeProvider timeProvider, ILogger<PostgresLoader> logger) : IWarehouseLoader
 {
-    private const string Columns =
-        "message_id, type, event, name, user_id, anonymous_id, group_id, previous_id, \"timestamp\", original_timestamp, sent_at, received_at, source, context, properties, traits, integrations, unparsed_times, violations";
-
-    // ON COMMIT DELETE ROWS keeps the table for the connection's next load while each commit empties it.
-    private const string CreateStaging =
-        """
-        CREATE TEMP TABLE IF NOT EXISTS events_staging (
-            message_id text, type text, event text, name text, user_id text, anonymous_id text, group_id text,
-            previous_id text, "timestamp" timestamptz, original_timestamp timestamptz, sent_at timestamptz,
-            received_at timestamptz, source text, context jsonb, properties jsonb, traits jsonb, integrations jsonb,
-            unparsed_times jsonb, violations jsonb
-        ) ON COMMIT DELETE ROWS
-        """;
-
-    // The staging table is emptied after each part, so a part loaded after another never inserts the other's rows again.
-    private const string InsertFromStaging =
-        $"INSERT INTO events ({Columns}, loaded_at) SELECT {Columns}, now() FROM events_staging ON CONFLICT (message_id) DO NOTHING; TRUNCATE events_staging";
-
     private const string Savepoint = "rows";
 
     public Task<LoadResult> LoadAsync(LoadBatch batch, CancellationToken cancellationToken)
@@ -66,7 +48,7 @@ internal sealed partial class PostgresLoader(NpgsqlDataSource dataSource, Consum
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
 
-        if (!await Checkpoints.HoldsAsync(connection, transaction, batch.Fence, cancellationToken))
+        if (!await PostgresCheckpoints.HoldsAsync(connection, transaction, batch.Fence, cancellationToken))
         {
             await transaction.RollbackAsync(cancellationToken);
             return new LoadResult(LoadOutcome.LeaseLost, 0, 0);
@@ -75,7 +57,7 @@ internal sealed partial class PostgresLoader(NpgsqlDataSource dataSource, Consum
         var load = new Narrowing(batch.Rows.Count, batch.DeadLetters);
         if (batch.Rows.Count > 0)
         {
-            await using (var create = new NpgsqlCommand(CreateStaging, connection, transaction))
+            await using (var create = new NpgsqlCommand(PostgresSql.CreateStaging, connection, transaction))
             {
                 await create.ExecuteNonQueryAsync(cancellationToken);
             }
@@ -89,7 +71,7 @@ internal sealed partial class PostgresLoader(NpgsqlDataSource dataSource, Consum
             await DeadLetters.InsertAsync(connection, transaction, batch.Fence.Stream, batch.Fence.ShardId, load.DeadLetters, now, cancellationToken);
         }
 
-        if (!await Checkpoints.AdvanceAsync(connection, transaction, batch.Fence, batch.LastSequenceNumber, batch.ShardFinished, cancellationToken))
+        if (!await PostgresCheckpoints.AdvanceAsync(connection, transaction, batch.Fence, batch.LastSequenceNumber, batch.ShardFinished, cancellationToken))
         {
             await transaction.RollbackAsync(cancellationToken);
             return new LoadResult(LoadOutcome.LeaseLost, 0, 0);
@@ -112,7 +94,7 @@ internal sealed partial class PostgresLoader(NpgsqlDataSource dataSource, Consum
         try
         {
             await CopyAsync(connection, rows, cancellationToken);
-            await using var insert = new NpgsqlCommand(InsertFromStaging, connection, transaction);
+            await using var insert = new NpgsqlCommand(PostgresSql.InsertFromStaging, connection, transaction);
             inserted = await insert.ExecuteNonQueryAsync(cancellationToken);
         }
         catch (PostgresException exception) when (IsRefusedData(exception))
@@ -171,37 +153,16 @@ internal sealed partial class PostgresLoader(NpgsqlDataSource dataSource, Consum
 
     private static async Task CopyAsync(NpgsqlConnection connection, IReadOnlyList<EventRow> rows, CancellationToken cancellationToken)
     {
-        await using var writer = await connection.BeginBinaryImportAsync($"COPY events_staging ({Columns}) FROM STDIN (FORMAT BINARY)", cancellationToken);
+        await using var writer = await connection.BeginBinaryImportAsync(PostgresSql.CopyIntoStaging, cancellationToken);
         foreach (var row in rows)
         {
             await writer.StartRowAsync(cancellationToken);
-            await writer.WriteAsync(row.MessageId, NpgsqlDbType.Text, cancellationToken);
-            await WriteAsync(writer, row.Type, NpgsqlDbType.Text, cancellationToken);
-            await WriteAsync(writer, row.Event, NpgsqlDbType.Text, cancellationToken);
-            await WriteAsync(writer, row.Name, NpgsqlDbType.Text, cancellationToken);
-            await WriteAsync(writer, row.UserId, NpgsqlDbType.Text, cancellationToken);
-            await WriteAsync(writer, row.AnonymousId, NpgsqlDbType.Text, cancellationToken);
-            await WriteAsync(writer, row.GroupId, NpgsqlDbType.Text, cancellationToken);
-            await WriteAsync(writer, row.PreviousId, NpgsqlDbType.Text, cancellationToken);
-            await WriteAsync(writer, row.Timestamp, cancellationToken);
-            await WriteAsync(writer, row.OriginalTimestamp, cancellationToken);
-            await WriteAsync(writer, row.SentAt, cancellationToken);
-            await WriteAsync(writer, row.ReceivedAt, cancellationToken);
-            await WriteAsync(writer, row.Source, NpgsqlDbType.Text, cancellationToken);
-            await WriteAsync(writer, row.Context, NpgsqlDbType.Jsonb, cancellationToken);
-            await WriteAsync(writer, row.Properties, NpgsqlDbType.Jsonb, cancellationToken);
-            await WriteAsync(writer, row.Traits, NpgsqlDbType.Jsonb, cancellationToken);
-            await WriteAsync(writer, row.Integrations, NpgsqlDbType.Jsonb, cancellationToken);
-            await WriteAsync(writer, row.UnparsedTimes, NpgsqlDbType.Jsonb, cancellationToken);
-            await WriteAsync(writer, row.Violations, NpgsqlDbType.Jsonb, cancellationToken);
+            foreach (var column in EventColumns.All)
+            {
+                await PostgresSql.WriteAsync(writer, column, row, cancellationToken);
+            }
         }
 
         await writer.CompleteAsync(cancellationToken);
     }
-
-    private static Task WriteAsync(NpgsqlBinaryImporter writer, string? value, NpgsqlDbType type, CancellationToken cancellationToken) =>
-        value is null ? writer.WriteNullAsync(cancellationToken) : writer.WriteAsync(value, type, cancellationToken);
-
-    private static Task WriteAsync(NpgsqlBinaryImporter writer, DateTimeOffset? value, CancellationToken cancellationToken) =>
-        value is { } time ? writer.WriteAsync(time.UtcDateTime, NpgsqlDbType.TimestampTz, cancellationToken) : writer.WriteNullAsync(cancellationToken);
 }

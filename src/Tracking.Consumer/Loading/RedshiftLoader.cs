@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;
 using Tracking.Aws.Retries;
+using Tracking.Consumer.Leases;
 using Tracking.Consumer.Telemetry;
 using Tracking.Consumer.Warehouse;
 
@@ -54,9 +55,8 @@ internal sealed partial class RedshiftLoader(
     internal static readonly RetryPolicy ConflictRetries = new(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(4), Jitter.Equal, MaxAttempts: 3);
 
     /// <summary>Claims the shard in Redshift with the fence's counter and starts after the checkpoint found there.</summary>
-    public async Task<Leases.Lease?> BeginAsync(ShardFence fence, Leases.Lease lease, CancellationToken cancellationToken)
+    public async Task<ShardCheckpoint?> BeginAsync(ShardFence fence, ShardCheckpoint listed, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(lease);
         var claimed = await checkpoints.ClaimAsync(fence, cancellationToken);
         if (claimed is null)
         {
@@ -64,7 +64,7 @@ internal sealed partial class RedshiftLoader(
             return null;
         }
 
-        return claimed.Finished ? null : lease with { Checkpoint = claimed.Checkpoint, Finished = false };
+        return claimed.Finished ? null : claimed;
     }
 
     public Task<LoadResult> LoadAsync(LoadBatch batch, CancellationToken cancellationToken)

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Amazon.S3;
 using Amazon.S3.Model;
 using Microsoft.Extensions.Options;
+using Tracking.Consumer.Leases;
 using Tracking.Consumer.Warehouse;
 
 namespace Tracking.Consumer.Loading;

@@ -1,5 +1,7 @@
 using Tracking.Aws.Kinesis;
 using Tracking.Aws.Kinesis.Aggregation;
+using Tracking.Consumer.Leases;
+using Tracking.Consumer.Warehouse;
 
 namespace Tracking.Consumer.Loading;
 

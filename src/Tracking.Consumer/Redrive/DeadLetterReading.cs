@@ -1,5 +1,6 @@
 using Tracking.Aws.Kinesis;
 using Tracking.Consumer.Loading;
+using Tracking.Consumer.Warehouse;
 
 namespace Tracking.Consumer.Redrive;
 

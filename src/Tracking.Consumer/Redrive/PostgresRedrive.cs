@@ -19,10 +19,6 @@ internal sealed partial class PostgresRedrive(NpgsqlDataSource dataSource, ILogg
 
     private const string Savepoint = "letter";
 
-    private static readonly string InsertEvent =
-        $"INSERT INTO events ({EventColumns.List()}, loaded_at) VALUES ({string.Join(", ", EventColumns.All.Select((_, i) => $"${i + 1}"))}, now()) " +
-        "ON CONFLICT (message_id) DO NOTHING";
-
     private const string SelectPage = """
         SELECT id, stream, shard_id, sequence_number, payload FROM dead_letters
         WHERE id > $1
@@ -106,8 +102,12 @@ internal sealed partial class PostgresRedrive(NpgsqlDataSource dataSource, ILogg
         {
             foreach (var row in rows)
             {
-                await using var insert = new NpgsqlCommand(InsertEvent, connection, transaction);
-                AddParameters(insert.Parameters, row);
+                await using var insert = new NpgsqlCommand(PostgresSql.InsertEvent, connection, transaction);
+                foreach (var column in EventColumns.All)
+                {
+                    insert.Parameters.Add(PostgresSql.Parameter(column, row));
+                }
+
                 inserted += await insert.ExecuteNonQueryAsync(cancellationToken);
             }
 
@@ -126,20 +126,6 @@ internal sealed partial class PostgresRedrive(NpgsqlDataSource dataSource, ILogg
         result.Loaded++;
         result.EventsInserted += inserted;
         result.Duplicates += rows.Count - inserted;
-    }
-
-    private static void AddParameters(NpgsqlParameterCollection parameters, EventRow row)
-    {
-        foreach (var column in EventColumns.All)
-        {
-            var value = column.Value(row);
-            parameters.Add(column.Kind switch
-            {
-                ColumnKind.Timestamp => new NpgsqlParameter { Value = value is DateTimeOffset time ? time.UtcDateTime : DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz },
-                ColumnKind.Json => new NpgsqlParameter { Value = value ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Jsonb },
-                _ => new NpgsqlParameter { Value = value ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text },
-            });
-        }
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Re-drive of dead letters (dry run: {DryRun}): examined {Examined}, loaded {Loaded} ({Inserted} events inserted, {Duplicates} already held), still failing {StillFailing}")]

@@ -58,10 +58,10 @@ internal sealed partial class ShardProcessor(
     /// in the last case what was already read is still offered to the loader, whose fence decides.</summary>
     public async Task<ShardOutcome> RunAsync(ShardFence fence, Lease lease, CancellationToken stopReading)
     {
-        Lease? start;
+        ShardCheckpoint? start;
         try
         {
-            start = await loader.BeginAsync(fence, lease, stopReading);
+            start = await loader.BeginAsync(fence, lease.ToCheckpoint(), stopReading);
         }
         catch (OperationCanceledException) when (stopReading.IsCancellationRequested)
         {
@@ -73,7 +73,7 @@ internal sealed partial class ShardProcessor(
             return ShardOutcome.LeaseLost;
         }
 
-        lease = start;
+        lease = lease with { Checkpoint = start.SequenceNumber, Finished = start.Finished };
         var channel = Channel.CreateBounded<ReadChunk>(new BoundedChannelOptions(1) { SingleReader = true, SingleWriter = true });
         using var reading = CancellationTokenSource.CreateLinkedTokenSource(stopReading);
         var reader = ReadAsync(fence.ShardId, lease, channel.Writer, reading.Token);

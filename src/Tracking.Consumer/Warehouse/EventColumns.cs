@@ -1,4 +1,3 @@
-using Tracking.Consumer.Loading;
 using Tracking.Events;
 
 namespace Tracking.Consumer.Warehouse;
@@ -27,16 +26,22 @@ internal sealed record EventColumn(string Name, string Field, ColumnKind Kind, i
 
 /// <summary>
 /// The one definition of the loaded columns of <c>events</c>, in table order. The Redshift DDL, staging table, JSON
-/// lines, INSERT statements, the Firehose JSONPaths file and its documentation are all generated from it, so the
-/// consumer and Firehose cannot drift apart. (<c>loaded_at</c>, set by the loader, follows these columns.)
+/// lines, INSERT statements, the Firehose JSONPaths file and its documentation (<see cref="RedshiftSql"/>), and
+/// PostgreSQL's staging table, COPY and INSERT statements (<see cref="PostgresSql"/>) are all generated from it, so
+/// the dialects, the re-drive and Firehose cannot drift apart. PostgreSQL's released migrations keep their text; a
+/// test holds the migrated table to this list. (<c>loaded_at</c>, set by the loader, is not one of these columns.)
 /// </summary>
 internal static class EventColumns
 {
     /// <summary>The longest Redshift <c>VARCHAR</c>, and the longest string a <c>SUPER</c> value may hold: 65,535 bytes.</summary>
     public const int RedshiftMaxVarcharBytes = 65_535;
 
-    /// <summary>Ids are at most <see cref="EventRecords.MaxMessageIdLength"/> characters; 4 UTF-8 bytes each at worst.</summary>
-    private const int IdBytes = EventRecords.MaxMessageIdLength * 4;
+    /// <summary>The longest <c>messageId</c> (and other id) the tables hold, in characters: well under the 2,704-byte
+    /// limit of a PostgreSQL b-tree index row. Longer ids are dead letters before the load.</summary>
+    public const int MaxMessageIdLength = 512;
+
+    /// <summary>Ids are at most <see cref="MaxMessageIdLength"/> characters; 4 UTF-8 bytes each at worst.</summary>
+    private const int IdBytes = MaxMessageIdLength * 4;
 
     public static readonly IReadOnlyList<EventColumn> All =
     [

@@ -1,6 +1,6 @@
 using Npgsql;
 using NpgsqlTypes;
-using Tracking.Consumer.Loading;
+using Tracking.Consumer.Leases;
 
 namespace Tracking.Consumer.Warehouse;
 
@@ -10,27 +10,27 @@ namespace Tracking.Consumer.Warehouse;
 /// row still names that owner and counter. A worker whose lease was taken can therefore commit nothing once the
 /// new holder has claimed, however late its load runs.
 /// </summary>
-internal sealed class RedshiftCheckpoints(NpgsqlDataSource dataSource)
+internal sealed class RedshiftCheckpoints(NpgsqlDataSource dataSource) : IWarehouseCheckpoints
 {
-    public async Task<IReadOnlyDictionary<string, (string? Checkpoint, bool Finished)>> ListAsync(string stream, CancellationToken cancellationToken)
+    public async Task<IReadOnlyDictionary<string, ShardCheckpoint>> ListAsync(string stream, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(RedshiftSql.ListCheckpoints);
         command.Parameters.Add(new NpgsqlParameter { Value = stream, NpgsqlDbType = NpgsqlDbType.Varchar });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var checkpoints = new Dictionary<string, (string?, bool)>(StringComparer.Ordinal);
+        var checkpoints = new Dictionary<string, ShardCheckpoint>(StringComparer.Ordinal);
         while (await reader.ReadAsync(cancellationToken))
         {
-            checkpoints[reader.GetString(0)] = (reader.IsDBNull(1) ? null : reader.GetString(1), reader.GetBoolean(2));
+            checkpoints[reader.GetString(0)] = new ShardCheckpoint(reader.IsDBNull(1) ? null : reader.GetString(1), reader.GetBoolean(2));
         }
 
         return checkpoints;
     }
 
     /// <summary>Records that the checkpoints of <paramref name="stream"/> belong to <paramref name="current"/>, moving
-    /// those of an older stream of the name aside first (<see cref="Leases.ILeaseStore.AdoptStreamAsync"/>). Serialised
+    /// those of an older stream of the name aside first (<see cref="ILeaseStore.AdoptStreamAsync"/>). Serialised
     /// with the loads and claims by their lock: a load of the old stream still running commits nothing after it.</summary>
     /// <returns>The identity whose checkpoints were set aside, or <see langword="null"/>.</returns>
-    public async Task<Leases.StreamIdentity?> AdoptStreamAsync(string stream, Leases.StreamIdentity current, CancellationToken cancellationToken)
+    public async Task<StreamIdentity?> AdoptStreamAsync(string stream, StreamIdentity current, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
@@ -39,14 +39,14 @@ internal sealed class RedshiftCheckpoints(NpgsqlDataSource dataSource)
             await command.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        Leases.StreamIdentity? recorded = null;
+        StreamIdentity? recorded = null;
         await using (var command = new NpgsqlCommand(RedshiftSql.ReadStreamIdentity, connection, transaction))
         {
             command.Parameters.Add(new NpgsqlParameter { Value = stream, NpgsqlDbType = NpgsqlDbType.Varchar });
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             if (await reader.ReadAsync(cancellationToken))
             {
-                recorded = new Leases.StreamIdentity(reader.GetFieldValue<DateTimeOffset>(0), reader.IsDBNull(1) ? null : reader.GetString(1));
+                recorded = new StreamIdentity(reader.GetFieldValue<DateTimeOffset>(0), reader.IsDBNull(1) ? null : reader.GetString(1));
             }
         }
 
@@ -78,7 +78,7 @@ internal sealed class RedshiftCheckpoints(NpgsqlDataSource dataSource)
     /// <summary>Makes <paramref name="fence"/> the shard's fence, in a transaction serialised with the loads.</summary>
     /// <returns>The checkpoint at the moment of the claim, or <see langword="null"/> when the row already holds an
     /// equal or higher counter (the fence is stale).</returns>
-    public async Task<ClaimedCheckpoint?> ClaimAsync(ShardFence fence, CancellationToken cancellationToken)
+    public async Task<ShardCheckpoint?> ClaimAsync(ShardFence fence, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
@@ -87,7 +87,7 @@ internal sealed class RedshiftCheckpoints(NpgsqlDataSource dataSource)
             await command.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        ClaimedCheckpoint? existing = null;
+        ShardCheckpoint? existing = null;
         await using (var command = new NpgsqlCommand(RedshiftSql.ReadCheckpoint, connection, transaction))
         {
             command.Parameters.Add(new NpgsqlParameter { Value = fence.Stream, NpgsqlDbType = NpgsqlDbType.Varchar });
@@ -100,7 +100,7 @@ internal sealed class RedshiftCheckpoints(NpgsqlDataSource dataSource)
                     return null;
                 }
 
-                existing = new ClaimedCheckpoint(reader.IsDBNull(1) ? null : reader.GetString(1), reader.GetBoolean(2));
+                existing = new ShardCheckpoint(reader.IsDBNull(1) ? null : reader.GetString(1), reader.GetBoolean(2));
             }
         }
 
@@ -125,9 +125,6 @@ internal sealed class RedshiftCheckpoints(NpgsqlDataSource dataSource)
         }
 
         await transaction.CommitAsync(cancellationToken);
-        return existing ?? new ClaimedCheckpoint(null, false);
+        return existing ?? new ShardCheckpoint(null, false);
     }
 }
-
-/// <summary>A shard's checkpoint as its new holder found it when claiming.</summary>
-internal sealed record ClaimedCheckpoint(string? Checkpoint, bool Finished);

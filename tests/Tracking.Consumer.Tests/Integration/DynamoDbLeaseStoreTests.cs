@@ -150,14 +150,14 @@ public sealed class DynamoDbLeaseStoreTests(DynaliteFixture dynalite, PostgresSe
         var options = Options.Create(RedshiftRehearsal.Options(s3rver, $"test-{Guid.NewGuid():N}"));
         var loader = new RedshiftLoader(dataSource, new S3Staging(s3, options), new StagedFileCopy(s3), new RedshiftSql(tableAttributes: false), new RedshiftCheckpoints(dataSource), options, TestMetrics.Create(), _clock, NullLogger<RedshiftLoader>.Instance);
         var a = (await leases.TryTakeAsync(Stream, ShardId, 0, "worker-a", _clock.GetUtcNow().AddSeconds(10), CancellationToken.None))!.Value;
-        Assert.Null((await loader.BeginAsync(a, Assert.Single(await leases.ListAsync(Stream, CancellationToken.None)), CancellationToken.None))!.Checkpoint);
+        Assert.Null((await loader.BeginAsync(a, Assert.Single(await leases.ListAsync(Stream, CancellationToken.None)).ToCheckpoint(), CancellationToken.None))!.SequenceNumber);
         Assert.Equal(LoadOutcome.Committed, (await loader.LoadAsync(new LoadBatch(a, [Row("101", "a-1")], [], "101", false), CancellationToken.None)).Outcome);
 
         _clock.Advance(TimeSpan.FromSeconds(11));
         var lease = Assert.Single(await leases.ListAsync(Stream, CancellationToken.None));
         Assert.Equal("101", lease.Checkpoint);
         var b = (await leases.TryTakeAsync(Stream, ShardId, lease.Counter, "worker-b", _clock.GetUtcNow().AddSeconds(10), CancellationToken.None))!.Value;
-        Assert.Equal("101", (await loader.BeginAsync(b, lease, CancellationToken.None))!.Checkpoint);
+        Assert.Equal("101", (await loader.BeginAsync(b, lease.ToCheckpoint(), CancellationToken.None))!.SequenceNumber);
 
         var late = await loader.LoadAsync(new LoadBatch(a, [Row("102", "a-2")], [], "102", false), CancellationToken.None);
         var current = await loader.LoadAsync(new LoadBatch(b, [Row("102", "a-2")], [], "102", false), CancellationToken.None);

@@ -106,7 +106,7 @@ public sealed class RedshiftLeaseStoreTests(PostgresServer postgres, S3rverFixtu
         var lease = (await _store.ListAsync(Stream, CancellationToken.None)).Single();
         var taken = (await _store.TryTakeAsync(Stream, ShardId, lease.Counter, "worker-b", _clock.GetUtcNow().AddSeconds(10), CancellationToken.None))!.Value;
 
-        Assert.Null(await _loader.BeginAsync(taken, lease, CancellationToken.None));
+        Assert.Null(await _loader.BeginAsync(taken, lease.ToCheckpoint(), CancellationToken.None));
         Assert.Equal(["worker-a", fence.Counter], (await _warehouse.RowsAsync("SELECT owner, counter FROM shard_checkpoints")).Single());
     }
 
@@ -127,7 +127,7 @@ public sealed class RedshiftLeaseStoreTests(PostgresServer postgres, S3rverFixtu
         var taking = _store.TryTakeAsync(Stream, ShardId, lease.Counter, "worker-b", _clock.GetUtcNow().AddSeconds(10), CancellationToken.None);
         Assert.Same(taking, await Task.WhenAny(taking, Task.Delay(TimeSpan.FromSeconds(30))));
         var taken = (await taking)!.Value;
-        var claim = _loader.BeginAsync(taken, lease, CancellationToken.None);
+        var claim = _loader.BeginAsync(taken, lease.ToCheckpoint(), CancellationToken.None);
         await WarehouseDb.WaitUntilAsync(
             async () => await _warehouse.ScalarAsync<long>("SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE c.relname = 'consumer_load_lock' AND NOT l.granted") == 1,
             TimeSpan.FromSeconds(30),
@@ -145,7 +145,7 @@ public sealed class RedshiftLeaseStoreTests(PostgresServer postgres, S3rverFixtu
     {
         var lease = (await _store.ListAsync(Stream, CancellationToken.None)).Single();
         var fence = (await _store.TryTakeAsync(Stream, ShardId, lease.Counter, worker, _clock.GetUtcNow().AddSeconds(10), CancellationToken.None))!.Value;
-        Assert.NotNull(await _loader.BeginAsync(fence, lease, CancellationToken.None));
+        Assert.NotNull(await _loader.BeginAsync(fence, lease.ToCheckpoint(), CancellationToken.None));
         return fence;
     }
 }

@@ -378,7 +378,7 @@ public sealed class RedshiftLoaderTests(PostgresServer postgres, S3rverFixture s
         var lease = (await _leases.ListAsync(Stream, CancellationToken.None)).Single();
         Assert.Equal(("101", true), (lease.Checkpoint, lease.Finished));
         var taken = await _leases.TryTakeAsync(Stream, ShardId, lease.Counter, "worker-b", _clock.GetUtcNow().AddSeconds(10), CancellationToken.None);
-        Assert.Null(await loader.BeginAsync(taken!.Value, lease, CancellationToken.None));
+        Assert.Null(await loader.BeginAsync(taken!.Value, lease.ToCheckpoint(), CancellationToken.None));
     }
 
     [Theory]
@@ -493,7 +493,7 @@ public sealed class RedshiftLoaderTests(PostgresServer postgres, S3rverFixture s
     {
         var lease = (await _leases.ListAsync(Stream, CancellationToken.None)).Single();
         var fence = (await _leases.TryTakeAsync(Stream, ShardId, lease.Counter, worker, _clock.GetUtcNow().AddSeconds(10), CancellationToken.None))!.Value;
-        Assert.NotNull(await Loader(1000).BeginAsync(fence, lease, CancellationToken.None));
+        Assert.NotNull(await Loader(1000).BeginAsync(fence, lease.ToCheckpoint(), CancellationToken.None));
         return fence;
     }
 

@@ -32,6 +32,32 @@ public sealed class SchemaTests(PostgresServer postgres)
     }
 
     [Fact]
+    public async Task TheMigratedEventsTableAndTheLoadersStagingTableHoldTheDefinedColumnsInOrder()
+    {
+        var connectionString = await postgres.CreateDatabaseAsync("schema");
+        await using var dataSource = NpgsqlDataSource.Create(connectionString);
+        await new PostgresSchema(dataSource, NullLogger<PostgresSchema>.Instance).MigrateAsync(CancellationToken.None);
+        var defined = EventColumns.All.Select(c => (c.Name, c.Kind switch
+        {
+            ColumnKind.Text => "text",
+            ColumnKind.Timestamp => "timestamp with time zone",
+            _ => "jsonb",
+        })).ToList();
+
+        await using var connection = await dataSource.OpenConnectionAsync();
+        await using (var create = new NpgsqlCommand(PostgresSql.CreateStaging, connection))
+        {
+            await create.ExecuteNonQueryAsync();
+        }
+
+        // Columns added by later migrations follow loaded_at, which the first one created.
+        var events = await ColumnsAsync(connection, "events");
+        Assert.Contains(("loaded_at", "timestamp with time zone"), events);
+        Assert.Equal(defined, events.Where(c => c.Name != "loaded_at"));
+        Assert.Equal(defined, await ColumnsAsync(connection, PostgresSql.StagingTable));
+    }
+
+    [Fact]
     public async Task ADatabaseAlreadyMigratedIsLeftAloneWithItsRows()
     {
         var connectionString = await postgres.CreateDatabaseAsync("schema");
@@ -81,5 +107,22 @@ public sealed class SchemaTests(PostgresServer postgres)
         var views = (await warehouse.RowsAsync("SELECT table_name FROM information_schema.views WHERE table_schema = 'tracking' ORDER BY 1")).Select(r => (string)r[0]!);
         Assert.Equal(["aliases", "groups", "identifies", "pages", "screens", "tracks", "users"], views);
         Assert.Equal(3L, await warehouse.ScalarAsync<long>("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'"));
+    }
+
+    private static async Task<List<(string Name, string Type)>> ColumnsAsync(NpgsqlConnection connection, string table)
+    {
+        // The staging table is temporary: it lives in the connection's own pg_temp schema, not in public.
+        await using var command = new NpgsqlCommand(
+            "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = $1 AND (table_schema = 'public' OR table_schema = pg_my_temp_schema()::regnamespace::text) ORDER BY ordinal_position",
+            connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = table });
+        var columns = new List<(string, string)>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            columns.Add((reader.GetString(0), reader.GetString(1)));
+        }
+
+        return columns;
     }
 }

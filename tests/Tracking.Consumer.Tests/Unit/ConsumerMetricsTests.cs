@@ -2,8 +2,10 @@ using System.Diagnostics.Metrics;
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using Tracking.Aws.Kinesis;
+using Tracking.Consumer.Leases;
 using Tracking.Consumer.Loading;
 using Tracking.Consumer.Telemetry;
+using Tracking.Consumer.Warehouse;
 
 namespace Tracking.Consumer.Tests.Unit;
 

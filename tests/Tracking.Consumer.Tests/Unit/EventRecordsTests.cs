@@ -4,6 +4,7 @@ using System.Text.Json;
 using Tracking.Aws.Kinesis;
 using Tracking.Consumer.Loading;
 using Tracking.Consumer.Tests.Support;
+using Tracking.Consumer.Warehouse;
 using Xunit.Abstractions;
 
 namespace Tracking.Consumer.Tests.Unit;

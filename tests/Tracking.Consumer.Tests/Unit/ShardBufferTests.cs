@@ -1,6 +1,7 @@
 using System.Text;
 using Tracking.Aws.Kinesis;
 using Tracking.Aws.Kinesis.Aggregation;
+using Tracking.Consumer.Leases;
 using Tracking.Consumer.Loading;
 
 namespace Tracking.Consumer.Tests.Unit;

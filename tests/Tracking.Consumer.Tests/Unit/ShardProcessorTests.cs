@@ -112,7 +112,7 @@ public sealed class ShardProcessorTests
     public async Task ReadingStartsAfterTheCheckpointTheLoaderBeganWith()
     {
         var stream = new ScriptedShard(n => new GetRecordsResponse { NextShardIterator = "next", MillisBehindLatest = 0 });
-        var loader = new RecordingLoader { Begin = lease => lease with { Checkpoint = "4242" } };
+        var loader = new RecordingLoader { Begin = listed => listed with { SequenceNumber = "4242" } };
         await using var run = Start(stream, loader);
 
         await stream.WaitForCallsAsync(1);
@@ -268,9 +268,9 @@ public sealed class ShardProcessorTests
 
         public bool Blocked { get; init; }
 
-        public Func<Lease, Lease?> Begin { get; init; } = lease => lease;
+        public Func<ShardCheckpoint, ShardCheckpoint?> Begin { get; init; } = listed => listed;
 
-        public Task<Lease?> BeginAsync(ShardFence fence, Lease lease, CancellationToken cancellationToken) => Task.FromResult(Begin(lease));
+        public Task<ShardCheckpoint?> BeginAsync(ShardFence fence, ShardCheckpoint listed, CancellationToken cancellationToken) => Task.FromResult(Begin(listed));
 
         public void Release() => _released.TrySetResult();
 

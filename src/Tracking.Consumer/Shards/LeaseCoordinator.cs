@@ -1,10 +1,9 @@
 using Microsoft.Extensions.Options;
 using Tracking.Consumer.Health;
-using Tracking.Consumer.Loading;
-using Tracking.Consumer.Shards;
+using Tracking.Consumer.Leases;
 using Tracking.Consumer.Telemetry;
 
-namespace Tracking.Consumer.Leases;
+namespace Tracking.Consumer.Shards;
 
 /// <summary>
 /// This worker's share of the stream, on two clocks. The renewer extends every lease it holds at a fixed rate, a

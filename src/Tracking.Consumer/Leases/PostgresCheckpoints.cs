@@ -1,16 +1,17 @@
 using Npgsql;
-using Tracking.Consumer.Loading;
 
-namespace Tracking.Consumer.Warehouse;
+namespace Tracking.Consumer.Leases;
 
 /// <summary>
-/// A shard's checkpoint, moved inside a load's transaction and only while the lease is held. The fence is the
-/// conditional update at the end of the load (<see cref="AdvanceAsync"/>), not a lock held through it: the lease row
-/// is locked only from that update to the commit, so renewals and takes, which must not wait on a load (a slow insert,
-/// a worker frozen mid-load), never find it locked for longer than a commit. A take that lands first moves the counter
-/// and the load's update then matches nothing; one that lands after waits for the commit and reads its checkpoint.
+/// A shard's checkpoint in the PostgreSQL lease table (<c>shard_leases</c>, in the warehouse beside the rows it
+/// guards), moved inside a load's transaction and only while the lease is held; with <see cref="PostgresLeaseSchema"/>
+/// and <see cref="PostgresLeaseStore"/>, all of the lease table's SQL. The fence is the conditional update at the end
+/// of the load (<see cref="AdvanceAsync"/>), not a lock held through it: the lease row is locked only from that update
+/// to the commit, so renewals and takes, which must not wait on a load (a slow insert, a worker frozen mid-load),
+/// never find it locked for longer than a commit. A take that lands first moves the counter and the load's update
+/// then matches nothing; one that lands after waits for the commit and reads its checkpoint.
 /// </summary>
-internal static class Checkpoints
+internal static class PostgresCheckpoints
 {
     /// <summary>Whether <paramref name="fence"/>'s owner holds the lease at its counter now, read without a lock: a
     /// load that lost its lease learns it before doing the work. The answer may change before the commit; only
@@ -61,39 +62,5 @@ internal static class Checkpoints
         command.Parameters.AddWithValue("owner", fence.Owner);
         command.Parameters.AddWithValue("counter", fence.Counter);
         return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
-    }
-}
-
-/// <summary>Records the warehouse cannot hold, written in the same transaction as their batch's good rows.</summary>
-internal static class DeadLetters
-{
-    public static async Task InsertAsync(
-        NpgsqlConnection connection,
-        NpgsqlTransaction transaction,
-        string stream,
-        string shardId,
-        IReadOnlyList<DeadLetter> deadLetters,
-        DateTimeOffset failedAt,
-        CancellationToken cancellationToken)
-    {
-        await using var batch = new NpgsqlBatch(connection, transaction);
-        foreach (var letter in deadLetters)
-        {
-            var command = new NpgsqlBatchCommand(
-                """
-                INSERT INTO dead_letters (stream, shard_id, sequence_number, reason, payload, failed_at)
-                VALUES ($1, $2, $3, $4, $5, $6)
-                ON CONFLICT (stream, shard_id, sequence_number) DO NOTHING
-                """);
-            command.Parameters.Add(new NpgsqlParameter { Value = stream });
-            command.Parameters.Add(new NpgsqlParameter { Value = shardId });
-            command.Parameters.Add(new NpgsqlParameter { Value = letter.SequenceNumber });
-            command.Parameters.Add(new NpgsqlParameter { Value = letter.Reason });
-            command.Parameters.Add(new NpgsqlParameter { Value = letter.Payload.ToArray() });
-            command.Parameters.Add(new NpgsqlParameter { Value = failedAt.UtcDateTime });
-            batch.BatchCommands.Add(command);
-        }
-
-        await batch.ExecuteNonQueryAsync(cancellationToken);
     }
 }
