@@ -14,7 +14,7 @@ using Tracking.Testing.Time;
 
 namespace Tracking.Api.Tests.Unit;
 
-/// <summary>The Kinesis sink against a fake client and a manual clock: ordering, retries, adaptation, resharding.</summary>
+/// <summary>The Kinesis sink against a fake client and a fake clock: ordering, retries, adaptation, resharding.</summary>
 public sealed class KinesisSinkTests : IAsyncDisposable
 {
     private const string Throttled = "ProvisionedThroughputExceededException";
@@ -23,7 +23,7 @@ public sealed class KinesisSinkTests : IAsyncDisposable
     private readonly FakeKinesis _kinesis = new();
     private readonly SinkStatus _status = new();
     private readonly ApiMetrics _metrics;
-    private ManualTimeProvider _clock = new(new DateTimeOffset(2026, 11, 21, 10, 0, 0, TimeSpan.Zero));
+    private FakeClock _clock = new(new DateTimeOffset(2026, 11, 21, 10, 0, 0, TimeSpan.Zero));
     private KinesisSink? _sink;
 
     public KinesisSinkTests()
@@ -59,7 +59,7 @@ public sealed class KinesisSinkTests : IAsyncDisposable
     [Fact]
     public async Task RecordsAPutRefusedAreResentAloneAndBeforeTheShardsLaterRecords()
     {
-        _clock = new ManualTimeProvider(_clock.GetUtcNow()) { AutoAdvance = true };
+        _clock = new FakeClock(_clock.GetUtcNow()) { AutoAdvance = true };
         var release = new TaskCompletionSource();
         _kinesis.Put = async (request, call) =>
         {
@@ -95,7 +95,7 @@ public sealed class KinesisSinkTests : IAsyncDisposable
     [Fact]
     public async Task AShardThatKeepsThrottlingIsSentLessAndLessOftenThenCatchesUpWhenItStops()
     {
-        _clock = new ManualTimeProvider(_clock.GetUtcNow()) { AutoAdvance = true };
+        _clock = new FakeClock(_clock.GetUtcNow()) { AutoAdvance = true };
         var at = new ConcurrentQueue<DateTimeOffset>();
         _kinesis.Put = (request, call) =>
         {

@@ -190,7 +190,7 @@ public sealed class KinesisClientAgainstInTestServerTests : AgainstScriptedServe
     [Fact]
     public async Task CancellingDuringBackoffStopsWithoutAnotherAttempt()
     {
-        var clock = new ManualTimeProvider(TestClients.SuiteTime);
+        var clock = new FakeClock(TestClients.SuiteTime);
         using var client = TestClients.Kinesis(_http, _server.Url, clock, maxAttempts: 5);
         for (var i = 0; i < 5; i++)
         {
