@@ -5,7 +5,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Tracking.Api.Delivery;
 using Tracking.Api.Telemetry;
-using Tracking.Api.Tests.Support;
+using Tracking.Testing;
 using Tracking.Testing.Time;
 
 namespace Tracking.Api.Tests.Unit;

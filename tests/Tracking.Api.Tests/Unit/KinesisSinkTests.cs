@@ -8,8 +8,8 @@ using Tracking.Api.Delivery;
 using Tracking.Api.Delivery.Kinesis;
 using Tracking.Api.Telemetry;
 using Tracking.Api.Tests.Integration;
-using Tracking.Api.Tests.Support;
 using Tracking.Aws.Kinesis;
+using Tracking.Testing;
 using Tracking.Testing.Time;
 
 namespace Tracking.Api.Tests.Unit;
@@ -86,8 +86,9 @@ public sealed class KinesisSinkTests : IAsyncDisposable
         // Under a loaded full run the listener has been seen to report these late: wait for them rather than read once.
         await Eventually.TrueAsync(
             () => _metrics.Sum("tracking.delivery.failed") == 3 && _metrics.Sum("tracking.delivery.recovered") == 3 && _metrics.Sum("tracking.sink.throttled") == 3,
-            $"failed, recovered and throttled are each counted 3 times (now {_metrics.Sum("tracking.delivery.failed")}, {_metrics.Sum("tracking.delivery.recovered")}, {_metrics.Sum("tracking.sink.throttled")})",
-            TimeSpan.FromSeconds(10));
+            "failed, recovered and throttled are each counted 3 times",
+            TimeSpan.FromSeconds(10),
+            () => $"now {_metrics.Sum("tracking.delivery.failed")}, {_metrics.Sum("tracking.delivery.recovered")}, {_metrics.Sum("tracking.sink.throttled")}");
         Assert.Contains(_clock.ScheduledDelays, d => d >= TimeSpan.FromMilliseconds(50));
         Assert.Null(_status.LastError);
     }

@@ -174,10 +174,11 @@ public abstract class KinesisEmulatorContractTests : IDisposable
             () => Client.ListShardsAsync(new ListShardsRequest { StreamName = stream }));
 
         // kinesalite reports creation times in whole seconds, and 2 s early (it dates a stream's shards back by that
-        // much): the second stream must be made a later second than that.
-        while (DateTimeOffset.UtcNow < first.StreamCreationTimestamp!.Value.AddSeconds(3))
+        // much): the second stream must be made a later second than that. The emulator's clock is the real one.
+        var later = first.StreamCreationTimestamp!.Value.AddSeconds(3) - DateTimeOffset.UtcNow;
+        if (later > TimeSpan.Zero)
         {
-            await Task.Delay(50);
+            await Task.Delay(later);
         }
 
         await Client.CreateStreamAsync(new CreateStreamRequest { StreamName = stream, ShardCount = 1 });
