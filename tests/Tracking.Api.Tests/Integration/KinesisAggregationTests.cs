@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Tracking.Api.Tests.Support;
 using Tracking.Aws.Kinesis;
 using Tracking.Aws.Kinesis.Aggregation;
+using Tracking.Testing;
 using Tracking.Testing.Emulators;
 
 namespace Tracking.Api.Tests.Integration;

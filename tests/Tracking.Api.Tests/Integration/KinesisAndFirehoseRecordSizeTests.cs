@@ -6,6 +6,7 @@ using Tracking.Api.Tests.Support;
 using Tracking.Aws.Firehose;
 using Tracking.Aws.Kinesis;
 using Tracking.Events;
+using Tracking.Testing;
 using StaticBound = Tracking.Api.Tests.Unit.KinesisAndFirehoseRecordSizeTests;
 
 namespace Tracking.Api.Tests.Integration;

@@ -3,6 +3,7 @@ using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Tracking.Api.Delivery.Kinesis;
 using Tracking.Api.Tests.Support;
+using Tracking.Testing;
 using Tracking.Testing.Emulators;
 
 namespace Tracking.Api.Tests.Integration;

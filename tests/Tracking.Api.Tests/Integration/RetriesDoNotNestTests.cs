@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Tracking.Api.Tests.Support;
+using Tracking.Testing;
 
 namespace Tracking.Api.Tests.Integration;
 

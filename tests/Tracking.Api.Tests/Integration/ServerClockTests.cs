@@ -10,7 +10,7 @@ public class ServerClockTests
     public async Task ReceivedAtAndTheSkewCorrectedTimestampComeFromTheServersClock()
     {
         // The server's clock says 12:00:00; the device's clock runs 2 h behind and sent the event 5 s after it happened.
-        var clock = new ManualTimeProvider(new DateTimeOffset(2026, 11, 21, 12, 0, 0, TimeSpan.Zero));
+        var clock = new FakeClock(new DateTimeOffset(2026, 11, 21, 12, 0, 0, TimeSpan.Zero));
         await using var api = new TrackingApiFactory(services: services => services.AddSingleton<TimeProvider>(clock));
         using var client = api.CreateAuthenticatedClient();
 

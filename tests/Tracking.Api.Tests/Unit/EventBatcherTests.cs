@@ -5,14 +5,14 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Tracking.Api.Delivery;
 using Tracking.Api.Telemetry;
-using Tracking.Api.Tests.Support;
+using Tracking.Testing;
 using Tracking.Testing.Time;
 
 namespace Tracking.Api.Tests.Unit;
 
 public class EventBatcherTests : IAsyncLifetime
 {
-    private readonly ManualTimeProvider _clock = new(new DateTimeOffset(2026, 11, 21, 10, 0, 0, TimeSpan.Zero));
+    private readonly FakeClock _clock = new(new DateTimeOffset(2026, 11, 21, 10, 0, 0, TimeSpan.Zero));
     private readonly RecordingSink _sink = new();
     private readonly SinkStatus _status = new();
     private static readonly IMeterFactory Meters = new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>();
@@ -70,7 +70,7 @@ public class EventBatcherTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        // As the host does, with a shutdown deadline: a delivery still waiting out a backoff on the manual clock is
+        // As the host does, with a shutdown deadline: a delivery still waiting out a backoff on the fake clock is
         // cancelled at the deadline instead of holding the stop (and the whole test run) for ever.
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         await _batcher.StopAsync(deadline.Token);

@@ -11,7 +11,7 @@ namespace Tracking.Api.Tests.Unit;
 public class FileSinkTests : IDisposable
 {
     private readonly string _directory = TemporaryFolder.NewPath("file-sink-");
-    private readonly ManualTimeProvider _clock = new(new DateTimeOffset(2026, 11, 21, 23, 59, 59, TimeSpan.Zero));
+    private readonly FakeClock _clock = new(new DateTimeOffset(2026, 11, 21, 23, 59, 59, TimeSpan.Zero));
 
     public void Dispose()
     {

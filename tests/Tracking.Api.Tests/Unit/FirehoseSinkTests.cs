@@ -27,7 +27,7 @@ public sealed class FirehoseSinkTests : IDisposable
             _firehose,
             Options.Create(new FirehoseSinkOptions { DeliveryStreamName = "events-to-s3" }),
             new TrackingMetrics(_services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), new EventQueue(Options.Create(new QueueOptions()), TimeProvider.System)),
-            new ManualTimeProvider(new DateTimeOffset(2026, 11, 21, 10, 0, 0, TimeSpan.Zero)));
+            new FakeClock(new DateTimeOffset(2026, 11, 21, 10, 0, 0, TimeSpan.Zero)));
     }
 
     public void Dispose()

@@ -9,7 +9,7 @@ public class KinesisSendRateTests
     private const int Quota = 1_000;
     private const int ByteQuota = 1024 * 1024;
 
-    private readonly ManualTimeProvider _clock = new(new DateTimeOffset(2026, 11, 21, 10, 0, 0, TimeSpan.Zero));
+    private readonly FakeClock _clock = new(new DateTimeOffset(2026, 11, 21, 10, 0, 0, TimeSpan.Zero));
 
     private ShardSendRate NewRate(int records = Quota, int bytes = ByteQuota) => new(records, bytes, _clock);
 

@@ -8,13 +8,13 @@ using Tracking.Api.Delivery;
 using Tracking.Api.Delivery.Kinesis;
 using Tracking.Api.Telemetry;
 using Tracking.Api.Tests.Integration;
-using Tracking.Api.Tests.Support;
 using Tracking.Aws.Kinesis;
+using Tracking.Testing;
 using Tracking.Testing.Time;
 
 namespace Tracking.Api.Tests.Unit;
 
-/// <summary>The Kinesis sink against a fake client and a manual clock: ordering, retries, adaptation, resharding.</summary>
+/// <summary>The Kinesis sink against a fake client and a fake clock: ordering, retries, adaptation, resharding.</summary>
 public sealed class KinesisSinkTests : IAsyncDisposable
 {
     private const string Throttled = "ProvisionedThroughputExceededException";
@@ -23,7 +23,7 @@ public sealed class KinesisSinkTests : IAsyncDisposable
     private readonly FakeKinesis _kinesis = new();
     private readonly SinkStatus _status = new();
     private readonly ApiMetrics _metrics;
-    private ManualTimeProvider _clock = new(new DateTimeOffset(2026, 11, 21, 10, 0, 0, TimeSpan.Zero));
+    private FakeClock _clock = new(new DateTimeOffset(2026, 11, 21, 10, 0, 0, TimeSpan.Zero));
     private KinesisSink? _sink;
 
     public KinesisSinkTests()
@@ -59,7 +59,7 @@ public sealed class KinesisSinkTests : IAsyncDisposable
     [Fact]
     public async Task RecordsAPutRefusedAreResentAloneAndBeforeTheShardsLaterRecords()
     {
-        _clock = new ManualTimeProvider(_clock.GetUtcNow()) { AutoAdvance = true };
+        _clock = new FakeClock(_clock.GetUtcNow()) { AutoAdvance = true };
         var release = new TaskCompletionSource();
         _kinesis.Put = async (request, call) =>
         {
@@ -86,8 +86,9 @@ public sealed class KinesisSinkTests : IAsyncDisposable
         // Under a loaded full run the listener has been seen to report these late: wait for them rather than read once.
         await Eventually.TrueAsync(
             () => _metrics.Sum("tracking.delivery.failed") == 3 && _metrics.Sum("tracking.delivery.recovered") == 3 && _metrics.Sum("tracking.sink.throttled") == 3,
-            $"failed, recovered and throttled are each counted 3 times (now {_metrics.Sum("tracking.delivery.failed")}, {_metrics.Sum("tracking.delivery.recovered")}, {_metrics.Sum("tracking.sink.throttled")})",
-            TimeSpan.FromSeconds(10));
+            "failed, recovered and throttled are each counted 3 times",
+            TimeSpan.FromSeconds(10),
+            () => $"now {_metrics.Sum("tracking.delivery.failed")}, {_metrics.Sum("tracking.delivery.recovered")}, {_metrics.Sum("tracking.sink.throttled")}");
         Assert.Contains(_clock.ScheduledDelays, d => d >= TimeSpan.FromMilliseconds(50));
         Assert.Null(_status.LastError);
     }
@@ -95,7 +96,7 @@ public sealed class KinesisSinkTests : IAsyncDisposable
     [Fact]
     public async Task AShardThatKeepsThrottlingIsSentLessAndLessOftenThenCatchesUpWhenItStops()
     {
-        _clock = new ManualTimeProvider(_clock.GetUtcNow()) { AutoAdvance = true };
+        _clock = new FakeClock(_clock.GetUtcNow()) { AutoAdvance = true };
         var at = new ConcurrentQueue<DateTimeOffset>();
         _kinesis.Put = (request, call) =>
         {

@@ -7,7 +7,7 @@ using Tracking.Api.Debugger;
 using Tracking.Api.Delivery;
 using Tracking.Api.Status;
 using Tracking.Api.Telemetry;
-using Tracking.Api.Tests.Support;
+using Tracking.Testing;
 
 namespace Tracking.Api.Tests.Unit;
 

@@ -3,6 +3,7 @@ using System.Text;
 using Amazon.Runtime;
 using Tracking.Aws.Errors;
 using Tracking.Aws.Kinesis;
+using Tracking.Testing;
 using Tracking.Testing.Aws;
 using Tracking.Testing.Time;
 
@@ -190,7 +191,7 @@ public sealed class KinesisClientAgainstInTestServerTests : AgainstScriptedServe
     [Fact]
     public async Task CancellingDuringBackoffStopsWithoutAnotherAttempt()
     {
-        var clock = new ManualTimeProvider(TestClients.SuiteTime);
+        var clock = new FakeClock(TestClients.SuiteTime);
         using var client = TestClients.Kinesis(_http, _server.Url, clock, maxAttempts: 5);
         for (var i = 0; i < 5; i++)
         {
@@ -201,7 +202,7 @@ public sealed class KinesisClientAgainstInTestServerTests : AgainstScriptedServe
 
         // A jittered delay under 1 ms retries at once without a timer, so wait for the first real back-off.
         var call = client.PutRecordsAsync(OneRecord("x", "k"), cancellation.Token);
-        await WaitUntil(() => clock.PendingTimerCount == 1, TimeSpan.FromSeconds(10));
+        await Eventually.TrueAsync(() => clock.PendingTimerCount == 1, "the client waits out its first back-off", TimeSpan.FromSeconds(10));
         var attemptsBeforeCancel = _server.Requests.Count;
         await cancellation.CancelAsync();
 
@@ -344,13 +345,4 @@ public sealed class KinesisClientAgainstInTestServerTests : AgainstScriptedServe
 
     private static PutRecordsRequestEntry Entry(string data, string partitionKey) =>
         new() { Data = Encoding.UTF8.GetBytes(data), PartitionKey = partitionKey };
-
-    private static async Task WaitUntil(Func<bool> condition, TimeSpan timeout)
-    {
-        using var deadline = new CancellationTokenSource(timeout);
-        while (!condition())
-        {
-            await Task.Delay(10, deadline.Token);
-        }
-    }
 }

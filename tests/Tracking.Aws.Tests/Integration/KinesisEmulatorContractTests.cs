@@ -5,6 +5,7 @@ using Amazon.Runtime;
 using Tracking.Aws.Errors;
 using Tracking.Aws.Kinesis;
 using Tracking.Aws.Retries;
+using Tracking.Testing;
 
 namespace Tracking.Aws.Tests.Integration;
 
@@ -174,11 +175,10 @@ public abstract class KinesisEmulatorContractTests : IDisposable
             () => Client.ListShardsAsync(new ListShardsRequest { StreamName = stream }));
 
         // kinesalite reports creation times in whole seconds, and 2 s early (it dates a stream's shards back by that
-        // much): the second stream must be made a later second than that.
-        while (DateTimeOffset.UtcNow < first.StreamCreationTimestamp!.Value.AddSeconds(3))
-        {
-            await Task.Delay(50);
-        }
+        // much): the second stream must be made a later second than that. The emulator's clock is the real one, and a
+        // timer may fire a millisecond early, so this waits on the clock itself.
+        var laterSecond = first.StreamCreationTimestamp!.Value.AddSeconds(3);
+        await Eventually.TrueAsync(() => DateTimeOffset.UtcNow >= laterSecond, $"the real clock passes {laterSecond:O}", TimeSpan.FromSeconds(10));
 
         await Client.CreateStreamAsync(new CreateStreamRequest { StreamName = stream, ShardCount = 1 });
         var second = await Client.WaitForStreamActiveAsync(stream, ActiveTimeout);

@@ -34,7 +34,7 @@ internal static class TestClients
 public abstract class AgainstScriptedServer : IAsyncLifetime
 {
     private protected readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(10) };
-    private protected readonly ManualTimeProvider _clock = new(TestClients.SuiteTime) { AutoAdvance = true };
+    private protected readonly FakeClock _clock = new(TestClients.SuiteTime) { AutoAdvance = true };
     private protected ScriptedAwsServer _server = null!;
 
     public async Task InitializeAsync() => _server = await ScriptedAwsServer.StartAsync();

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Time.Testing;
 using Tracking.Aws.Retries;
+using Tracking.Testing;
 
 namespace Tracking.Aws.Tests.Unit;
 
@@ -106,8 +107,7 @@ public class RetryPolicyTests
         clock.Advance(TimeSpan.FromMilliseconds(99));
         Assert.Equal(1, attempts);
         clock.Advance(TimeSpan.FromMilliseconds(1));
-        Assert.True(SpinWait.SpinUntil(() => Volatile.Read(ref attempts) == 2, TimeSpan.FromSeconds(10)));
-        Assert.True(SpinWait.SpinUntil(() => delays.Count == 2, TimeSpan.FromSeconds(10)));
+        await Eventually.TrueAsync(() => Volatile.Read(ref attempts) == 2 && delays.Count == 2, "the second attempt fails and its retry is scheduled", TimeSpan.FromSeconds(10));
         clock.Advance(TimeSpan.FromMilliseconds(200));
         var error = await Assert.ThrowsAsync<TimeoutException>(() => run);
 

@@ -46,11 +46,15 @@ public sealed partial class ConsumerOperationsTests(PostgresServer postgres, Kin
 
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", ConsumerKey);
         var metrics = "";
-        await Eventually(async () =>
-        {
-            metrics = await http.GetStringAsync("/metrics");
-            return Value(metrics, "consumer_rows_loaded_total") == events.Count;
-        }, "the scrape counts every loaded row");
+        await Eventually.TrueAsync(
+            async () =>
+            {
+                metrics = await http.GetStringAsync("/metrics");
+                return Value(metrics, "consumer_rows_loaded_total") == events.Count;
+            },
+            "the scrape counts every loaded row",
+            Patience,
+            () => metrics);
         Assert.Equal(events.Count, Value(metrics, "consumer_records_read_total"));
         Assert.Contains("consumer_shard_millis_behind_latest", metrics, StringComparison.Ordinal);
 
@@ -162,16 +166,6 @@ public sealed partial class ConsumerOperationsTests(PostgresServer postgres, Kin
         Assert.Equal(2, consumer.ExitCode);
         var line = Assert.Single(consumer.Lines, l => l.Length > 0);
         Assert.Contains("Consumer:AdminKey must be 16 to 1024 characters long", line, StringComparison.Ordinal);
-    }
-
-    private static async Task Eventually(Func<Task<bool>> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + Patience;
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"Timed out waiting until {what}.");
-            await Task.Delay(50);
-        }
     }
 
     private static double? Value(string exposition, string metric)

@@ -45,7 +45,7 @@ public sealed partial class DevStackTests
 
         try
         {
-            await WaitUntilAsync(() => Task.FromResult(Output().Contains("dev-stack ready", StringComparison.Ordinal) || stack.HasExited), TimeSpan.FromMinutes(4));
+            await Eventually.TrueAsync(() => Output().Contains("dev-stack ready", StringComparison.Ordinal) || stack.HasExited, "the stack says it is ready, or exits", TimeSpan.FromMinutes(4), Output);
             Assert.False(stack.HasExited, Output());
 
             using var api = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{ports[0]}") };
@@ -55,19 +55,23 @@ public sealed partial class DevStackTests
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
 
             await using var warehouse = NpgsqlDataSource.Create($"Host=127.0.0.1;Port={ports[4]};Database=tracking;Username=postgres");
-            await WaitUntilAsync(async () =>
-            {
-                try
+            await Eventually.TrueAsync(
+                async () =>
                 {
-                    await using var query = warehouse.CreateCommand("SELECT count(*) FROM events WHERE message_id = $1");
-                    query.Parameters.AddWithValue(id);
-                    return (long)(await query.ExecuteScalarAsync())! == 1;
-                }
-                catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UndefinedTable)
-                {
-                    return false;
-                }
-            }, TimeSpan.FromSeconds(60));
+                    try
+                    {
+                        await using var query = warehouse.CreateCommand("SELECT count(*) FROM events WHERE message_id = $1");
+                        query.Parameters.AddWithValue(id);
+                        return (long)(await query.ExecuteScalarAsync())! == 1;
+                    }
+                    catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UndefinedTable)
+                    {
+                        return false;
+                    }
+                },
+                "the tracked event is in the warehouse",
+                TimeSpan.FromSeconds(60),
+                Output);
 
             // The login form, as a person follows the printed lines: the key pasted in, then the pages with the session cookie.
             var adminKey = AdminKeyLine().Match(Output()).Groups[1].Value;
@@ -79,11 +83,15 @@ public sealed partial class DevStackTests
             Assert.Equal("/status", login.Headers.Location?.OriginalString);
             Assert.Equal(HttpStatusCode.OK, (await browser.GetAsync("/status")).StatusCode);
             Assert.Equal(HttpStatusCode.OK, (await browser.GetAsync("/debugger")).StatusCode);
-            await WaitUntilAsync(async () =>
-            {
-                var consumer = JsonNode.Parse(await browser.GetStringAsync("/status.json"))!["consumer"]!;
-                return consumer["state"]!.GetValue<string>() == "reachable" && consumer["status"]!["shards"]!.AsArray().Count == 2;
-            }, TimeSpan.FromSeconds(60));
+            await Eventually.TrueAsync(
+                async () =>
+                {
+                    var consumer = JsonNode.Parse(await browser.GetStringAsync("/status.json"))!["consumer"]!;
+                    return consumer["state"]!.GetValue<string>() == "reachable" && consumer["status"]!["shards"]!.AsArray().Count == 2;
+                },
+                "the status page shows the consumer reachable, reading both shards",
+                TimeSpan.FromSeconds(60),
+                Output);
         }
         finally
         {
@@ -103,16 +111,6 @@ public sealed partial class DevStackTests
 
     [GeneratedRegex(@"^\s*admin key\s+(\S+)\s*$", RegexOptions.Multiline)]
     private static partial Regex AdminKeyLine();
-
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout)
-    {
-        var clock = Stopwatch.StartNew();
-        while (!await condition())
-        {
-            Assert.True(clock.Elapsed < timeout, $"not reached within {timeout}");
-            await Task.Delay(200);
-        }
-    }
 
     private static int FreePort()
     {

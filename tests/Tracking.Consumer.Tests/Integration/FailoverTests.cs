@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
 using Tracking.Consumer.Tests.Support;
+using Tracking.Testing;
 using Tracking.Testing.Emulators;
 using Tracking.Testing.Postgres;
 using Xunit.Abstractions;
@@ -73,17 +74,20 @@ public sealed partial class FailoverTests(PostgresServer postgres, KinesaliteFix
         await using var a = ConsumerProcess.Start(ConsumerProcess.Settings(kinesalite.ServiceUrl, stream.Name, warehouse.ConnectionString, "worker-a", LeaseDuration));
         await using var b = ConsumerProcess.Start(ConsumerProcess.Settings(kinesalite.ServiceUrl, stream.Name, warehouse.ConnectionString, "worker-b", LeaseDuration));
 
-        await WarehouseDb.WaitUntilAsync(
-            async () => (await warehouse.OwnersAsync()).Values.Count(o => o == "worker-a") == 2 && (await warehouse.OwnersAsync()).Values.Count(o => o == "worker-b") == 2,
+        Dictionary<string, string?> owners = [];
+        await Eventually.TrueAsync(
+            async () => (owners = await warehouse.OwnersAsync()).Values.Count(o => o == "worker-a") == 2 && owners.Values.Count(o => o == "worker-b") == 2,
+            "worker-a and worker-b hold two leases each",
             Patience,
-            async () => $"owners {string.Join(", ", await warehouse.OwnersAsync())}{Environment.NewLine}A:{Environment.NewLine}{a.Output}{Environment.NewLine}B:{Environment.NewLine}{b.Output}");
+            () => $"owners {string.Join(", ", owners)}{Environment.NewLine}A:{Environment.NewLine}{a.Output}{Environment.NewLine}B:{Environment.NewLine}{b.Output}");
         var producing = stream.PutEventsAsync(events.Skip(first.Count).ToList());
         await a.KillAsync();
         var failover = Stopwatch.StartNew();
-        await WarehouseDb.WaitUntilAsync(
-            async () => (await warehouse.OwnersAsync()).Values.All(o => o == "worker-b"),
+        await Eventually.TrueAsync(
+            async () => (owners = await warehouse.OwnersAsync()).Values.All(o => o == "worker-b"),
+            "worker-b holds every lease",
             Patience,
-            async () => $"owners {string.Join(", ", await warehouse.OwnersAsync())}{Environment.NewLine}{b.Output}");
+            () => $"owners {string.Join(", ", owners)}{Environment.NewLine}{b.Output}");
         failover.Stop();
         output.WriteLine($"worker-b held all four shards {failover.Elapsed.TotalSeconds:F1} s after worker-a was killed (lease {LeaseDuration.TotalSeconds} s)");
 
@@ -105,10 +109,11 @@ public sealed partial class FailoverTests(PostgresServer postgres, KinesaliteFix
         var events = TestEvent.Many(users: 50, perUser: 20).ToList();
         await stream.PutEventsAsync(events);
         await using var a = ConsumerProcess.Start(ConsumerProcess.Settings(kinesalite.ServiceUrl, stream.Name, warehouse.ConnectionString, "worker-a", longLease));
-        await WarehouseDb.WaitUntilAsync(
+        await Eventually.TrueAsync(
             async () => (await warehouse.OwnersAsync()).Values.Count(o => o == "worker-a") == 4,
+            "worker-a holds all four leases",
             Patience,
-            () => Task.FromResult(a.Output));
+            () => a.Output);
 
         // The earliest moment a's leases could have expired had it not released them (renewals only move it later).
         var earliestExpiry = await warehouse.ScalarAsync<DateTime>("SELECT min(expires_at) FROM shard_leases WHERE NOT finished");
@@ -116,10 +121,12 @@ public sealed partial class FailoverTests(PostgresServer postgres, KinesaliteFix
         await a.WaitForExitAsync(Patience);
         var handover = Stopwatch.StartNew();
         await using var b = ConsumerProcess.Start(ConsumerProcess.Settings(kinesalite.ServiceUrl, stream.Name, warehouse.ConnectionString, "worker-b", longLease));
-        await WarehouseDb.WaitUntilAsync(
-            async () => (await warehouse.OwnersAsync()).Values.All(o => o == "worker-b"),
+        Dictionary<string, string?> owners = [];
+        await Eventually.TrueAsync(
+            async () => (owners = await warehouse.OwnersAsync()).Values.All(o => o == "worker-b"),
+            "worker-b holds every lease",
             Patience,
-            async () => $"owners {string.Join(", ", await warehouse.OwnersAsync())}{Environment.NewLine}{b.Output}");
+            () => $"owners {string.Join(", ", owners)}{Environment.NewLine}{b.Output}");
         var takenBy = await warehouse.ScalarAsync<DateTime>("SELECT now()");
 
         Assert.Equal(0, a.ExitCode);

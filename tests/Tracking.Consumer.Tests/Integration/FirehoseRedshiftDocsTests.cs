@@ -130,7 +130,7 @@ public sealed partial class FirehoseRedshiftDocsTests
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
 
         var lines = new List<string>();
-        await WarehouseDb.WaitUntilAsync(
+        await Eventually.TrueAsync(
             () =>
             {
                 lines = Directory.Exists(outbox)
@@ -138,10 +138,11 @@ public sealed partial class FirehoseRedshiftDocsTests
                         .SelectMany(f => File.ReadAllText(f).Split('\n', StringSplitOptions.RemoveEmptyEntries))
                         .ToList()
                     : [];
-                return Task.FromResult(lines.Count >= 5);
+                return lines.Count >= 5;
             },
+            $"the batch's 5 events are in files in {outbox}",
             TimeSpan.FromSeconds(60),
-            () => Task.FromResult($"{lines.Count} lines in {outbox}{Environment.NewLine}{api.Output}"));
+            () => $"{lines.Count} lines{Environment.NewLine}{api.Output}");
         return lines;
     }
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Tracking.Consumer.Tests.Support;
+using Tracking.Testing;
 using Tracking.Testing.Emulators;
 using Tracking.Testing.Postgres;
 
@@ -41,10 +42,11 @@ public sealed partial class InitialPositionTests(PostgresServer postgres, Kinesa
         settings["Consumer:Kinesis:InitialPosition"] = "Latest";
         await using (var first = ConsumerProcess.Start(settings))
         {
-            await WarehouseDb.WaitUntilAsync(
-                async () => first.Lines.Count(l => ReadingLine().IsMatch(l)) == 2,
+            await Eventually.TrueAsync(
+                () => first.Lines.Count(l => ReadingLine().IsMatch(l)) == 2,
+                "the consumer says where it starts reading each of the two shards",
                 Patience,
-                () => Task.FromResult(first.Output));
+                () => first.Output);
 
             // A deploy: the consumer stops before any record arrives after it met the shards, and records arrive
             // while it is away.
@@ -54,10 +56,11 @@ public sealed partial class InitialPositionTests(PostgresServer postgres, Kinesa
 
         await stream.PutEventsAsync(during);
         await using var second = ConsumerProcess.Start(settings);
-        await WarehouseDb.WaitUntilAsync(
-            async () => second.Lines.Count(l => ReadingLine().IsMatch(l)) == 2,
+        await Eventually.TrueAsync(
+            () => second.Lines.Count(l => ReadingLine().IsMatch(l)) == 2,
+            "the consumer says where it starts reading each of the two shards",
             Patience,
-            () => Task.FromResult(second.Output));
+            () => second.Output);
         await stream.PutEventsAsync(after);
         await warehouse.WaitForCheckpointsAsync(stream.LastSequenceNumbers, Patience, second);
 
@@ -86,10 +89,11 @@ public sealed partial class InitialPositionTests(PostgresServer postgres, Kinesa
         if (timestamp is null)
         {
             consumer = ConsumerProcess.Start(settings);
-            await WarehouseDb.WaitUntilAsync(
-                async () => consumer.Lines.Count(l => ReadingLine().IsMatch(l)) == 2,
+            await Eventually.TrueAsync(
+                () => consumer.Lines.Count(l => ReadingLine().IsMatch(l)) == 2,
+                "the consumer says where it starts reading each of the two shards",
                 Patience,
-                () => Task.FromResult(consumer.Output));
+                () => consumer.Output);
             await stream.PutEventsAsync(added);
         }
         else

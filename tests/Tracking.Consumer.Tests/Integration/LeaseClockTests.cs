@@ -3,6 +3,7 @@ using Npgsql;
 using Tracking.Consumer.Leases;
 using Tracking.Consumer.Tests.Support;
 using Tracking.Consumer.Warehouse;
+using Tracking.Testing;
 using Tracking.Testing.Emulators;
 using Tracking.Testing.Postgres;
 
@@ -22,10 +23,11 @@ public sealed class LeaseClockTests(PostgresServer postgres, KinesaliteFixture k
         var warehouse = new WarehouseDb(await postgres.CreateDatabaseAsync("heldload"));
         var events = TestEvent.Many(users: 20, perUser: 5).ToList();
         await using var consumer = ConsumerProcess.Start(ConsumerProcess.Settings(kinesalite.ServiceUrl, stream.Name, warehouse.ConnectionString, "worker-a", LeaseDuration));
-        await WarehouseDb.WaitUntilAsync(
+        await Eventually.TrueAsync(
             async () => (await warehouse.OwnersAsync()).Values.Count(o => o == "worker-a") == 2,
+            "worker-a holds both leases",
             Patience,
-            () => Task.FromResult(consumer.Output));
+            () => consumer.Output);
 
         // Inserts into events wait behind this lock, so every load stays open inside its transaction.
         await using var blocker = new NpgsqlConnection(warehouse.ConnectionString);
@@ -37,17 +39,24 @@ public sealed class LeaseClockTests(PostgresServer postgres, KinesaliteFixture k
         }
 
         await stream.PutEventsAsync(events);
-        await WarehouseDb.WaitUntilAsync(
+        await Eventually.TrueAsync(
             async () => await warehouse.ScalarAsync<long>("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'INSERT INTO events%'") > 0,
+            "a load's insert waits behind the lock on events",
             Patience,
-            () => Task.FromResult(consumer.Output));
+            () => consumer.Output);
         var loadsWaitingSince = await warehouse.ScalarAsync<DateTime>("SELECT now()");
 
         // Renewed after the loads began waiting: each lease expires a full duration after a renewal made since.
-        await WarehouseDb.WaitUntilAsync(
-            async () => await warehouse.ScalarAsync<DateTime>("SELECT min(expires_at) FROM shard_leases WHERE NOT finished") > loadsWaitingSince + LeaseDuration + LeaseDuration,
+        var leases = string.Empty;
+        await Eventually.TrueAsync(
+            async () =>
+            {
+                leases = string.Join("; ", (await warehouse.RowsAsync("SELECT shard_id, owner, expires_at FROM shard_leases")).Select(r => string.Join(", ", r)));
+                return await warehouse.ScalarAsync<DateTime>("SELECT min(expires_at) FROM shard_leases WHERE NOT finished") > loadsWaitingSince + LeaseDuration + LeaseDuration;
+            },
+            $"every lease is renewed to expire two lease durations after the loads began waiting ({loadsWaitingSince:O})",
             TimeSpan.FromSeconds(30),
-            async () => $"leases {string.Join("; ", (await warehouse.RowsAsync("SELECT shard_id, owner, expires_at FROM shard_leases")).Select(r => string.Join(", ", r)))}, loads waiting since {loadsWaitingSince:O}{Environment.NewLine}{consumer.Output}");
+            () => $"leases {leases}{Environment.NewLine}{consumer.Output}");
         Assert.Equal(0L, await warehouse.EventCountAsync());
 
         await held.CommitAsync();

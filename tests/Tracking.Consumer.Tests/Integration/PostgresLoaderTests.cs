@@ -7,6 +7,7 @@ using Tracking.Consumer.Leases;
 using Tracking.Consumer.Loading;
 using Tracking.Consumer.Tests.Support;
 using Tracking.Consumer.Warehouse;
+using Tracking.Testing;
 using Tracking.Testing.Postgres;
 
 namespace Tracking.Consumer.Tests.Integration;
@@ -222,10 +223,10 @@ public sealed class PostgresLoaderTests(PostgresServer postgres) : IAsyncLifetim
         var load = loader.LoadAsync(new LoadBatch(fence, Rows(3, "a"), [], "102", false), CancellationToken.None);
 
         // Two attempts meet a closed connection; neither ends the load, which waits out its back-off on the clock.
-        await AdvanceUntilAsync(() => relay.Refused >= 2 || load.IsCompleted);
+        await AdvanceUntilAsync(() => relay.Refused >= 2 || load.IsCompleted, "two attempts have met a closed connection");
         Assert.False(load.IsCompleted, load.Exception?.ToString());
         relay.Open();
-        await AdvanceUntilAsync(() => load.IsCompleted);
+        await AdvanceUntilAsync(() => load.IsCompleted, "the load runs again after its back-off and ends");
 
         Assert.Equal(new LoadResult(LoadOutcome.Committed, 3, 0), await load);
         Assert.Equal(2, relay.Refused);
@@ -244,7 +245,7 @@ public sealed class PostgresLoaderTests(PostgresServer postgres) : IAsyncLifetim
         var fence = await TakeAsync("worker-a");
 
         var load = loader.LoadAsync(new LoadBatch(fence, Rows(3, "a"), [], "102", false), CancellationToken.None);
-        await AdvanceUntilAsync(() => load.IsCompleted);
+        await AdvanceUntilAsync(() => load.IsCompleted, "the load gives up after its attempts");
 
         await Assert.ThrowsAnyAsync<NpgsqlException>(() => load);
         Assert.Equal(WarehouseFailures.Retries.MaxAttempts, relay.Refused);
@@ -253,17 +254,21 @@ public sealed class PostgresLoaderTests(PostgresServer postgres) : IAsyncLifetim
     }
 
     /// <summary>Moves the fake clock on, a second at a time, until <paramref name="condition"/> holds (the loader's
-    /// back-off timers wait on it); fails after 30 real seconds.</summary>
-    private async Task AdvanceUntilAsync(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the condition did not come about within 30 s");
-            _clock.Advance(TimeSpan.FromSeconds(1));
-            await Task.Delay(20);
-        }
-    }
+    /// back-off timers wait on it); fails after 30 real seconds, saying it was waiting until <paramref name="because"/>.</summary>
+    private Task AdvanceUntilAsync(Func<bool> condition, string because) =>
+        Eventually.TrueAsync(
+            () =>
+            {
+                if (condition())
+                {
+                    return true;
+                }
+
+                _clock.Advance(TimeSpan.FromSeconds(1));
+                return false;
+            },
+            because,
+            TimeSpan.FromSeconds(30));
 
     private async Task<ShardFence> TakeAsync(string worker)
     {

@@ -6,6 +6,7 @@ using System.Text.RegularExpressions;
 using Npgsql;
 using Tracking.Aws.Kinesis.Aggregation;
 using Tracking.Consumer.Tests.Support;
+using Tracking.Testing;
 using Tracking.Testing.Emulators;
 using Tracking.Testing.Postgres;
 
@@ -124,22 +125,22 @@ public sealed partial class RedriveTests(PostgresServer postgres, KinesaliteFixt
         return JsonNode.Parse(text)!;
     }
 
-    private static async Task InsertDeadLetterWhenMigratedAsync(WarehouseDb warehouse, string stream)
-    {
-        var deadline = DateTime.UtcNow + Patience;
-        while (true)
-        {
-            try
+    private static Task InsertDeadLetterWhenMigratedAsync(WarehouseDb warehouse, string stream) =>
+        Eventually.TrueAsync(
+            async () =>
             {
-                await InsertDeadLetterAsync(warehouse, stream, "7", "not JSON: x", [0x78]);
-                return;
-            }
-            catch (PostgresException exception) when (exception.SqlState == PostgresErrorCodes.UndefinedTable && DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(100);
-            }
-        }
-    }
+                try
+                {
+                    await InsertDeadLetterAsync(warehouse, stream, "7", "not JSON: x", [0x78]);
+                    return true;
+                }
+                catch (PostgresException exception) when (exception.SqlState == PostgresErrorCodes.UndefinedTable)
+                {
+                    return false;
+                }
+            },
+            "the consumer has created the dead_letters table",
+            Patience);
 
     private static async Task InsertDeadLetterAsync(WarehouseDb warehouse, string stream, string sequence, string reason, byte[] payload)
     {

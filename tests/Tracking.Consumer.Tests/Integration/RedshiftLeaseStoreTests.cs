@@ -6,6 +6,7 @@ using Tracking.Consumer.Leases;
 using Tracking.Consumer.Loading;
 using Tracking.Consumer.Tests.Support;
 using Tracking.Consumer.Warehouse;
+using Tracking.Testing;
 using Tracking.Testing.Emulators;
 using Tracking.Testing.Postgres;
 
@@ -128,10 +129,10 @@ public sealed class RedshiftLeaseStoreTests(PostgresServer postgres, S3rverFixtu
         Assert.Same(taking, await Task.WhenAny(taking, Task.Delay(TimeSpan.FromSeconds(30))));
         var taken = (await taking)!.Value;
         var claim = _loader.BeginAsync(taken, lease.ToCheckpoint(), CancellationToken.None);
-        await WarehouseDb.WaitUntilAsync(
+        await Eventually.TrueAsync(
             async () => await _warehouse.ScalarAsync<long>("SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE c.relname = 'consumer_load_lock' AND NOT l.granted") == 1,
-            TimeSpan.FromSeconds(30),
-            () => Task.FromResult("the claim never waited for the load lock"));
+            "the claim waits for the load lock",
+            TimeSpan.FromSeconds(30));
         Assert.False(claim.IsCompleted);
 
         await transaction.CommitAsync();

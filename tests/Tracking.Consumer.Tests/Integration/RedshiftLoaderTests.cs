@@ -12,6 +12,7 @@ using Tracking.Consumer.Leases;
 using Tracking.Consumer.Loading;
 using Tracking.Consumer.Tests.Support;
 using Tracking.Consumer.Warehouse;
+using Tracking.Testing;
 using Tracking.Testing.Emulators;
 using Tracking.Testing.Postgres;
 
@@ -238,11 +239,20 @@ public sealed class RedshiftLoaderTests(PostgresServer postgres, S3rverFixture s
         }
 
         await otherTransaction.CommitAsync();
-        while (!load.IsCompleted)
-        {
-            _clock.Advance(TimeSpan.FromMilliseconds(100));
-            await Task.WhenAny(load, Task.Delay(20));
-        }
+        await Eventually.TrueAsync(
+            () =>
+            {
+                if (load.IsCompleted)
+                {
+                    return true;
+                }
+
+                // The retry after the conflict waits out its back-off on the fake clock.
+                _clock.Advance(TimeSpan.FromMilliseconds(100));
+                return false;
+            },
+            "the load that lost the serializable conflict runs again and ends",
+            TimeSpan.FromSeconds(30));
 
         Assert.Equal(new LoadResult(LoadOutcome.Committed, 1, 0), await load);
         Assert.Equal(["a-1"], await _warehouse.MessageIdsAsync());
@@ -466,10 +476,10 @@ public sealed class RedshiftLoaderTests(PostgresServer postgres, S3rverFixture s
 
     /// <summary>Takes the lease and claims the shard, as the coordinator and the shard's processor do.</summary>
     private Task WaitForLockWaitAsync(string table) =>
-        WarehouseDb.WaitUntilAsync(
+        Eventually.TrueAsync(
             async () => await _warehouse.ScalarAsync<long>($"SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE c.relname = '{table}' AND NOT l.granted") > 0,
-            TimeSpan.FromSeconds(30),
-            () => Task.FromResult($"nothing waited for {table}"));
+            $"the load waits for a lock on {table}",
+            TimeSpan.FromSeconds(30));
 
     /// <summary>Makes the rehearsal warehouse refuse, with <paramref name="sqlState"/>, the rows whose properties say
     /// "poison" (or every row): what Redshift does with a value it cannot hold that no check here foresaw.</summary>

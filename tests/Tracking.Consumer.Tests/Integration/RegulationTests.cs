@@ -10,6 +10,7 @@ using Tracking.Aws.Kinesis.Aggregation;
 using Tracking.Consumer.Regulations;
 using Tracking.Consumer.Tests.Support;
 using Tracking.Consumer.Warehouse;
+using Tracking.Testing;
 using Tracking.Testing.Emulators;
 using Tracking.Testing.Postgres;
 
@@ -213,22 +214,22 @@ public sealed partial class RegulationTests(PostgresServer postgres, KinesaliteF
         return (new WarehouseDb(connectionString), source);
     }
 
-    private static async Task WhenMigratedAsync(Func<Task> action)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (true)
-        {
-            try
+    private static Task WhenMigratedAsync(Func<Task> action) =>
+        Eventually.TrueAsync(
+            async () =>
             {
-                await action();
-                return;
-            }
-            catch (PostgresException exception) when (exception.SqlState == PostgresErrorCodes.UndefinedTable && DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(100);
-            }
-        }
-    }
+                try
+                {
+                    await action();
+                    return true;
+                }
+                catch (PostgresException exception) when (exception.SqlState == PostgresErrorCodes.UndefinedTable)
+                {
+                    return false;
+                }
+            },
+            "the consumer has created the warehouse's tables",
+            TimeSpan.FromSeconds(60));
 
     private static async Task InsertEventAsync(WarehouseDb warehouse, string messageId, string? userId, string? anonymousId)
     {

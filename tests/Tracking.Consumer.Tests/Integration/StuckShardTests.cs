@@ -51,7 +51,7 @@ public sealed partial class StuckShardTests(PostgresServer postgres, KinesaliteF
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", ConsumerKey);
 
         // Readiness names the shard and why, once it has failed a few times in a row.
-        var ready = await EventuallyAsync(
+        var ready = await Eventually.FoundAsync(
             async () =>
             {
                 using var response = await http.GetAsync("/health/ready");
@@ -59,16 +59,18 @@ public sealed partial class StuckShardTests(PostgresServer postgres, KinesaliteF
                 return response.StatusCode == HttpStatusCode.ServiceUnavailable && body.Contains(Broken, StringComparison.Ordinal) ? body : null;
             },
             "readiness reports the broken shard",
-            consumer);
+            Patience,
+            () => consumer.Output);
         var shardsCheck = JsonNode.Parse(ready)!["checks"]!["shards"]!;
         Assert.Equal("Unhealthy", shardsCheck["status"]!.GetValue<string>());
         Assert.Contains("InvalidArgument", shardsCheck["description"]!.GetValue<string>(), StringComparison.Ordinal);
 
         // Four failures in a row take at least 0.5 + 1 + 2 s of back-off between them; no retry per lease round.
-        var stuck = await EventuallyAsync(
+        var stuck = await Eventually.FoundAsync(
             async () => StuckShard(JsonNode.Parse(await http.GetStringAsync("/status.json"))!) is { } s && s["failures"]!.GetValue<int>() >= 4 ? s : null,
-            "four failures in a row",
-            consumer);
+            "the shard has failed four times in a row",
+            Patience,
+            () => consumer.Output);
         Assert.Equal("failing", stuck["state"]!.GetValue<string>());
         Assert.True(stuck["unready"]!.GetValue<bool>());
         Assert.Contains("InvalidArgument", stuck["reason"]!.GetValue<string>(), StringComparison.Ordinal);
@@ -93,14 +95,15 @@ public sealed partial class StuckShardTests(PostgresServer postgres, KinesaliteF
         await SetCheckpointAsync(warehouse, Broken, good[Broken]);
         await warehouse.WaitForCheckpointsAsync(stream.LastSequenceNumbers, Patience, consumer);
         Assert.Equal(first.Concat(second).Select(e => e.MessageId).ToHashSet(), await warehouse.MessageIdsAsync());
-        await EventuallyAsync(
+        await Eventually.FoundAsync(
             async () =>
             {
                 using var response = await http.GetAsync("/health/ready");
                 return response.StatusCode == HttpStatusCode.OK ? "ready" : null;
             },
-            "readiness back to 200",
-            consumer);
+            "readiness is back to 200",
+            Patience,
+            () => consumer.Output);
         Assert.Empty(JsonNode.Parse(await http.GetStringAsync("/status.json"))!["stuckShards"]!.AsArray());
     }
 
@@ -149,22 +152,6 @@ public sealed partial class StuckShardTests(PostgresServer postgres, KinesaliteF
     {
         var updated = await warehouse.ScalarAsync<long>($"WITH u AS (UPDATE shard_leases SET checkpoint = '{checkpoint}' WHERE shard_id = '{shardId}' RETURNING 1) SELECT count(*) FROM u");
         Assert.Equal(1, updated);
-    }
-
-    private static async Task<T> EventuallyAsync<T>(Func<Task<T?>> probe, string what, ConsumerProcess consumer)
-        where T : class
-    {
-        var deadline = DateTime.UtcNow + Patience;
-        while (true)
-        {
-            if (await probe() is { } value)
-            {
-                return value;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, $"Timed out waiting until {what}:{Environment.NewLine}{consumer.Output}");
-            await Task.Delay(100);
-        }
     }
 
     [GeneratedRegex(@"Now listening on: (http://\S+)")]

@@ -4,6 +4,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.RegularExpressions;
 using Tracking.Consumer.Tests.Support;
+using Tracking.Testing;
 using Tracking.Testing.Emulators;
 using Tracking.Testing.Postgres;
 using Tracking.Testing.Telemetry;
@@ -144,23 +145,15 @@ public sealed partial class TelemetryTests(PostgresServer postgres, KinesaliteFi
         Assert.Contains(consumer.Lines, l => l.StartsWith("Tracking.Consumer cannot start: OTEL_EXPORTER_OTLP_PROTOCOL 'http' is not one this exporter speaks", StringComparison.Ordinal));
     }
 
-    private static async Task WaitUntilLinkedAsync(OtlpReceiver collector, string name, IReadOnlyList<ReceivedSpan> requests)
+    private static Task WaitUntilLinkedAsync(OtlpReceiver collector, string name, IReadOnlyList<ReceivedSpan> requests)
     {
         var wanted = requests.Select(r => (r.TraceId, r.SpanId)).ToHashSet();
-        var deadline = Stopwatch.StartNew();
-        while (true)
-        {
-            var linked = collector.Spans.Where(s => s.Name == name).SelectMany(s => s.Links).ToHashSet();
-            if (wanted.IsSubsetOf(linked))
-            {
-                return;
-            }
-
-            Assert.True(
-                deadline.Elapsed < Patience,
-                $"'{name}' spans link to [{string.Join(", ", linked)}], not to every request [{string.Join(", ", wanted)}]:{Environment.NewLine}{string.Join(Environment.NewLine, collector.Spans)}");
-            await Task.Delay(100);
-        }
+        var linked = new HashSet<(string, string)>();
+        return Eventually.TrueAsync(
+            () => wanted.IsSubsetOf(linked = collector.Spans.Where(s => s.Name == name).SelectMany(s => s.Links).ToHashSet()),
+            $"'{name}' spans link to every request [{string.Join(", ", wanted)}]",
+            Patience,
+            () => $"they link to [{string.Join(", ", linked)}]:{Environment.NewLine}{string.Join(Environment.NewLine, collector.Spans)}");
     }
 
     /// <summary>
@@ -169,23 +162,20 @@ public sealed partial class TelemetryTests(PostgresServer postgres, KinesaliteFi
     /// span may link them all (each shard's put or load carries events of every request) while the others, ended a
     /// moment later, are still in the exporter's next batch.
     /// </summary>
-    private static async Task WaitUntilSummedAsync(OtlpReceiver collector, string name, string attribute, long expected, Func<ReceivedSpan, bool>? counted = null)
+    private static Task WaitUntilSummedAsync(OtlpReceiver collector, string name, string attribute, long expected, Func<ReceivedSpan, bool>? counted = null)
     {
-        var deadline = Stopwatch.StartNew();
-        while (true)
-        {
-            var spans = collector.Spans.Where(s => s.Name == name && (counted?.Invoke(s) ?? true)).ToList();
-            var sum = spans.Sum(s => (long)s.Attributes[attribute]!);
-            if (sum >= expected)
+        List<ReceivedSpan> spans = [];
+        long sum = 0;
+        return Eventually.TrueAsync(
+            () =>
             {
-                return;
-            }
-
-            Assert.True(
-                deadline.Elapsed < Patience,
-                $"'{name}' spans add up to {sum} {attribute}, not {expected}:{Environment.NewLine}{string.Join(Environment.NewLine, spans)}");
-            await Task.Delay(100);
-        }
+                spans = collector.Spans.Where(s => s.Name == name && (counted?.Invoke(s) ?? true)).ToList();
+                sum = spans.Sum(s => (long)s.Attributes[attribute]!);
+                return sum >= expected;
+            },
+            $"'{name}' spans add up to {expected} {attribute}",
+            Patience,
+            () => $"they add up to {sum}:{Environment.NewLine}{string.Join(Environment.NewLine, spans)}");
     }
 
     private Dictionary<string, string> ApiSettings(string streamName) => new()

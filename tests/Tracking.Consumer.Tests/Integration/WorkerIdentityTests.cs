@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Tracking.Consumer.Tests.Support;
+using Tracking.Testing;
 using Tracking.Testing.Emulators;
 using Tracking.Testing.Postgres;
 
@@ -31,10 +32,17 @@ public sealed partial class WorkerIdentityTests(PostgresServer postgres, Kinesal
         Assert.Equal(events.Select(e => e.MessageId).ToHashSet(), await warehouse.MessageIdsAsync());
         Assert.Equal(events.Count, await warehouse.EventCountAsync());
         Assert.All((await warehouse.OwnersAsync()).Values, o => Assert.Equal("replica", o));
-        await WarehouseDb.WaitUntilAsync(
-            async () => (await warehouse.LeaseOwnersAsync()).Values.Distinct().Count() == 2,
+        var owners = string.Empty;
+        await Eventually.TrueAsync(
+            async () =>
+            {
+                var leaseOwners = await warehouse.LeaseOwnersAsync();
+                owners = string.Join(", ", leaseOwners);
+                return leaseOwners.Values.Distinct().Count() == 2;
+            },
+            "the two consumers hold leases under two owner names",
             Patience,
-            async () => $"lease owners {string.Join(", ", await warehouse.LeaseOwnersAsync())}{Environment.NewLine}A:{Environment.NewLine}{a.Output}{Environment.NewLine}B:{Environment.NewLine}{b.Output}");
+            () => $"lease owners {owners}{Environment.NewLine}A:{Environment.NewLine}{a.Output}{Environment.NewLine}B:{Environment.NewLine}{b.Output}");
     }
 
     [GeneratedRegex(@"Worker replica reading stream")]

@@ -115,34 +115,28 @@ public sealed class ConsumerProcess : IAsyncDisposable
     };
 
     /// <summary>Waits until a line matches <paramref name="pattern"/>, searching from line <paramref name="fromLine"/>.</summary>
-    public async Task<Match> WaitForOutputAsync(Regex pattern, TimeSpan timeout, int fromLine = 0)
-    {
-        var deadline = Stopwatch.StartNew();
-        while (true)
-        {
-            var lines = Lines;
-            for (var i = fromLine; i < lines.Count; i++)
+    public Task<Match> WaitForOutputAsync(Regex pattern, TimeSpan timeout, int fromLine = 0) =>
+        Eventually.FoundAsync<Match>(
+            () =>
             {
-                var match = pattern.Match(lines[i]);
-                if (match.Success)
+                var lines = Lines;
+                for (var i = fromLine; i < lines.Count; i++)
                 {
-                    return match;
+                    var match = pattern.Match(lines[i]);
+                    if (match.Success)
+                    {
+                        return match;
+                    }
                 }
-            }
 
-            if (_process.HasExited && Lines.Count == lines.Count)
-            {
-                throw new InvalidOperationException($"The consumer exited with code {_process.ExitCode} before printing /{pattern}/:{Environment.NewLine}{Output}");
-            }
-
-            if (deadline.Elapsed > timeout)
-            {
-                throw new TimeoutException($"The consumer printed nothing matching /{pattern}/ within {timeout}:{Environment.NewLine}{Output}");
-            }
-
-            await Task.Delay(50);
-        }
-    }
+                // Exited with every line read: it will never print it, so say so now rather than at the deadline.
+                return _process.HasExited && Lines.Count == lines.Count
+                    ? throw new InvalidOperationException($"The consumer exited with code {_process.ExitCode} before printing /{pattern}/:{Environment.NewLine}{Output}")
+                    : null;
+            },
+            $"the consumer prints a line matching /{pattern}/",
+            timeout,
+            () => Output);
 
     /// <summary>Kills the process with SIGKILL: no shutdown code runs.</summary>
     public async Task KillAsync()

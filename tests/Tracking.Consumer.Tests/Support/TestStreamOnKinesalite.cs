@@ -6,6 +6,7 @@ using System.Text.Json;
 using Amazon.Runtime;
 using Tracking.Aws.Kinesis;
 using Tracking.Aws.Retries;
+using Tracking.Testing;
 
 namespace Tracking.Consumer.Tests.Support;
 
@@ -105,10 +106,9 @@ public sealed class TestStreamOnKinesalite : IDisposable
         var first = (await Client.DescribeStreamSummaryAsync(new DescribeStreamSummaryRequest { StreamName = Name })).StreamDescriptionSummary.StreamCreationTimestamp!.Value;
         await Client.DeleteStreamAsync(new DeleteStreamRequest { StreamName = Name });
         await Client.WaitForStreamDeletedAsync(Name, TimeSpan.FromSeconds(30));
-        while (DateTimeOffset.UtcNow < first.AddSeconds(3))
-        {
-            await Task.Delay(50);
-        }
+        // The emulator's clock is the real one, and a timer may fire a millisecond early: this waits on the clock itself.
+        var laterSecond = first.AddSeconds(3);
+        await Eventually.TrueAsync(() => DateTimeOffset.UtcNow >= laterSecond, $"the real clock passes {laterSecond:O}", TimeSpan.FromSeconds(10));
 
         _lastSequenceNumbers.Clear();
         await Client.CreateStreamAsync(new CreateStreamRequest { StreamName = Name, ShardCount = shards });

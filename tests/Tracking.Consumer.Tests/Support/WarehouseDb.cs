@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using Npgsql;
+using Tracking.Testing;
 
 namespace Tracking.Consumer.Tests.Support;
 
@@ -70,21 +70,6 @@ public sealed class WarehouseDb(string connectionString)
         }
     }
 
-    /// <summary>Polls <paramref name="condition"/> until it holds, failing with <paramref name="what"/> at the deadline.</summary>
-    public static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout, Func<Task<string>> what)
-    {
-        var clock = Stopwatch.StartNew();
-        while (!await condition())
-        {
-            if (clock.Elapsed > timeout)
-            {
-                Assert.Fail($"Not reached within {timeout}: {await what()}");
-            }
-
-            await Task.Delay(100);
-        }
-    }
-
     /// <summary>Waits until every shard written to is checkpointed at its last record: the consumer has loaded
     /// all it will, so what is missing now is lost, not late.</summary>
     public Task WaitForCheckpointsAsync(IReadOnlyDictionary<string, string> lastSequenceNumbers, TimeSpan timeout, ConsumerProcess? consumer = null)
@@ -101,19 +86,25 @@ public sealed class WarehouseDb(string connectionString)
             }
         }
 
-        return WaitUntilAsync(
+        Dictionary<string, string?> checkpoints = [];
+        return Eventually.TrueAsync(
             async () =>
             {
-                var checkpoints = await CheckpointsAsync();
+                checkpoints = await CheckpointsAsync();
                 return lastSequenceNumbers.All(p => checkpoints.TryGetValue(p.Key, out var checkpoint) && checkpoint == p.Value);
             },
+            $"every shard is checkpointed at its last record ({string.Join(", ", lastSequenceNumbers)})",
             timeout,
-            async () => $"checkpoints {string.Join(", ", await CheckpointsAsync())}, expected {string.Join(", ", lastSequenceNumbers)}{Environment.NewLine}{consumer?.Output}");
+            () => $"checkpoints {string.Join(", ", checkpoints)}{Environment.NewLine}{consumer?.Output}");
     }
 
-    public Task WaitForEventCountAsync(long expected, TimeSpan timeout, ConsumerProcess? consumer = null) =>
-        WaitUntilAsync(
-            async () => await EventCountAsync() >= expected,
+    public Task WaitForEventCountAsync(long expected, TimeSpan timeout, ConsumerProcess? consumer = null)
+    {
+        long loaded = 0;
+        return Eventually.TrueAsync(
+            async () => (loaded = await EventCountAsync()) >= expected,
+            $"{expected} events are loaded",
             timeout,
-            async () => $"{await EventCountAsync()} of {expected} events loaded.{Environment.NewLine}{consumer?.Output}");
+            () => $"{loaded} loaded{Environment.NewLine}{consumer?.Output}");
+    }
 }

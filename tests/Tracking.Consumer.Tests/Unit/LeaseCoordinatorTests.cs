@@ -8,6 +8,7 @@ using Tracking.Consumer.Loading;
 using Tracking.Consumer.Shards;
 using Tracking.Consumer.Tests.Support;
 using Tracking.Events;
+using Tracking.Testing;
 
 namespace Tracking.Consumer.Tests.Unit;
 
@@ -33,11 +34,11 @@ public sealed class LeaseCoordinatorTests
         var kinesis = new ScriptedStream("shardId-000000000000", "shardId-000000000001");
         var store = new InMemoryLeaseStore();
         await using var coordinator = await StartAsync(kinesis, store);
-        await WaitUntilAsync(() => store["shardId-000000000001"]?.Owner is not null, "both leases taken");
+        await Eventually.TrueAsync(() => store["shardId-000000000001"]?.Owner is not null, "both leases are taken", Patience);
 
         kinesis.HangListing();
         var listings = kinesis.Listings;
-        await AdvanceUntilAsync(() => kinesis.Listings > listings, "a listing that hangs");
+        await AdvanceUntilAsync(() => kinesis.Listings > listings, "a listing starts and hangs");
 
         // Two shards, each renewed at every beat: ten beats are twenty renewals if nothing waits on the listing.
         var renewals = store.Renewals;
@@ -45,7 +46,11 @@ public sealed class LeaseCoordinatorTests
         {
             _clock.Advance(_leaseOptions.RenewInterval);
             var expected = renewals + (2 * beat);
-            await WaitUntilAsync(() => store.Renewals >= expected, $"{expected - renewals} renewals after {beat} beats while ListShards hangs (got {store.Renewals - renewals})");
+            await Eventually.TrueAsync(
+                () => store.Renewals >= expected,
+                $"{expected - renewals} renewals after {beat} beats while ListShards hangs",
+                Patience,
+                () => $"got {store.Renewals - renewals}");
         }
 
         Assert.All(new[] { "shardId-000000000000", "shardId-000000000001" }, id => Assert.True(store[id]!.ExpiresAt > _clock.GetUtcNow()));
@@ -59,7 +64,7 @@ public sealed class LeaseCoordinatorTests
         var kinesis = new ScriptedStream(ShardId) { ReadFailure = () => new InvalidOperationException("the shard cannot be read") };
         var store = new InMemoryLeaseStore();
         await using var coordinator = await StartAsync(kinesis, store);
-        await WaitUntilAsync(() => kinesis.Reads >= 1, "the first read");
+        await Eventually.TrueAsync(() => kinesis.Reads >= 1, "the shard is read a first time", Patience);
 
         // Five minutes on the fake clock, a beat at a time; each beat gives the loops a moment to settle: the shard
         // backing off, or held and renewed.
@@ -82,7 +87,7 @@ public sealed class LeaseCoordinatorTests
         Assert.Contains("the shard cannot be read", stuck.Reason, StringComparison.Ordinal);
 
         kinesis.ReadFailure = null;
-        await AdvanceUntilAsync(() => Health.Stuck().Count == 0, "the shard read again at the tip");
+        await AdvanceUntilAsync(() => Health.Stuck().Count == 0, "the shard is read again, at the tip");
     }
 
     private async Task<RunningCoordinator> StartAsync(ScriptedStream kinesis, InMemoryLeaseStore store)
@@ -106,16 +111,20 @@ public sealed class LeaseCoordinatorTests
     }
 
     /// <summary>Moves the fake clock a beat at a time until <paramref name="condition"/> holds.</summary>
-    private async Task AdvanceUntilAsync(Func<bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + Patience;
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"Not reached: {what}");
-            _clock.Advance(_leaseOptions.RenewInterval);
-            await Task.Delay(10);
-        }
-    }
+    private Task AdvanceUntilAsync(Func<bool> condition, string what) =>
+        Eventually.TrueAsync(
+            () =>
+            {
+                if (condition())
+                {
+                    return true;
+                }
+
+                _clock.Advance(_leaseOptions.RenewInterval);
+                return false;
+            },
+            what,
+            Patience);
 
     /// <summary>Polls <paramref name="settled"/> for a short while; the next beat moves on either way.</summary>
     private static async Task SettleAsync(Func<bool> settled)
@@ -124,16 +133,6 @@ public sealed class LeaseCoordinatorTests
         while (!settled() && DateTime.UtcNow < deadline)
         {
             await Task.Delay(5);
-        }
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + Patience;
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"Not reached within {Patience}: {what}");
-            await Task.Delay(10);
         }
     }
 

@@ -124,31 +124,30 @@ public sealed class EmulatorProcess : IAsyncDisposable
     public async Task WaitUntilAnsweringAsync(Uri url, TimeSpan timeout)
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-        var deadline = DateTimeOffset.UtcNow + timeout;
-        while (true)
-        {
-            if (_process.HasExited)
-            {
-                throw Failure($"exited with code {_process.ExitCode} before answering on {url}");
-            }
 
-            try
+        // Polling: the emulator gives no other readiness signal.
+        await Eventually.TrueAsync(
+            async () =>
             {
-                using var content = new StringContent("{}");
-                using var response = await http.PostAsync(url, content).ConfigureAwait(false);
-                return;
-            }
-            catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException)
-            {
-                if (DateTimeOffset.UtcNow >= deadline)
+                if (_process.HasExited)
                 {
-                    throw Failure($"did not answer on {url} within {timeout}");
+                    throw Failure($"exited with code {_process.ExitCode} before answering on {url}");
                 }
-            }
 
-            // Polling a condition with a deadline: the emulator gives no other readiness signal.
-            await Task.Delay(TimeSpan.FromMilliseconds(100)).ConfigureAwait(false);
-        }
+                try
+                {
+                    using var content = new StringContent("{}");
+                    using var response = await http.PostAsync(url, content).ConfigureAwait(false);
+                    return true;
+                }
+                catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException)
+                {
+                    return false;
+                }
+            },
+            $"the {_name} emulator answers on {url}",
+            timeout,
+            () => $"Its last output:{Environment.NewLine}{RecentOutput}").ConfigureAwait(false);
     }
 
     /// <inheritdoc/>

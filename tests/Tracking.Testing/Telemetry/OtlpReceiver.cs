@@ -102,27 +102,14 @@ public sealed class OtlpReceiver : IAsyncDisposable
     public Task WaitForLogsAsync(TimeSpan timeout) =>
         WaitAsync(() => LogRequests > 0 ? "logs" : null, timeout, "log export");
 
-    private async Task<T> WaitAsync<T>(Func<T?> find, TimeSpan timeout, string what)
-        where T : class
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (true)
-        {
-            if (find() is { } found)
-            {
-                return found;
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException(
-                    $"No {what} arrived within {timeout}. Spans received: {_spans.Count}, metrics: {_metrics.Count}, refused: [{string.Join("; ", _refused)}].{Environment.NewLine}"
-                    + string.Join(Environment.NewLine, _spans.Take(50)));
-            }
-
-            await Task.Delay(50);
-        }
-    }
+    private Task<T> WaitAsync<T>(Func<T?> find, TimeSpan timeout, string what)
+        where T : class =>
+        Eventually.FoundAsync(
+            find,
+            $"{what} arrives at the collector",
+            timeout,
+            () => $"Spans received: {_spans.Count}, metrics: {_metrics.Count}, refused: [{string.Join("; ", _refused)}].{Environment.NewLine}"
+                + string.Join(Environment.NewLine, _spans.Take(50)));
 
     private async Task HandleAsync(HttpContext context)
     {

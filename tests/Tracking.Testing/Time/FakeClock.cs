@@ -13,6 +13,13 @@ public sealed class FakeClock(DateTimeOffset start) : FakeTimeProvider(start)
     private readonly Dictionary<WatchedTimer, DateTimeOffset> _waiting = [];
     private readonly List<TimeSpan> _scheduledDelays = [];
 
+    /// <summary>
+    /// When true, every timer started fires at once, with the clock moved on to its due time: for back-off loops whose
+    /// delays should be recorded (<see cref="ScheduledDelays"/>) but not waited for. A periodic timer fires once.
+    /// False by default: the clock moves only when the test moves it.
+    /// </summary>
+    public bool AutoAdvance { get; init; }
+
     /// <summary>The due time of every timer started so far, in order.</summary>
     public IReadOnlyList<TimeSpan> ScheduledDelays
     {
@@ -51,8 +58,7 @@ public sealed class FakeClock(DateTimeOffset start) : FakeTimeProvider(start)
             next = _waiting.Values.Min();
         }
 
-        var by = next - GetUtcNow();
-        Advance(by > TimeSpan.Zero ? by : TimeSpan.Zero);
+        AdvanceTo(next);
         return true;
     }
 
@@ -73,33 +79,69 @@ public sealed class FakeClock(DateTimeOffset start) : FakeTimeProvider(start)
         return watched;
     }
 
-    private void Schedule(WatchedTimer timer, TimeSpan dueTime, TimeSpan period)
+    private void AdvanceTo(DateTimeOffset due)
     {
+        var by = due - GetUtcNow();
+        Advance(by > TimeSpan.Zero ? by : TimeSpan.Zero);
+    }
+
+    private int Schedule(WatchedTimer timer, TimeSpan dueTime, TimeSpan period)
+    {
+        var now = GetUtcNow();
         lock (_gate)
         {
             timer.Period = period;
+            timer.Generation++;
             if (dueTime == Timeout.InfiniteTimeSpan)
             {
                 _waiting.Remove(timer);
-                return;
+                return timer.Generation;
             }
 
             _scheduledDelays.Add(dueTime);
-            _waiting[timer] = GetUtcNow() + dueTime;
+            _waiting[timer] = now + dueTime;
+            return timer.Generation;
         }
+    }
+
+    private void Started(WatchedTimer timer, int generation, TimeSpan dueTime)
+    {
+        if (AutoAdvance && dueTime > TimeSpan.Zero && dueTime != Timeout.InfiniteTimeSpan)
+        {
+            // Off the caller's stack: whoever called CreateTimer (Task.Delay, a CancellationTokenSource) may still be
+            // wiring the timer up, and Advance runs the callback, and all it completes, on the thread that calls it.
+            ThreadPool.UnsafeQueueUserWorkItem(static start => start.Timer.Owner.AdvanceToDueTime(start), new TimerStart(timer, generation), preferLocal: false);
+        }
+    }
+
+    private void AdvanceToDueTime(TimerStart start)
+    {
+        DateTimeOffset due;
+        lock (_gate)
+        {
+            // Changed again since (that start moves the clock itself), fired, or disposed: nothing left to move for.
+            if (start.Timer.Generation != start.Generation || !_waiting.TryGetValue(start.Timer, out due))
+            {
+                return;
+            }
+        }
+
+        AdvanceTo(due);
     }
 
     private void Fired(WatchedTimer timer)
     {
+        var now = GetUtcNow();
         lock (_gate)
         {
+            timer.Generation++;
             if (timer.Period == Timeout.InfiniteTimeSpan || timer.Period == TimeSpan.Zero)
             {
                 _waiting.Remove(timer);
             }
             else if (_waiting.ContainsKey(timer))
             {
-                _waiting[timer] = GetUtcNow() + timer.Period;
+                _waiting[timer] = now + timer.Period;
             }
         }
     }
@@ -108,20 +150,30 @@ public sealed class FakeClock(DateTimeOffset start) : FakeTimeProvider(start)
     {
         lock (_gate)
         {
+            timer.Generation++;
             _waiting.Remove(timer);
         }
     }
 
+    private sealed record TimerStart(WatchedTimer Timer, int Generation);
+
     private sealed class WatchedTimer(FakeClock owner) : ITimer
     {
+        public FakeClock Owner => owner;
+
         public ITimer Inner { get; set; } = null!;
 
         public TimeSpan Period { get; set; }
 
+        /// <summary>Counts starts, fires and disposal, under the clock's lock: a queued automatic move checks it is still current.</summary>
+        public int Generation { get; set; }
+
         public bool Change(TimeSpan dueTime, TimeSpan period)
         {
-            owner.Schedule(this, dueTime, period);
-            return Inner.Change(dueTime, period);
+            var generation = owner.Schedule(this, dueTime, period);
+            var changed = Inner.Change(dueTime, period);
+            owner.Started(this, generation, dueTime);
+            return changed;
         }
 
         public void Fired() => owner.Fired(this);
