@@ -113,7 +113,7 @@ internal sealed class MessageScreening(IValidator<IncomingMessage> validator, Ev
                     if (size <= ProtocolLimits.MaxEnrichedEventBytes)
                     {
                         // Observed as stored, so a member a privacy rule dropped is never seen; before the plan adds its violations.
-                        observer.Observe(message, meta.SourceName, enriched.Json);
+                        observer.Observe(message, meta.SourceName, enriched.Json, rules?.RewritingPaths);
                         if (plans.Enforce(message, meta.SourceName, traceStamp > 0, ref enriched) == TrackingPlans.PlanVerdict.Quarantined)
                         {
                             screened.Quarantined.Add(enriched);

@@ -6,8 +6,11 @@ namespace Tracking.Api.TrackingPlans;
 /// </summary>
 internal sealed class ObservedShape
 {
-    /// <summary>The JSON types in the order a drafted schema lists them.</summary>
-    public static readonly string[] TypeNames = ["string", "number", "integer", "boolean", "object", "array", "null"];
+    /// <summary>
+    /// What is counted, by index: the JSON types in the order a drafted schema lists them, then <c>rewritten</c>, a
+    /// string a privacy rule (Hash or Mask) made of whatever string, number or boolean was sent.
+    /// </summary>
+    public static readonly string[] TypeNames = ["string", "number", "integer", "boolean", "object", "array", "null", "rewritten"];
 
     public const int String = 0;
     public const int Number = 1;
@@ -16,6 +19,7 @@ internal sealed class ObservedShape
     public const int Object = 4;
     public const int Array = 5;
     public const int Null = 6;
+    public const int Rewritten = 7;
 
     /// <summary>How many times the path held a value (for an object member, in how many of the objects seen it was present).</summary>
     public long Count { get; set; }

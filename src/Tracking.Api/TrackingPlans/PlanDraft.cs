@@ -111,11 +111,19 @@ internal static class PlanDraft
                 types[ObservedShape.TypeNames[i]] = shape.Types[i];
 
                 // "number" takes in the integers: listing both says nothing more.
-                if (i != ObservedShape.Integer || shape.Types[ObservedShape.Number] == 0)
+                if (i != ObservedShape.Rewritten && (i != ObservedShape.Integer || shape.Types[ObservedShape.Number] == 0))
                 {
                     names.Add(ObservedShape.TypeNames[i]);
                 }
             }
+        }
+
+        // The plan checks the value as sent, before the privacy rules: a rewritten string may have been any scalar.
+        if (shape.Types[ObservedShape.Rewritten] > 0)
+        {
+            names.AddRange([.. ((string[])["string", "number", "boolean"]).Except(names, StringComparer.Ordinal)]);
+            names.Remove("integer");
+            names.Sort((a, b) => Array.IndexOf(ObservedShape.TypeNames, a).CompareTo(Array.IndexOf(ObservedShape.TypeNames, b)));
         }
 
         counts[path] = new JsonObject { ["count"] = shape.Count, ["types"] = types };

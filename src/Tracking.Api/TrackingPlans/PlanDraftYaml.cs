@@ -27,43 +27,60 @@ internal static partial class PlanDraftYaml
             text.Append("# Tracking plan drafted from observed traffic. Counts: ").Append(Summary(observed)).Append('\n');
         }
 
-        WriteMapping(text, plan, 0, default);
+        WriteMapping(text, plan, 0, new Place(Kind.Top));
         return text.ToString();
     }
 
-    /// <summary>Where in the plan a mapping is, to find the counts of the keys it holds.</summary>
-    /// <param name="Counts">The entry's counts by path, once inside an entry.</param>
-    /// <param name="Entry">The mapping is an entry (its properties or traits member is a schema).</param>
-    /// <param name="Schema">The mapping is the schema of this path.</param>
-    /// <param name="Properties">The mapping is the <c>properties</c> of the schema of this path.</param>
-    private readonly record struct Place(JsonObject? Counts = null, bool Entry = false, string? Schema = null, string? Properties = null)
+    private enum Kind
     {
-        public Place Child(string key, JsonNode? value) =>
-            Properties is { } at ? new Place(Counts, Schema: at + "/" + PlanDraft.Escape(key))
-            : Schema is { } path ? key switch
-            {
-                "properties" => new Place(Counts, Properties: path),
-                "items" => new Place(Counts, Schema: path + "/" + PlanDraft.ItemsSegment),
-                _ => default,
-            }
-            : Entry ? key is "properties" or "traits" ? new Place(Counts, Schema: "") : default
-            : value is JsonObject o && o[PlanDraft.Observed]?["properties"] is JsonObject counts ? new Place(counts, Entry: true)
-            : default;
+        Other,
+        Top,
+        Section,
+        Entry,
+        Schema,
+        Properties,
+    }
+
+    /// <summary>
+    /// Where in the plan a mapping is: <c>x-observed</c> is an extension only at the top and in an entry (anywhere
+    /// else it is a name, an event's or a property's), and a property's counts are found by its path.
+    /// </summary>
+    /// <param name="Kind">What the mapping is.</param>
+    /// <param name="Counts">The entry's counts by path, once inside an entry.</param>
+    /// <param name="Path">The path of the schema (or of the schema whose properties the mapping is).</param>
+    private readonly record struct Place(Kind Kind, JsonObject? Counts = null, string Path = "")
+    {
+        public bool HasExtensions => Kind is Kind.Top or Kind.Entry;
+
+        public Place Child(string key, JsonNode? value) => Kind switch
+        {
+            Kind.Top when key is "track" or "page" or "screen" => new Place(Kind.Section),
+            Kind.Top when key is "identify" or "group" => EntryOf(value),
+            Kind.Section => EntryOf(value),
+            Kind.Entry when key is "properties" or "traits" => new Place(Kind.Schema, Counts),
+            Kind.Schema when key == "properties" => new Place(Kind.Properties, Counts, Path),
+            Kind.Schema when key == "items" => new Place(Kind.Schema, Counts, Path + "/" + PlanDraft.ItemsSegment),
+            Kind.Properties => new Place(Kind.Schema, Counts, Path + "/" + PlanDraft.Escape(key)),
+            _ => new Place(Kind.Other),
+        };
+
+        private static Place EntryOf(JsonNode? value) =>
+            new(Kind.Entry, value is JsonObject o && o[PlanDraft.Observed] is JsonObject observed && observed["properties"] is JsonObject counts ? counts : null);
     }
 
     private static void WriteMapping(StringBuilder text, JsonObject mapping, int indent, Place place)
     {
         foreach (var (key, value) in mapping)
         {
-            if (key == PlanDraft.Observed)
+            if (place.HasExtensions && key == PlanDraft.Observed)
             {
                 continue;
             }
 
             var pad = new string(' ', indent);
             var child = place.Child(key, value);
-            var observed = value is JsonObject described && described[PlanDraft.Observed] is JsonObject own ? own
-                : child.Schema is { } path && (place.Properties is not null || key == "items") ? place.Counts?[path] as JsonObject
+            var observed = child.Kind == Kind.Entry ? (value as JsonObject)?[PlanDraft.Observed] as JsonObject
+                : child.Kind == Kind.Schema && place.Kind is Kind.Properties or Kind.Schema ? child.Counts?[child.Path] as JsonObject
                 : null;
             if (observed is not null)
             {
@@ -73,7 +90,7 @@ internal static partial class PlanDraftYaml
             text.Append(pad).Append(Key(key)).Append(':');
             switch (value)
             {
-                case JsonObject nested when nested.Any(m => m.Key != PlanDraft.Observed):
+                case JsonObject nested when nested.Any(m => !(child.HasExtensions && m.Key == PlanDraft.Observed)):
                     text.Append('\n');
                     WriteMapping(text, nested, indent + 2, child);
                     break;
@@ -91,7 +108,7 @@ internal static partial class PlanDraftYaml
                         if (item is JsonObject itemMapping)
                         {
                             text.Append('\n');
-                            WriteMapping(text, itemMapping, indent + 4, default);
+                            WriteMapping(text, itemMapping, indent + 4, new Place(Kind.Other));
                         }
                         else
                         {

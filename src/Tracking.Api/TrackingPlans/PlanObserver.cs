@@ -40,7 +40,11 @@ internal sealed class PlanObserver
     public SourceObservation? Of(string source) => _sources.GetValueOrDefault(source);
 
     /// <summary>Observes one accepted event: <paramref name="json"/> is the enriched event as stored, privacy rules applied.</summary>
-    public void Observe(IncomingMessage message, string source, ReadOnlySpan<byte> json)
+    /// <param name="message">The message the event was made of.</param>
+    /// <param name="source">Its source.</param>
+    /// <param name="json">The event as stored.</param>
+    /// <param name="rewriting">The paths the source's privacy rules hash or mask (<see cref="Privacy.SourceRules.RewritingPaths"/>), if any.</param>
+    public void Observe(IncomingMessage message, string source, ReadOnlySpan<byte> json, IReadOnlyList<string[]>? rewriting = null)
     {
         if (!Enabled)
         {
@@ -95,7 +99,7 @@ internal sealed class PlanObserver
             observed.LastSeen = now;
             try
             {
-                Record(json, member!, observed);
+                Record(json, member!, observed, rewriting is { Count: > 0 } ? new Rewrites(rewriting, member!) : null);
             }
             catch (Exception ex) when (ex is JsonException or InvalidOperationException)
             {
@@ -106,7 +110,7 @@ internal sealed class PlanObserver
         }
     }
 
-    private void Record(ReadOnlySpan<byte> json, string member, ObservedName observed)
+    private void Record(ReadOnlySpan<byte> json, string member, ObservedName observed, Rewrites? rewrites)
     {
         var reader = new Utf8JsonReader(json);
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
@@ -121,7 +125,7 @@ internal sealed class PlanObserver
             if (found && reader.TokenType == JsonTokenType.StartObject)
             {
                 observed.Root.Count++;
-                Walk(ref reader, observed.Root, observed, 0);
+                Walk(ref reader, observed.Root, observed, 0, rewrites, rewrites?.Under(0) == true);
                 return;
             }
 
@@ -130,7 +134,7 @@ internal sealed class PlanObserver
     }
 
     /// <summary>Records the value the reader is on at <paramref name="shape"/>, and what it holds down to the depth kept.</summary>
-    private void Walk(ref Utf8JsonReader reader, ObservedShape shape, ObservedName observed, int depth)
+    private void Walk(ref Utf8JsonReader reader, ObservedShape shape, ObservedName observed, int depth, Rewrites? rewrites, bool rewritten)
     {
         switch (reader.TokenType)
         {
@@ -138,7 +142,7 @@ internal sealed class PlanObserver
                 shape.Types[ObservedShape.Object]++;
                 while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
                 {
-                    var child = depth < _options.MaxDepth ? Member(ref reader, shape, observed) : null;
+                    var (child, name) = depth < _options.MaxDepth ? Member(ref reader, shape, observed) : default;
                     reader.Read();
                     if (child is null)
                     {
@@ -148,7 +152,8 @@ internal sealed class PlanObserver
                     }
 
                     child.Count++;
-                    Walk(ref reader, child, observed, depth + 1);
+                    rewrites?.Enter(depth + 1, name!);
+                    Walk(ref reader, child, observed, depth + 1, rewrites, rewritten || rewrites?.Under(depth + 1) == true);
                 }
 
                 break;
@@ -170,13 +175,15 @@ internal sealed class PlanObserver
                         continue;
                     }
 
+                    // Privacy paths look through arrays: an item is at its array's path.
                     items.Count++;
-                    Walk(ref reader, items, observed, depth + 1);
+                    rewrites?.Enter(depth + 1, null);
+                    Walk(ref reader, items, observed, depth + 1, rewrites, rewritten);
                 }
 
                 break;
             case JsonTokenType.String:
-                shape.Types[ObservedShape.String]++;
+                shape.Types[rewritten ? ObservedShape.Rewritten : ObservedShape.String]++;
                 break;
             case JsonTokenType.Number:
                 // No fraction and no exponent: an integer to JSON Schema and to the plan's check (1.0 is too, but
@@ -216,33 +223,81 @@ internal sealed class PlanObserver
         return true;
     }
 
-    /// <summary>The shape of the member the reader is on the name of; null when it is not kept.</summary>
-    private ObservedShape? Member(ref Utf8JsonReader reader, ObservedShape shape, ObservedName observed)
+    /// <summary>The shape of the member the reader is on the name of, and the name; null when it is not kept.</summary>
+    private (ObservedShape? Shape, string? Name) Member(ref Utf8JsonReader reader, ObservedShape shape, ObservedName observed)
     {
         // Escaped, a name of MaxNameLength characters is at most six bytes a character.
         if (reader.ValueSpan.Length > MaxNameLength * 6)
         {
-            return null;
+            return default;
         }
 
         var name = reader.GetString()!;
         if (!Keepable(name))
         {
-            return null;
+            return default;
         }
 
         shape.Members ??= new Dictionary<string, ObservedShape>(StringComparer.Ordinal);
         if (shape.Members.TryGetValue(name, out var child))
         {
-            return child;
+            return (child, name);
         }
 
         if (observed.Paths >= _options.MaxPropertiesPerName)
         {
-            return null;
+            return default;
         }
 
         observed.Paths++;
-        return shape.Members[name] = new ObservedShape();
+        return (shape.Members[name] = new ObservedShape(), name);
+    }
+
+    /// <summary>
+    /// Where the walk is, as the privacy rules' paths spell it (the event's member, then member names; an array's
+    /// items add nothing), to tell whether a Hash or Mask rule rewrote what is stored there.
+    /// </summary>
+    private sealed class Rewrites(IReadOnlyList<string[]> paths, string member)
+    {
+        // Index 0 is the event's member (properties or traits); null marks an array's items, which add no segment.
+        private readonly List<string?> _at = [member];
+
+        public void Enter(int depth, string? name)
+        {
+            _at.RemoveRange(depth, _at.Count - depth);
+            _at.Add(name);
+        }
+
+        /// <summary>Whether a rule's path ends exactly at the value at <paramref name="depth"/> (its ancestors were asked on the way down).</summary>
+        public bool Under(int depth)
+        {
+            if (_at[depth] is null && depth > 0)
+            {
+                return false;
+            }
+
+            foreach (var path in paths)
+            {
+                var matches = true;
+                var segment = path.Length - 1;
+                for (var i = depth; i >= 0 && matches; i--)
+                {
+                    if (_at[i] is not { } name)
+                    {
+                        continue;
+                    }
+
+                    matches = segment >= 0 && (path[segment] == Privacy.PrivacyPath.Wildcard || path[segment] == name);
+                    segment--;
+                }
+
+                if (matches && segment == -1)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
     }
 }

@@ -13,7 +13,7 @@ public sealed class PlanDraftTests : IDisposable
     /// <summary>Traffic of every message type the plan knows, with properties of every JSON type, nested objects, arrays, and members not always present.</summary>
     private static readonly string[] Traffic =
     [
-        """{"type":"track","userId":"u1","event":"Order Completed","properties":{"orderId":"o1","total":12.5,"items":3,"coupon":"MAY","paid":true,"address":{"city":"Oslo","zip":"0150"},"products":[{"sku":"a","price":2},{"sku":"b"}],"email":"ann@example.com"}}""",
+        """{"type":"track","userId":"u1","event":"Order Completed","properties":{"orderId":"o1","total":12.5,"items":3,"coupon":"MAY","paid":true,"address":{"city":"Oslo","zip":150},"products":[{"sku":"a","price":2},{"sku":"b"}],"email":"ann@example.com"}}""",
         """{"type":"track","userId":"u2","event":"Order Completed","properties":{"orderId":"o2","total":7,"items":1,"coupon":null,"paid":false,"address":{"city":"Bergen"},"products":[],"email":"bob@example.com"}}""",
         """{"type":"track","userId":"u3","event":"Signed Up"}""",
         """{"type":"track","userId":"u3","event":"x-Custom","properties":{"tags":["a","b"]}}""",
@@ -45,6 +45,12 @@ public sealed class PlanDraftTests : IDisposable
             // A member a privacy rule drops is stored nowhere: the draft must not name it either.
             ($"Tracking:Privacy:Sources:{TrackingApiFactory.SourceName}:0:Path", "properties.email"),
             ($"Tracking:Privacy:Sources:{TrackingApiFactory.SourceName}:0:Action", "Drop"),
+            // Stored as strings whatever was sent, while the plan checks what was sent: the draft must allow any scalar there.
+            ($"Tracking:Privacy:Sources:{TrackingApiFactory.SourceName}:1:Path", "properties.items"),
+            ($"Tracking:Privacy:Sources:{TrackingApiFactory.SourceName}:1:Action", "Hash"),
+            ($"Tracking:Privacy:Sources:{TrackingApiFactory.SourceName}:2:Path", "properties.address"),
+            ($"Tracking:Privacy:Sources:{TrackingApiFactory.SourceName}:2:Action", "Mask"),
+            ("Tracking:Privacy:HashKey", "plan-draft-test-hash-key-0123456789abcdef"),
             .. more,
         ]);
 
@@ -125,13 +131,16 @@ public sealed class PlanDraftTests : IDisposable
         Assert.Null(properties["email"]);
         Assert.Equal("string", properties["orderId"]!["type"]!.GetValue<string>());
         Assert.Equal("number", properties["total"]!["type"]!.GetValue<string>()); // 12.5 and 7: "number" holds the integer
-        Assert.Equal("integer", properties["items"]!["type"]!.GetValue<string>());
+        Assert.Equal(["string", "number", "boolean"], Strings(properties["items"]!["type"]));
         Assert.Equal(["string", "null"], Strings(properties["coupon"]!["type"]));
         Assert.Equal("boolean", properties["paid"]!["type"]!.GetValue<string>());
         var counts = order["x-observed"]!["properties"]!;
         Assert.Equal(1, counts["/coupon"]!["types"]!["null"]!.GetValue<long>());
         Assert.Equal(2, counts["/coupon"]!["count"]!.GetValue<long>());
+        Assert.Equal(2, counts["/items"]!["types"]!["rewritten"]!.GetValue<long>());
         Assert.Equal(["city"], Strings(properties["address"]!["required"]));
+        Assert.Equal("object", properties["address"]!["type"]!.GetValue<string>());
+        Assert.Equal(["string", "number", "boolean"], Strings(properties["address"]!["properties"]!["zip"]!["type"]));
         var products = properties["products"]!;
         Assert.Equal("array", products["type"]!.GetValue<string>());
         Assert.Equal(["sku"], Strings(products["items"]!["required"]));
@@ -188,6 +197,7 @@ public sealed class PlanDraftTests : IDisposable
         };
 
         var names = new List<string>();
+        var sent = new List<(string Name, string Json)>();
         var kept = new HashSet<string>(StringComparer.Ordinal);
         long left = 0;
         for (var round = 0; round < 4; round++)
@@ -207,6 +217,7 @@ public sealed class PlanDraftTests : IDisposable
                 }
 
                 var properties = Members(0);
+                sent.Add((name, $$$"""{"userId":"u","event":{{{System.Text.Json.JsonSerializer.Serialize(name)}}},"properties":{{{{properties}}}}}"""));
                 batch.Add($$$"""{"type":"track","userId":"u","event":{{{System.Text.Json.JsonSerializer.Serialize(name)}}},"properties":{{{{properties}}}}}""");
             }
 
@@ -232,6 +243,14 @@ public sealed class PlanDraftTests : IDisposable
             await File.WriteAllTextAsync(file, format == "json" ? body : await DraftAsync(api, format));
             var plan = TrackingPlanLoader.Load(file);
             Assert.True(kept.SetEquals(plan.Tracks!.Keys), $"seed {seed}: the {format} draft loads with other names");
+
+            // Every event it was drafted from keeps to it, but those of the names left out.
+            foreach (var (name, json) in sent)
+            {
+                var message = Tracking.Api.Ingestion.MessageParser.ParseSingle(System.Text.Encoding.UTF8.GetBytes(json), Tracking.Events.EventType.Track).Messages.Single();
+                var violations = plan.Check(message);
+                Assert.True(kept.Contains(name) ? violations is null : violations is [{ Rule: "unplanned" }], $"seed {seed}: {json} in the {format} draft: {string.Join("; ", violations ?? [])}");
+            }
         }
     }
 
