@@ -34,16 +34,19 @@ internal sealed class SourceObservation
 
     /// <summary>
     /// Counts the event as offered and says whether it is one of the at most <paramref name="perSecond"/> observed in
-    /// the current second of the clock whose <paramref name="timestamp"/> ticks <paramref name="frequency"/> times a second. Two threads crossing into a new second at once may let a
-    /// few more through; the cap bounds the cost, it need not be exact.
+    /// the current second of the clock whose <paramref name="timestamp"/> ticks <paramref name="frequency"/> times a second.
+    /// A thread that counts in a new second just before the thread opening it resets the count may let one more
+    /// through: the cap bounds the cost, it need not be exact.
     /// </summary>
     public bool TryTake(long timestamp, long frequency, int perSecond)
     {
         Interlocked.Increment(ref _offered);
         var second = timestamp / frequency;
-        if (Volatile.Read(ref _window) != second)
+        var window = Volatile.Read(ref _window);
+
+        // One thread opens the new second: several resetting the count in turn would each let another share through.
+        if (window != second && Interlocked.CompareExchange(ref _window, second, window) == window)
         {
-            Volatile.Write(ref _window, second);
             Volatile.Write(ref _taken, 0);
         }
 
