@@ -45,6 +45,32 @@ public class PlanObserverTests
     }
 
     [Fact]
+    public void EventsOfManyThreadsAtOnceAreEachCountedAndAtMostTheSecondsShareIsObserved()
+    {
+        var observer = Observer(new PlanDraftOptions { MaxEventsPerSecond = 50 });
+
+        // The second is opened first: a thread counting while another opens it may let one more through, as documented.
+        observer.Observe(Track("E"), "s", Event("""{"a":1}"""));
+        // Long enough on each thread that they overlap even on a busy machine with two cores.
+        const int Threads = 4, Each = 250_000;
+        using var start = new Barrier(Threads);
+        var threads = Enumerable.Range(0, Threads).Select(_ => new Thread(() =>
+        {
+            start.SignalAndWait();
+            for (var i = 0; i < Each; i++)
+            {
+                observer.Observe(Track("E"), "s", Event("""{"a":1}"""));
+            }
+        })).ToList();
+        threads.ForEach(t => t.Start());
+        threads.ForEach(t => t.Join());
+
+        var observed = observer.Of("s")!;
+        Assert.Equal((50, Threads * Each + 1), (observed.Observed, observed.Offered));
+        Assert.Equal(50, observed.Names[("track", "E")].Root.Members!["a"].Count);
+    }
+
+    [Fact]
     public void NothingIsObservedWithoutAnAdminKeyOrWhenTurnedOff()
     {
         var withoutKey = Observer(admin: false);
