@@ -53,7 +53,7 @@ internal sealed class ScreenedRequest
 /// once, a message whose shared context alone passes the event limit is refused before it is
 /// enriched, and the bytes of refused events count toward the request's limit like accepted ones.
 /// </summary>
-internal sealed class MessageScreening(IValidator<IncomingMessage> validator, EventEnricher enricher, PrivacyRules privacy, SuppressionList suppression, TrackingMetrics metrics, TrackingPlans.PlanEnforcement plans)
+internal sealed class MessageScreening(IValidator<IncomingMessage> validator, EventEnricher enricher, PrivacyRules privacy, SuppressionList suppression, TrackingMetrics metrics, TrackingPlans.PlanEnforcement plans, TrackingPlans.PlanObserver observer)
 {
     private static readonly Dictionary<string, string[]> TooLargeAsSent = new()
     {
@@ -112,6 +112,8 @@ internal sealed class MessageScreening(IValidator<IncomingMessage> validator, Ev
                     size = enriched.SizeBytes - traceStamp;
                     if (size <= ProtocolLimits.MaxEnrichedEventBytes)
                     {
+                        // Observed as stored, so a member a privacy rule dropped is never seen; before the plan adds its violations.
+                        observer.Observe(message, meta.SourceName, enriched.Json, rules?.RewritingPaths);
                         if (plans.Enforce(message, meta.SourceName, traceStamp > 0, ref enriched) == TrackingPlans.PlanVerdict.Quarantined)
                         {
                             screened.Quarantined.Add(enriched);

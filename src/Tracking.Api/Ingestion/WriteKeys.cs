@@ -26,6 +26,12 @@ internal sealed partial class WriteKeys
     /// <summary>True when no keys are configured in Development, so every key is accepted as <see cref="DevelopmentSource"/>.</summary>
     public bool AcceptsAnyKey => _acceptAny;
 
+    /// <summary>Whether <paramref name="source"/> is the source of some write key (<see cref="DevelopmentSource"/> when any key is accepted).</summary>
+    public bool Knows(string source) => _acceptAny ? source == DevelopmentSource : _keys.ContainsValue(source);
+
+    /// <summary>The source names the write keys map to, each once, in order.</summary>
+    public IEnumerable<string> Sources => _acceptAny ? [DevelopmentSource] : _keys.Values.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
+
     /// <summary>The source name of <paramref name="writeKey"/>, or null when the key is missing or unknown.</summary>
     public string? SourceOf(string? writeKey)
     {

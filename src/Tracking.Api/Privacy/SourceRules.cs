@@ -28,6 +28,7 @@ internal sealed class SourceRules
 
     private readonly Node _root = new();
     private readonly Rule[] _rules;
+    private readonly List<string[]> _rewriting = [];
 
     public SourceRules(IReadOnlyList<PrivacyRuleOptions> rules, byte[]? hashKey)
     {
@@ -38,6 +39,11 @@ internal sealed class SourceRules
             var segments = PrivacyPath.Parse(options.Path).Segments
                 ?? throw new ArgumentException($"Privacy rule {i} has an unusable path; the options validator should have refused it.", nameof(rules));
             _rules[i] = new Rule(options.Action!.Value, options.Keep, hashKey);
+            if (options.Action is PrivacyAction.Hash or PrivacyAction.Mask)
+            {
+                _rewriting.Add(segments);
+            }
+
             var node = _root;
             foreach (var segment in segments)
             {
@@ -51,6 +57,13 @@ internal sealed class SourceRules
     }
 
     public int Count => _rules.Length;
+
+    /// <summary>
+    /// The paths (member names from the event's top, <see cref="PrivacyPath.Wildcard"/> for any one) of the rules that
+    /// turn every string, number and boolean at or under them into a string: what is stored there says nothing of
+    /// the type sent.
+    /// </summary>
+    public IReadOnlyList<string[]> RewritingPaths => _rewriting;
 
     /// <summary>The event <paramref name="json"/> (one JSON object) with the rules applied.</summary>
     public byte[] Apply(ReadOnlySpan<byte> json)

@@ -16,7 +16,8 @@ internal sealed class TrackingPlan(
     JsonSchema? traits,
     Dictionary<string, JsonSchema>? pages,
     Dictionary<string, JsonSchema>? screens,
-    IReadOnlyDictionary<JsonSchema, QuickSchema>? quick = null)
+    IReadOnlyDictionary<JsonSchema, QuickSchema>? quick = null,
+    JsonSchema? groupTraits = null)
 {
     /// <summary>The most violations recorded on one event; more are summed up in one last entry.</summary>
     public const int MaxViolations = 20;
@@ -43,6 +44,9 @@ internal sealed class TrackingPlan(
 
     public JsonSchema? Traits { get; } = traits;
 
+    /// <summary>The schema of a group message's traits; null when the plan has no <c>group</c> section.</summary>
+    public JsonSchema? GroupTraits { get; } = groupTraits;
+
     /// <summary>How <paramref name="message"/> (a valid message) breaks the plan; null when it does not.</summary>
     public List<PlanViolation>? Check(IncomingMessage message)
     {
@@ -51,7 +55,7 @@ internal sealed class TrackingPlan(
             EventType.Track => (Tracks, message.Event, "/event", "/properties", message.Properties),
             EventType.Page => (Pages, message.Name, "/name", "/properties", message.Properties),
             EventType.Screen => (Screens, message.Name, "/name", "/properties", message.Properties),
-            EventType.Identify => (null, null, "", "/traits", message.Traits),
+            EventType.Identify or EventType.Group => (null, null, "", "/traits", message.Traits),
             _ => (null, null, "", "", default),
         };
 
@@ -59,6 +63,10 @@ internal sealed class TrackingPlan(
         if (message.Type == EventType.Identify)
         {
             schema = Traits;
+        }
+        else if (message.Type == EventType.Group)
+        {
+            schema = GroupTraits;
         }
         else if (section is null)
         {

@@ -15,7 +15,10 @@ internal static class TrackingPlanLoader
     /// <summary>The largest plan file read: far more than hundreds of events need, and bounded so a wrong path (a log, a disk image) fails fast.</summary>
     public const long MaxFileBytes = 4 * 1024 * 1024;
 
-    private static readonly string[] TopKeys = ["description", "unplanned", "track", "identify", "page", "screen"];
+    private static readonly string[] TopKeys = ["description", "unplanned", "track", "identify", "group", "page", "screen"];
+
+    /// <summary>Keys of this prefix are extensions the loader ignores, at the top and in each entry (a drafted plan's <c>x-observed</c> counts).</summary>
+    public const string ExtensionPrefix = "x-";
 
     private static readonly JsonElement EmptyObject = JsonDocument.Parse("{}").RootElement.Clone();
 
@@ -79,9 +82,9 @@ internal static class TrackingPlanLoader
 
         foreach (var (key, _) in plan)
         {
-            if (!TopKeys.Contains(key, StringComparer.Ordinal))
+            if (!TopKeys.Contains(key, StringComparer.Ordinal) && !IsExtension(key))
             {
-                throw new PlanFormatException($"unknown key '{key}' at the top; the keys are {string.Join(", ", TopKeys)}.");
+                throw new PlanFormatException($"unknown key '{key}' at the top; the keys are {string.Join(", ", TopKeys)} (and extensions named {ExtensionPrefix}…).");
             }
         }
 
@@ -158,7 +161,13 @@ internal static class TrackingPlanLoader
             traits = Schema(Member(plan["identify"], "identify", "traits"), "identify traits");
         }
 
-        return new TrackingPlan(file, unplanned, Named("track"), traits, Named("page"), Named("screen"), quick);
+        JsonSchema? groupTraits = null;
+        if (plan.ContainsKey("group"))
+        {
+            groupTraits = Schema(Member(plan["group"], "group", "traits"), "group traits");
+        }
+
+        return new TrackingPlan(file, unplanned, Named("track"), traits, Named("page"), Named("screen"), quick, groupTraits);
     }
 
     /// <summary>An entry's schema: <paramref name="member"/> of an object with it and an optional description; true when the entry is empty.</summary>
@@ -176,14 +185,16 @@ internal static class TrackingPlanLoader
 
         foreach (var (field, _) in fields)
         {
-            if (field != member && field != "description")
+            if (field != member && field != "description" && !IsExtension(field))
             {
-                throw new PlanFormatException($"{where} has the unknown key '{field}'; its keys are {member} and description.");
+                throw new PlanFormatException($"{where} has the unknown key '{field}'; its keys are {member} and description (and extensions named {ExtensionPrefix}…).");
             }
         }
 
         return fields.ContainsKey(member) ? fields[member] : JsonValue.Create(true);
     }
+
+    private static bool IsExtension(string key) => key.StartsWith(ExtensionPrefix, StringComparison.Ordinal);
 
     private static bool IsYaml(string path) =>
         path.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".yml", StringComparison.OrdinalIgnoreCase);

@@ -1,12 +1,13 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Tracking.Api.Admin;
 using Tracking.Api.Delivery;
+using Tracking.Api.Ingestion;
 
 using Tracking.ServiceDefaults;
 
 namespace Tracking.Api.TrackingPlans;
 
-/// <summary>The admin endpoints of the tracking plans: read the quarantine, re-admit or discard from it. Behind <c>Tracking:AdminKey</c>.</summary>
+/// <summary>The admin endpoints of the tracking plans: read the quarantine, re-admit or discard from it, draft a plan from traffic. Behind <c>Tracking:AdminKey</c>.</summary>
 internal static class TrackingPlansApi
 {
     public const string Tag = "Tracking plans";
@@ -45,8 +46,62 @@ internal static class TrackingPlansApi
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .WithDescription("Removes the events the body picks ({messageIds, source, event}) from the quarantine without delivering them; {\"all\":true} discards every one.")
             .ProducesProblem(StatusCodes.Status401Unauthorized);
+
+        app.MapGet("/admin/plans/draft", Draft).RequireAdmin().WithTags(Tag)
+            .WithName("PlanDraft")
+            .WithSummary("A tracking plan drafted from the source's observed traffic")
+            .WithDescription(
+                "The plan file (format=json, the default, or yaml) the plan loader reads unchanged, drafted from the events of source this instance " +
+                "observed since start (at most Tracking:PlanDraft:MaxEventsPerSecond per second, after the privacy rules): every name seen, with a JSON Schema " +
+                "of its properties (or traits) from the JSON types seen, required the members present in every observed event, unplanned names a violation. " +
+                "The counts are in x-observed members (JSON) or comments (YAML), which the loader ignores. No property value is ever kept.")
+            .Produces<string>(StatusCodes.Status200OK, JsonType, YamlType)
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status401Unauthorized);
         return app;
     }
+
+    private const string JsonType = "application/json";
+    private const string YamlType = "application/yaml";
+
+    private static Results<ContentHttpResult, ProblemHttpResult> Draft(PlanObserver observer, WriteKeys keys, string? source, string? format)
+    {
+        if (string.IsNullOrEmpty(source))
+        {
+            return TypedResults.Problem("Name the source to draft a plan for: ?source=<the source name Tracking:WriteKeys maps a key to>.", statusCode: StatusCodes.Status400BadRequest, title: "No source");
+        }
+
+        var yaml = string.Equals(format, "yaml", StringComparison.OrdinalIgnoreCase);
+        if (format is not null && !yaml && !string.Equals(format, "json", StringComparison.OrdinalIgnoreCase))
+        {
+            return TypedResults.Problem("format must be json (the default) or yaml.", statusCode: StatusCodes.Status400BadRequest, title: "Unknown format");
+        }
+
+        if (!keys.Knows(source))
+        {
+            return TypedResults.Problem(
+                $"No write key maps to the source '{source}'; the sources are {string.Join(", ", keys.Sources.Select(s => $"'{s}'"))}.",
+                statusCode: StatusCodes.Status404NotFound,
+                title: "Unknown source");
+        }
+
+        if (!observer.Enabled)
+        {
+            return TypedResults.Problem("Tracking:PlanDraft:Enabled is false: no traffic is observed, so no plan can be drafted.", statusCode: StatusCodes.Status404NotFound, title: "Plan drafting is off");
+        }
+
+        var plan = PlanDraft.Build(source, observer.Of(source), observer.Options);
+        return yaml
+            ? TypedResults.Text(PlanDraftYaml.Write(plan), YamlType + "; charset=utf-8")
+            : TypedResults.Text(plan.ToJsonString(DraftJson) + "\n", JsonType + "; charset=utf-8");
+    }
+
+    private static readonly System.Text.Json.JsonSerializerOptions DraftJson = new(TrackingPlanJsonContext.Default.Options)
+    {
+        WriteIndented = true,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
 
     private static async Task<Ok<QuarantineListing>> ListAsync(
         Quarantine quarantine, string? source, string? @event, int? limit, CancellationToken cancellationToken)

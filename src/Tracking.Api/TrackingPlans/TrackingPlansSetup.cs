@@ -15,6 +15,8 @@ internal static class TrackingPlansSetup
         services.AddSingleton<PlanCounters>();
         services.AddSingleton<PlanEnforcement>();
         services.AddSingleton<Quarantine>();
+        services.AddOptions<PlanDraftOptions>().BindConfiguration(PlanDraftOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<PlanObserver>();
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, TrackingPlanJsonContext.Default));
         return builder;
     }

@@ -132,6 +132,8 @@ public class StartupTests
     [InlineData("Tracking:Enrichment:Sources:sauce:Bots", "Refuse", "Tracking:Enrichment:Sources:sauce names no source of Tracking:WriteKeys")]
     [InlineData("Tracking:Enrichment:Sources:source:Bot", "Refuse", "Tracking:Enrichment:Sources:source:Bot is not a setting")]
     [InlineData("Tracking:Enrichment:Referer", "false", "Tracking:Enrichment:Referer is not a setting")]
+    [InlineData("Tracking:PlanDraft:MaxDepth", "25", "Tracking:PlanDraft:MaxDepth must be from 1 to 24; it is 25.")]
+    [InlineData("Tracking:PlanDraft:MaxEventsPerSecond", "0", "Tracking:PlanDraft:MaxEventsPerSecond must be from 1 to 1000000; it is 0.")]
     public async Task BadSettingsStopTheStartWithOneLineNamingTheSetting(string key, string value, string expected)
     {
         var error = await StartFailsAsync("Production", ("Tracking:WriteKeys:k", "source"), (key, value));

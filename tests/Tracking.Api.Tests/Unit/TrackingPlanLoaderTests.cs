@@ -36,9 +36,29 @@ public class TrackingPlanLoaderTests
     [InlineData("""{"track":{"A":{"properties":"object"}}}""", ".json", "track 'A' properties must be a JSON Schema")]
     [InlineData("""{"identify":{"traits":{"type":1}}}""", ".json", "identify traits is not a valid JSON Schema")]
     [InlineData("""{"page":{"":{}}}""", ".json", "'page' lists an empty name")]
+    [InlineData("""{"x-observed":{},"track":{"A":{"x-observed":{},"properties":{"x-observed":{}}}}}""", ".json", "track 'A' properties is not a valid JSON Schema")]
+    [InlineData("""{"group":{"traits":{"type":"objekt"}}}""", ".json", "group traits is not a valid JSON Schema")]
     public void ABadPlanIsRefusedNamingTheFileAndWhere(string text, string extension, string expected)
     {
         Assert.Contains(expected, Refusal(text, extension), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("""{"x-observed":{"events":3},"track":{"A":{"x-observed":{"events":3},"properties":{"type":"object"}}},"identify":{"x-note":"any","traits":true},"group":{"x-observed":[1]}}""", ".json")]
+    [InlineData("x-observed: {events: 3}\ntrack:\n  A:\n    x-observed: {events: 3}\n    properties: {type: object}\ngroup:\n  x-observed: [1]\n", ".yaml")]
+    public void KeysStartingWithXAreIgnoredAtTheTopAndInEntriesButNotInSchemasOrAsNames(string text, string extension)
+    {
+        using var folder = new TemporaryFolder();
+        var path = Path.Combine(folder.Path, "plan" + extension);
+        File.WriteAllText(path, text);
+
+        var plan = TrackingPlanLoader.Load(path);
+
+        Assert.Equal(["A"], plan.Tracks!.Keys);
+        Assert.NotNull(plan.GroupTraits);
+        var named = Path.Combine(folder.Path, "named.json");
+        File.WriteAllText(named, """{"track":{"x-Custom":{}}}""");
+        Assert.Equal(["x-Custom"], TrackingPlanLoader.Load(named).Tracks!.Keys);
     }
 
     [Fact]

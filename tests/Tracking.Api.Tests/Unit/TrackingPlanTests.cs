@@ -119,6 +119,19 @@ public class TrackingPlanTests
     }
 
     [Fact]
+    public void GroupTraitsAreCheckedAgainstTheGroupSchemaAndNotAtAllWithoutOne()
+    {
+        var plan = Load("""{"group":{"traits":{"type":"object","required":["name"],"properties":{"employees":{"type":"integer"}}}}}""", ".json");
+        var without = Load(JsonPlan, ".json");
+        var group = Message("""{"userId":"u","groupId":"g","traits":{"employees":"many"}}""", EventType.Group);
+
+        var violations = plan.Check(group)!;
+
+        Assert.Equal([("required", "/traits"), ("type", "/traits/employees")], violations.Select(v => (v.Rule, v.Path)).Order());
+        Assert.Null(without.Check(group));
+    }
+
+    [Fact]
     public void AnUnplannedEventIsAViolationOnlyWhenThePlanSaysSo()
     {
         var strict = Load(JsonPlan, ".json");
