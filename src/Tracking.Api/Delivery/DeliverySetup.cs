@@ -28,7 +28,7 @@ internal static class DeliverySetup
             services.AddSingleton<IEventQueue>(provider => provider.GetRequiredService<EventSpool>());
         }
 
-        services.AddSingleton<SinkStatus>();
+        services.AddSingleton<DeliveryHealth>();
         services.AddSingleton<TrackingMetrics>();
         services.AddHostedService<EventBatcher>();
 

@@ -18,7 +18,7 @@ namespace Tracking.Api.Delivery;
 internal sealed partial class EventBatcher(
     IEventQueue queue,
     IEventSink sink,
-    SinkStatus status,
+    DeliveryHealth status,
     IOptions<BatchingOptions> options,
     TrackingMetrics metrics,
     TimeProvider time,
@@ -197,7 +197,7 @@ internal sealed partial class EventBatcher(
             if (result.AllDelivered)
             {
                 // Before the acknowledgement, so whoever sees the events gone from the queue sees the recovery too.
-                status.Succeeded(SinkStatus.Deliveries);
+                status.Succeeded(DeliveryHealth.Deliveries);
             }
 
             var delivered = Delivered(pending, result);
@@ -223,7 +223,7 @@ internal sealed partial class EventBatcher(
 
             metrics.Failed(result.Failed.Count, sink.Name);
             var reason = result.FailureReason ?? "the sink refused them";
-            status.Failed(SinkStatus.Deliveries, $"{sink.Name} sink: {result.Failed.Count} of {pending.Count} events not delivered: {reason}", time.GetUtcNow());
+            status.Failed(DeliveryHealth.Deliveries, $"{sink.Name} sink: {result.Failed.Count} of {pending.Count} events not delivered: {reason}", time.GetUtcNow());
             var delay = Backoff(attempt);
             LogDeliveryFailed(logger, error, result.Failed.Count, pending.Count, sink.Name, attempt, reason, delay);
             pending = result.Failed;

@@ -6,12 +6,12 @@ namespace Tracking.Api.Delivery;
 /// <summary>
 /// The loop both AWS sinks use to watch their stream: check it from the start, then again after each wait; a stream
 /// that cannot take events (missing, not active, refused credentials, an unreachable endpoint) turns
-/// <c>/health/ready</c> unhealthy with the reason through the same <see cref="SinkStatus"/> the deliveries report to,
+/// <c>/health/ready</c> unhealthy with the reason through the same <see cref="DeliveryHealth"/> the deliveries report to,
 /// while the API keeps running and accepting. A failing check is retried with the batcher's backoff
 /// (<see cref="BatchingOptions.Retries"/>) and logged when the kind of failure changes, not on every retry of a long
 /// outage; a success clears what was reported. Each sink says only how to check its stream and how long to wait.
 /// </summary>
-internal abstract partial class StreamMonitor(SinkStatus status, IOptions<BatchingOptions> batching, TimeProvider time, ILogger logger) : BackgroundService
+internal abstract partial class StreamMonitor(DeliveryHealth status, IOptions<BatchingOptions> batching, TimeProvider time, ILogger logger) : BackgroundService
 {
     /// <summary>The sink's name in messages: <c>Kinesis</c>, <c>Firehose</c>.</summary>
     protected abstract string SinkName { get; }
@@ -58,7 +58,7 @@ internal abstract partial class StreamMonitor(SinkStatus status, IOptions<Batchi
                 {
                     if (reported is not null)
                     {
-                        status.Succeeded(SinkStatus.Stream);
+                        status.Succeeded(DeliveryHealth.Stream);
                         LogStreamUsable(SinkName, StreamName, failures);
                     }
 
@@ -69,7 +69,7 @@ internal abstract partial class StreamMonitor(SinkStatus status, IOptions<Batchi
                 }
 
                 failures++;
-                status.Failed(SinkStatus.Stream, $"{SinkName} sink: {problem}", time.GetUtcNow());
+                status.Failed(DeliveryHealth.Stream, $"{SinkName} sink: {problem}", time.GetUtcNow());
                 if (kind != reported)
                 {
                     LogStreamNotUsable(error, SinkName, StreamName, problem);

@@ -67,7 +67,7 @@ internal static partial class HealthEndpoints
     [LoggerMessage(Level = LogLevel.Warning, Message = "Not ready ({Status}): {Reasons}")]
     private static partial void LogNotReady(ILogger logger, HealthStatus status, string reasons);
 
-    private sealed class SinkHealthCheck(IEventSink sink, SinkStatus status, IOptions<BatchingOptions> batching) : IHealthCheck
+    private sealed class SinkHealthCheck(IEventSink sink, DeliveryHealth status, IOptions<BatchingOptions> batching) : IHealthCheck
     {
         public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
         {

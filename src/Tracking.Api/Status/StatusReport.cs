@@ -11,7 +11,7 @@ internal sealed class StatusReporter(
     StatusHistory history,
     IEventQueue queue,
     IEventSink sink,
-    SinkStatus sinkStatus,
+    DeliveryHealth deliveryHealth,
     HealthCheckService health,
     Enrichment.ForwardedHeadersWatch forwarded,
     TrackingPlans.PlanCounters plans,
@@ -25,16 +25,16 @@ internal sealed class StatusReporter(
         var consumerView = consumer.FetchAsync(cancellationToken);
         var readiness = await health.CheckHealthAsync(check => check.Tags.Contains(Health.HealthEndpoints.Ready), cancellationToken);
         var now = time.GetUtcNow();
-        var oldestDelivery = sinkStatus.OldestDeliveryAge;
+        var oldestDelivery = deliveryHealth.OldestDeliveryAge;
         return new StatusReport(
             now,
             Math.Round((now - history.StartedAt).TotalSeconds, 1),
             readiness.Status.ToString(),
             new SinkView(
                 sink.Name,
-                sinkStatus.LastError is null,
-                sinkStatus.LastError,
-                sinkStatus.FailingSince,
+                deliveryHealth.LastError is null,
+                deliveryHealth.LastError,
+                deliveryHealth.FailingSince,
                 oldestDelivery is { } age ? Math.Round(age.TotalSeconds, 3) : null),
             readiness.Entries.ToDictionary(e => e.Key, e => new CheckView(e.Value.Status.ToString(), e.Value.Description), StringComparer.Ordinal),
             counters.Snapshot(),

@@ -14,7 +14,7 @@ public class EventBatcherTests : IAsyncLifetime
 {
     private readonly FakeClock _clock = new(new DateTimeOffset(2026, 11, 21, 10, 0, 0, TimeSpan.Zero));
     private readonly RecordingSink _sink = new();
-    private readonly SinkStatus _status = new();
+    private readonly DeliveryHealth _status = new();
     private static readonly IMeterFactory Meters = new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>();
     private EventQueue _queue = null!;
     private EventBatcher _batcher = null!;

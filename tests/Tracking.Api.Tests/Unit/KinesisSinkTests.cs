@@ -21,7 +21,7 @@ public sealed class KinesisSinkTests : IAsyncDisposable
 
     private readonly ServiceProvider _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
     private readonly FakeKinesis _kinesis = new();
-    private readonly SinkStatus _status = new();
+    private readonly DeliveryHealth _status = new();
     private readonly ApiMetrics _metrics;
     private FakeClock _clock = new(new DateTimeOffset(2026, 11, 21, 10, 0, 0, TimeSpan.Zero));
     private KinesisSink? _sink;

@@ -11,7 +11,7 @@ namespace Tracking.Api.Delivery.Firehose;
 /// </summary>
 internal sealed class FirehoseStreamMonitor(
     IFirehoseClient client,
-    SinkStatus status,
+    DeliveryHealth status,
     IOptions<FirehoseSinkOptions> options,
     IOptions<BatchingOptions> batching,
     TimeProvider time,

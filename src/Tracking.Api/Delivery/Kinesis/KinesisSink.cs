@@ -29,7 +29,7 @@ namespace Tracking.Api.Delivery.Kinesis;
 /// <para>
 /// Resharding. When the monitor brings a new shard list, records already queued stay in their lanes (Kinesis
 /// routes them by key, whatever the lane) and new batches wait until those lanes are empty, so no key is ever
-/// in two lanes at once. Failures and recoveries are reported through <see cref="SinkStatus"/>, which
+/// in two lanes at once. Failures and recoveries are reported through <see cref="DeliveryHealth"/>, which
 /// <c>/health/ready</c> reads, and the failed/recovered counters; the batcher counts what was sent.
 /// </para>
 /// </remarks>
@@ -38,7 +38,7 @@ internal sealed partial class KinesisSink : IEventSink, IAsyncDisposable
     private readonly IKinesisClient _client;
     private readonly KinesisSinkOptions _options;
     private readonly RetryPolicy _retries;
-    private readonly SinkStatus _status;
+    private readonly DeliveryHealth _status;
     private readonly TrackingMetrics _metrics;
     private readonly ILogger<KinesisSink> _logger;
     private readonly Uri _endpoint;
@@ -55,7 +55,7 @@ internal sealed partial class KinesisSink : IEventSink, IAsyncDisposable
         IKinesisClient client,
         IOptions<KinesisSinkOptions> options,
         IOptions<BatchingOptions> batching,
-        SinkStatus status,
+        DeliveryHealth status,
         TrackingMetrics metrics,
         TimeProvider time,
         ILogger<KinesisSink> logger)

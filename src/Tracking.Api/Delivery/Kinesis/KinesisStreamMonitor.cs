@@ -12,7 +12,7 @@ namespace Tracking.Api.Delivery.Kinesis;
 internal sealed partial class KinesisStreamMonitor(
     IKinesisClient client,
     KinesisSink sink,
-    SinkStatus status,
+    DeliveryHealth status,
     IOptions<KinesisSinkOptions> options,
     IOptions<BatchingOptions> batching,
     TimeProvider time,

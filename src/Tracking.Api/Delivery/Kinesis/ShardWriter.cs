@@ -7,7 +7,7 @@ namespace Tracking.Api.Delivery.Kinesis;
 
 /// <summary>
 /// The <c>PutRecords</c> step of the Kinesis sink: one put for one shard's records, the response read
-/// record by record. It owns what puts report: their metrics, the <see cref="SinkStatus.Puts"/> health entry
+/// record by record. It owns what puts report: their metrics, the <see cref="DeliveryHealth.Puts"/> health entry
 /// (failing while any shard's last put failed), and the hint that the shard list is stale. Lanes call it; it
 /// calls nothing of theirs or of the sink's: data flows sink → lanes → writer.
 /// </summary>
@@ -15,7 +15,7 @@ internal sealed partial class ShardWriter(
     IKinesisClient client,
     string streamName,
     Uri endpoint,
-    SinkStatus status,
+    DeliveryHealth status,
     TrackingMetrics metrics,
     TimeProvider time,
     ShardRefreshSignal refresh,
@@ -157,7 +157,7 @@ internal sealed partial class ShardWriter(
                 {
                     if (_failingShards.Count == 0)
                     {
-                        status.Succeeded(SinkStatus.Puts);
+                        status.Succeeded(DeliveryHealth.Puts);
                     }
 
                     LogShardRecovered(logger, shard, previousFailures + 1);
@@ -172,7 +172,7 @@ internal sealed partial class ShardWriter(
         lock (_failingShards)
         {
             _failingShards.Add(shard);
-            status.Failed(SinkStatus.Puts, $"{Name} sink: {failedEntries} of {records.Count} records for {shard} not written: {reason}", time.GetUtcNow());
+            status.Failed(DeliveryHealth.Puts, $"{Name} sink: {failedEntries} of {records.Count} records for {shard} not written: {reason}", time.GetUtcNow());
         }
 
         CompleteWritten(records, written);

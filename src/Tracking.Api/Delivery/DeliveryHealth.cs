@@ -9,7 +9,7 @@ namespace Tracking.Api.Delivery;
 /// never clears another's failure; and how long the oldest delivery in flight has been waiting, so a
 /// hung endpoint shows at once rather than after its timeouts run out.
 /// </summary>
-internal sealed class SinkStatus
+internal sealed class DeliveryHealth
 {
     /// <summary>Component names: the batcher's deliveries.</summary>
     public const string Deliveries = "deliveries";
