@@ -104,6 +104,10 @@ now() { date +%s.%N; }
 rss_mib() { awk '/VmRSS/ {printf "%.0f", $2/1024}' "/proc/$1/status"; }
 peak_rss_mib() { awk '/VmHWM/ {printf "%.0f", $2/1024}' "/proc/$1/status"; }
 cpu_seconds() { awk -v hz="$(getconf CLK_TCK)" '{printf "%.1f", ($14 + $15) / hz}' "/proc/$1/stat"; }
+# User plus system CPU ticks of a process so far (fields 14 and 15 of /proc/PID/stat, counted after the command's
+# name, which may hold spaces); $ticks of them make a second.
+cpu_ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; }
+ticks=$(getconf CLK_TCK)
 
 # One counter from an API's /metrics (Prometheus text), summed over its series; 0 when absent.
 metric() { # port name

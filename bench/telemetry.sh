@@ -28,7 +28,6 @@ python3 "$work/collector.py" 5199 &
 # CPU time (user + system, clock ticks) the process has used: on a shared machine the CPU spent per event is a
 # steadier measure than requests per second, which other processes' load moves.
 # The window ends once the API has delivered what it accepted (its CPU use settles), so a run's backlog is its own.
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 settle() { # pid
   local last now
   last=$(cpu_ticks "$1")
