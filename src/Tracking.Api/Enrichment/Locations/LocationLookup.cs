@@ -32,8 +32,10 @@ internal sealed class LocationLookup : IDisposable
         Flat,
     }
 
-    private static RecordLayout LayoutOf(string databaseType) =>
-        databaseType.StartsWith("GeoIP2-", StringComparison.Ordinal) || databaseType.StartsWith("GeoLite2-", StringComparison.Ordinal)
+    // A file without a type (the field is required, but hand-made files lack it) is read as it is.
+    private static RecordLayout LayoutOf(string? databaseType) =>
+        databaseType is null ? RecordLayout.Dictionary
+        : databaseType.StartsWith("GeoIP2-", StringComparison.Ordinal) || databaseType.StartsWith("GeoLite2-", StringComparison.Ordinal)
             || databaseType.StartsWith("DBIP-", StringComparison.Ordinal)
             ? RecordLayout.MaxMind
             : databaseType is "city ipv4" or "city ipv6" ? RecordLayout.Flat : RecordLayout.Dictionary;
@@ -76,8 +78,9 @@ internal sealed class LocationLookup : IDisposable
                 {
                     readers.Add(new Reader(path, FileAccessMode.MemoryMapped));
                 }
-                catch (Exception ex) when (ex is InvalidDatabaseException or IOException or UnauthorizedAccessException)
+                catch (Exception ex) when (ex is InvalidDatabaseException or DeserializationException or IOException or UnauthorizedAccessException)
                 {
+                    // DeserializationException: metadata whose members are not of their types.
                     throw new IOException($"the location database '{path}' cannot be read as a MaxMind-format (.mmdb) file: {ex.Message}", ex);
                 }
             }
@@ -125,16 +128,18 @@ internal sealed class LocationLookup : IDisposable
                 {
                     RecordLayout.MaxMind => reader.Find<MaxMindCityRecord>(ip)?.ToLocation(),
                     RecordLayout.Flat => reader.Find<FlatCityRecord>(ip)?.ToLocation(),
-                    _ => reader.Find<Dictionary<string, object>>(ip) is { } record ? Read(record) : null,
+                    _ => FindAsDictionary(reader, ip),
                 };
             }
             catch (DeserializationException) when (_layouts[i] != RecordLayout.Dictionary)
             {
-                // The file's type named a layout its records do not follow: this file is read as it is from now on,
-                // starting with this address.
-                _layouts[i] = RecordLayout.Dictionary;
-                i--;
-                continue;
+                // The record does not fit the layout the file's type names. When it reads as it is, the file does not
+                // follow that layout: it is read as it is from now on. When it does not, only this record is broken.
+                location = FindAsDictionary(reader, ip);
+                if (location is not null)
+                {
+                    _layouts[i] = RecordLayout.Dictionary;
+                }
             }
             catch (InvalidDatabaseException)
             {
@@ -148,6 +153,19 @@ internal sealed class LocationLookup : IDisposable
         }
 
         return null;
+    }
+
+    /// <summary>The record decoded into dictionaries; null when there is none, or it is not a map (a broken record is no location, never a failed request).</summary>
+    private static Location? FindAsDictionary(Reader reader, IPAddress ip)
+    {
+        try
+        {
+            return reader.Find<Dictionary<string, object>>(ip) is { } record ? Read(record) : null;
+        }
+        catch (Exception ex) when (ex is DeserializationException or InvalidDatabaseException)
+        {
+            return null;
+        }
     }
 
     private static Location? Read(Dictionary<string, object> r)

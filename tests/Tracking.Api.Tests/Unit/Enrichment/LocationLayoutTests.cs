@@ -72,6 +72,38 @@ public sealed class LocationLayoutTests : IDisposable
     }
 
     [Fact]
+    public void AFileWithoutADatabaseTypeIsReadAsItIs()
+    {
+        var path = HandMadeMmdb.Write(new Dictionary<string, object> { ["country_code"] = "NO", ["city"] = "Oslo" }, databaseType: null);
+
+        Assert.Null(LocationLookup.Problem([path]));
+        using var lookup = LocationLookup.Open([path]);
+        Assert.Equal(new Location("NO", null, "Oslo", null, null, null), lookup.Find("81.2.69.160"));
+    }
+
+    [Fact]
+    public void MetadataOfTheWrongTypeIsARefusalNamingTheFileNotACrash()
+    {
+        var path = HandMadeMmdb.Write(new Dictionary<string, object> { ["city"] = "Oslo" }, databaseType: 7);
+
+        Assert.Contains($"the location database '{path}' cannot be read as a MaxMind-format (.mmdb) file", LocationLookup.Problem([path]), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("GeoLite2-City")]
+    [InlineData("city ipv4")]
+    [InlineData("Other")]
+    public void ARecordThatIsNoMapIsNoLocationNeverAFailure(string databaseType)
+    {
+        var path = HandMadeMmdb.Write("hello", databaseType);
+        using var lookup = LocationLookup.Open([path, GeoDatabase.IPv4]);
+
+        // The broken record is passed over, the next database asked, and the first file keeps its layout.
+        Assert.Equal("Bracknell", lookup.Find("81.2.69.160")?.City);
+        Assert.Equal("Hof", lookup.Find("80.130.10.10")?.City);
+    }
+
+    [Fact]
     public void EveryAddressGivesWhatTheRecordDecodedIntoDictionariesGives()
     {
         using var maxMindAsDictionaries = LocationLookup.Open([GeoDatabase.MaxMindCity], typed: false);
