@@ -36,6 +36,18 @@ internal sealed class PlanDraftOptions : IValidatableObject
     /// </summary>
     public int MaxDepth { get; set; } = 8;
 
+    /// <summary>
+    /// How large one source's draft may grow, in characters of the drafted file, counted as names and paths are
+    /// first kept (each at least <see cref="CostPerEntry"/> for its schema and count, plus its name and full path).
+    /// Names and paths past it are counted as left out. It bounds the observer's memory and keeps every draft a
+    /// file the plan loader reads (at most 4 MiB), whatever the caps above allow. Default 2,000,000; 10,000 to
+    /// 3,000,000.
+    /// </summary>
+    public int MaxDraftCharacters { get; set; } = 2_000_000;
+
+    /// <summary>What a kept name or path costs of <see cref="MaxDraftCharacters"/> besides its own characters.</summary>
+    public const int CostPerEntry = 64;
+
     /// <summary>The deepest <see cref="MaxDepth"/>: each level is two levels of the plan's schema (properties, name).</summary>
     public const int DepthLimit = 24;
 
@@ -53,6 +65,11 @@ internal sealed class PlanDraftOptions : IValidatableObject
             {
                 yield return new($"{Section}:{setting} must be from 1 to {max}; it is {value}.");
             }
+        }
+
+        if (MaxDraftCharacters is < 10_000 or > 3_000_000)
+        {
+            yield return new($"{Section}:{nameof(MaxDraftCharacters)} must be from 10000 to 3000000; it is {MaxDraftCharacters}.");
         }
     }
 }

@@ -86,12 +86,14 @@ internal sealed class PlanObserver
             var key = (section, name!);
             if (!observation.Names.TryGetValue(key, out var observed))
             {
-                if (observation.Names.Count >= _options.MaxNamesPerSource || !Keepable(name!))
+                var cost = PlanDraftOptions.CostPerEntry + (2L * name!.Length);
+                if (observation.Names.Count >= _options.MaxNamesPerSource || !Keepable(name) || observation.DraftCharacters + cost > _options.MaxDraftCharacters)
                 {
                     observation.OmittedEvents++;
                     return;
                 }
 
+                observation.DraftCharacters += cost;
                 observation.Names[key] = observed = new ObservedName(now);
             }
 
@@ -99,7 +101,7 @@ internal sealed class PlanObserver
             observed.LastSeen = now;
             try
             {
-                Record(json, member!, observed, rewriting is { Count: > 0 } ? new Rewrites(rewriting, member!) : null);
+                Record(json, member!, observed, observation, rewriting is { Count: > 0 } ? new Rewrites(rewriting, member!) : null);
             }
             catch (Exception ex) when (ex is JsonException or InvalidOperationException)
             {
@@ -110,7 +112,7 @@ internal sealed class PlanObserver
         }
     }
 
-    private void Record(ReadOnlySpan<byte> json, string member, ObservedName observed, Rewrites? rewrites)
+    private void Record(ReadOnlySpan<byte> json, string member, ObservedName observed, SourceObservation observation, Rewrites? rewrites)
     {
         var reader = new Utf8JsonReader(json);
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
@@ -125,7 +127,7 @@ internal sealed class PlanObserver
             if (found && reader.TokenType == JsonTokenType.StartObject)
             {
                 observed.Root.Count++;
-                Walk(ref reader, observed.Root, observed, 0, rewrites, rewrites?.Under(0) == true);
+                Walk(ref reader, observed.Root, new Budget(observed, observation, _options.MaxDraftCharacters), 0, 0, rewrites, rewrites?.Under(0) == true);
                 return;
             }
 
@@ -134,15 +136,16 @@ internal sealed class PlanObserver
     }
 
     /// <summary>Records the value the reader is on at <paramref name="shape"/>, and what it holds down to the depth kept.</summary>
-    private void Walk(ref Utf8JsonReader reader, ObservedShape shape, ObservedName observed, int depth, Rewrites? rewrites, bool rewritten)
+    private void Walk(ref Utf8JsonReader reader, ObservedShape shape, Budget budget, int depth, int pathLength, Rewrites? rewrites, bool rewritten)
     {
+        var observed = budget.Name;
         switch (reader.TokenType)
         {
             case JsonTokenType.StartObject:
                 shape.Types[ObservedShape.Object]++;
                 while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
                 {
-                    var (child, name) = depth < _options.MaxDepth ? Member(ref reader, shape, observed) : default;
+                    var (child, name) = depth < _options.MaxDepth ? Member(ref reader, shape, budget, pathLength) : default;
                     reader.Read();
                     if (child is null)
                     {
@@ -153,7 +156,7 @@ internal sealed class PlanObserver
 
                     child.Count++;
                     rewrites?.Enter(depth + 1, name!);
-                    Walk(ref reader, child, observed, depth + 1, rewrites, rewritten || rewrites?.Under(depth + 1) == true);
+                    Walk(ref reader, child, budget, depth + 1, pathLength + 1 + name!.Length, rewrites, rewritten || rewrites?.Under(depth + 1) == true);
                 }
 
                 break;
@@ -162,7 +165,7 @@ internal sealed class PlanObserver
                 while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
                 {
                     var items = shape.Items;
-                    if (items is null && depth < _options.MaxDepth && observed.Paths < _options.MaxPropertiesPerName)
+                    if (items is null && depth < _options.MaxDepth && observed.Paths < _options.MaxPropertiesPerName && budget.Take(pathLength + 8))
                     {
                         observed.Paths++;
                         shape.Items = items = new ObservedShape();
@@ -178,7 +181,7 @@ internal sealed class PlanObserver
                     // Privacy paths look through arrays: an item is at its array's path.
                     items.Count++;
                     rewrites?.Enter(depth + 1, null);
-                    Walk(ref reader, items, observed, depth + 1, rewrites, rewritten);
+                    Walk(ref reader, items, budget, depth + 1, pathLength + 8, rewrites, rewritten);
                 }
 
                 break;
@@ -224,8 +227,9 @@ internal sealed class PlanObserver
     }
 
     /// <summary>The shape of the member the reader is on the name of, and the name; null when it is not kept.</summary>
-    private (ObservedShape? Shape, string? Name) Member(ref Utf8JsonReader reader, ObservedShape shape, ObservedName observed)
+    private (ObservedShape? Shape, string? Name) Member(ref Utf8JsonReader reader, ObservedShape shape, Budget budget, int pathLength)
     {
+        var observed = budget.Name;
         // Escaped, a name of MaxNameLength characters is at most six bytes a character.
         if (reader.ValueSpan.Length > MaxNameLength * 6)
         {
@@ -244,13 +248,33 @@ internal sealed class PlanObserver
             return (child, name);
         }
 
-        if (observed.Paths >= _options.MaxPropertiesPerName)
+        // The draft spells a path twice: its member name in the schema, its full path in the counts.
+        if (observed.Paths >= _options.MaxPropertiesPerName || !budget.Take(pathLength + 1 + (2 * name.Length)))
         {
             return default;
         }
 
         observed.Paths++;
         return (shape.Members[name] = new ObservedShape(), name);
+    }
+
+    /// <summary>The name being recorded, and its source's share of <see cref="PlanDraftOptions.MaxDraftCharacters"/>.</summary>
+    private sealed class Budget(ObservedName name, SourceObservation source, int limit)
+    {
+        public ObservedName Name { get; } = name;
+
+        /// <summary>Takes what a new path costs (its characters and <see cref="PlanDraftOptions.CostPerEntry"/>); false when it does not fit.</summary>
+        public bool Take(int characters)
+        {
+            var cost = PlanDraftOptions.CostPerEntry + (long)characters;
+            if (source.DraftCharacters + cost > limit)
+            {
+                return false;
+            }
+
+            source.DraftCharacters += cost;
+            return true;
+        }
     }
 
     /// <summary>

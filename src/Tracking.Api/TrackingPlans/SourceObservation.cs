@@ -22,6 +22,9 @@ internal sealed class SourceObservation
     /// <summary>Sampled events whose name was not kept: past <see cref="PlanDraftOptions.MaxNamesPerSource"/>, or too long.</summary>
     public long OmittedEvents { get; set; }
 
+    /// <summary>What the names and paths kept so far cost of <see cref="PlanDraftOptions.MaxDraftCharacters"/>.</summary>
+    public long DraftCharacters { get; set; }
+
     /// <summary>Sampled pages and screens without a name: a plan can only list named ones.</summary>
     public long Unnamed { get; set; }
 

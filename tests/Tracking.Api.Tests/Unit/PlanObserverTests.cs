@@ -22,6 +22,40 @@ public class PlanObserverTests
     private static byte[] Event(string properties) => Encoding.UTF8.GetBytes("""{"type":"track","event":"E","properties":""" + properties + ""","context":{"ip":"1.2.3.4"}}""");
 
     [Fact]
+    public void AFloodOfLongNamesUnderTheDefaultCapsStillDraftsAFileThePlanLoaderReads()
+    {
+        // Found by a hostile review: 500 names of 96 nested 256-character members each, allowed by the caps alone,
+        // drafted 254 MB (2.6 GB to render), and the loader refuses more than 4 MiB.
+        var observer = Observer(new PlanDraftOptions { MaxEventsPerSecond = 1_000_000 });
+        var random = new Random(23);
+        string Long() => new([.. Enumerable.Range(0, PlanObserver.MaxNameLength).Select(_ => (char)('a' + random.Next(26)))]);
+        for (var i = 0; i < 1_000; i++)
+        {
+            var properties = new JsonObject();
+            var inner = new JsonObject();
+            for (var p = 0; p < 48; p++)
+            {
+                properties[Long()] = p;
+                inner[Long()] = "x";
+            }
+
+            properties[Long()] = new JsonObject { [Long()] = inner };
+            observer.Observe(Track(Long()), "s", Event(properties.ToJsonString()));
+        }
+
+        var observed = observer.Of("s")!;
+        var draft = PlanDraft.Build("s", observed, observer.Options).ToJsonString();
+        using var folder = new Tracking.Testing.TemporaryFolder();
+        var path = Path.Combine(folder.Path, "draft.json");
+        File.WriteAllText(path, draft);
+
+        Assert.InRange(Encoding.UTF8.GetByteCount(draft), 1, TrackingPlanLoader.MaxFileBytes);
+        Assert.InRange(observed.DraftCharacters, 1, observer.Options.MaxDraftCharacters);
+        Assert.True(observed.OmittedEvents + observed.Names.Values.Sum(n => n.OmittedProperties) > 0, "the budget left something out");
+        Assert.NotEmpty(TrackingPlanLoader.Load(path).Tracks!);
+    }
+
+    [Fact]
     public void AtMostTheConfiguredEventsASecondAreObservedAndEveryOneIsCounted()
     {
         var observer = Observer(new PlanDraftOptions { MaxEventsPerSecond = 3 });
