@@ -70,8 +70,9 @@ public static class HostStart
             (inner is null ? message : $"{message} {inner.Message}", SettingsRefused),
         StartRefusedException refused => (refused.Message, Unavailable),
 
-        // The machine's refusals: a port in use, a folder that cannot be created or written.
-        IOException or UnauthorizedAccessException => (exception.Message, Unavailable),
+        // The machine's refusals: a port in use, a folder that cannot be created or written. Not an assembly missing
+        // from the install (FileNotFoundException, FileLoadException): that is a broken build, and its trace says which.
+        IOException and not (FileNotFoundException or FileLoadException) or UnauthorizedAccessException => (exception.Message, Unavailable),
         AggregateException aggregate when aggregate.InnerExceptions.Count > 0 && aggregate.InnerExceptions.All(e => Refusal(e) is not null) =>
             (string.Join(" ", aggregate.InnerExceptions.Select(e => Refusal(e)!.Value.Reason)), aggregate.InnerExceptions.Max(e => Refusal(e)!.Value.ExitCode)),
         _ => null,

@@ -44,6 +44,8 @@ public class HostStartTests
         Assert.Null(HostStart.Refusal(new InvalidOperationException("Unable to resolve service for type 'Tracking.Api.Delivery.IEventSink' while attempting to activate 'Tracking.Api.Delivery.EventBatcher'.")));
         Assert.Null(HostStart.Refusal(new KeyNotFoundException("the key was not present")));
         Assert.Null(HostStart.Refusal(new ArgumentException("bad argument")));
+        Assert.Null(HostStart.Refusal(new FileNotFoundException("Could not load file or assembly 'Npgsql, Version=10.0.3.0'.")));
+        Assert.Null(HostStart.Refusal(new FileLoadException("Could not load file or assembly 'YamlDotNet'.")));
         Assert.Null(HostStart.Refusal(new AggregateException(new StartRefusedException("the list cannot be read"), new KeyNotFoundException("the key was not present"))));
         Assert.Null(HostStart.Refusal(new AggregateException()));
     }
