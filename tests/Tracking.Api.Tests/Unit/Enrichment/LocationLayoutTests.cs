@@ -104,6 +104,55 @@ public sealed class LocationLayoutTests : IDisposable
     }
 
     [Fact]
+    public void AMutatedDatabaseIsARefusalOrLookupsWithoutAnswersNeverACrash()
+    {
+        var seed = int.TryParse(Environment.GetEnvironmentVariable("FUZZ_SEED"), out var fixedSeed) ? fixedSeed : Random.Shared.Next();
+        var random = new Random(seed);
+        var record = new Dictionary<string, object>
+        {
+            ["country"] = new Dictionary<string, object> { ["iso_code"] = "NO" },
+            ["subdivisions"] = new List<object> { new Dictionary<string, object> { ["names"] = new Dictionary<string, object> { ["en"] = "Oslo" } } },
+            ["city"] = new Dictionary<string, object> { ["names"] = new Dictionary<string, object> { ["en"] = "Oslo", ["de"] = "Oslo" } },
+            ["location"] = new Dictionary<string, object> { ["latitude"] = 59.9, ["longitude"] = 10.7, ["time_zone"] = "Europe/Oslo" },
+        };
+        var original = File.ReadAllBytes(HandMadeMmdb.Write(record, "GeoLite2-City"));
+        var unexpected = new List<string>();
+
+        for (var round = 0; round < 300; round++)
+        {
+            var bytes = (byte[])original.Clone();
+            for (var flips = random.Next(1, 4); flips > 0; flips--)
+            {
+                bytes[random.Next(bytes.Length)] = (byte)random.Next(256);
+            }
+
+            var path = Path.Combine(Path.GetTempPath(), $"mutated-{seed}-{round}.mmdb");
+            File.WriteAllBytes(path, bytes);
+            try
+            {
+                // A start either refuses the file in one line or opens it; a lookup answers or finds nothing.
+                if (LocationLookup.Problem([path]) is null)
+                {
+                    using var lookup = LocationLookup.Open([path]);
+                    _ = lookup.Find("81.2.69.160");
+                    _ = lookup.Find("203.0.113.7");
+                    _ = lookup.Find("::ffff:1.2.3.4");
+                }
+            }
+            catch (Exception ex)
+            {
+                unexpected.Add($"round {round}: {ex.GetType().Name}: {ex.Message}");
+            }
+            finally
+            {
+                File.Delete(path);
+            }
+        }
+
+        Assert.True(unexpected.Count == 0, $"seed {seed} (FUZZ_SEED={seed} to replay): {unexpected.Count} mutated files threw, first: {unexpected.FirstOrDefault()}");
+    }
+
+    [Fact]
     public void EveryAddressGivesWhatTheRecordDecodedIntoDictionariesGives()
     {
         using var maxMindAsDictionaries = LocationLookup.Open([GeoDatabase.MaxMindCity], typed: false);
