@@ -73,8 +73,13 @@ public static class HostStart
         // The machine's refusals: a port in use, a folder that cannot be created or written. Not an assembly missing
         // from the install (FileNotFoundException, FileLoadException): that is a broken build, and its trace says which.
         IOException and not (FileNotFoundException or FileLoadException) or UnauthorizedAccessException => (exception.Message, Unavailable),
-        AggregateException aggregate when aggregate.InnerExceptions.Count > 0 && aggregate.InnerExceptions.All(e => Refusal(e) is not null) =>
-            (string.Join(" ", aggregate.InnerExceptions.Select(e => Refusal(e)!.Value.Reason)), aggregate.InnerExceptions.Max(e => Refusal(e)!.Value.ExitCode)),
+        AggregateException aggregate => Together([.. aggregate.InnerExceptions.Select(Refusal)]),
         _ => null,
     };
+
+    /// <summary>Several refusals as one, with the graver code; null when there are none or any one is not a refusal.</summary>
+    private static (string Reason, int ExitCode)? Together(List<(string Reason, int ExitCode)?> refusals) =>
+        refusals.Count > 0 && refusals.TrueForAll(r => r is not null)
+            ? (string.Join(" ", refusals.Select(r => r!.Value.Reason)), refusals.Max(r => r!.Value.ExitCode))
+            : null;
 }

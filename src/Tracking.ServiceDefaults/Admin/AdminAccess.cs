@@ -25,7 +25,7 @@ public static class AdminAccess
         // No handler registration: the requirement handles itself (ASP.NET Core's pass-through handler calls it);
         // registering it as well would check every key twice and count a wrong one twice.
         services.AddSingleton<AdminKeyGuesses>();
-        services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler, AdminRefusal>();
+        services.AddSingleton<IAuthorizationMiddlewareResultHandler, AdminRefusal>();
         return services;
     }
 
