@@ -11,4 +11,11 @@ internal enum BotAction
 
     /// <summary>The event is answered 200 (so no SDK sends it again), counted and not stored.</summary>
     Refuse,
+
+    /// <summary>
+    /// <c>context.bot</c> is set and the event is routed away from the main stream into the quarantine a tracking
+    /// plan's Block mode uses (<c>quarantine.ndjson</c>), answered 200; the operator lists, re-admits or discards it
+    /// through the same admin endpoints.
+    /// </summary>
+    Quarantine,
 }

@@ -121,12 +121,12 @@ internal sealed partial class ContextEnrichment : IHostedService, IDisposable
     }
 
     /// <summary>
-    /// Fills <see cref="Work.Additions"/> with what <paramref name="m"/>'s context gains; false when the message is
-    /// not to be stored.
+    /// Fills <see cref="Work.Additions"/> with what <paramref name="m"/>'s context gains, and says where the message goes.
     /// </summary>
-    public bool Collect(IncomingMessage m, ParsedRequest parsed, in RequestMetadata meta, RequestEnrichment request, Work work)
+    public EnrichmentVerdict Collect(IncomingMessage m, ParsedRequest parsed, in RequestMetadata meta, RequestEnrichment request, Work work)
     {
         var plan = request.Plan;
+        var verdict = EnrichmentVerdict.Store;
         work.Clear();
         var facts = default(ContextFacts);
         facts.Scan(m.Context);
@@ -139,12 +139,13 @@ internal sealed partial class ContextEnrichment : IHostedService, IDisposable
         {
             if (entry.Bot is not null && plan.Bots != BotAction.Off)
             {
-                _metrics?.Bot(meta.SourceName, plan.Bots == BotAction.Refuse ? "refused" : "flagged");
+                _metrics?.Bot(meta.SourceName, BotOutcome(plan.Bots));
                 if (plan.Bots == BotAction.Refuse)
                 {
-                    return false;
+                    return EnrichmentVerdict.Drop;
                 }
 
+                verdict = plan.Bots == BotAction.Quarantine ? EnrichmentVerdict.Quarantine : EnrichmentVerdict.Store;
                 AddUnlessPresent(work, ref facts, ContextMember.Bot, ContextName.Bot, entry.Bot);
             }
 
@@ -180,8 +181,16 @@ internal sealed partial class ContextEnrichment : IHostedService, IDisposable
             }
         }
 
-        return true;
+        return verdict;
     }
+
+    /// <summary>The <c>action</c> a bot's event is counted under.</summary>
+    private static string BotOutcome(BotAction action) => action switch
+    {
+        BotAction.Refuse => "refused",
+        BotAction.Quarantine => "quarantined",
+        _ => "flagged",
+    };
 
     /// <summary>What a <c>context.page</c> gives; a batch whose messages share one page reads it once.</summary>
     private PageEntry? PageOf(ReadOnlyMemory<byte> json, SourceEnrichment plan, Work work)

@@ -28,7 +28,8 @@ internal sealed class EnrichmentOptions : IValidatableObject
 
     /// <summary>
     /// Known crawlers and monitors (crawler-user-agents' patterns) by the same user agent: <see cref="BotAction.Flag"/>
-    /// sets <c>context.bot</c>; <see cref="BotAction.Refuse"/> answers 200 and stores nothing; <see cref="BotAction.Off"/>
+    /// sets <c>context.bot</c>; <see cref="BotAction.Refuse"/> answers 200 and stores nothing; <see cref="BotAction.Quarantine"/>
+    /// sets <c>context.bot</c> and routes the event into the quarantine instead of the main stream; <see cref="BotAction.Off"/>
     /// looks at nothing. Either way they are counted (<c>tracking.events.bots</c>, <c>/status</c>). Default
     /// <see cref="BotAction.Flag"/>: refusing by default would silently lose the events of a monitor or a headless test
     /// someone relies on.
@@ -136,14 +137,14 @@ internal sealed class EnrichmentOptions : IValidatableObject
 
         if (!Enum.IsDefined(Bots))
         {
-            yield return new ValidationResult($"{Section}:Bots is {Bots}: it must be Off, Flag or Refuse.", [nameof(Bots)]);
+            yield return new ValidationResult($"{Section}:Bots is {Bots}: it must be Off, Flag, Refuse or Quarantine.", [nameof(Bots)]);
         }
 
         foreach (var (source, options) in Sources)
         {
             if (options.Bots is { } bots && !Enum.IsDefined(bots))
             {
-                yield return new ValidationResult($"{Section}:Sources:{source}:Bots is {bots}: it must be Off, Flag or Refuse.", [nameof(Sources)]);
+                yield return new ValidationResult($"{Section}:Sources:{source}:Bots is {bots}: it must be Off, Flag, Refuse or Quarantine.", [nameof(Sources)]);
             }
         }
     }

@@ -108,7 +108,7 @@ internal static class EnrichmentSettings
             // Enum.TryParse also takes a number; only a defined action is one.
             if (!Enum.TryParse<BotAction>(text, ignoreCase: true, out var action) || !Enum.IsDefined(action))
             {
-                problems.Add($"{setting} is '{text}': it must be Off, Flag or Refuse.");
+                problems.Add($"{setting} is '{text}': it must be Off, Flag, Refuse or Quarantine.");
             }
         }
         else if (!bool.TryParse(text, out _))

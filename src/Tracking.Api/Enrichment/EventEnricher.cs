@@ -44,8 +44,9 @@ internal sealed class EventEnricher(IOptions<ClientIpOptions> clientIp, ContextE
         internal readonly ContextEnrichment.Work Enrichment = new();
         private bool _prepared;
 
-        /// <summary>Set by <see cref="Enrich"/> when the event is not to be stored (a bot its source refuses); its result is then empty.</summary>
-        internal bool Dropped { get; set; }
+        /// <summary>Set by <see cref="Enrich"/>: where the event goes. For <see cref="EnrichmentVerdict.Drop"/> (a bot its
+        /// source refuses) its result is empty.</summary>
+        internal EnrichmentVerdict Verdict { get; set; }
 
         public Scratch() => Writer = new Utf8JsonWriter(Buffer, WriterOptions);
 
@@ -108,12 +109,12 @@ internal sealed class EventEnricher(IOptions<ClientIpOptions> clientIp, ContextE
     {
         // What the context gains is known before anything is written, so a refused bot costs no writing.
         var additions = ReadOnlySpan<ContextAddition>.Empty;
-        scratch.Dropped = false;
+        scratch.Verdict = EnrichmentVerdict.Store;
         if (meta.Enrichment is { } requestEnrichment)
         {
-            if (!enrichment!.Collect(m, request, in meta, requestEnrichment, scratch.Enrichment))
+            scratch.Verdict = enrichment!.Collect(m, request, in meta, requestEnrichment, scratch.Enrichment);
+            if (scratch.Verdict == EnrichmentVerdict.Drop)
             {
-                scratch.Dropped = true;
                 return default;
             }
 

@@ -99,7 +99,7 @@ internal sealed class MessageScreening(IValidator<IncomingMessage> validator, Ev
                 if (floor <= ProtocolLimits.MaxEnrichedEventBytes)
                 {
                     var enriched = enricher.Enrich(message, parsed, meta, scratch);
-                    if (scratch.Dropped)
+                    if (scratch.Verdict == EnrichmentVerdict.Drop)
                     {
                         screened.Dropped++;
                         continue;
@@ -112,9 +112,12 @@ internal sealed class MessageScreening(IValidator<IncomingMessage> validator, Ev
                     size = enriched.SizeBytes - traceStamp;
                     if (size <= ProtocolLimits.MaxEnrichedEventBytes)
                     {
-                        // Observed as stored, so a member a privacy rule dropped is never seen; before the plan adds its violations.
-                        observer.Observe(message, meta.SourceName, enriched.Json, rules?.RewritingPaths);
-                        if (plans.Enforce(message, meta.SourceName, traceStamp > 0, ref enriched) == TrackingPlans.PlanVerdict.Quarantined)
+                        if (scratch.Verdict == EnrichmentVerdict.Quarantine)
+                        {
+                            // A bot routed away is not the traffic a plan is drafted from or judged on.
+                            screened.Quarantined.Add(enriched);
+                        }
+                        else if (Observed(message, meta.SourceName, rules, traceStamp > 0, ref enriched) == TrackingPlans.PlanVerdict.Quarantined)
                         {
                             screened.Quarantined.Add(enriched);
                         }
@@ -151,6 +154,13 @@ internal sealed class MessageScreening(IValidator<IncomingMessage> validator, Ev
         metrics.Rejected(tooLarge, "too_large");
         metrics.Rejected(screened.Rejected.Count - tooLarge, "invalid");
         return screened;
+    }
+
+    private TrackingPlans.PlanVerdict Observed(IncomingMessage message, string source, SourceRules? rules, bool traced, ref EnrichedEvent enriched)
+    {
+        // Observed as stored, so a member a privacy rule dropped is never seen; before the plan adds its violations.
+        observer.Observe(message, source, enriched.Json, rules?.RewritingPaths);
+        return plans.Enforce(message, source, traced, ref enriched);
     }
 
     private static Dictionary<string, string[]> ToDictionary(FluentValidation.Results.ValidationResult result)

@@ -83,7 +83,7 @@ internal sealed record StatusReport(
 
 /// <summary>What the tracking plans made of the events since start.</summary>
 /// <param name="Sources">By source with a plan, then by event name (a track's event; <c>page Home</c>, <c>identify</c> for the others): passed, flagged, quarantined.</param>
-/// <param name="QuarantineBytes">Bytes in this instance's quarantine (Block mode) now.</param>
+/// <param name="QuarantineBytes">Bytes in this instance's quarantine (Block mode, and bots routed away) now.</param>
 internal sealed record TrackingPlansView(IReadOnlyDictionary<string, Dictionary<string, TrackingPlans.PlanCountsView>> Sources, long QuarantineBytes);
 
 /// <summary>How the client's address is found (<c>Tracking:ClientIp</c>).</summary>

@@ -7,7 +7,7 @@ using Tracking.Events;
 namespace Tracking.Api.TrackingPlans;
 
 /// <summary>
-/// Events a plan blocked, one enriched JSON line each in <c>quarantine.ndjson</c>: appended and synced to disk before
+/// Events a plan blocked (and known bots a source routes away), one enriched JSON line each in <c>quarantine.ndjson</c>: appended and synced to disk before
 /// the API answers 200 (the promise a 200 makes), read by the admin endpoints, re-admitted into the main queue or
 /// discarded. One lock orders appends and rewrites; blocked events are the exception, so one sync per request is
 /// cheap enough. A torn last line (a crash mid-append, never answered 200) is cut off when the store opens.

@@ -12,11 +12,13 @@ namespace Tracking.Api.TrackingPlans;
 /// <param name="Source">Only this source's.</param>
 /// <param name="Event">Only events of this name (a track's <c>event</c>, a page's or screen's <c>name</c>).</param>
 /// <param name="All">Must be true for a discard with no filter: deleting every event is never an accident.</param>
+/// <param name="Bot">True: only events flagged as a known bot's (<c>context.bot</c>, as a source with <c>Bots=Quarantine</c>
+/// routes them here); false: only the others (those a plan blocked); null: either.</param>
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
-internal sealed record QuarantineSelection(IReadOnlyList<string>? MessageIds = null, string? Source = null, string? Event = null, bool All = false)
+internal sealed record QuarantineSelection(IReadOnlyList<string>? MessageIds = null, string? Source = null, string? Event = null, bool All = false, bool? Bot = null)
 {
     /// <summary>No filter: every event.</summary>
-    public bool Unfiltered => MessageIds is not { Count: > 0 } && string.IsNullOrEmpty(Source) && string.IsNullOrEmpty(Event);
+    public bool Unfiltered => MessageIds is not { Count: > 0 } && string.IsNullOrEmpty(Source) && string.IsNullOrEmpty(Event) && Bot is null;
 
     public bool Picks(JsonElement e)
     {
@@ -30,8 +32,17 @@ internal sealed record QuarantineSelection(IReadOnlyList<string>? MessageIds = n
             return false;
         }
 
+        if (Bot is { } bot && IsBot(e) != bot)
+        {
+            return false;
+        }
+
         return Event is not { Length: > 0 } || (Text(e, EventFields.Event) ?? Text(e, EventFields.Name)) == Event;
     }
+
+    private static bool IsBot(JsonElement e) =>
+        e.TryGetProperty(EventFields.Context, out var context) && context.ValueKind == JsonValueKind.Object
+        && context.TryGetProperty("bot", out var bot) && bot.ValueKind == JsonValueKind.Object;
 
     private static string? Text(JsonElement e, string name) =>
         e.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;

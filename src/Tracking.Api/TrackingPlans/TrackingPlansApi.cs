@@ -25,10 +25,11 @@ internal static class TrackingPlansApi
         var group = app.MapGroup("/admin/quarantine").RequireAdmin().WithTags(Tag);
         group.MapGet("", ListAsync)
             .WithName("QuarantineList")
-            .WithSummary("The events tracking plans in Block mode kept out of the main stream")
+            .WithSummary("The events tracking plans in Block mode, or bot routing, kept out of the main stream")
             .WithDescription(
-                "Events of sources whose plan is in Block mode that broke it: accepted (200), kept in quarantine.ndjson in Tracking:Quarantine:Directory " +
-                "on this API instance's disk whatever the sink, each with its violations. Optional filters source, event (a track's event or a page's/screen's name) " +
+                "Events of sources whose plan is in Block mode that broke it (each with its violations), and known bots' events of sources with " +
+                "Tracking:Enrichment Bots=Quarantine (each with context.bot): accepted (200), kept in quarantine.ndjson in Tracking:Quarantine:Directory " +
+                "on this API instance's disk whatever the sink. Optional filters source, event (a track's event or a page's/screen's name), bot (true: only bots' events; false: only the others) " +
                 $"and limit (default 100, at most {MaxListed}). Authenticate with the admin key as a bearer token.")
             .ProducesProblem(StatusCodes.Status401Unauthorized);
         group.MapPost("/readmit", ReadmitAsync)
@@ -36,7 +37,7 @@ internal static class TrackingPlansApi
             .WithSummary("Moves quarantined events into the main stream")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .WithDescription(
-                "Re-admits the events the body picks ({messageIds, source, event}; an empty body or {} picks all) into the main queue, violations kept, " +
+                "Re-admits the events the body picks ({messageIds, source, event, bot}; an empty body or {} picks all) into the main queue, violations kept, " +
                 "and removes them from the quarantine once queued. complete is false when the queue filled first: call again for the rest. " +
                 "An event re-admitted twice (a crash in between) is loaded once: the consumer deduplicates by messageId.")
             .ProducesProblem(StatusCodes.Status401Unauthorized);
@@ -44,7 +45,7 @@ internal static class TrackingPlansApi
             .WithName("QuarantineDiscard")
             .WithSummary("Deletes quarantined events for good")
             .ProducesProblem(StatusCodes.Status400BadRequest)
-            .WithDescription("Removes the events the body picks ({messageIds, source, event}) from the quarantine without delivering them; {\"all\":true} discards every one.")
+            .WithDescription("Removes the events the body picks ({messageIds, source, event, bot}) from the quarantine without delivering them; {\"all\":true} discards every one.")
             .ProducesProblem(StatusCodes.Status401Unauthorized);
 
         app.MapGet("/admin/plans/draft", Draft).RequireAdmin().WithTags(Tag)
@@ -104,10 +105,10 @@ internal static class TrackingPlansApi
     };
 
     private static async Task<Ok<QuarantineListing>> ListAsync(
-        Quarantine quarantine, string? source, string? @event, int? limit, CancellationToken cancellationToken)
+        Quarantine quarantine, string? source, string? @event, bool? bot, int? limit, CancellationToken cancellationToken)
     {
         var take = Math.Clamp(limit ?? 100, 0, MaxListed);
-        var (events, matching, total) = await quarantine.ReadAsync(new QuarantineSelection(null, source, @event), take, cancellationToken);
+        var (events, matching, total) = await quarantine.ReadAsync(new QuarantineSelection(null, source, @event, Bot: bot), take, cancellationToken);
         return TypedResults.Ok(new QuarantineListing(total, matching, quarantine.Bytes, quarantine.Folder, events));
     }
 
@@ -134,7 +135,7 @@ internal static class TrackingPlansApi
         if (selection.Unfiltered && !selection.All)
         {
             return TypedResults.Problem(
-                "A discard deletes events for good: name them with messageIds, source or event, or send {\"all\":true} to discard every quarantined event.",
+                "A discard deletes events for good: name them with messageIds, source, event or bot, or send {\"all\":true} to discard every quarantined event.",
                 statusCode: StatusCodes.Status400BadRequest,
                 title: "Discard of everything not confirmed");
         }
@@ -163,7 +164,7 @@ internal static class TrackingPlansApi
 
     private static ProblemHttpResult NotASelection() =>
         TypedResults.Problem(
-            "The body must be a JSON object with only messageIds (an array of strings), source, event and all (a boolean), or empty.",
+            "The body must be a JSON object with only messageIds (an array of strings), source, event, all and bot (booleans), or empty.",
             statusCode: StatusCodes.Status400BadRequest,
             title: "Not a selection");
 }

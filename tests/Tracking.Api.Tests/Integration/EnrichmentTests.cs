@@ -88,4 +88,47 @@ public class EnrichmentTests
 
         Assert.Equal("UptimeRobot", At(events["robot"]["context"], "bot.name"));
     }
+
+    [Fact]
+    public async Task ABotOfASourceThatQuarantinesIsAnswered200HeldOutOfTheStreamAndCanBeReadmitted()
+    {
+        await using var api = new TrackingApiFactory(OperationsAccessTests.WithAdminKey(
+            ($"Tracking:Enrichment:Sources:{TrackingApiFactory.SourceName}:Bots", "Quarantine")));
+        using var writer = api.CreateAuthenticatedClient();
+        writer.DefaultRequestHeaders.UserAgent.ParseAdd(Chrome);
+        using var batch = await writer.PostAsync("/v1/batch", Http.Json(
+            """
+            {"batch":[
+              {"type":"track","messageId":"m-person","userId":"person","event":"Viewed"},
+              {"type":"track","messageId":"m-crawler","userId":"crawler","event":"Viewed","context":{"userAgent":"Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)"}}
+            ]}
+            """));
+        Assert.Equal(HttpStatusCode.OK, batch.StatusCode);
+        Assert.Equal(2, (await batch.ReadJsonAsync())["accepted"]!.GetValue<int>());
+
+        using var admin = api.CreateClient();
+        admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", OperationsAccessTests.AdminKey);
+        await Eventually.TrueAsync(
+            async () => (await (await admin.GetAsync("/status.json")).ReadJsonAsync())["totals"]!["delivered"]!.GetValue<long>() == 1,
+            "the person's event is delivered");
+        var totals = (await (await admin.GetAsync("/status.json")).ReadJsonAsync())["totals"]!;
+        Assert.Equal(1, totals["bots"]!["quarantined"]!.GetValue<long>());
+
+        // Held with its context.bot, found by the bot filter and by no other.
+        var bots = await (await admin.GetAsync("/admin/quarantine?bot=true")).ReadJsonAsync();
+        var held = Assert.Single(bots["events"]!.AsArray())!;
+        Assert.Equal("m-crawler", held["messageId"]!.GetValue<string>());
+        Assert.Equal("bingbot", At(held["context"], "bot.name"));
+        Assert.Equal(0, (await (await admin.GetAsync("/admin/quarantine?bot=false")).ReadJsonAsync())["matching"]!.GetValue<int>());
+
+        var readmitted = await (await admin.PostAsync("/admin/quarantine/readmit", Http.Json("""{"bot":true}"""))).ReadJsonAsync();
+        Assert.Equal(1, readmitted["taken"]!.GetValue<int>());
+        await Eventually.TrueAsync(
+            async () => (await (await admin.GetAsync("/status.json")).ReadJsonAsync())["totals"]!["delivered"]!.GetValue<long>() == 2,
+            "the re-admitted bot's event is delivered");
+
+        await api.ShutdownAsync();
+        var stored = Outbox.ReadEvents(api.OutboxDirectory).Select(e => e["messageId"]!.GetValue<string>()).Order(StringComparer.Ordinal);
+        Assert.Equal(["m-crawler", "m-person"], stored);
+    }
 }

@@ -29,6 +29,8 @@ public sealed class TrackingApiFactory : WebApplicationFactory<Program>
             ["Tracking:File:Directory"] = OutboxDirectory,
             ["Tracking:Spool:Directory"] = SpoolDirectory,
             ["Tracking:Suppression:Path"] = Path.Combine(SpoolDirectory, "suppressions.json"),
+            // Not the default beside the test binaries, which every test's server would share.
+            ["Tracking:Quarantine:Directory"] = OutboxDirectory + "-quarantine",
             ["Tracking:RateLimit:PermitsPerSecond"] = "0",
             ["Tracking:RateLimit:PerAddressPermitsPerSecond"] = "0",
             ["Tracking:Batching:Linger"] = "00:00:00.020",
@@ -87,7 +89,7 @@ public sealed class TrackingApiFactory : WebApplicationFactory<Program>
     public override async ValueTask DisposeAsync()
     {
         await base.DisposeAsync();
-        foreach (var folder in new[] { OutboxDirectory, SpoolDirectory })
+        foreach (var folder in new[] { OutboxDirectory, SpoolDirectory, OutboxDirectory + "-quarantine" })
         {
             TemporaryFolder.Delete(folder);
         }

@@ -80,6 +80,19 @@ public class BotEnrichmentTests
     }
 
     [Fact]
+    public void AQuarantiningSourceFlagsTheBotsEventsAndRoutesThemAwayButNotPeoples()
+    {
+        var harness = new EnrichmentHarness(new EnrichmentOptions { Sources = { ["web"] = new SourceEnrichmentOptions { Bots = BotAction.Quarantine } } });
+
+        Assert.Equal("Twitterbot", At(harness.ContextOf("Twitterbot/1.0", source: "web"), "bot.name"));
+        Assert.Equal(EnrichmentVerdict.Quarantine, harness.LastVerdict);
+        Assert.NotNull(harness.ContextOf("Twitterbot/1.0", source: "server")!["bot"]);
+        Assert.Equal(EnrichmentVerdict.Store, harness.LastVerdict);
+        Assert.Null(harness.ContextOf("Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:121.0) Gecko/20100101 Firefox/121.0", source: "web")!["bot"]);
+        Assert.Equal(EnrichmentVerdict.Store, harness.LastVerdict);
+    }
+
+    [Fact]
     public void BotsOffLooksAtNothing()
     {
         var harness = new EnrichmentHarness(new EnrichmentOptions { Bots = BotAction.Off, Device = false });

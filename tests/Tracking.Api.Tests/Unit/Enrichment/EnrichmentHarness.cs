@@ -25,6 +25,9 @@ internal sealed class EnrichmentHarness
 
     public EventEnricher Enricher { get; }
 
+    /// <summary>Where the last <see cref="Enrich"/> sent its event.</summary>
+    public EnrichmentVerdict LastVerdict { get; private set; }
+
     /// <summary>The enriched event of a batch's first message, or null when it was dropped.</summary>
     public JsonObject? Enrich(string batchJson, string? userAgent = null, string source = "web", string ip = "203.0.113.7", IDictionary<string, string>? headers = null)
     {
@@ -44,7 +47,8 @@ internal sealed class EnrichmentHarness
         using var scratch = new EventEnricher.Scratch();
         var meta = Enricher.Describe(http, ReceivedAt, source);
         var enriched = Enricher.Enrich(request.Messages[0], request, meta, scratch);
-        return scratch.Dropped ? null : JsonNode.Parse(enriched.Json)!.AsObject();
+        LastVerdict = scratch.Verdict;
+        return scratch.Verdict == EnrichmentVerdict.Drop ? null : JsonNode.Parse(enriched.Json)!.AsObject();
     }
 
     /// <summary>The context of a track message whose context is <paramref name="contextJson"/>, sent with <paramref name="userAgent"/> as its header.</summary>
