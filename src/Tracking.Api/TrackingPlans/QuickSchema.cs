@@ -1,6 +1,10 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Unicode;
 using System.Text.RegularExpressions;
 using Json.Schema;
 
@@ -15,7 +19,7 @@ namespace Tracking.Api.TrackingPlans;
 /// .NET and ECMAScript rules) it says so, and JsonSchema.Net judges the value. A schema with any other keyword is not
 /// compiled at all (<see cref="TryCompile"/> returns null) and is always left to JsonSchema.Net.
 /// </summary>
-internal sealed class QuickSchema
+internal sealed partial class QuickSchema
 {
     private static readonly HashSet<string> Annotations = new(StringComparer.Ordinal)
     {
@@ -26,12 +30,25 @@ internal sealed class QuickSchema
 
     private static readonly QuickSchema Nothing = new() { _accepts = false };
 
+    // Longer member names and strings are rare in tracking data; they are read through a string or a rented buffer.
+    private const int MaxStackName = 128;
+    private const int MaxStackText = 512;
+
+    [ThreadStatic]
+    private static Walk? t_walk;
+
+    private Dictionary<string, Member>? _members;
+    private Dictionary<string, Member>.AlternateLookup<ReadOnlySpan<char>> _memberLookup;
+    private ulong _allRequired;
+    private bool _patternAgreesOnAscii;
+
     private bool? _accepts;
     private Kinds _types = Kinds.Any;
     private string[] _required = [];
     private Dictionary<string, QuickSchema>? _properties;
     private QuickSchema? _additional;
     private JsonElement[]? _enum;
+    private string?[]? _enumText;
     private string _enumRule = "enum";
     private decimal? _minimum;
     private decimal? _maximum;
@@ -44,6 +61,9 @@ internal sealed class QuickSchema
     private QuickSchema? _items;
     private int? _minItems;
     private int? _maxItems;
+
+    /// <summary>What an object schema says of one member name: its schema (null when only required) and its bit among the required (-1 when not).</summary>
+    private readonly record struct Member(QuickSchema? Schema, int Required);
 
     [Flags]
     private enum Kinds
@@ -86,7 +106,46 @@ internal sealed class QuickSchema
             }
         }
 
-        return quick;
+        return quick.Seal() ? quick : null;
+    }
+
+    /// <summary>One table of the member names the schema knows (declared or required); false past 64 required members.</summary>
+    private bool Seal()
+    {
+        if (_required.Length > 64)
+        {
+            return false;
+        }
+
+        if (_properties is null && _required.Length == 0)
+        {
+            return true;
+        }
+
+        _members = new Dictionary<string, Member>(StringComparer.Ordinal);
+        foreach (var (name, schema) in _properties ?? [])
+        {
+            _members[name] = new Member(schema, -1);
+        }
+
+        for (var i = 0; i < _required.Length; i++)
+        {
+            // A name required twice has the bit of its first mention.
+            var name = _required[i];
+            if (!_members.TryGetValue(name, out var known))
+            {
+                _members[name] = new Member(null, i);
+                _allRequired |= 1UL << i;
+            }
+            else if (known.Required < 0)
+            {
+                _members[name] = known with { Required = i };
+                _allRequired |= 1UL << i;
+            }
+        }
+
+        _memberLookup = _members.GetAlternateLookup<ReadOnlySpan<char>>();
+        return true;
     }
 
     private bool Take(string keyword, JsonNode? value)
@@ -145,9 +204,11 @@ internal sealed class QuickSchema
                 }
 
                 _enum = values.Select(v => JsonSerializer.SerializeToElement(v, TrackingPlanJsonContext.Default.JsonNode)).ToArray();
+                _enumText = _enum.Select(e => e.ValueKind == JsonValueKind.String ? e.GetString() : null).ToArray();
                 return true;
             case "const":
                 _enum = [JsonSerializer.SerializeToElement(value, TrackingPlanJsonContext.Default.JsonNode)];
+                _enumText = _enum.Select(e => e.ValueKind == JsonValueKind.String ? e.GetString() : null).ToArray();
                 _enumRule = "const";
                 return true;
             case "minimum":
@@ -188,6 +249,9 @@ internal sealed class QuickSchema
         try
         {
             // Valid under both rule sets or not surely valid: JsonSchema.Net's \d, \w and the like are ECMAScript's.
+            // Without \1-style escapes (back-references or octal: the two rule sets read them differently) the two agree on
+            // ASCII text: \d, \w, \s and \b differ only beyond ASCII.
+            _patternAgreesOnAscii = !BackReference().IsMatch(pattern);
             _pattern =
             [
                 new Regex(pattern, RegexOptions.ECMAScript | RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(100)),
@@ -242,15 +306,31 @@ internal sealed class QuickSchema
     /// Checks <paramref name="value"/> (at <paramref name="path"/>, a JSON Pointer into the event), adding each broken rule
     /// to <paramref name="violations"/>. False when this cannot be sure of its verdict (a number past decimal's range, a
     /// pattern that .NET and ECMAScript rules match differently, a regex timeout, an enum of arrays or objects): then
-    /// JsonSchema.Net judges the whole value instead, and <paramref name="violations"/> is to be ignored.
+    /// JsonSchema.Net judges the whole value instead, and <paramref name="violations"/> is to be ignored. A value that
+    /// keeps to the schema allocates nothing: member names are looked up from their UTF-8 bytes and the path of a value
+    /// is only written out when a violation names it.
     /// </summary>
     public bool TryCheck(JsonElement value, string path, List<PlanViolation> violations)
+    {
+        var walk = t_walk ??= new Walk();
+        walk.Start(path, violations);
+        try
+        {
+            return Check(value, walk);
+        }
+        finally
+        {
+            walk.Start("", null);
+        }
+    }
+
+    private bool Check(JsonElement value, Walk walk)
     {
         if (_accepts is { } fixedAnswer)
         {
             if (!fixedAnswer)
             {
-                violations.Add(new PlanViolation("schema", path, "The plan's schema here is false: no value is allowed."));
+                walk.Add("schema", "The plan's schema here is false: no value is allowed.");
             }
 
             return true;
@@ -264,15 +344,15 @@ internal sealed class QuickSchema
         // Every keyword is judged on its own, as JSON Schema does: a value of the wrong type still breaks an enum.
         if (!typed)
         {
-            violations.Add(new PlanViolation("type", path, $"Value is \"{KindName(value)}\" but should be {TypeNames()}."));
+            walk.Add("type", $"Value is \"{KindName(value)}\" but should be {TypeNames()}.");
         }
 
         if (_enum is not null)
         {
             var found = false;
-            foreach (var expected in _enum)
+            for (var i = 0; i < _enum.Length; i++)
             {
-                if (SurelyEqual(expected, value) is not { } equal)
+                if (SurelyEqual(_enum[i], _enumText![i], value) is not { } equal)
                 {
                     return false;
                 }
@@ -282,71 +362,98 @@ internal sealed class QuickSchema
 
             if (!found)
             {
-                violations.Add(new PlanViolation(_enumRule, path, _enumRule == "const" ? "Value should be the one value the plan gives." : "Value should match one of the values the plan lists."));
+                walk.Add(_enumRule, _enumRule == "const" ? "Value should be the one value the plan gives." : "Value should match one of the values the plan lists.");
             }
         }
 
         return value.ValueKind switch
         {
-            JsonValueKind.Object => ObjectChecked(value, path, violations),
-            JsonValueKind.Array => ArrayChecked(value, path, violations),
-            JsonValueKind.Number => NumberChecked(value, path, violations),
-            JsonValueKind.String => StringChecked(value, path, violations),
+            JsonValueKind.Object => ObjectChecked(value, walk),
+            JsonValueKind.Array => ArrayChecked(value, walk),
+            JsonValueKind.Number => NumberChecked(value, walk),
+            JsonValueKind.String => StringChecked(value, walk),
             _ => true,
         };
     }
 
-    private bool ObjectChecked(JsonElement value, string path, List<PlanViolation> violations)
+    private bool ObjectChecked(JsonElement value, Walk walk)
     {
-        List<string>? missing = null;
-        foreach (var name in _required)
-        {
-            if (!value.TryGetProperty(name, out _))
-            {
-                (missing ??= []).Add(name);
-            }
-        }
-
-        if (missing is not null)
-        {
-            violations.Add(new PlanViolation("required", path, $"Required properties [{string.Join(", ", missing.Select(m => JsonSerializer.Serialize(m, TrackingPlanJsonContext.Default.String)))}] are not present."));
-        }
-
+        ulong present = 0;
         foreach (var member in value.EnumerateObject())
         {
-            QuickSchema? schema = null;
-            var declared = _properties is not null && _properties.TryGetValue(member.Name, out schema);
-            var rule = declared ? schema : _additional;
+            var known = Lookup(member, out var entry);
+            if (known && entry.Required >= 0)
+            {
+                present |= 1UL << entry.Required;
+            }
+
+            var declared = known && entry.Schema is not null;
+            var rule = declared ? entry.Schema : _additional;
             if (rule is null)
             {
                 continue;
             }
 
-            var at = path + "/" + member.Name.Replace("~", "~0", StringComparison.Ordinal).Replace("/", "~1", StringComparison.Ordinal);
-            if (!declared && rule._accepts == false)
+            walk.Enter(member);
+            try
             {
-                violations.Add(new PlanViolation("additionalProperties", at, "The property is not in the plan, which allows no others."));
+                if (!declared && rule._accepts == false)
+                {
+                    walk.Add("additionalProperties", "The property is not in the plan, which allows no others.");
+                }
+                else if (!rule.Check(member.Value, walk))
+                {
+                    return false;
+                }
             }
-            else if (!rule.TryCheck(member.Value, at, violations))
+            finally
             {
-                return false;
+                walk.Leave();
             }
+        }
+
+        if (_required.Length > 0 && present != _allRequired)
+        {
+            var missing = _required.Where(name => (present & (1UL << _members![name].Required)) == 0);
+            walk.Add("required", $"Required properties [{string.Join(", ", missing.Select(m => JsonSerializer.Serialize(m, TrackingPlanJsonContext.Default.String)))}] are not present.");
         }
 
         return true;
     }
 
-    private bool ArrayChecked(JsonElement value, string path, List<PlanViolation> violations)
+    /// <summary>What the schema says of <paramref name="member"/>'s name, read without making a string of it.</summary>
+    private bool Lookup(JsonProperty member, out Member entry)
+    {
+        if (_members is null)
+        {
+            entry = default;
+            return false;
+        }
+
+        var raw = JsonMarshal.GetRawUtf8PropertyName(member);
+        if (raw.Length <= MaxStackName && !raw.Contains((byte)'\\'))
+        {
+            Span<char> name = stackalloc char[MaxStackName];
+            if (Utf8.ToUtf16(raw, name, out _, out var written, replaceInvalidSequences: false) == OperationStatus.Done)
+            {
+                return _memberLookup.TryGetValue(name[..written], out entry);
+            }
+        }
+
+        return _members.TryGetValue(member.Name, out entry);
+    }
+
+    private bool ArrayChecked(JsonElement value, Walk walk)
     {
         var count = value.GetArrayLength();
         if (count < (_minItems ?? 0))
         {
-            violations.Add(new PlanViolation("minItems", path, $"Value should have at least {_minItems} items."));
+            walk.Add("minItems", $"Value should have at least {_minItems} items.");
         }
 
         if (count > (_maxItems ?? int.MaxValue))
         {
-            violations.Add(new PlanViolation("maxItems", path, $"Value should have at most {_maxItems} items."));
+            walk.Add("maxItems", $"Value should have at most {_maxItems} items.");
         }
 
         if (_items is not null)
@@ -354,9 +461,17 @@ internal sealed class QuickSchema
             var index = 0;
             foreach (var item in value.EnumerateArray())
             {
-                if (!_items.TryCheck(item, path + "/" + index.ToString(CultureInfo.InvariantCulture), violations))
+                walk.Enter(index);
+                try
                 {
-                    return false;
+                    if (!_items.Check(item, walk))
+                    {
+                        return false;
+                    }
+                }
+                finally
+                {
+                    walk.Leave();
                 }
 
                 index++;
@@ -366,7 +481,7 @@ internal sealed class QuickSchema
         return true;
     }
 
-    private bool NumberChecked(JsonElement value, string path, List<PlanViolation> violations)
+    private bool NumberChecked(JsonElement value, Walk walk)
     {
         if (_minimum is null && _maximum is null && _exclusiveMinimum is null && _exclusiveMaximum is null)
         {
@@ -379,82 +494,125 @@ internal sealed class QuickSchema
         }
 
         // Worded without the number sent: violations are stored beside data the privacy rules may have hashed.
-        void Outside(string keyword) => violations.Add(new PlanViolation(keyword, path, $"The number is outside the schema's {keyword}."));
         if (_minimum is { } min && number < min)
         {
-            Outside("minimum");
+            walk.Add("minimum", "The number is outside the schema's minimum.");
         }
 
         if (_maximum is { } max && number > max)
         {
-            Outside("maximum");
+            walk.Add("maximum", "The number is outside the schema's maximum.");
         }
 
         if (_exclusiveMinimum is { } xmin && number <= xmin)
         {
-            Outside("exclusiveMinimum");
+            walk.Add("exclusiveMinimum", "The number is outside the schema's exclusiveMinimum.");
         }
 
         if (_exclusiveMaximum is { } xmax && number >= xmax)
         {
-            Outside("exclusiveMaximum");
+            walk.Add("exclusiveMaximum", "The number is outside the schema's exclusiveMaximum.");
         }
 
         return true;
     }
 
-    private bool StringChecked(JsonElement value, string path, List<PlanViolation> violations)
+    private bool StringChecked(JsonElement value, Walk walk)
     {
         if (_minLength is null && _maxLength is null && _pattern is null && _format is null)
         {
             return true;
         }
 
-        var text = value.GetString()!;
-        if (_minLength is not null || _maxLength is not null)
+        // The string as sent, between its quotes; an escaped one is decoded (rare in tracking data, and it allocates).
+        var raw = JsonMarshal.GetRawUtf8Value(value)[1..^1];
+        char[]? rented = null;
+        try
         {
-            // JSON Schema counts characters (code points), not UTF-16 units.
-            var length = text.EnumerateRunes().Count();
-            if (length < (_minLength ?? 0))
+            ReadOnlySpan<char> text;
+            var ascii = Ascii.IsValid(raw);
+            if (raw.Contains((byte)'\\'))
             {
-                violations.Add(new PlanViolation("minLength", path, $"Value should be at least {_minLength} characters."));
+                text = value.GetString();
+                ascii = Ascii.IsValid(text);
+            }
+            else if (_minLength is null && _maxLength is null && _pattern is null)
+            {
+                text = default;
+            }
+            else
+            {
+                var chars = raw.Length <= MaxStackText ? walk.Text : (rented = ArrayPool<char>.Shared.Rent(raw.Length));
+                var written = Encoding.UTF8.GetChars(raw, chars);
+                text = chars.AsSpan(0, written);
             }
 
-            if (length > (_maxLength ?? int.MaxValue))
+            if (_minLength is not null || _maxLength is not null)
             {
-                violations.Add(new PlanViolation("maxLength", path, $"Value should be at most {_maxLength} characters."));
+                // JSON Schema counts characters (code points), not UTF-16 units.
+                var length = ascii ? text.Length : CodePoints(text);
+                if (length < (_minLength ?? 0))
+                {
+                    walk.Add("minLength", $"Value should be at least {_minLength} characters.");
+                }
+
+                if (length > (_maxLength ?? int.MaxValue))
+                {
+                    walk.Add("maxLength", $"Value should be at most {_maxLength} characters.");
+                }
+            }
+
+            if (_pattern is not null)
+            {
+                bool ecmaScript, dotnet;
+                try
+                {
+                    dotnet = _pattern[1].IsMatch(text);
+
+                    // On ASCII text the two rule sets differ only in back-references and octal escapes: one match tells both.
+                    ecmaScript = ascii && _patternAgreesOnAscii ? dotnet : _pattern[0].IsMatch(text);
+                }
+                catch (RegexMatchTimeoutException)
+                {
+                    return false;
+                }
+
+                if (ecmaScript != dotnet)
+                {
+                    return false;
+                }
+
+                if (!ecmaScript)
+                {
+                    walk.Add("pattern", "The string value does not match the plan's regular expression.");
+                }
             }
         }
-
-        if (_pattern is not null)
+        finally
         {
-            bool ecmaScript, dotnet;
-            try
+            if (rented is not null)
             {
-                (ecmaScript, dotnet) = (_pattern[0].IsMatch(text), _pattern[1].IsMatch(text));
-            }
-            catch (RegexMatchTimeoutException)
-            {
-                return false;
-            }
-
-            if (ecmaScript != dotnet)
-            {
-                return false;
-            }
-
-            if (!ecmaScript)
-            {
-                violations.Add(new PlanViolation("pattern", path, "The string value does not match the plan's regular expression."));
+                ArrayPool<char>.Shared.Return(rented);
             }
         }
 
         if (_format is not null && !_format.Validate(value, out _))
         {
-            violations.Add(new PlanViolation("format", path, $"Value does not match format \"{_format.Key}\"."));
+            walk.Add("format", $"Value does not match format \"{_format.Key}\".");
         }
 
         return true;
+    }
+
+    private static int CodePoints(ReadOnlySpan<char> text)
+    {
+        var count = 0;
+        foreach (var _ in text.EnumerateRunes())
+        {
+            count++;
+        }
+
+        return count;
     }
 
     private static string KindName(JsonElement value) => value.ValueKind switch
@@ -509,7 +667,10 @@ internal sealed class QuickSchema
     }
 
     /// <summary>Whether two scalars are equal (numbers by decimal value); null when this cannot tell (arrays, objects, a number past decimal's range).</summary>
-    private static bool? SurelyEqual(JsonElement expected, JsonElement value)
+    /// <param name="expected">The value the schema lists.</param>
+    /// <param name="text">Its text, when it is a string.</param>
+    /// <param name="value">The value sent.</param>
+    private static bool? SurelyEqual(JsonElement expected, string? text, JsonElement value)
     {
         if (expected.ValueKind is JsonValueKind.Array or JsonValueKind.Object || value.ValueKind is JsonValueKind.Array or JsonValueKind.Object)
         {
@@ -522,6 +683,61 @@ internal sealed class QuickSchema
         }
 
         return expected.ValueKind == value.ValueKind
-            && (expected.ValueKind != JsonValueKind.String || expected.ValueEquals(value.GetString()));
+            && (expected.ValueKind != JsonValueKind.String || value.ValueEquals(text));
+    }
+
+    [GeneratedRegex(@"\\[0-9]", RegexOptions.CultureInvariant)]
+    private static partial Regex BackReference();
+
+    /// <summary>
+    /// Where one check is: the pointer of the value it started at, the members and indexes entered since (written out
+    /// only when a violation names them), and a buffer for string values. One per thread, reused.
+    /// </summary>
+    private sealed class Walk
+    {
+        private readonly List<(JsonProperty Member, int Index)> _segments = [];
+        private string _root = "";
+        private List<PlanViolation>? _violations;
+
+        public char[] Text { get; } = new char[MaxStackText];
+
+        public void Start(string root, List<PlanViolation>? violations)
+        {
+            _root = root;
+            _violations = violations;
+            _segments.Clear();
+        }
+
+        public void Enter(JsonProperty member) => _segments.Add((member, -1));
+
+        public void Enter(int index) => _segments.Add((default, index));
+
+        public void Leave() => _segments.RemoveAt(_segments.Count - 1);
+
+        public void Add(string rule, string message) => _violations!.Add(new PlanViolation(rule, Path(), message));
+
+        private string Path()
+        {
+            if (_segments.Count == 0)
+            {
+                return _root;
+            }
+
+            var path = new StringBuilder(_root);
+            foreach (var (member, index) in _segments)
+            {
+                path.Append('/');
+                if (index >= 0)
+                {
+                    path.Append(index.ToString(CultureInfo.InvariantCulture));
+                }
+                else
+                {
+                    path.Append(member.Name.Replace("~", "~0", StringComparison.Ordinal).Replace("/", "~1", StringComparison.Ordinal));
+                }
+            }
+
+            return path.ToString();
+        }
     }
 }

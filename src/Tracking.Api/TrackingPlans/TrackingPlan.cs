@@ -28,6 +28,9 @@ internal sealed class TrackingPlan(
     // The library's messages for these quote the number sent; the violation is stored beside data the privacy rules may have hashed.
     private static readonly HashSet<string> QuotesTheValue = new(StringComparer.Ordinal) { "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf" };
 
+    [ThreadStatic]
+    private static List<PlanViolation>? t_violations;
+
     private static readonly JsonElement EmptyObject = JsonDocument.Parse("{}").RootElement.Clone();
 
     /// <summary>The file the plan was read from, full path.</summary>
@@ -88,14 +91,19 @@ internal sealed class TrackingPlan(
         using var document = data.IsEmpty ? null : JsonDocument.Parse(data);
         var instance = document?.RootElement ?? EmptyObject;
 
-        var violations = new List<PlanViolation>();
-        if (fast is not null && fast.TryCheck(instance, dataPath, violations))
+        if (fast is not null)
         {
-            return Limited(violations, dataPath);
+            // One list per thread for the common case, a value that keeps to the plan: only a broken one gets its own.
+            var found = t_violations ??= [];
+            found.Clear();
+            if (fast.TryCheck(instance, dataPath, found))
+            {
+                return found.Count == 0 ? null : Limited([.. found], dataPath);
+            }
         }
 
         // The schema uses a keyword the fast check does not know, or it was unsure of a value: JsonSchema.Net judges.
-        violations.Clear();
+        var violations = new List<PlanViolation>();
         if (schema.Evaluate(instance, Quick).IsValid)
         {
             return null;
