@@ -42,7 +42,7 @@ internal sealed record QuarantineSelection(IReadOnlyList<string>? MessageIds = n
 
     private static bool IsBot(JsonElement e) =>
         e.TryGetProperty(EventFields.Context, out var context) && context.ValueKind == JsonValueKind.Object
-        && context.TryGetProperty("bot", out var bot) && bot.ValueKind == JsonValueKind.Object;
+        && context.TryGetProperty(Enrichment.ContextName.Bot.Utf8.Span, out var bot) && bot.ValueKind == JsonValueKind.Object;
 
     private static string? Text(JsonElement e, string name) =>
         e.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;

@@ -109,9 +109,10 @@ internal sealed partial class QuickSchema
         return quick.Seal() ? quick : null;
     }
 
-    /// <summary>One table of the member names the schema knows (declared or required); false past 64 required members.</summary>
+    /// <summary>What the checks read, derived once: the enum's strings and one table of the member names the schema knows (declared or required); false past 64 required members.</summary>
     private bool Seal()
     {
+        _enumText = _enum?.Select(e => e.ValueKind == JsonValueKind.String ? e.GetString() : null).ToArray();
         if (_required.Length > 64)
         {
             return false;
@@ -204,11 +205,9 @@ internal sealed partial class QuickSchema
                 }
 
                 _enum = values.Select(v => JsonSerializer.SerializeToElement(v, TrackingPlanJsonContext.Default.JsonNode)).ToArray();
-                _enumText = _enum.Select(e => e.ValueKind == JsonValueKind.String ? e.GetString() : null).ToArray();
                 return true;
             case "const":
                 _enum = [JsonSerializer.SerializeToElement(value, TrackingPlanJsonContext.Default.JsonNode)];
-                _enumText = _enum.Select(e => e.ValueKind == JsonValueKind.String ? e.GetString() : null).ToArray();
                 _enumRule = "const";
                 return true;
             case "minimum":
