@@ -219,6 +219,20 @@ public sealed class TrackingPlanEnforcementTests : IDisposable
         Assert.Equal(1, (await (await admin.GetAsync("/admin/quarantine")).ReadJsonAsync())["total"]!.GetValue<int>());
     }
 
+    [Theory]
+    [InlineData("maybe")]
+    [InlineData("1")]
+    [InlineData("%00")]
+    [InlineData("true&bot=false")]
+    public async Task AListingWhoseBotFilterIsNotOneBooleanIsA400Problem(string bot)
+    {
+        await using var api = new TrackingApiFactory(Settings("Block"));
+        using var admin = AdminClient(api);
+
+        await (await admin.GetAsync($"/admin/quarantine?bot={bot}")).ProblemAsync(HttpStatusCode.BadRequest);
+        Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync("/admin/quarantine?bot=TRUE")).StatusCode);
+    }
+
     [Fact]
     public async Task MutatedSelectionsGetA2xxOrA4xxProblemAndTheQuarantineStaysReadable()
     {
@@ -227,7 +241,7 @@ public sealed class TrackingPlanEnforcementTests : IDisposable
         using var admin = AdminClient(api);
         var wrong = new List<string>();
 
-        foreach (var (path, body) in Tracking.Testing.Fuzzing.BodyMutations.Generate(seed, 300, """{"messageIds":["m-1","m-2"]}""", """{"source":"s","event":"Order Completed"}""")
+        foreach (var (path, body) in Tracking.Testing.Fuzzing.BodyMutations.Generate(seed, 300, """{"messageIds":["m-1","m-2"]}""", """{"source":"s","event":"Order Completed"}""", """{"bot":true,"source":"s"}""")
             .Select((body, i) => (i % 2 == 0 ? "/admin/quarantine/discard" : "/admin/quarantine/readmit", body)))
         {
             // Something to take, so a body the endpoint reads as "all" is exercised on a real quarantine.
