@@ -10,23 +10,6 @@ using Tracking.Consumer.Warehouse;
 
 namespace Tracking.Consumer.Loading;
 
-/// <summary>Fills the staging table from staged S3 objects: in production Redshift's <c>COPY … MANIFEST</c>.</summary>
-internal interface IRedshiftCopy
-{
-    Task CopyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, StagedBatch staged, CancellationToken cancellationToken);
-}
-
-/// <summary><c>COPY</c> from S3 with the cluster's IAM role.</summary>
-internal sealed class RedshiftCopy(IOptions<RedshiftOptions> options) : IRedshiftCopy
-{
-    public async Task CopyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, StagedBatch staged, CancellationToken cancellationToken)
-    {
-        var settings = options.Value;
-        await using var command = new NpgsqlCommand(RedshiftSql.Copy(staged.ManifestUrl, settings.IamRole!, settings.S3.Region!), connection, transaction);
-        await command.ExecuteNonQueryAsync(cancellationToken);
-    }
-}
-
 /// <summary>
 /// Loads a batch into Redshift exactly once. Rows Redshift would refuse become dead letters first
 /// (<see cref="RedshiftRows"/>). Large batches are staged on S3 as gzip JSON lines with a manifest; small ones (fewer
@@ -151,7 +134,7 @@ internal sealed partial class RedshiftLoader(
         var staged = bulk ? await staging.StageAsync(batch.Fence, rows, cancellationToken) : null;
         try
         {
-            var letters = commit ? await PrepareDeadLettersAsync(batch.Fence, deadLetters, cancellationToken) : [];
+            var letters = commit ? await RedshiftDeadLetters.PrepareAsync(staging, batch.Fence, deadLetters, cancellationToken) : [];
             // Another writer of events (Firehose's COPY, a user's job) formed a cycle with this load; the transaction
             // rolled back whole, so it is run again as it was.
             return await ConflictRetries.RunAsync(
@@ -231,7 +214,7 @@ internal sealed partial class RedshiftLoader(
 
         if (letters.Count > 0)
         {
-            await InsertDeadLettersAsync(connection, transaction, batch.Fence, letters, now, cancellationToken);
+            await RedshiftDeadLetters.InsertAsync(connection, transaction, batch.Fence.Stream, batch.Fence.ShardId, letters, now, cancellationToken);
         }
 
         if (!commit)
@@ -282,68 +265,6 @@ internal sealed partial class RedshiftLoader(
 
             await command.ExecuteNonQueryAsync(cancellationToken);
         }
-    }
-
-    /// <summary>A dead letter's payload as text when <c>VARCHAR</c> can hold it, else kept on S3 and referenced by URL.</summary>
-    private async Task<List<(DeadLetter Letter, string? Text, string? Url)>> PrepareDeadLettersAsync(ShardFence fence, List<DeadLetter> letters, CancellationToken cancellationToken)
-    {
-        var prepared = new List<(DeadLetter, string?, string?)>(letters.Count);
-        foreach (var letter in letters)
-        {
-            var span = letter.Payload.Span;
-            if (span.Length <= EventColumns.RedshiftMaxVarcharBytes && System.Text.Unicode.Utf8.IsValid(span) && !span.Contains((byte)0))
-            {
-                prepared.Add((letter, Encoding.UTF8.GetString(span), null));
-            }
-            else
-            {
-                prepared.Add((letter, null, await staging.KeepDeadLetterAsync(fence, letter, cancellationToken)));
-            }
-        }
-
-        return prepared;
-    }
-
-    private static async Task InsertDeadLettersAsync(
-        NpgsqlConnection connection,
-        NpgsqlTransaction transaction,
-        ShardFence fence,
-        List<(DeadLetter Letter, string? Text, string? Url)> letters,
-        DateTimeOffset now,
-        CancellationToken cancellationToken)
-    {
-        await using var batch = new NpgsqlBatch(connection, transaction);
-        foreach (var (letter, text, url) in letters)
-        {
-            var delete = new NpgsqlBatchCommand(RedshiftSql.DeleteDeadLetter);
-            delete.Parameters.Add(Parameter(fence.Stream, NpgsqlDbType.Varchar));
-            delete.Parameters.Add(Parameter(fence.ShardId, NpgsqlDbType.Varchar));
-            delete.Parameters.Add(Parameter(letter.SequenceNumber, NpgsqlDbType.Varchar));
-            batch.BatchCommands.Add(delete);
-
-            var insert = new NpgsqlBatchCommand(RedshiftSql.InsertDeadLetter);
-            insert.Parameters.Add(Parameter(fence.Stream, NpgsqlDbType.Varchar));
-            insert.Parameters.Add(Parameter(fence.ShardId, NpgsqlDbType.Varchar));
-            insert.Parameters.Add(Parameter(letter.SequenceNumber, NpgsqlDbType.Varchar));
-            insert.Parameters.Add(Parameter(Truncated(letter.Reason, 4096), NpgsqlDbType.Varchar));
-            insert.Parameters.Add(Parameter(text, NpgsqlDbType.Varchar));
-            insert.Parameters.Add(Parameter(url, NpgsqlDbType.Varchar));
-            insert.Parameters.Add(Parameter(now.UtcDateTime, NpgsqlDbType.TimestampTz));
-            batch.BatchCommands.Add(insert);
-        }
-
-        await batch.ExecuteNonQueryAsync(cancellationToken);
-    }
-
-    /// <summary>A reason is our own message, quoting at most a short error text; the record itself is kept whole.</summary>
-    private static string Truncated(string reason, int maxBytes)
-    {
-        while (Encoding.UTF8.GetByteCount(reason) > maxBytes)
-        {
-            reason = reason[..(reason.Length * 3 / 4)];
-        }
-
-        return reason;
     }
 
     private async Task DeleteStagedAsync(StagedBatch staged)

@@ -8,11 +8,12 @@ namespace Tracking.Consumer.Redrive;
 /// <summary>
 /// Reads <c>dead_letters</c> again with today's code and loads what now loads, on PostgreSQL. A dead letter is read
 /// as the shard loop reads a record (<see cref="DeadLetterReading"/>), so what a fixed consumer loads from the
-/// stream it also loads from here, under the same <c>message_id</c>. A letter loads only whole (all its rows, or none); its rows are
-/// inserted if absent and the letter deleted in one transaction, so a crash or a second re-drive at the same time
+/// stream it also loads from here, under the same <c>message_id</c>. A letter loads only whole (all its loadable rows, or none); its rows are
+/// inserted if absent and the letter deleted in one transaction (a letter an older consumer wrote for a whole KPL aggregate
+/// is replaced by one letter per user record that still fails, as the shard loop writes them today), so a crash or a second re-drive at the same time
 /// (the pages are locked with <c>SKIP LOCKED</c>) never loads a row twice nor loses a letter.
 /// </summary>
-internal sealed partial class PostgresRedrive(NpgsqlDataSource dataSource, ILogger<PostgresRedrive> logger)
+internal sealed partial class PostgresRedrive(NpgsqlDataSource dataSource, TimeProvider timeProvider, ILogger<PostgresRedrive> logger)
 {
     /// <summary>Dead letters read and committed at a time.</summary>
     internal const int PageSize = 500;
@@ -41,9 +42,10 @@ internal sealed partial class PostgresRedrive(NpgsqlDataSource dataSource, ILogg
             await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
             var page = await ReadPageAsync(connection, transaction, request, after, cancellationToken);
+            var now = timeProvider.GetUtcNow();
             foreach (var letter in page)
             {
-                await RedriveAsync(connection, transaction, letter, result, cancellationToken);
+                await RedriveAsync(connection, transaction, letter, now, result, cancellationToken);
             }
 
             if (request.DryRun)
@@ -63,7 +65,7 @@ internal sealed partial class PostgresRedrive(NpgsqlDataSource dataSource, ILogg
             after = page[^1].Id;
         }
 
-        LogDone(result.DryRun, result.Examined, result.Loaded, result.EventsInserted, result.Duplicates, result.StillFailing);
+        LogDone(result.DryRun, result.Examined, result.Loaded, result.EventsInserted, result.Duplicates, result.Split, result.UserRecordsStillFailing, result.StillFailing);
         return result;
     }
 
@@ -86,13 +88,13 @@ internal sealed partial class PostgresRedrive(NpgsqlDataSource dataSource, ILogg
         return page;
     }
 
-    private static async Task RedriveAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Letter letter, RedriveResult result, CancellationToken cancellationToken)
+    private static async Task RedriveAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Letter letter, DateTimeOffset now, RedriveResult result, CancellationToken cancellationToken)
     {
         result.Examined++;
-        var (rows, deadLetters) = DeadLetterReading.Read(letter.Stream, letter.ShardId, letter.SequenceNumber, letter.Payload);
-        if (deadLetters.Count > 0)
+        var reread = DeadLetterReading.Read(letter.Stream, letter.ShardId, letter.SequenceNumber, letter.Payload);
+        if (reread.Whole is { } whole)
         {
-            result.StillFails(deadLetters[0].Reason);
+            result.StillFails(whole.Reason);
             return;
         }
 
@@ -100,7 +102,7 @@ internal sealed partial class PostgresRedrive(NpgsqlDataSource dataSource, ILogg
         var inserted = 0;
         try
         {
-            foreach (var row in rows)
+            foreach (var row in reread.Rows)
             {
                 await using var insert = new NpgsqlCommand(PostgresSql.InsertEvent, connection, transaction);
                 foreach (var column in EventColumns.All)
@@ -111,9 +113,16 @@ internal sealed partial class PostgresRedrive(NpgsqlDataSource dataSource, ILogg
                 inserted += await insert.ExecuteNonQueryAsync(cancellationToken);
             }
 
-            await using var delete = new NpgsqlCommand("DELETE FROM dead_letters WHERE id = $1", connection, transaction);
-            delete.Parameters.Add(new NpgsqlParameter { Value = letter.Id, NpgsqlDbType = NpgsqlDbType.Bigint });
-            await delete.ExecuteNonQueryAsync(cancellationToken);
+            await using (var delete = new NpgsqlCommand("DELETE FROM dead_letters WHERE id = $1", connection, transaction))
+            {
+                delete.Parameters.Add(new NpgsqlParameter { Value = letter.Id, NpgsqlDbType = NpgsqlDbType.Bigint });
+                await delete.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            if (reread.Parts.Count > 0)
+            {
+                await DeadLetters.InsertAsync(connection, transaction, letter.Stream, letter.ShardId, reread.Parts, now, cancellationToken);
+            }
         }
         catch (PostgresException exception) when (PostgresLoader.IsRefusedData(exception))
         {
@@ -123,13 +132,12 @@ internal sealed partial class PostgresRedrive(NpgsqlDataSource dataSource, ILogg
         }
 
         await transaction.ReleaseAsync(Savepoint, cancellationToken);
-        result.Loaded++;
-        result.EventsInserted += inserted;
-        result.Duplicates += rows.Count - inserted;
+        result.Loads(reread.Parts);
+        result.Inserted(reread.Rows.Count, inserted);
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Re-drive of dead letters (dry run: {DryRun}): examined {Examined}, loaded {Loaded} ({Inserted} events inserted, {Duplicates} already held), still failing {StillFailing}")]
-    private partial void LogDone(bool dryRun, long examined, long loaded, long inserted, long duplicates, long stillFailing);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Re-drive of dead letters (dry run: {DryRun}): examined {Examined}, loaded {Loaded} ({Inserted} events inserted, {Duplicates} already held; {Split} aggregates split, leaving {UserRecords} user records), still failing {StillFailing}")]
+    private partial void LogDone(bool dryRun, long examined, long loaded, long inserted, long duplicates, long split, long userRecords, long stillFailing);
 
     private sealed record Letter(long Id, string Stream, string ShardId, string SequenceNumber, byte[] Payload);
 }

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Tracking.Consumer.Warehouse;
 
 namespace Tracking.Consumer.Redrive;
 
@@ -27,17 +28,56 @@ internal sealed class RedriveResult
     [JsonPropertyName("duplicates")]
     public long Duplicates { get; set; }
 
+    /// <summary>Of the letters <see cref="Loaded"/>, those of a whole KPL aggregate (as an older consumer kept them)
+    /// some of whose user records still fail: what loads of them loaded, and each user record that does not is now a
+    /// dead letter of its own (<c>sequence:index</c>), as the shard loop writes them today.</summary>
+    [JsonPropertyName("split")]
+    public long Split { get; set; }
+
+    /// <summary>The user records those split letters left in <c>dead_letters</c>, one letter each.</summary>
+    [JsonPropertyName("userRecordsStillFailing")]
+    public long UserRecordsStillFailing { get; set; }
+
     /// <summary>Dead letters that still do not load; they stay as they were.</summary>
     [JsonPropertyName("stillFailing")]
     public long StillFailing { get; set; }
 
-    /// <summary>Why they still fail today, with how many for each reason (at most <see cref="MaxReasons"/>).</summary>
+    /// <summary>Why they (and the user records split off) still fail today, with how many for each reason (at most
+    /// <see cref="MaxReasons"/>).</summary>
     [JsonPropertyName("stillFailingReasons")]
     public Dictionary<string, long> StillFailingReasons { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>Counts a letter left as it was, for <paramref name="reason"/>.</summary>
     public void StillFails(string reason)
     {
         StillFailing++;
+        CountReason(reason);
+    }
+
+    /// <summary>Counts rows loaded: <paramref name="inserted"/> of <paramref name="rows"/> were new.</summary>
+    public void Inserted(int rows, int inserted)
+    {
+        EventsInserted += inserted;
+        Duplicates += rows - inserted;
+    }
+
+    /// <summary>Counts a letter that loaded, and the user records it was split into.</summary>
+    public void Loads(IReadOnlyList<DeadLetter> parts)
+    {
+        Loaded++;
+        if (parts.Count > 0)
+        {
+            Split++;
+            UserRecordsStillFailing += parts.Count;
+            foreach (var part in parts)
+            {
+                CountReason(part.Reason);
+            }
+        }
+    }
+
+    private void CountReason(string reason)
+    {
         if (StillFailingReasons.TryGetValue(reason, out var count))
         {
             StillFailingReasons[reason] = count + 1;

@@ -1,7 +1,10 @@
+using System.Net;
 using System.Text;
+using Amazon.S3;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;
+using Tracking.Consumer.Leases;
 using Tracking.Consumer.Loading;
 using Tracking.Consumer.Warehouse;
 
@@ -9,16 +12,21 @@ namespace Tracking.Consumer.Redrive;
 
 /// <summary>
 /// Reads <c>dead_letters</c> again with today's code and loads what now loads, on Redshift. Letters are read as the
-/// shard loop reads records (<see cref="DeadLetterReading"/>); a payload kept on S3 (<c>payload_url</c>) is fetched.
-/// Each page of loadable letters is one transaction, begun as every load is (<see cref="RedshiftSql.LockLoads"/>):
-/// the letters are deleted first (a letter another re-drive took already deletes nothing, and its rows are left
-/// out), their rows staged, those <c>events</c> holds dropped as a load drops them
-/// (<see cref="RedshiftSql.DeleteAlreadyLoaded"/>), the rest inserted. Redshift has no savepoints: when it refuses a
-/// page for its data, each letter of it is tried in a transaction of its own.
+/// shard loop reads records (<see cref="DeadLetterReading"/>) and vetted as the loader vets rows
+/// (<see cref="RedshiftRows.Vet"/>); a payload kept on S3 (<c>payload_url</c>) is fetched, and one no longer there
+/// leaves its letter failing with that reason rather than stopping the re-drive. Each page of loadable letters is one
+/// transaction, begun as every load is (<see cref="RedshiftSql.LockLoads"/>): the letters are deleted first (a letter
+/// another re-drive took already deletes nothing, and its rows are left out), their rows staged as a load stages
+/// them (<c>COPY</c> from S3 for many rows or a JSON value too long for a <c>VARCHAR</c> parameter, else
+/// <c>INSERT</c>), those <c>events</c> holds dropped as a load drops them (<see cref="RedshiftSql.DeleteAlreadyLoaded"/>),
+/// the rest inserted, and the user records of a split aggregate that still fail written as letters of their own.
+/// Redshift has no savepoints: when it refuses a page for its data, each letter of it is tried in a transaction of
+/// its own.
 /// </summary>
 internal sealed partial class RedshiftRedrive(
     NpgsqlDataSource dataSource,
     S3Staging staging,
+    IRedshiftCopy copy,
     RedshiftSql sql,
     IOptions<RedshiftOptions> options,
     TimeProvider timeProvider,
@@ -50,15 +58,20 @@ internal sealed partial class RedshiftRedrive(
             foreach (var letter in page)
             {
                 result.Examined++;
-                var payload = letter.Text is not null ? Encoding.UTF8.GetBytes(letter.Text) : await staging.ReadDeadLetterAsync(letter.Url!, cancellationToken);
-                var (rows, deadLetters) = DeadLetterReading.Read(letter.Stream, letter.ShardId, letter.SequenceNumber, payload);
-                if (deadLetters.Count > 0)
+                if (await PayloadAsync(letter, cancellationToken) is not { } payload)
                 {
-                    result.StillFails(deadLetters[0].Reason);
+                    result.StillFails($"its payload is no longer at {letter.Url}");
+                    continue;
+                }
+
+                var reread = DeadLetterReading.Read(letter.Stream, letter.ShardId, letter.SequenceNumber, payload, RedshiftRows.Vet);
+                if (reread.Whole is { } whole)
+                {
+                    result.StillFails(whole.Reason);
                 }
                 else
                 {
-                    loadable.Add(new Parsed(letter, rows));
+                    loadable.Add(new Parsed(letter, reread));
                 }
             }
 
@@ -68,7 +81,7 @@ internal sealed partial class RedshiftRedrive(
                 {
                     Count(result, await LoadAsync(loadable, request.DryRun, cancellationToken));
                 }
-                catch (PostgresException exception) when (PostgresLoader.IsRefusedData(exception) && loadable.Count > 1)
+                catch (PostgresException exception) when (RedshiftLoader.MayBeRefusedData(exception) && loadable.Count > 1)
                 {
                     LogPageRefused(loadable.Count, exception.SqlState, exception.MessageText);
                     foreach (var one in loadable)
@@ -77,13 +90,13 @@ internal sealed partial class RedshiftRedrive(
                         {
                             Count(result, await LoadAsync([one], request.DryRun, cancellationToken));
                         }
-                        catch (PostgresException refused) when (PostgresLoader.IsRefusedData(refused))
+                        catch (PostgresException refused) when (RedshiftLoader.MayBeRefusedData(refused))
                         {
                             result.StillFails(new DeadLetter(one.Letter.SequenceNumber, $"Redshift refused it: {refused.SqlState} {refused.MessageText}", ReadOnlyMemory<byte>.Empty).Reason);
                         }
                     }
                 }
-                catch (PostgresException exception) when (PostgresLoader.IsRefusedData(exception))
+                catch (PostgresException exception) when (RedshiftLoader.MayBeRefusedData(exception))
                 {
                     result.StillFails(new DeadLetter(loadable[0].Letter.SequenceNumber, $"Redshift refused it: {exception.SqlState} {exception.MessageText}", ReadOnlyMemory<byte>.Empty).Reason);
                 }
@@ -97,15 +110,37 @@ internal sealed partial class RedshiftRedrive(
             after = (page[^1].Stream, page[^1].ShardId, page[^1].SequenceNumber);
         }
 
-        LogDone(result.DryRun, result.Examined, result.Loaded, result.EventsInserted, result.Duplicates, result.StillFailing);
+        LogDone(result.DryRun, result.Examined, result.Loaded, result.EventsInserted, result.Duplicates, result.Split, result.UserRecordsStillFailing, result.StillFailing);
         return result;
     }
 
-    private static void Count(RedriveResult result, (int Letters, int Rows, int Inserted) loaded)
+    private static void Count(RedriveResult result, (IReadOnlyList<Parsed> Taken, int Rows, int Inserted) loaded)
     {
-        result.Loaded += loaded.Letters;
-        result.EventsInserted += loaded.Inserted;
-        result.Duplicates += loaded.Rows - loaded.Inserted;
+        foreach (var letter in loaded.Taken)
+        {
+            result.Loads(letter.Reread.Parts);
+        }
+
+        result.Inserted(loaded.Rows, loaded.Inserted);
+    }
+
+    /// <summary>The letter's payload: its text, or its copy on S3; <see langword="null"/> when that copy is gone.</summary>
+    private async Task<byte[]?> PayloadAsync(Letter letter, CancellationToken cancellationToken)
+    {
+        if (letter.Text is not null)
+        {
+            return Encoding.UTF8.GetBytes(letter.Text);
+        }
+
+        try
+        {
+            return await staging.ReadDeadLetterAsync(letter.Url!, cancellationToken);
+        }
+        catch (AmazonS3Exception exception) when (exception.StatusCode == HttpStatusCode.NotFound)
+        {
+            LogPayloadMissing(letter.Url!, letter.Stream, letter.ShardId, letter.SequenceNumber);
+            return null;
+        }
     }
 
     private async Task<List<Letter>> ReadPageAsync(RedriveRequest request, (string Stream, string Shard, string Sequence) after, CancellationToken cancellationToken)
@@ -134,10 +169,56 @@ internal sealed partial class RedshiftRedrive(
         return page;
     }
 
-    /// <summary>Loads the letters' rows and deletes the letters in one transaction (rolled back in a dry run).</summary>
-    private async Task<(int Letters, int Rows, int Inserted)> LoadAsync(IReadOnlyList<Parsed> letters, bool dryRun, CancellationToken cancellationToken)
+    /// <summary>Loads the letters' rows, deletes the letters and writes the user records split off them in one
+    /// transaction (rolled back in a dry run); returns the letters it took, their rows and how many were new.</summary>
+    private async Task<(IReadOnlyList<Parsed> Taken, int Rows, int Inserted)> LoadAsync(IReadOnlyList<Parsed> letters, bool dryRun, CancellationToken cancellationToken)
     {
+        if (letters.Count == 0)
+        {
+            return ([], 0, 0);
+        }
+
+        var settings = options.Value;
         var now = timeProvider.GetUtcNow();
+        var candidates = letters.SelectMany(p => p.Reread.Rows).ToList();
+        // Staged under the first letter's shard with a counter of its own, so two re-drives never share objects.
+        var fence = new ShardFence(letters[0].Letter.Stream, letters[0].Letter.ShardId, "redrive", now.ToUnixTimeMilliseconds());
+        var staged = candidates.Count > 0 && (candidates.Count >= settings.CopyThresholdRows || candidates.Any(RedshiftRows.NeedsCopy))
+            ? await staging.StageAsync(fence, candidates, cancellationToken)
+            : null;
+        try
+        {
+            var parts = new Dictionary<Parsed, List<(DeadLetter Letter, string? Text, string? Url)>>();
+            foreach (var parsed in letters.Where(p => p.Reread.Parts.Count > 0))
+            {
+                parts[parsed] = dryRun
+                    ? [.. parsed.Reread.Parts.Select(d => (d, (string?)null, (string?)null))]
+                    : await RedshiftDeadLetters.PrepareAsync(staging, fence with { Stream = parsed.Letter.Stream, ShardId = parsed.Letter.ShardId }, parsed.Reread.Parts, cancellationToken);
+            }
+
+            // Null when another re-drive took some of the letters first and the staged objects hold their rows too:
+            // then the rest are loaded again on their own.
+            return await CommitAsync(letters, staged, parts, dryRun, now, cancellationToken) is { } loaded
+                ? loaded
+                : await LoadAsync(await StillHeldAsync(letters, cancellationToken), dryRun, cancellationToken);
+        }
+        finally
+        {
+            if (staged is not null)
+            {
+                await DeleteStagedAsync(staged);
+            }
+        }
+    }
+
+    private async Task<(IReadOnlyList<Parsed> Taken, int Rows, int Inserted)?> CommitAsync(
+        IReadOnlyList<Parsed> letters,
+        StagedBatch? staged,
+        Dictionary<Parsed, List<(DeadLetter Letter, string? Text, string? Url)>> parts,
+        bool dryRun,
+        DateTimeOffset now,
+        CancellationToken cancellationToken)
+    {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await ExecuteAsync(connection, transaction, RedshiftSql.LockLoads, cancellationToken);
@@ -164,12 +245,26 @@ internal sealed partial class RedshiftRedrive(
             }
         }
 
-        var rows = taken.SelectMany(p => p.Rows).ToList();
+        if (staged is not null && taken.Count < letters.Count)
+        {
+            await transaction.RollbackAsync(cancellationToken);
+            return null;
+        }
+
+        var rows = taken.SelectMany(p => p.Reread.Rows).ToList();
         var inserted = 0;
         if (rows.Count > 0)
         {
             await ExecuteAsync(connection, transaction, sql.CreateStaging, cancellationToken);
-            await RedshiftLoader.InsertIntoStagingAsync(connection, transaction, rows, cancellationToken);
+            if (staged is not null)
+            {
+                await copy.CopyAsync(connection, transaction, staged, cancellationToken);
+            }
+            else
+            {
+                await RedshiftLoader.InsertIntoStagingAsync(connection, transaction, rows, cancellationToken);
+            }
+
             var received = rows.Where(r => r.ReceivedAt is not null).Select(r => r.ReceivedAt!.Value).DefaultIfEmpty(now).Min();
             await using (var already = new NpgsqlCommand(RedshiftSql.DeleteAlreadyLoaded, connection, transaction))
             {
@@ -186,10 +281,15 @@ internal sealed partial class RedshiftRedrive(
             await ExecuteAsync(connection, transaction, RedshiftSql.DropStaging, cancellationToken);
         }
 
+        foreach (var parsed in taken.Where(parts.ContainsKey))
+        {
+            await RedshiftDeadLetters.InsertAsync(connection, transaction, parsed.Letter.Stream, parsed.Letter.ShardId, parts[parsed], now, cancellationToken);
+        }
+
         if (dryRun)
         {
             await transaction.RollbackAsync(cancellationToken);
-            return (taken.Count, rows.Count, inserted);
+            return (taken, rows.Count, inserted);
         }
 
         await transaction.CommitAsync(cancellationToken);
@@ -206,7 +306,40 @@ internal sealed partial class RedshiftRedrive(
             }
         }
 
-        return (taken.Count, rows.Count, inserted);
+        return (taken, rows.Count, inserted);
+    }
+
+    /// <summary>Those of <paramref name="letters"/> still in <c>dead_letters</c>.</summary>
+    private async Task<List<Parsed>> StillHeldAsync(IReadOnlyList<Parsed> letters, CancellationToken cancellationToken)
+    {
+        var held = new List<Parsed>(letters.Count);
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        foreach (var parsed in letters)
+        {
+            await using var select = new NpgsqlCommand(RedshiftSql.DeadLetterExists, connection);
+            select.Parameters.Add(Parameter(parsed.Letter.Stream, NpgsqlDbType.Varchar));
+            select.Parameters.Add(Parameter(parsed.Letter.ShardId, NpgsqlDbType.Varchar));
+            select.Parameters.Add(Parameter(parsed.Letter.SequenceNumber, NpgsqlDbType.Varchar));
+            if (await select.ExecuteScalarAsync(cancellationToken) is not null)
+            {
+                held.Add(parsed);
+            }
+        }
+
+        return held;
+    }
+
+    private async Task DeleteStagedAsync(StagedBatch staged)
+    {
+        try
+        {
+            await staging.DeleteAsync(staged, CancellationToken.None);
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            // Committed or rolled back already; a bucket lifecycle rule removes what is left.
+            LogStagedNotDeleted(exception, staged.ManifestUrl);
+        }
     }
 
     private static async Task ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string text, CancellationToken cancellationToken)
@@ -223,10 +356,21 @@ internal sealed partial class RedshiftRedrive(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Re-drive: the loaded dead letter's payload {Url} could not be deleted from S3")]
     private partial void LogPayloadNotDeleted(Exception exception, string url);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Re-drive of dead letters (dry run: {DryRun}): examined {Examined}, loaded {Loaded} ({Inserted} events inserted, {Duplicates} already held), still failing {StillFailing}")]
-    private partial void LogDone(bool dryRun, long examined, long loaded, long inserted, long duplicates, long stillFailing);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Re-drive: the payload of dead letter {Stream}/{ShardId}/{SequenceNumber} is no longer at {Url}; the letter stays, failing")]
+    private partial void LogPayloadMissing(string url, string stream, string shardId, string sequenceNumber);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Re-drive: staged objects of {Manifest} could not be deleted; a lifecycle rule on the prefix removes them")]
+    private partial void LogStagedNotDeleted(Exception exception, string manifest);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Re-drive of dead letters (dry run: {DryRun}): examined {Examined}, loaded {Loaded} ({Inserted} events inserted, {Duplicates} already held; {Split} aggregates split, leaving {UserRecords} user records), still failing {StillFailing}")]
+    private partial void LogDone(bool dryRun, long examined, long loaded, long inserted, long duplicates, long split, long userRecords, long stillFailing);
 
     private sealed record Letter(string Stream, string ShardId, string SequenceNumber, string? Text, string? Url);
 
-    private sealed record Parsed(Letter Letter, IReadOnlyList<EventRow> Rows);
+    private sealed class Parsed(Letter letter, Reread reread)
+    {
+        public Letter Letter { get; } = letter;
+
+        public Reread Reread { get; } = reread;
+    }
 }

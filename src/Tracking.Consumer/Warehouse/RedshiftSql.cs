@@ -190,6 +190,9 @@ internal sealed class RedshiftSql(bool tableAttributes = true)
     /// <summary>Removes a dead letter a replay would add twice (Redshift enforces no unique key): $1 stream, $2 shard, $3 sequence number.</summary>
     public static string DeleteDeadLetter => "DELETE FROM dead_letters WHERE stream = $1 AND shard_id = $2 AND sequence_number = $3";
 
+    /// <summary>$1 stream, $2 shard, $3 sequence number: a row when <c>dead_letters</c> holds that letter.</summary>
+    public static string DeadLetterExists => "SELECT 1 FROM dead_letters WHERE stream = $1 AND shard_id = $2 AND sequence_number = $3 LIMIT 1";
+
     /// <summary>$1 stream, $2 shard, $3 sequence number, $4 reason, $5 payload text, $6 payload URL, $7 failed at.</summary>
     public static string InsertDeadLetter =>
         "INSERT INTO dead_letters (stream, shard_id, sequence_number, reason, payload, payload_url, failed_at) VALUES ($1, $2, $3, $4, $5, $6, $7)";

@@ -86,7 +86,7 @@ public sealed class RedshiftRedriveTests(PostgresServer postgres, S3rverFixture 
     private RedshiftRedrive Redrive()
     {
         var options = Options.Create(RedshiftRehearsal.Options(s3rver, _prefix));
-        return new RedshiftRedrive(_source, new S3Staging(_s3, options), new RedshiftSql(tableAttributes: false), options, TimeProvider.System, NullLogger<RedshiftRedrive>.Instance);
+        return new RedshiftRedrive(_source, new S3Staging(_s3, options), new StagedFileCopy(_s3), new RedshiftSql(tableAttributes: false), options, TimeProvider.System, NullLogger<RedshiftRedrive>.Instance);
     }
 
     private async Task InsertEventAsync(TestEvent e)
