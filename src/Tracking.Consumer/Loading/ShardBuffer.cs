@@ -35,45 +35,69 @@ internal sealed class ShardBuffer(string stream, string shardId)
     {
         foreach (var record in records)
         {
-            if (!AggregatedRecords.IsAggregated(record.Data.Span))
+            Add(Read(record));
+        }
+    }
+
+    /// <summary>Adds one record's rows and dead letters, as <see cref="Read"/> gave them.</summary>
+    public void Add(RecordRows read)
+    {
+        _rows.AddRange(read.Rows);
+        _deadLetters.AddRange(read.DeadLetters);
+        Bytes += read.Bytes;
+        _lastSequenceNumber = read.SequenceNumber;
+    }
+
+    /// <summary>
+    /// One record's rows and dead letters, not yet added: a plain record gives one of either, a KPL aggregate one per
+    /// user record, so the caller can tell how many rows a record brings before it decides where a batch ends.
+    /// </summary>
+    public RecordRows Read(KinesisRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        var rows = new List<EventRow>(1);
+        var deadLetters = new List<DeadLetter>(0);
+        if (!AggregatedRecords.IsAggregated(record.Data.Span))
+        {
+            Parse(record, rows, deadLetters);
+        }
+        else if (AggregatedRecords.TryDecode(record.Data, out var userRecords, out var error))
+        {
+            rows.Capacity = userRecords.Count;
+            for (var i = 0; i < userRecords.Count; i++)
             {
-                AddParsed(record);
-            }
-            else if (AggregatedRecords.TryDecode(record.Data, out var userRecords, out var error))
-            {
-                for (var i = 0; i < userRecords.Count; i++)
-                {
-                    AddParsed(new KinesisRecord
+                Parse(
+                    new KinesisRecord
                     {
                         SequenceNumber = UserRecordSequence(record.SequenceNumber, i),
                         Data = userRecords[i].Data,
                         PartitionKey = userRecords[i].PartitionKey,
                         ApproximateArrivalTimestamp = record.ApproximateArrivalTimestamp,
                         EncryptionType = record.EncryptionType,
-                    });
-                }
+                    },
+                    rows,
+                    deadLetters);
             }
-            else
-            {
-                // The KCL would hand such a record on as plain data; it is neither an event nor its user records.
-                _deadLetters.Add(new DeadLetter(record.SequenceNumber, error, record.Data));
-            }
-
-            Bytes += record.Data.Length;
-            _lastSequenceNumber = record.SequenceNumber;
         }
+        else
+        {
+            // The KCL would hand such a record on as plain data; it is neither an event nor its user records.
+            deadLetters.Add(new DeadLetter(record.SequenceNumber, error, record.Data));
+        }
+
+        return new RecordRows(record.SequenceNumber, rows, deadLetters, record.Data.Length);
     }
 
-    private void AddParsed(KinesisRecord record)
+    private void Parse(KinesisRecord record, List<EventRow> rows, List<DeadLetter> deadLetters)
     {
         var (row, deadLetter) = EventRecords.Parse(stream, shardId, record);
         if (row is not null)
         {
-            _rows.Add(row);
+            rows.Add(row);
         }
         else
         {
-            _deadLetters.Add(deadLetter!);
+            deadLetters.Add(deadLetter!);
         }
     }
 

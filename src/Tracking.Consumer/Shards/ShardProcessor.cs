@@ -235,20 +235,27 @@ internal sealed partial class ShardProcessor(
 
             if (!completed && reader.TryRead(out var chunk))
             {
-                if (!buffer.IsEmpty && (buffer.RowCount + chunk.Records.Count > options.MaxRows || buffer.Bytes + chunk.Bytes > options.MaxBytes))
+                // A batch ends between records, never inside one (a KPL aggregate's user records load together), and
+                // before the record whose rows or bytes would take it past MaxRows or MaxBytes.
+                foreach (var record in chunk.Records)
                 {
-                    if (await FlushAsync(fence, buffer, finished: false) == LoadOutcome.LeaseLost)
+                    var read = buffer.Read(record);
+                    if (!buffer.IsEmpty && (buffer.RowCount + read.Count > options.MaxRows || buffer.Bytes + read.Bytes > options.MaxBytes))
                     {
-                        return ShardOutcome.LeaseLost;
+                        if (await FlushAsync(fence, buffer, finished: false) == LoadOutcome.LeaseLost)
+                        {
+                            return ShardOutcome.LeaseLost;
+                        }
                     }
+
+                    if (buffer.IsEmpty)
+                    {
+                        firstAt = timeProvider.GetTimestamp();
+                    }
+
+                    buffer.Add(read);
                 }
 
-                if (buffer.IsEmpty)
-                {
-                    firstAt = timeProvider.GetTimestamp();
-                }
-
-                buffer.Add(chunk.Records);
                 if (chunk.ShardEnded)
                 {
                     return await FlushAsync(fence, buffer, finished: true) == LoadOutcome.Committed ? ShardOutcome.Finished : ShardOutcome.LeaseLost;

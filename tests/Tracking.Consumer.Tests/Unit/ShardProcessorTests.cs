@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using Tracking.Aws.Errors;
 using Tracking.Aws.Kinesis;
+using Tracking.Aws.Kinesis.Aggregation;
 using Tracking.Consumer.Leases;
 using Tracking.Consumer.Loading;
 using Tracking.Consumer.Shards;
@@ -120,13 +121,28 @@ public sealed class ShardProcessorTests
         Assert.Equal((ShardIteratorType.AfterSequenceNumber, "4242"), Assert.Single(stream.IteratorRequests) is var r ? (r.ShardIteratorType, r.StartingSequenceNumber) : default);
     }
 
-    private ProcessorRun Start(ScriptedShard stream, RecordingLoader loader)
+    [Fact]
+    public async Task ABatchEndsBeforeTheRecordWhoseUserRecordsWouldTakeItPastMaxRows()
+    {
+        // One answer of four records holding nine rows: two KPL aggregates between plain records; then the shard ends.
+        var stream = new ScriptedShard(n => n == 1
+            ? new GetRecordsResponse { Records = [Record(1), Aggregated(2, users: 4), Aggregated(3, users: 3), Record(4)], NextShardIterator = null, MillisBehindLatest = 0 }
+            : throw new InvalidOperationException("read past the shard's end"));
+        var loader = new RecordingLoader();
+        var run = Start(stream, loader, maxRows: 5);
+
+        Assert.Equal(ShardOutcome.Finished, await run.Task.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal([(5, "2", false), (4, "4", true)], loader.Batches.Select(b => (b.Rows.Count, b.LastSequenceNumber, b.ShardFinished)));
+        await run.DisposeAsync();
+    }
+
+    private ProcessorRun Start(ScriptedShard stream, RecordingLoader loader, int maxRows = 1)
     {
         var processor = new ShardProcessor(
             stream,
             loader,
             Options.Create(new StreamOptions { StreamName = Fence.Stream }),
-            Options.Create(new BatchingOptions { MaxRows = 1 }),
+            Options.Create(new BatchingOptions { MaxRows = maxRows }),
             TestMetrics.Create(),
             new Health.ShardHealth(Options.Create(new Health.ShardHealthOptions()), _clock),
             _clock,
@@ -156,6 +172,17 @@ public sealed class ShardProcessorTests
         PartitionKey = "k",
         Data = Encoding.UTF8.GetBytes(new TestEvent($"m-{n}", "u", n).ToString()),
     };
+
+    private static KinesisRecord Aggregated(int n, int users)
+    {
+        var aggregate = new AggregatedRecordBuilder();
+        foreach (var e in TestEvent.Many(users, perUser: 1, prefix: $"a{n}"))
+        {
+            aggregate.Add(e.UserId, e.ToJson());
+        }
+
+        return new KinesisRecord { SequenceNumber = n.ToString(System.Globalization.CultureInfo.InvariantCulture), PartitionKey = "k", Data = aggregate.Build() };
+    }
 
     private sealed class ProcessorRun(Task<ShardOutcome> task, CancellationTokenSource stop, RecordingLoader loader) : IAsyncDisposable
     {
@@ -268,6 +295,8 @@ public sealed class ShardProcessorTests
 
         public bool Blocked { get; init; }
 
+        public System.Collections.Concurrent.ConcurrentQueue<LoadBatch> Batches { get; } = new();
+
         public Func<ShardCheckpoint, ShardCheckpoint?> Begin { get; init; } = listed => listed;
 
         public Task<ShardCheckpoint?> BeginAsync(ShardFence fence, ShardCheckpoint listed, CancellationToken cancellationToken) => Task.FromResult(Begin(listed));
@@ -279,6 +308,7 @@ public sealed class ShardProcessorTests
         public async Task<LoadResult> LoadAsync(LoadBatch batch, CancellationToken cancellationToken)
         {
             _attempted.TrySetResult();
+            Batches.Enqueue(batch);
             if (Blocked)
             {
                 await _released.Task;
