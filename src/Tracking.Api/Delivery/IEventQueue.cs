@@ -56,22 +56,3 @@ internal interface IEventQueue
     /// <summary>Running totals a durable queue keeps about its disk (all zero in memory).</summary>
     QueueCounters Counters { get; }
 }
-
-/// <summary>Running totals since start-up of a durable queue's work on disk.</summary>
-/// <param name="CorruptBytes">Bytes of torn or corrupt frames cut off (at start-up or while reading).</param>
-/// <param name="Syncs">Times written events were synced to disk (fsync).</param>
-/// <param name="SyncedRequests">Requests those syncs made durable; over <paramref name="Syncs"/>, how well group commit groups.</param>
-internal readonly record struct QueueCounters(long CorruptBytes, long Syncs, long SyncedRequests);
-
-/// <summary>What became of an enqueue.</summary>
-internal enum EnqueueOutcome
-{
-    /// <summary>Every event is queued (and durable, as the queue promises).</summary>
-    Accepted,
-
-    /// <summary>No room (or no disk space): nothing was queued; the client should retry later.</summary>
-    Full,
-
-    /// <summary>The queue is closed (shutting down): nothing was queued; the client should retry later.</summary>
-    Closed,
-}

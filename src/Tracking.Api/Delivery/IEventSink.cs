@@ -18,11 +18,3 @@ internal interface IEventSink
     /// <summary>Makes everything delivered so far final (closes open files, ...); called once the queue is drained at shutdown.</summary>
     Task FlushAsync(CancellationToken cancellationToken);
 }
-
-/// <summary>What a delivery left undone: the events to send again and why, or nothing.</summary>
-internal readonly record struct DeliveryResult(IReadOnlyList<EnrichedEvent> Failed, string? FailureReason)
-{
-    public static DeliveryResult Delivered { get; } = new([], null);
-
-    public bool AllDelivered => Failed.Count == 0;
-}

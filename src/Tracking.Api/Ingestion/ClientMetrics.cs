@@ -5,11 +5,6 @@ using Tracking.Events;
 
 namespace Tracking.Api.Ingestion;
 
-/// <summary>The answer to <c>/v1/m</c>.</summary>
-/// <param name="Success">Always true in a 200 answer.</param>
-/// <param name="Series">Metric series counted from the report.</param>
-public sealed record ClientMetricsResponse(bool Success, int Series);
-
 /// <summary>
 /// analytics.js 2.0 reports counters about itself (<c>{"series":[{"type":"Counter","metric":…,"value":…,"tags":{…}}]}</c>)
 /// to <c>/v1/m</c>. They are not events: they are counted, never stored, and need no write key.

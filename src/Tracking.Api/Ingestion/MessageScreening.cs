@@ -1,5 +1,4 @@
 using FluentValidation;
-using Microsoft.AspNetCore.Http.HttpResults;
 using Tracking.Api.Delivery;
 using Tracking.Api.Enrichment;
 using Tracking.Api.Privacy;
@@ -8,44 +7,6 @@ using Tracking.Api.Telemetry;
 using Tracking.Events;
 
 namespace Tracking.Api.Ingestion;
-
-/// <summary>Why a message of a request was refused.</summary>
-internal enum RejectionKind
-{
-    /// <summary>It breaks a rule of the spec; the errors name the fields.</summary>
-    Invalid,
-
-    /// <summary>Its JSON as sent is over <see cref="ProtocolLimits.MaxMessageBytes"/>.</summary>
-    TooLargeAsSent,
-
-    /// <summary>Its event, with the batch's context and the server's fields merged in, is over <see cref="ProtocolLimits.MaxEnrichedEventBytes"/>.</summary>
-    TooLargeEnriched,
-}
-
-/// <summary>A refused message: where it was, why, and the field errors the answer lists.</summary>
-internal sealed record Rejection(int Index, RejectionKind Kind, Dictionary<string, string[]> Errors);
-
-/// <summary>What screening a request's messages gave: the events to enqueue and the messages refused, or a refusal of the whole request.</summary>
-internal sealed class ScreenedRequest
-{
-    public List<EnrichedEvent> Accepted { get; } = [];
-
-    /// <summary>Accepted events a tracking plan in Block mode keeps out of the main stream (see <see cref="TrackingPlans.Quarantine"/>).</summary>
-    public List<EnrichedEvent> Quarantined { get; } = [];
-
-    public long AcceptedBytes { get; set; }
-
-    /// <summary>Valid messages of a suppressed user: answered as accepted, stored nowhere.</summary>
-    public int Suppressed { get; set; }
-
-    /// <summary>Messages accepted and answered as such, but not stored (a bot its source refuses).</summary>
-    public int Dropped { get; set; }
-
-    public List<Rejection> Rejected { get; } = [];
-
-    /// <summary>Set when the whole request is refused (its enriched events add up past the request's limit).</summary>
-    public ProblemHttpResult? Refusal { get; set; }
-}
 
 /// <summary>
 /// Judges each message of a parsed request (the spec's rules, then the enriched size limits) and

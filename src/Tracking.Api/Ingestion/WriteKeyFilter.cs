@@ -1,9 +1,5 @@
 namespace Tracking.Api.Ingestion;
 
-/// <summary>The source a request's write key maps to, once known.</summary>
-/// <param name="Name">The source name stamped on each event.</param>
-internal sealed record AuthenticatedSource(string Name);
-
 /// <summary>
 /// Authenticates a write key sent in the <c>Authorization</c> header (401 when unknown) and spends
 /// its rate (429) before the body costs any reading. Requests without the header (beacons, which

@@ -11,16 +11,3 @@ internal sealed record LoadBatch(
     IReadOnlyList<DeadLetter> DeadLetters,
     string? LastSequenceNumber,
     bool ShardFinished);
-
-/// <summary>The outcome of a load.</summary>
-internal enum LoadOutcome
-{
-    /// <summary>Rows, dead letters and checkpoint are committed.</summary>
-    Committed,
-
-    /// <summary>Nothing is committed: the lease was taken by another worker.</summary>
-    LeaseLost,
-}
-
-/// <summary>The outcome and, when committed, how many rows were new.</summary>
-internal sealed record LoadResult(LoadOutcome Outcome, int RowsInserted, int DuplicatesDropped);

@@ -9,15 +9,6 @@ using Tracking.Consumer.Warehouse;
 
 namespace Tracking.Consumer.Loading;
 
-/// <summary>A batch written to S3 for <c>COPY</c>: its gzip JSON-lines parts and the manifest that lists them.</summary>
-internal sealed record StagedBatch(string Bucket, string ManifestKey, IReadOnlyList<string> PartKeys)
-{
-    public string ManifestUrl => $"s3://{Bucket}/{ManifestKey}";
-
-    /// <summary>Every object staged, manifest last.</summary>
-    public IEnumerable<string> Keys => PartKeys.Append(ManifestKey);
-}
-
 /// <summary>
 /// Writes a batch's rows to <c>s3://{S3Bucket}/{S3Prefix}/staging/{stream}/{shard}/{first}-{last}-{counter}/part-NNNNN.json.gz</c>
 /// as gzip JSON lines whose keys are the column names (so <c>COPY … JSON 'auto'</c> maps them), and a manifest named
@@ -37,7 +28,6 @@ internal sealed class S3Staging(IAmazonS3 s3, IOptions<RedshiftOptions> options,
 
     // Every body is in memory already, so nothing is gained by aws-chunked uploads with trailing checksums; plain
     // uploads (checksum in a header) are also what S3-compatible stores and emulators such as s3rver understand.
-
 
     /// <summary>The folder under <see cref="RedshiftOptions.S3Prefix"/> of the staged batches, which a lifecycle rule may expire.</summary>
     public const string StagingFolder = "staging";

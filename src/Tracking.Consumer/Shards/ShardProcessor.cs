@@ -11,19 +11,6 @@ using Tracking.Consumer.Telemetry;
 
 namespace Tracking.Consumer.Shards;
 
-/// <summary>How a shard's processing ended.</summary>
-internal enum ShardOutcome
-{
-    /// <summary>The shard is closed and read to its end; its final checkpoint is committed as finished.</summary>
-    Finished,
-
-    /// <summary>Another worker took the lease; nothing after that was committed.</summary>
-    LeaseLost,
-
-    /// <summary>Reading was stopped (shutdown or lease loss seen by renewal); what was read is loaded if the lease allows.</summary>
-    Stopped,
-}
-
 /// <summary>
 /// One leased shard: a read loop (GetRecords at most 5 times a second, idle back-off when caught up, back-off when
 /// throttled, a new iterator when one expires) feeding a bounded channel, and a load loop that buffers rows until
@@ -336,25 +323,4 @@ internal sealed partial class ShardProcessor(
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Shard {ShardId}: committed {Rows} rows ({Inserted} new) and {DeadLetters} dead letters up to {Checkpoint}")]
     private partial void LogCommitted(string shardId, int rows, int inserted, int deadLetters, string? checkpoint);
-}
-
-/// <summary>One GetRecords answer handed from the read loop to the load loop.</summary>
-internal sealed record ReadChunk(IReadOnlyList<KinesisRecord> Records, bool ShardEnded)
-{
-    public long Bytes { get; } = Records.Sum(r => (long)r.Data.Length);
-}
-
-/// <summary>The <c>start_position</c> values of the lease table.</summary>
-internal static class StartPositions
-{
-    public const string TrimHorizon = "TRIM_HORIZON";
-    public const string Latest = "LATEST";
-    public const string AtTimestamp = "AT_TIMESTAMP";
-
-    public static string From(InitialPosition position) => position switch
-    {
-        InitialPosition.Latest => Latest,
-        InitialPosition.AtTimestamp => AtTimestamp,
-        _ => TrimHorizon,
-    };
 }

@@ -2,12 +2,6 @@ using Npgsql;
 
 namespace Tracking.Consumer.Warehouse;
 
-/// <summary>Creates the warehouse tables and applies the migrations a database lacks, once, under a lock.</summary>
-internal interface IWarehouseSchema
-{
-    Task MigrateAsync(CancellationToken cancellationToken);
-}
-
 /// <summary>
 /// The Redshift tables (<c>events</c>, <c>dead_letters</c>, <c>shard_checkpoints</c>) and their versioned migrations,
 /// from <see cref="RedshiftSql"/>. Redshift has no advisory locks: workers starting together serialise on a table

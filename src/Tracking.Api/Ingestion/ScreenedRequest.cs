@@ -1,0 +1,26 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Tracking.Api.Delivery;
+
+namespace Tracking.Api.Ingestion;
+
+/// <summary>What screening a request's messages gave: the events to enqueue and the messages refused, or a refusal of the whole request.</summary>
+internal sealed class ScreenedRequest
+{
+    public List<EnrichedEvent> Accepted { get; } = [];
+
+    /// <summary>Accepted events a tracking plan in Block mode keeps out of the main stream (see <see cref="TrackingPlans.Quarantine"/>).</summary>
+    public List<EnrichedEvent> Quarantined { get; } = [];
+
+    public long AcceptedBytes { get; set; }
+
+    /// <summary>Valid messages of a suppressed user: answered as accepted, stored nowhere.</summary>
+    public int Suppressed { get; set; }
+
+    /// <summary>Messages accepted and answered as such, but not stored (a bot its source refuses).</summary>
+    public int Dropped { get; set; }
+
+    public List<Rejection> Rejected { get; } = [];
+
+    /// <summary>Set when the whole request is refused (its enriched events add up past the request's limit).</summary>
+    public ProblemHttpResult? Refusal { get; set; }
+}
