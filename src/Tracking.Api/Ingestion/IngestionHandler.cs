@@ -96,6 +96,7 @@ internal sealed class IngestionHandler(
 
             metrics.Accepted(accepted, source.Name);
             metrics.Suppressed(screened.Suppressed, source.Name);
+            screening.RecordSampled(screened, source.Name);
             TrackingTracing.TagRequest(source.Name, accepted, screened.Rejected.Count);
             tap.Observe(screened.Accepted);
             tap.Observe(screened.Quarantined, quarantined: true);

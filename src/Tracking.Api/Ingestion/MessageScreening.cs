@@ -78,7 +78,7 @@ internal sealed class MessageScreening(IValidator<IncomingMessage> validator, Ev
                             // A bot routed away is not the traffic a plan is drafted from or judged on.
                             screened.Quarantined.Add(enriched);
                         }
-                        else if (Observed(message, meta.SourceName, rules, traceStamp > 0, ref enriched) == TrackingPlans.PlanVerdict.Quarantined)
+                        else if (Observed(screened, message, meta.SourceName, rules, traceStamp > 0, ref enriched) == TrackingPlans.PlanVerdict.Quarantined)
                         {
                             screened.Quarantined.Add(enriched);
                         }
@@ -117,11 +117,31 @@ internal sealed class MessageScreening(IValidator<IncomingMessage> validator, Ev
         return screened;
     }
 
-    private TrackingPlans.PlanVerdict Observed(IncomingMessage message, string source, SourceRules? rules, bool traced, ref EnrichedEvent enriched)
+    private TrackingPlans.PlanVerdict Observed(ScreenedRequest screened, IncomingMessage message, string source, SourceRules? rules, bool traced, ref EnrichedEvent enriched)
     {
         // Observed as stored, so a member a privacy rule dropped is never seen; before the plan adds its violations.
-        observer.Observe(message, source, enriched.Json, rules?.RewritingPaths);
+        // Recorded once the request is accepted (RecordSampled), so a request refused whole and sent again counts once.
+        if (observer.TrySample(message, source))
+        {
+            (screened.Sampled ??= []).Add((message, enriched.Json));
+            screened.Rewriting = rules?.RewritingPaths;
+        }
+
         return plans.Enforce(message, source, traced, ref enriched);
+    }
+
+    /// <summary>Records the events the observer sampled of a request answered 200 (<see cref="ScreenedRequest.Sampled"/>).</summary>
+    public void RecordSampled(ScreenedRequest screened, string source)
+    {
+        if (screened.Sampled is not { } sampled)
+        {
+            return;
+        }
+
+        foreach (var (message, json) in sampled)
+        {
+            observer.RecordSampled(message, source, json, screened.Rewriting);
+        }
     }
 
     private static Dictionary<string, string[]> ToDictionary(FluentValidation.Results.ValidationResult result)

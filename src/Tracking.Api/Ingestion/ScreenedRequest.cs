@@ -21,6 +21,13 @@ internal sealed class ScreenedRequest
 
     public List<Rejection> Rejected { get; } = [];
 
+    /// <summary>Events the plan draft's observer sampled (<see cref="TrackingPlans.PlanObserver.TrySample"/>), as
+    /// stored and before a plan added its violations: recorded only once the request is answered 200.</summary>
+    public List<(IncomingMessage Message, byte[] Json)>? Sampled { get; set; }
+
+    /// <summary>The paths the source's privacy rules hash or mask, for the observer.</summary>
+    public IReadOnlyList<string[]>? Rewriting { get; set; }
+
     /// <summary>Set when the whole request is refused (its enriched events add up past the request's limit).</summary>
     public ProblemHttpResult? Refusal { get; set; }
 }

@@ -17,6 +17,17 @@ namespace Tracking.Api.TrackingPlans;
 /// </summary>
 internal sealed class PlanObserver
 {
+    /// <summary>The draft's section for a call type; null for a type a plan does not describe (alias).</summary>
+    private static string? Section(EventType? type) => type switch
+    {
+        EventType.Track => "track",
+        EventType.Page => "page",
+        EventType.Screen => "screen",
+        EventType.Identify => "identify",
+        EventType.Group => "group",
+        _ => null,
+    };
+
     /// <summary>The longest event or property name kept, in UTF-16 characters; longer ones are counted as left out.</summary>
     public const int MaxNameLength = 256;
 
@@ -39,38 +50,55 @@ internal sealed class PlanObserver
     /// <summary>What was observed of <paramref name="source"/>; null when none of its events was.</summary>
     public SourceObservation? Of(string source) => _sources.GetValueOrDefault(source);
 
-    /// <summary>Observes one accepted event: <paramref name="json"/> is the enriched event as stored, privacy rules applied.</summary>
+    /// <summary>Observes one accepted event: <paramref name="json"/> is the enriched event as stored, privacy rules applied.
+    /// The same as <see cref="TrySample"/> and, when it samples the event, <see cref="RecordSampled"/>.</summary>
     /// <param name="message">The message the event was made of.</param>
     /// <param name="source">Its source.</param>
     /// <param name="json">The event as stored.</param>
     /// <param name="rewriting">The paths the source's privacy rules hash or mask (<see cref="Privacy.SourceRules.RewritingPaths"/>), if any.</param>
     public void Observe(IncomingMessage message, string source, ReadOnlySpan<byte> json, IReadOnlyList<string[]>? rewriting = null)
     {
-        if (!Enabled)
+        if (TrySample(message, source))
         {
-            return;
+            RecordSampled(message, source, json, rewriting);
+        }
+    }
+
+    /// <summary>
+    /// Whether this event of <paramref name="source"/> is one of the at most <see cref="PlanDraftOptions.MaxEventsPerSecond"/>
+    /// read this second: the cheap half of <see cref="Observe"/>, decided while a request is screened. The ingestion
+    /// handler <see cref="RecordSampled"/>s a sampled event only once its request is answered 200, so a request refused whole (a
+    /// full queue's 503, which the SDK sends again) is not drafted from twice.
+    /// </summary>
+    public bool TrySample(IncomingMessage message, string source)
+    {
+        if (!Enabled || Section(message.Type) is null)
+        {
+            return false;
         }
 
-        var (section, name, member) = message.Type switch
-        {
-            EventType.Track => ("track", message.Event, EventFields.Properties),
-            EventType.Page => ("page", message.Name, EventFields.Properties),
-            EventType.Screen => ("screen", message.Name, EventFields.Properties),
-            EventType.Identify => ("identify", "", EventFields.Traits),
-            EventType.Group => ("group", "", EventFields.Traits),
-            _ => (null, null, null),
-        };
+        var observation = _sources.GetOrAdd(source, static _ => new SourceObservation());
+        return observation.TryTake(_time.GetTimestamp(), _time.TimestampFrequency, _options.MaxEventsPerSecond);
+    }
+
+    /// <summary>Records an event <see cref="TrySample"/> sampled: its name, property paths and JSON types.</summary>
+    public void RecordSampled(IncomingMessage message, string source, ReadOnlySpan<byte> json, IReadOnlyList<string[]>? rewriting = null)
+    {
+        var section = Section(message.Type);
         if (section is null)
         {
             return;
         }
 
-        var observation = _sources.GetOrAdd(source, static _ => new SourceObservation());
-        if (!observation.TryTake(_time.GetTimestamp(), _time.TimestampFrequency, _options.MaxEventsPerSecond))
+        var name = message.Type switch
         {
-            return;
-        }
+            EventType.Track => message.Event,
+            EventType.Page or EventType.Screen => message.Name,
+            _ => "",
+        };
+        var member = section is "identify" or "group" ? EventFields.Traits : EventFields.Properties;
 
+        var observation = _sources.GetOrAdd(source, static _ => new SourceObservation());
         var now = _time.GetUtcNow();
         lock (observation.Gate)
         {

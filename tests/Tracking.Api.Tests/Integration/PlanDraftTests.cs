@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
 using Tracking.Api.Tests.Support;
 using Tracking.Api.TrackingPlans;
 using Tracking.Testing;
@@ -107,6 +108,27 @@ public sealed class PlanDraftTests : IDisposable
         Assert.Equal(("type", "/properties/orderId"), (wrong["rule"]!.GetValue<string>(), wrong["path"]!.GetValue<string>()));
         var missing = flagged["m-missing"].Single()!;
         Assert.Equal(("required", "/traits"), (missing["rule"]!.GetValue<string>(), missing["path"]!.GetValue<string>()));
+    }
+
+    [Fact]
+    public async Task ARequestRefusedWholeIsNotDraftedFromSoItsRetryCountsOnce()
+    {
+        var sink = new SwitchableSink();
+        await using var api = new TrackingApiFactory(
+            Observing(("Tracking:Spool:Durability", "Memory"), ("Tracking:Queue:MaxEvents", "3")),
+            services => services.AddSingleton<Tracking.Api.Delivery.IEventSink>(sink));
+        using var client = api.CreateAuthenticatedClient();
+
+        using var accepted = await client.PostAsync("/v1/track", Http.Json("""{"userId":"u","event":"Accepted Event"}"""));
+        Assert.Equal(HttpStatusCode.OK, accepted.StatusCode);
+
+        // The queue (the sink is down) has room when the request arrives but not for its three events: screened, then refused with 503.
+        using var refused = await client.PostAsync("/v1/batch", Http.Json("""{"batch":[{"type":"track","userId":"u","event":"Refused Event"},{"type":"track","userId":"u","event":"Refused Event"},{"type":"track","userId":"u","event":"Refused Event"}]}"""));
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+
+        var draft = JsonNode.Parse(await DraftAsync(api, "json"))!.AsObject();
+        Assert.Equal(1, draft["x-observed"]!["events"]!.GetValue<long>());
+        Assert.Equal(["Accepted Event"], draft["track"]!.AsObject().Select(p => p.Key));
     }
 
     [Fact]
