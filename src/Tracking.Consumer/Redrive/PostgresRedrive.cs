@@ -27,6 +27,7 @@ internal sealed partial class PostgresRedrive(NpgsqlDataSource dataSource, TimeP
           AND ($3::timestamptz IS NULL OR failed_at >= $3)
           AND ($4::timestamptz IS NULL OR failed_at < $4)
           AND ($5::text IS NULL OR stream = $5)
+          AND id <= $7
         ORDER BY id
         LIMIT $6
         FOR UPDATE SKIP LOCKED
@@ -37,11 +38,19 @@ internal sealed partial class PostgresRedrive(NpgsqlDataSource dataSource, TimeP
         ArgumentNullException.ThrowIfNull(request);
         var result = new RedriveResult { DryRun = request.DryRun };
         long after = 0;
+        // Only the letters there when the run began: the user records a split writes have higher ids, and reading them
+        // in the same run would count them twice.
+        long last;
+        await using (var max = dataSource.CreateCommand("SELECT coalesce(max(id), 0) FROM dead_letters"))
+        {
+            last = (long)(await max.ExecuteScalarAsync(cancellationToken))!;
+        }
+
         while (true)
         {
             await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-            var page = await ReadPageAsync(connection, transaction, request, after, cancellationToken);
+            var page = await ReadPageAsync(connection, transaction, request, after, last, cancellationToken);
             var now = timeProvider.GetUtcNow();
             foreach (var letter in page)
             {
@@ -69,7 +78,7 @@ internal sealed partial class PostgresRedrive(NpgsqlDataSource dataSource, TimeP
         return result;
     }
 
-    private static async Task<List<Letter>> ReadPageAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, RedriveRequest request, long after, CancellationToken cancellationToken)
+    private static async Task<List<Letter>> ReadPageAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, RedriveRequest request, long after, long last, CancellationToken cancellationToken)
     {
         await using var select = new NpgsqlCommand(SelectPage, connection, transaction);
         select.Parameters.Add(new NpgsqlParameter { Value = after, NpgsqlDbType = NpgsqlDbType.Bigint });
@@ -78,6 +87,7 @@ internal sealed partial class PostgresRedrive(NpgsqlDataSource dataSource, TimeP
         select.Parameters.Add(new NpgsqlParameter { Value = (object?)request.To?.UtcDateTime ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
         select.Parameters.Add(new NpgsqlParameter { Value = (object?)request.Stream ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
         select.Parameters.Add(new NpgsqlParameter { Value = PageSize, NpgsqlDbType = NpgsqlDbType.Integer });
+        select.Parameters.Add(new NpgsqlParameter { Value = last, NpgsqlDbType = NpgsqlDbType.Bigint });
         var page = new List<Letter>(PageSize);
         await using var reader = await select.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))

@@ -60,7 +60,7 @@ internal sealed partial class RedshiftRedrive(
                 result.Examined++;
                 if (await PayloadAsync(letter, cancellationToken) is not { } payload)
                 {
-                    result.StillFails($"its payload is no longer at {letter.Url}");
+                    result.StillFails($"its payload is no longer at {letter.Url} (or the consumer may not read it: it needs s3:GetObject, and s3:ListBucket for a missing object to read as missing)");
                     continue;
                 }
 
@@ -136,9 +136,11 @@ internal sealed partial class RedshiftRedrive(
         {
             return await staging.ReadDeadLetterAsync(letter.Url!, cancellationToken);
         }
-        catch (AmazonS3Exception exception) when (exception.StatusCode == HttpStatusCode.NotFound)
+        catch (AmazonS3Exception exception) when (exception.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Forbidden)
         {
-            LogPayloadMissing(letter.Url!, letter.Stream, letter.ShardId, letter.SequenceNumber);
+            // Without s3:ListBucket, S3 answers a missing key with 403 rather than 404: either way this letter cannot be
+            // read now, and the others are still re-driven.
+            LogPayloadMissing(letter.Url!, letter.Stream, letter.ShardId, letter.SequenceNumber, exception.ErrorCode ?? exception.StatusCode.ToString());
             return null;
         }
     }
@@ -236,13 +238,18 @@ internal sealed partial class RedshiftRedrive(
             }
 
             await delete.ExecuteNonQueryAsync(cancellationToken);
+            // Redshift enforces no unique key: an older consumer may have written a letter twice, and the first DELETE
+            // of its key removes both rows. Both are then this transaction's, so a key is taken when any DELETE of it was.
+            var deleted = new HashSet<(string, string, string)>();
             for (var i = 0; i < letters.Count; i++)
             {
                 if (delete.BatchCommands[i].RecordsAffected > 0)
                 {
-                    taken.Add(letters[i]);
+                    deleted.Add(letters[i].Key);
                 }
             }
+
+            taken.AddRange(letters.Where(p => deleted.Contains(p.Key)));
         }
 
         if (staged is not null && taken.Count < letters.Count)
@@ -356,8 +363,8 @@ internal sealed partial class RedshiftRedrive(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Re-drive: the loaded dead letter's payload {Url} could not be deleted from S3")]
     private partial void LogPayloadNotDeleted(Exception exception, string url);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Re-drive: the payload of dead letter {Stream}/{ShardId}/{SequenceNumber} is no longer at {Url}; the letter stays, failing")]
-    private partial void LogPayloadMissing(string url, string stream, string shardId, string sequenceNumber);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Re-drive: the payload of dead letter {Stream}/{ShardId}/{SequenceNumber} could not be read from {Url} ({Code}); the letter stays, failing")]
+    private partial void LogPayloadMissing(string url, string stream, string shardId, string sequenceNumber, string code);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Re-drive: staged objects of {Manifest} could not be deleted; a lifecycle rule on the prefix removes them")]
     private partial void LogStagedNotDeleted(Exception exception, string manifest);
@@ -372,5 +379,7 @@ internal sealed partial class RedshiftRedrive(
         public Letter Letter { get; } = letter;
 
         public Reread Reread { get; } = reread;
+
+        public (string Stream, string ShardId, string SequenceNumber) Key => (Letter.Stream, Letter.ShardId, Letter.SequenceNumber);
     }
 }

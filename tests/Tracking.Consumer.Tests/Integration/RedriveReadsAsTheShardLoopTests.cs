@@ -100,11 +100,14 @@ public sealed class RedriveReadsAsTheShardLoopTests(PostgresServer postgres, S3r
         var longType = Encoding.UTF8.GetBytes($$"""{"type":"{{new string('t', 100)}}","messageId":"long-type-1","receivedAt":"2026-12-08T00:00:00Z"}""");
         await warehouse.InsertLetterAsync("100", "gone", text: null, url: $"s3://{S3rverFixture.Bucket}/{warehouse.Prefix}/dead-letters/{Stream}/{ShardId}/100.bin");
         await warehouse.InsertLetterAsync("101", "old rule", Encoding.UTF8.GetString(plain.ToJson()), url: null);
-        await warehouse.InsertLetterAsync("102", "too large for an old consumer", text: null, await warehouse.KeepOnS3Async("102", large));
+        var largeUrl = await warehouse.KeepOnS3Async("102", large);
+        await warehouse.InsertLetterAsync("102", "too large for an old consumer", text: null, largeUrl);
+        // Redshift enforces no unique key: an older consumer that replayed a record wrote its letter twice.
+        await warehouse.InsertLetterAsync("102", "too large for an old consumer", text: null, largeUrl);
         await warehouse.InsertLetterAsync("103", "old rule", Encoding.UTF8.GetString(longType), url: null);
 
         var run = await warehouse.Redrive().RunAsync(new RedriveRequest(), CancellationToken.None);
-        Assert.Equal((4L, 2L, 2L, 0L, 0L, 2L), Counts(run));
+        Assert.Equal((5L, 3L, 2L, 0L, 0L, 2L), Counts(run));
         Assert.Contains(run.StillFailingReasons.Keys, r => r.StartsWith("its payload is no longer at s3://", StringComparison.Ordinal));
         Assert.Contains(run.StillFailingReasons.Keys, r => r.Contains("events.type holds at most 64", StringComparison.Ordinal));
         Assert.Equal(new HashSet<string> { plain.MessageId, "large-1" }, await warehouse.Db.MessageIdsAsync());
