@@ -227,6 +227,3 @@ internal sealed partial class KinesisSink : IEventSink, IAsyncDisposable
     [LoggerMessage(Level = LogLevel.Information, Message = "Stream {Stream} has {Count} open shards: {Shards}")]
     private static partial void LogShardsChanged(ILogger logger, string stream, int count, string shards);
 }
-
-/// <summary>What one put left to do: the records to resend first, and whether the stream throttled.</summary>
-internal readonly record struct PutOutcome(IReadOnlyList<PendingRecord> Failed, bool Throttled);
