@@ -9,7 +9,7 @@ namespace Tracking.Api.Delivery.Kinesis;
 /// The <c>PutRecords</c> step of the Kinesis sink: one put for one shard's records, the response read
 /// record by record. It owns what puts report: their metrics, the <see cref="DeliveryHealth.Puts"/> health entry
 /// (failing while any shard's last put failed), and the hint that the shard list is stale. Lanes call it; it
-/// calls nothing of theirs or of the sink's: data flows sink → lanes → writer.
+/// calls nothing of theirs, the router's or the sink's: data flows sink → router → lanes → writer.
 /// </summary>
 internal sealed partial class ShardWriter(
     IKinesisClient client,
