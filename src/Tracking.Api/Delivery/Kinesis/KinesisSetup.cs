@@ -24,6 +24,7 @@ internal static class KinesisSetup
             provider.GetRequiredService<TimeProvider>()));
         services.AddSingleton<KinesisSink>();
         services.AddSingleton<IEventSink>(provider => provider.GetRequiredService<KinesisSink>());
+        services.AddSingleton<IShardRouting>(provider => provider.GetRequiredService<KinesisSink>());
         services.AddHostedService<KinesisStreamMonitor>();
         return services;
     }

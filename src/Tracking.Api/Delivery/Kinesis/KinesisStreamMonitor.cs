@@ -11,7 +11,7 @@ namespace Tracking.Api.Delivery.Kinesis;
 /// </summary>
 internal sealed partial class KinesisStreamMonitor(
     IKinesisClient client,
-    KinesisSink sink,
+    IShardRouting routing,
     DeliveryHealth status,
     IOptions<KinesisSinkOptions> options,
     IOptions<BatchingOptions> batching,
@@ -25,14 +25,14 @@ internal sealed partial class KinesisStreamMonitor(
 
     private readonly KinesisSinkOptions _options = options.Value;
 
-    protected override string SinkName => sink.Name;
+    protected override string SinkName => "Kinesis";
 
-    protected override string StreamName => sink.StreamName;
+    protected override string StreamName => _options.StreamName!;
 
     protected override async Task<string?> CheckAsync(CancellationToken cancellationToken)
     {
         // Reset before reading, so a hint that comes while the listing is under way asks for another.
-        sink.ResetRefreshRequest();
+        routing.ResetRefreshRequest();
         var summary = (await client.DescribeStreamSummaryAsync(new DescribeStreamSummaryRequest { StreamName = StreamName }, cancellationToken))
             .StreamDescriptionSummary;
         if (summary.StreamStatus is not (StreamStatus.Active or StreamStatus.Updating))
@@ -43,13 +43,13 @@ internal sealed partial class KinesisStreamMonitor(
         var shards = await client.ListAllShardsAsync(StreamName, cancellationToken: cancellationToken);
         try
         {
-            sink.UseShards(ShardMap.FromOpenShards(shards));
+            routing.UseShards(ShardMap.FromOpenShards(shards));
         }
         catch (InvalidOperationException ex)
         {
             // A listing taken halfway through a reshard: keep routing as before and look again shortly.
             LogIncompleteListing(logger, StreamName, ex.Message);
-            sink.RequestRefresh();
+            routing.RequestRefresh();
         }
 
         return null;
@@ -61,7 +61,7 @@ internal sealed partial class KinesisStreamMonitor(
     protected override async Task WaitForNextCheckAsync(CancellationToken cancellationToken)
     {
         await Task.Delay(MinimumSpacing, Time, cancellationToken);
-        await Task.WhenAny(sink.RefreshRequested, Task.Delay(_options.RefreshInterval - MinimumSpacing, Time, cancellationToken));
+        await Task.WhenAny(routing.RefreshRequested, Task.Delay(_options.RefreshInterval - MinimumSpacing, Time, cancellationToken));
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "The shard list of Kinesis stream {Stream} is incomplete ({Reason}); keeping the current shards and listing again")]

@@ -8,26 +8,27 @@ namespace Tracking.Api.Delivery.Kinesis;
 /// order. Records a put could not write go back to the front and are sent again (after a backoff) before any
 /// later record of the shard, so one partition key's events reach the shard in the order they were accepted.
 /// The loop runs while the lane has records and ends when it is empty; every field but <see cref="Rate"/> is
-/// guarded by <paramref name="gate"/>, the sink's lock. It sends through <paramref name="writer"/>, retries what
-/// a put left unwritten with the batcher's own backoff policy (<see cref="BatchingOptions.Retries"/>), and
-/// tells its owner only that it went idle. With <paramref name="maxAggregateBytes"/> set, each put's events of one
-/// partition key are packed into KPL aggregated records of at most that size (<see cref="PutEntry"/>); the rate and
-/// the PutRecords limits then count those records, not the events.
+/// guarded by the lane's own lock. It sends through <paramref name="writer"/>, retries what a put left unwritten
+/// with the batcher's own backoff policy (<see cref="BatchingOptions.Retries"/>), and tells
+/// <paramref name="listener"/> only that it went idle, outside its lock. With <paramref name="maxAggregateBytes"/>
+/// set, each put's events of one partition key are packed into KPL aggregated records of at most that size
+/// (<see cref="PutEntry"/>); the rate and the PutRecords limits then count those records, not the events.
 /// </summary>
 internal sealed class ShardLane(
     string? shardId,
     ShardSendRate rate,
     ShardWriter writer,
-    Lock gate,
     RetryPolicy retries,
     int? maxAggregateBytes,
     TimeProvider time,
-    Action wentIdle,
+    IShardLaneListener listener,
     CancellationToken stopping)
 {
+    private readonly Lock _gate = new();
     private readonly List<PendingRecord> _retry = [];
     private readonly Queue<PendingRecord> _waiting = new();
     private List<PendingRecord>? _sending;
+    private bool _busy;
 
     /// <summary>The shard, or null for the lane that stands for the whole stream until the shards are known.</summary>
     public string? ShardId { get; } = shardId;
@@ -35,24 +36,45 @@ internal sealed class ShardLane(
     public ShardSendRate Rate { get; } = rate;
 
     /// <summary>True while the loop runs: records are queued or a put is in flight.</summary>
-    public bool IsBusy { get; private set; }
-
-    /// <summary>Records queued, including those waiting for another attempt.</summary>
-    public int Count => _retry.Count + _waiting.Count;
-
-    public void Add(PendingRecord record) => _waiting.Enqueue(record);
-
-    public void StartIfIdle()
+    public bool IsBusy
     {
-        if (!IsBusy && Count > 0)
+        get
         {
-            IsBusy = true;
-            _ = Task.Run(RunAsync);
+            lock (_gate)
+            {
+                return _busy;
+            }
         }
     }
 
     /// <summary>Everything queued or in flight, for abandoning at disposal.</summary>
-    public IEnumerable<PendingRecord> Queued => [.. _sending ?? [], .. _retry, .. _waiting];
+    public IEnumerable<PendingRecord> Queued
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _sending ?? [], .. _retry, .. _waiting];
+            }
+        }
+    }
+
+    // Records queued, including those waiting for another attempt. Under the lock.
+    private int Count => _retry.Count + _waiting.Count;
+
+    /// <summary>Appends <paramref name="records"/> (all at once, so one put can carry them together) and starts the loop if it was idle.</summary>
+    public void Enqueue(List<PendingRecord> records)
+    {
+        lock (_gate)
+        {
+            records.ForEach(_waiting.Enqueue);
+            if (!_busy && Count > 0)
+            {
+                _busy = true;
+                _ = Task.Run(RunAsync);
+            }
+        }
+    }
 
     private async Task RunAsync()
     {
@@ -61,18 +83,21 @@ internal sealed class ShardLane(
         {
             while (true)
             {
+                bool idle;
                 List<PutEntry>? put;
                 TimeSpan wait;
-                lock (gate)
+                lock (_gate)
                 {
-                    if (Count == 0 || stopping.IsCancellationRequested)
-                    {
-                        IsBusy = false;
-                        wentIdle();
-                        return;
-                    }
+                    idle = Count == 0 || stopping.IsCancellationRequested;
+                    _busy = !idle;
+                    (put, wait) = idle ? (null, TimeSpan.Zero) : TakeNext();
+                }
 
-                    (put, wait) = TakeNext();
+                if (idle)
+                {
+                    // Outside the lock: the listener may look at this lane (and the others) to decide what comes next.
+                    listener.LaneWentIdle();
+                    return;
                 }
 
                 if (put is null)
@@ -82,7 +107,7 @@ internal sealed class ShardLane(
                 }
 
                 var outcome = await writer.PutAsync(ShardId, put, failures, stopping);
-                lock (gate)
+                lock (_gate)
                 {
                     _sending = null;
                     _retry.InsertRange(0, outcome.Failed);
@@ -106,14 +131,14 @@ internal sealed class ShardLane(
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
-            lock (gate)
+            lock (_gate)
             {
-                IsBusy = false;
+                _busy = false;
             }
         }
     }
 
-    /// <summary>The next put's records (retries first, then arrivals, within the PutRecords limits and the rate), or how long to wait.</summary>
+    /// <summary>The next put's records (retries first, then arrivals, within the PutRecords limits and the rate), or how long to wait. Under the lock.</summary>
     private (List<PutEntry>? Put, TimeSpan Wait) TakeNext()
     {
         // Packed within what the rate allows now, so the rate takes all of it or asks to wait.
