@@ -12,6 +12,7 @@ using Tracking.Consumer.Loading;
 using Tracking.Consumer.Shards;
 using Tracking.Consumer.Telemetry;
 using Tracking.Consumer.Warehouse;
+using Tracking.ServiceDefaults;
 
 namespace Tracking.Consumer;
 
@@ -24,19 +25,17 @@ internal static class Hosting
     /// <summary>The service key of the data source of lease statements on the warehouse (<c>Consumer:Leases:Store=Warehouse</c>).</summary>
     private const string WarehouseLeases = "warehouse-leases";
 
+    /// <summary>The name of the <see cref="HttpClient"/> the Kinesis clients sign requests onto.</summary>
+    private const string KinesisHttpClient = "Tracking.Consumer.Kinesis";
+
     /// <summary>Settings validated at start: every broken rule is reported together, naming its setting.</summary>
     public static WebApplicationBuilder AddConsumerOptions(this WebApplicationBuilder builder)
     {
         Validated<StreamOptions>(builder.Services, StreamOptions.Section, o => o.Validate());
-        builder.Services.AddOptions<StreamOptions>().PostConfigure<IConfiguration>((o, configuration) =>
-            o.Region = string.IsNullOrWhiteSpace(o.Region) ? AwsClientSettings.DefaultRegion(key => configuration[key]) : o.Region.Trim());
+        builder.Services.AddOptions<StreamOptions>().UseDefaultRegion(o => o);
         Validated<WarehouseOptions>(builder.Services, WarehouseOptions.Section, o => o.Validate());
         builder.Services.AddSingleton<IValidateOptions<WarehouseOptions>, DialectRules>();
-        builder.Services.AddOptions<RedshiftOptions>().BindConfiguration(RedshiftOptions.Section).PostConfigure<IConfiguration>((o, configuration) =>
-        {
-            o.S3 ??= new AwsClientSettings();
-            o.S3.Region = string.IsNullOrWhiteSpace(o.S3.Region) ? AwsClientSettings.DefaultRegion(key => configuration[key]) : o.S3.Region.Trim();
-        });
+        builder.Services.AddOptions<RedshiftOptions>().BindConfiguration(RedshiftOptions.Section).UseDefaultRegion(o => o.S3 ??= new AwsClientSettings());
         Validated<BatchingOptions>(builder.Services, BatchingOptions.Section, o => o.Validate());
         builder.Services.AddOptions<BatchingOptions>().PostConfigure<IConfiguration>((o, configuration) =>
         {
@@ -47,11 +46,7 @@ internal static class Hosting
             }
         });
         Validated<LeaseOptions>(builder.Services, LeaseOptions.Section, o => o.Validate());
-        builder.Services.AddOptions<LeaseOptions>().PostConfigure<IConfiguration>((o, configuration) =>
-        {
-            o.DynamoDb ??= new DynamoDbLeaseOptions();
-            o.DynamoDb.Region = string.IsNullOrWhiteSpace(o.DynamoDb.Region) ? AwsClientSettings.DefaultRegion(key => configuration[key]) : o.DynamoDb.Region.Trim();
-        });
+        builder.Services.AddOptions<LeaseOptions>().UseDefaultRegion(o => o.DynamoDb ??= new DynamoDbLeaseOptions());
         Validated<WorkerOptions>(builder.Services, WorkerOptions.Section, o => o.Validate());
         Validated<OperationsOptions>(builder.Services, OperationsOptions.Section, o => o.Validate());
         Validated<ShardHealthOptions>(builder.Services, ShardHealthOptions.Section, o => o.Validate());
@@ -103,21 +98,17 @@ internal static class Hosting
     /// <summary>The Kinesis client, shard discovery and the per-shard read and load loop.</summary>
     public static WebApplicationBuilder AddShardReading(this WebApplicationBuilder builder)
     {
-        builder.Services.AddSingleton(sp => new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
-        {
-            Timeout = sp.GetRequiredService<IOptions<StreamOptions>>().Value.RequestTimeout,
-        });
+        builder.Services.AddAwsHttpClient<StreamOptions>(KinesisHttpClient, o => o.RequestTimeout);
         builder.Services.AddSingleton<IKinesisClient>(sp => new KinesisClient(
-            sp.GetRequiredService<HttpClient>(),
-            sp.GetRequiredService<IOptions<StreamOptions>>().Value.ToKinesisClientOptions(),
+            sp.GetRequiredService<IHttpClientFactory>().CreateClient(KinesisHttpClient),
+            sp.GetRequiredService<IOptions<StreamOptions>>().Value,
             credentials: null,
             sp.GetRequiredService<TimeProvider>()));
-        builder.Services.AddKeyedSingleton<IKinesisClient>(ShardProcessor.ReadingClient, (sp, _) =>
-        {
-            var options = sp.GetRequiredService<IOptions<StreamOptions>>().Value.ToKinesisClientOptions();
-            options.Retry = new AwsRetryOptions { MaxAttempts = 1 };
-            return new KinesisClient(sp.GetRequiredService<HttpClient>(), options, credentials: null, sp.GetRequiredService<TimeProvider>());
-        });
+        builder.Services.AddKeyedSingleton<IKinesisClient>(ShardProcessor.ReadingClient, (sp, _) => new KinesisClient(
+            sp.GetRequiredService<IHttpClientFactory>().CreateClient(KinesisHttpClient),
+            sp.GetRequiredService<IOptions<StreamOptions>>().Value.WithRetry(new AwsRetryOptions { MaxAttempts = 1 }),
+            credentials: null,
+            sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<ShardDiscovery>();
         builder.Services.AddSingleton<ShardHealth>();
         builder.Services.AddSingleton<ShardProcessor>();

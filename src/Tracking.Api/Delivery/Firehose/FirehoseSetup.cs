@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Tracking.Aws.Firehose;
+using Tracking.ServiceDefaults;
 
 namespace Tracking.Api.Delivery.Firehose;
 
@@ -12,14 +13,14 @@ internal static class FirehoseSetup
     {
         services.AddOptions<FirehoseSinkOptions>()
             .BindConfiguration(FirehoseSinkOptions.Section)
-            .PostConfigure<IConfiguration>((options, configuration) => options.Region = string.IsNullOrWhiteSpace(options.Region) ? AwsSinkSettings.DefaultRegion(configuration) : options.Region.Trim())
+            .UseDefaultRegion(options => options)
             .ValidateDataAnnotations()
             .ValidateOnStart();
 
         services.AddAwsHttpClient<FirehoseSinkOptions>(HttpClientName, options => options.RequestTimeout);
         services.AddSingleton<IFirehoseClient>(provider => new FirehoseClient(
             provider.GetRequiredService<IHttpClientFactory>().CreateClient(HttpClientName),
-            provider.GetRequiredService<IOptions<FirehoseSinkOptions>>().Value.ToClientOptions(),
+            provider.GetRequiredService<IOptions<FirehoseSinkOptions>>().Value,
             AwsSinkSettings.Credentials(provider),
             provider.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IEventSink, FirehoseSink>();

@@ -22,8 +22,6 @@ internal sealed partial class FirehoseSinkOptions : AwsClientSettings, IValidata
     /// <summary>How often the stream's status is checked again for <c>/health/ready</c>. Default 1 minute.</summary>
     public TimeSpan RefreshInterval { get; set; } = TimeSpan.FromMinutes(1);
 
-    public FirehoseClientOptions ToClientOptions() => ToFirehoseClientOptions();
-
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (string.IsNullOrWhiteSpace(DeliveryStreamName))

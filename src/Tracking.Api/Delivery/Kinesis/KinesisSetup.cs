@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Tracking.Aws.Kinesis;
+using Tracking.ServiceDefaults;
 
 namespace Tracking.Api.Delivery.Kinesis;
 
@@ -12,14 +13,14 @@ internal static class KinesisSetup
     {
         services.AddOptions<KinesisSinkOptions>()
             .BindConfiguration(KinesisSinkOptions.Section)
-            .PostConfigure<IConfiguration>((options, configuration) => options.Region = string.IsNullOrWhiteSpace(options.Region) ? AwsSinkSettings.DefaultRegion(configuration) : options.Region.Trim())
+            .UseDefaultRegion(options => options)
             .ValidateDataAnnotations()
             .ValidateOnStart();
 
         services.AddAwsHttpClient<KinesisSinkOptions>(HttpClientName, options => options.RequestTimeout);
         services.AddSingleton<IKinesisClient>(provider => new KinesisClient(
             provider.GetRequiredService<IHttpClientFactory>().CreateClient(HttpClientName),
-            provider.GetRequiredService<IOptions<KinesisSinkOptions>>().Value.ToClientOptions(),
+            provider.GetRequiredService<IOptions<KinesisSinkOptions>>().Value,
             AwsSinkSettings.Credentials(provider),
             provider.GetRequiredService<TimeProvider>()));
         services.AddSingleton<KinesisSink>();

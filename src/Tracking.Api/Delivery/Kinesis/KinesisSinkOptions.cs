@@ -51,9 +51,6 @@ internal sealed class KinesisSinkOptions : AwsClientSettings, IValidatableObject
     /// <summary>How often the stream's status and open shards are read again (sooner after a reshard is noticed). Default 1 minute.</summary>
     public TimeSpan RefreshInterval { get; set; } = TimeSpan.FromMinutes(1);
 
-    /// <summary>The client's settings, with the region already resolved by <see cref="AwsClientSettings.Region"/>'s default.</summary>
-    public KinesisClientOptions ToClientOptions() => ToKinesisClientOptions();
-
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (string.IsNullOrWhiteSpace(StreamName))
