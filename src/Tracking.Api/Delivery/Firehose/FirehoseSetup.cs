@@ -11,11 +11,7 @@ internal static class FirehoseSetup
     /// <summary>The Firehose sink, its client on a named <see cref="HttpClient"/>, and the monitor that checks the stream.</summary>
     public static IServiceCollection AddFirehoseSink(this IServiceCollection services)
     {
-        services.AddOptions<FirehoseSinkOptions>()
-            .BindConfiguration(FirehoseSinkOptions.Section)
-            .UseDefaultRegion(options => options)
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        services.AddValidatedOptions<FirehoseSinkOptions>(FirehoseSinkOptions.Section).UseDefaultRegion(options => options);
 
         services.AddAwsHttpClient<FirehoseSinkOptions>(HttpClientName, options => options.RequestTimeout);
         services.AddSingleton<IFirehoseClient>(provider => new FirehoseClient(

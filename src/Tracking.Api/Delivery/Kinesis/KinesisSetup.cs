@@ -11,11 +11,7 @@ internal static class KinesisSetup
     /// <summary>The Kinesis sink, its client on a named <see cref="HttpClient"/>, and the monitor that checks the stream and lists its shards.</summary>
     public static IServiceCollection AddKinesisSink(this IServiceCollection services)
     {
-        services.AddOptions<KinesisSinkOptions>()
-            .BindConfiguration(KinesisSinkOptions.Section)
-            .UseDefaultRegion(options => options)
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        services.AddValidatedOptions<KinesisSinkOptions>(KinesisSinkOptions.Section).UseDefaultRegion(options => options);
 
         services.AddAwsHttpClient<KinesisSinkOptions>(HttpClientName, options => options.RequestTimeout);
         services.AddSingleton<IKinesisClient>(provider => new KinesisClient(
