@@ -1,15 +1,16 @@
 using System.Text.RegularExpressions;
-using Tracking.Aws.Firehose;
-using Tracking.Aws.Kinesis;
+using Amazon;
+using Amazon.Runtime;
 using Tracking.Aws.Retries;
 
 namespace Tracking.Aws;
 
 /// <summary>
 /// The AWS client settings every user of these clients binds, under its own section: the API's Kinesis sink
-/// (<c>Tracking:Kinesis</c>), its Firehose sink (<c>Tracking:Firehose</c>) and the consumer (<c>Consumer:Kinesis</c>).
-/// One region default, one region rule, one retry policy, one request timeout, and one set of messages that name the
-/// setting under the section that binds it.
+/// (<c>Tracking:Kinesis</c>), its Firehose sink (<c>Tracking:Firehose</c>) and the consumer (<c>Consumer:Kinesis</c>,
+/// its S3 and DynamoDB clients). The Kinesis and Firehose clients take them directly; AWSSDK clients get them through
+/// <see cref="Apply"/>. One region default, one region rule, one retry policy, one request timeout, and one set of
+/// messages that name the setting under the section that binds it.
 /// </summary>
 public partial class AwsClientSettings
 {
@@ -24,7 +25,7 @@ public partial class AwsClientSettings
 
     /// <summary>
     /// The AWS region, e.g. <c>eu-west-1</c>. Default: none, then the <c>AWS_REGION</c> and <c>AWS_DEFAULT_REGION</c>
-    /// environment variables, in that order (<see cref="DefaultRegion"/>). Requests are signed for it even when
+    /// environment variables, in that order (<see cref="RegionOrDefault"/>). Requests are signed for it even when
     /// <see cref="ServiceUrl"/> points elsewhere.
     /// </summary>
     public string? Region { get; set; }
@@ -53,15 +54,93 @@ public partial class AwsClientSettings
     /// <summary>Whether <paramref name="region"/> has the shape of an AWS region name such as <c>us-east-1</c>.</summary>
     public static bool IsRegionName(string region) => RegionPattern().IsMatch(region);
 
+    /// <summary>The configured <see cref="Region"/>, trimmed, else <see cref="DefaultRegion"/>'s; the one place the default is decided.</summary>
+    /// <param name="lookup">Reads a variable, e.g. <see cref="Environment.GetEnvironmentVariable(string)"/> or an <c>IConfiguration</c> indexer.</param>
+    public string? RegionOrDefault(Func<string, string?> lookup) => NonBlank(Region) ?? DefaultRegion(lookup);
+
     /// <summary>
     /// Every broken rule, each naming its setting under <paramref name="section"/> (e.g. <c>Tracking:Kinesis:Region</c>).
-    /// A region is required here: apply <see cref="DefaultRegion"/> before validating.
+    /// A region is required here: apply <see cref="RegionOrDefault"/> before validating.
     /// </summary>
-    public IEnumerable<string> ValidateSettings(string section)
+    public IEnumerable<string> ValidateSettings(string section) => Rules(section, regionRequired: true);
+
+    /// <summary>
+    /// Maps these settings onto an AWSSDK client's configuration: the per-attempt timeout, the SDK's retries (attempts
+    /// beyond the first), and either the region's endpoint or <see cref="ServiceUrl"/> signed for <see cref="Region"/>.
+    /// </summary>
+    public void Apply(ClientConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        config.Timeout = RequestTimeout;
+        config.MaxErrorRetry = Math.Max(0, Retry.MaxAttempts - 1);
+        if (ServiceUrl is { } url)
+        {
+            config.ServiceURL = url.ToString();
+            config.AuthenticationRegion = Region;
+        }
+        else
+        {
+            config.RegionEndpoint = RegionEndpoint.GetBySystemName(Region);
+        }
+    }
+
+    /// <summary>A copy of these settings with another retry policy, for a client whose caller retries itself.</summary>
+    public AwsClientSettings WithRetry(AwsRetryOptions retry)
+    {
+        ArgumentNullException.ThrowIfNull(retry);
+        return new AwsClientSettings { Region = Region, ServiceUrl = ServiceUrl, Retry = retry, RequestTimeout = RequestTimeout };
+    }
+
+    /// <summary>The rules a client checks when it is built: those of <see cref="ValidateSettings"/> but the region's
+    /// presence, which <see cref="ResolveRegion"/> may still find in the environment.</summary>
+    internal IEnumerable<string> ValidateForClient(string section) => Rules(section, regionRequired: false);
+
+    /// <summary>Throws an <see cref="ArgumentException"/> listing every rule of <see cref="ValidateForClient"/> broken, if any.</summary>
+    internal void ThrowIfInvalid(string section)
+    {
+        var errors = ValidateForClient(section).ToList();
+        if (errors.Count > 0)
+        {
+            throw new ArgumentException($"Invalid {section} options: {string.Join(" ", errors)}");
+        }
+    }
+
+    /// <summary>The region a client signs for (<see cref="RegionOrDefault"/>); throws when there is none or it is malformed.</summary>
+    internal string ResolveRegion(string section, Func<string, string?> environment)
+    {
+        var region = RegionOrDefault(environment)
+            ?? throw new InvalidOperationException(
+                $"No AWS region is configured: set {section}:Region or the {RegionVariable} / {DefaultRegionVariable} environment variable.");
+
+        if (!IsRegionName(region))
+        {
+            throw new InvalidOperationException($"The AWS region '{region}' is not a valid region name such as 'us-east-1'.");
+        }
+
+        return region;
+    }
+
+    /// <summary><see cref="ServiceUrl"/> when set, else the service's regional endpoint.</summary>
+    internal Uri ResolveEndpoint(string endpointPrefix, string region)
+    {
+        if (ServiceUrl is not null)
+        {
+            return ServiceUrl;
+        }
+
+        // The China partition is the one commercial partition with another DNS suffix.
+        var suffix = region.StartsWith("cn-", StringComparison.Ordinal) ? "amazonaws.com.cn" : "amazonaws.com";
+        return new Uri($"https://{endpointPrefix}.{region}.{suffix}/");
+    }
+
+    private IEnumerable<string> Rules(string section, bool regionRequired)
     {
         if (string.IsNullOrWhiteSpace(Region))
         {
-            yield return $"No AWS region is configured: set {section}:Region or the {RegionVariable} (or {DefaultRegionVariable}) environment variable.";
+            if (regionRequired)
+            {
+                yield return $"No AWS region is configured: set {section}:Region or the {RegionVariable} (or {DefaultRegionVariable}) environment variable.";
+            }
         }
         else if (!IsRegionName(Region))
         {
@@ -89,21 +168,6 @@ public partial class AwsClientSettings
         {
             yield return $"{section}:RequestTimeout must be more than zero and at most 5 minutes; it is {RequestTimeout}.";
         }
-    }
-
-    /// <summary>A <see cref="KinesisClient"/>'s options from these settings; the retry policy is copied, so later changes do not leak in.</summary>
-    public KinesisClientOptions ToKinesisClientOptions() => CopyTo(new KinesisClientOptions());
-
-    /// <summary>A <see cref="FirehoseClient"/>'s options from these settings.</summary>
-    public FirehoseClientOptions ToFirehoseClientOptions() => CopyTo(new FirehoseClientOptions());
-
-    private T CopyTo<T>(T options)
-        where T : AwsClientOptions
-    {
-        options.Region = Region;
-        options.ServiceUrl = ServiceUrl;
-        options.Retry = new AwsRetryOptions { MaxAttempts = Retry.MaxAttempts, BaseDelay = Retry.BaseDelay, MaxDelay = Retry.MaxDelay };
-        return options;
     }
 
     private static string? NonBlank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();

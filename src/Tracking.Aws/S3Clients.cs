@@ -1,11 +1,10 @@
-using Amazon;
 using Amazon.Runtime;
 using Amazon.S3;
 
 namespace Tracking.Aws;
 
 /// <summary>
-/// An S3 client from <see cref="AwsClientSettings"/>: the one mapping of our settings to AWSSDK.S3's, used by the
+/// An S3 client from <see cref="AwsClientSettings"/> (mapped by <see cref="AwsClientSettings.Apply"/>), used by the
 /// consumer's Redshift staging (<c>Consumer:Redshift:S3</c>) and by the replay command's S3 archive.
 /// </summary>
 public static class S3Clients
@@ -18,21 +17,11 @@ public static class S3Clients
     public static AmazonS3Client Create(AwsClientSettings settings, AWSCredentials? credentials)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        var config = new AmazonS3Config
-        {
-            Timeout = settings.RequestTimeout,
-            MaxErrorRetry = Math.Max(0, settings.Retry.MaxAttempts - 1),
-        };
-        if (settings.ServiceUrl is { } url)
-        {
-            config.ServiceURL = url.ToString();
-            config.AuthenticationRegion = settings.Region;
-            config.ForcePathStyle = true;
-        }
-        else
-        {
-            config.RegionEndpoint = RegionEndpoint.GetBySystemName(settings.Region);
-        }
+        var config = new AmazonS3Config();
+        settings.Apply(config);
+
+        // Emulators serve buckets only at path-style URLs.
+        config.ForcePathStyle = settings.ServiceUrl is not null;
 
         return credentials is null ? new AmazonS3Client(config) : new AmazonS3Client(credentials, config);
     }

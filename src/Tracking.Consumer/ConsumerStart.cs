@@ -53,7 +53,7 @@ internal static class ConsumerStart
         {
             try
             {
-                await new PostgresLeaseSchema(app.Services.GetRequiredKeyedService<NpgsqlDataSource>(Hosting.LeaseDatabase)).CreateAsync(cancellationToken);
+                await new PostgresLeaseSchema(app.Services.GetRequiredKeyedService<NpgsqlDataSource>(LeasesSetup.LeaseDatabase)).CreateAsync(cancellationToken);
             }
             catch (NpgsqlException exception)
             {

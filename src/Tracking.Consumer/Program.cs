@@ -1,8 +1,11 @@
 using Tracking.Consumer;
 using Tracking.Consumer.Health;
+using Tracking.Consumer.Leases;
 using Tracking.Consumer.Redrive;
 using Tracking.Consumer.Regulations;
+using Tracking.Consumer.Shards;
 using Tracking.Consumer.Telemetry;
+using Tracking.Consumer.Warehouse;
 using Tracking.ServiceDefaults;
 
 return await HostStart.RunAsync(
@@ -12,11 +15,14 @@ return await HostStart.RunAsync(
         var builder = WebApplication.CreateBuilder(AppContentRoot.Options(args));
 
         builder.AddServiceDefaults();
+        builder.ConfigureConsumerHost();
         builder.AddConsumerOptions();
         builder.AddWarehouse();
         builder.AddShardReading();
         builder.AddLeases();
         builder.AddConsumerTelemetry();
+        builder.Services.AddConsumerHealthChecks();
+        builder.Services.AddOperationsEndpoints(builder.Configuration);
         builder.Services.AddRedrive();
         builder.Services.AddRegulations();
 

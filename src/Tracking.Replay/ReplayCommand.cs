@@ -48,7 +48,7 @@ internal static class ReplayCommand
         }
 
         using var http = new HttpClient { Timeout = options.Kinesis.RequestTimeout };
-        using var ownKinesis = kinesis is null && !options.DryRun ? new KinesisClient(http, options.Kinesis.ToKinesisClientOptions(), timeProvider: time) : null;
+        using var ownKinesis = kinesis is null && !options.DryRun ? new KinesisClient(http, options.Kinesis, timeProvider: time) : null;
         using var ownS3 = s3 is null && options.S3Bucket is not null ? S3Clients.Create(options.S3, credentials: null) : null;
         IArchive archive = options.Folder is not null
             ? new FolderArchive(options.Folder)

@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Options;
-
 namespace Tracking.ServiceDefaults;
 
 /// <summary>
@@ -7,7 +5,7 @@ namespace Tracking.ServiceDefaults;
 /// malformed endpoint or protocol without a word (it falls back to its defaults), so an operator who named a
 /// collector would silently export nothing.
 /// </summary>
-public sealed class OtlpExportOptions
+public sealed class OtlpExportOptions : IValidatedOptions
 {
     /// <summary>The setting that names the protocol: <c>grpc</c> (the SDK's default, port 4317) or <c>http/protobuf</c> (port 4318).</summary>
     public const string ProtocolSetting = "OTEL_EXPORTER_OTLP_PROTOCOL";
@@ -30,15 +28,6 @@ public sealed class OtlpExportOptions
         if (!string.IsNullOrWhiteSpace(Protocol) && Protocol.Trim() is not ("grpc" or "http/protobuf"))
         {
             yield return $"{ProtocolSetting} '{Protocol}' is not one this exporter speaks: use grpc or http/protobuf.";
-        }
-    }
-
-    internal sealed class Validator : IValidateOptions<OtlpExportOptions>
-    {
-        public ValidateOptionsResult Validate(string? name, OtlpExportOptions options)
-        {
-            var errors = options.Validate().ToList();
-            return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
         }
     }
 }

@@ -64,14 +64,12 @@ public static class TelemetryDefaults
         var serviceName = configuration[ServiceNameSetting] is { Length: > 0 } named ? named : builder.Environment.ApplicationName;
         var version = Assembly.GetEntryAssembly()?.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion;
 
-        builder.Services.AddOptions<OtlpExportOptions>()
+        builder.Services.AddValidatedOptions<OtlpExportOptions>()
             .Configure(o =>
             {
                 o.Endpoint = configuration[OtlpEndpointSetting];
                 o.Protocol = configuration[OtlpExportOptions.ProtocolSetting];
-            })
-            .ValidateOnStart();
-        builder.Services.AddSingleton<IValidateOptions<OtlpExportOptions>, OtlpExportOptions.Validator>();
+            });
 
         var telemetry = builder.Services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService(serviceName, serviceVersion: version))

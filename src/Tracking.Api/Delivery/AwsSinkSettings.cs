@@ -1,6 +1,5 @@
 using System.Net.Sockets;
 using Amazon.Runtime;
-using Microsoft.Extensions.Options;
 using Tracking.Aws;
 using Tracking.Aws.Errors;
 using Tracking.Aws.Retries;
@@ -8,28 +7,12 @@ using Tracking.Aws.Retries;
 namespace Tracking.Api.Delivery;
 
 /// <summary>
-/// What the Kinesis and Firehose sinks share besides their <see cref="AwsClientSettings"/>: the region's default
-/// from the configuration, the HTTP client they sign requests onto, and the plain-words reason an operator reads
-/// in <c>/health/ready</c> when a call fails.
+/// What the Kinesis and Firehose sinks share besides their <see cref="AwsClientSettings"/> (whose region default and
+/// HTTP client come from <c>Tracking.ServiceDefaults.AwsClientSetup</c>, as the consumer's do): one attempt per
+/// client call, and the plain-words reason an operator reads in <c>/health/ready</c> when a call fails.
 /// </summary>
 internal static class AwsSinkSettings
 {
-    /// <summary>The region when the sink's own <c>Region</c> setting is empty: <c>AWS_REGION</c>, else <c>AWS_DEFAULT_REGION</c>.</summary>
-    public static string? DefaultRegion(IConfiguration configuration) => AwsClientSettings.DefaultRegion(key => configuration[key]);
-
-    /// <summary>
-    /// A named client on a handler that lives as long as the app (the AWS client is a singleton) yet still
-    /// reconnects every few minutes so DNS changes of the endpoint are picked up. The factory's per-request
-    /// log lines are removed: at thousands of puts a minute they would drown the sink's own messages.
-    /// </summary>
-    public static IHttpClientBuilder AddAwsHttpClient<TOptions>(this IServiceCollection services, string name, Func<TOptions, TimeSpan> timeout)
-        where TOptions : class =>
-        services.AddHttpClient(name)
-            .ConfigureHttpClient((provider, http) => http.Timeout = timeout(provider.GetRequiredService<IOptions<TOptions>>().Value))
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
-            .SetHandlerLifetime(Timeout.InfiniteTimeSpan)
-            .RemoveAllLoggers();
-
     /// <summary>
     /// The sinks' client retry settings: one attempt per call. Every call of a sink's client sits inside a loop that
     /// retries it with <see cref="BatchingOptions.Retries"/> (a batch's delivery, a lane's put, the stream check), so a

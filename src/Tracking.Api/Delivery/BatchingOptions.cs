@@ -1,10 +1,10 @@
-using System.ComponentModel.DataAnnotations;
 using Tracking.Aws.Retries;
+using Tracking.ServiceDefaults;
 
 namespace Tracking.Api.Delivery;
 
 /// <summary>When the batcher closes a batch and how many it sends at once. Bound to <c>Tracking:Batching</c>.</summary>
-internal sealed class BatchingOptions : IValidatableObject
+internal sealed class BatchingOptions : IValidatedOptions
 {
     public const string Section = "Tracking:Batching";
 
@@ -37,36 +37,36 @@ internal sealed class BatchingOptions : IValidatableObject
     /// <summary>A delivery waiting this long for the sink makes /health/ready unhealthy (a hung endpoint) before its timeouts end it. Default 5 s.</summary>
     public TimeSpan StalledAfter { get; set; } = TimeSpan.FromSeconds(5);
 
-    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    public IEnumerable<string> Validate()
     {
         if (MaxEvents is < 1 or > 500)
         {
-            yield return new($"{Section}:MaxEvents must be between 1 and 500 (PutRecords and PutRecordBatch take at most 500 records); it is {MaxEvents}.");
+            yield return $"{Section}:MaxEvents must be between 1 and 500 (PutRecords and PutRecordBatch take at most 500 records); it is {MaxEvents}.";
         }
 
         if (MaxBytes < Events.ProtocolLimits.MaxMessageBytes * 2)
         {
-            yield return new($"{Section}:MaxBytes must be at least {Events.ProtocolLimits.MaxMessageBytes * 2} so a batch holds two maximum-size events; it is {MaxBytes}.");
+            yield return $"{Section}:MaxBytes must be at least {Events.ProtocolLimits.MaxMessageBytes * 2} so a batch holds two maximum-size events; it is {MaxBytes}.";
         }
 
         if (Linger <= TimeSpan.Zero || Linger > TimeSpan.FromMinutes(15))
         {
-            yield return new($"{Section}:Linger must be more than zero and at most 15 minutes; it is {Linger}.");
+            yield return $"{Section}:Linger must be more than zero and at most 15 minutes; it is {Linger}.";
         }
 
         if (MaxInFlight is < 1 or > 64)
         {
-            yield return new($"{Section}:MaxInFlight must be between 1 and 64; it is {MaxInFlight}.");
+            yield return $"{Section}:MaxInFlight must be between 1 and 64; it is {MaxInFlight}.";
         }
 
         if (StalledAfter <= TimeSpan.Zero)
         {
-            yield return new($"{Section}:StalledAfter must be more than zero; it is {StalledAfter}.");
+            yield return $"{Section}:StalledAfter must be more than zero; it is {StalledAfter}.";
         }
 
         if (RetryBaseDelay <= TimeSpan.Zero || RetryMaxDelay < RetryBaseDelay)
         {
-            yield return new($"{Section}:RetryBaseDelay must be more than zero and {Section}:RetryMaxDelay at least as long.");
+            yield return $"{Section}:RetryBaseDelay must be more than zero and {Section}:RetryMaxDelay at least as long.";
         }
     }
 }

@@ -4,6 +4,7 @@ using Tracking.Api.Delivery.Kinesis;
 using Tracking.Api.Ingestion;
 using Tracking.Api.Spool;
 using Tracking.Api.Telemetry;
+using Tracking.ServiceDefaults;
 
 namespace Tracking.Api.Delivery;
 

@@ -1,9 +1,9 @@
-using System.ComponentModel.DataAnnotations;
+using Tracking.ServiceDefaults;
 
 namespace Tracking.Api.Delivery;
 
 /// <summary>The local NDJSON file sink, the embedded default. Bound to <c>Tracking:File</c>.</summary>
-internal sealed class FileSinkOptions : IValidatableObject
+internal sealed class FileSinkOptions : IValidatedOptions
 {
     public const string Section = "Tracking:File";
 
@@ -21,21 +21,21 @@ internal sealed class FileSinkOptions : IValidatableObject
     /// <summary>A file is completed this long after it was opened, even if small or idle. Default 1 minute.</summary>
     public TimeSpan MaxFileAge { get; set; } = TimeSpan.FromMinutes(1);
 
-    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    public IEnumerable<string> Validate()
     {
         if (string.IsNullOrWhiteSpace(Directory))
         {
-            yield return new($"{Section}:Directory must name a folder.");
+            yield return $"{Section}:Directory must name a folder.";
         }
 
         if (MaxFileBytes < 1024)
         {
-            yield return new($"{Section}:MaxFileBytes must be at least 1024; it is {MaxFileBytes}.");
+            yield return $"{Section}:MaxFileBytes must be at least 1024; it is {MaxFileBytes}.";
         }
 
         if (MaxFileAge < TimeSpan.FromMilliseconds(10))
         {
-            yield return new($"{Section}:MaxFileAge must be at least 10 ms; it is {MaxFileAge}.");
+            yield return $"{Section}:MaxFileAge must be at least 10 ms; it is {MaxFileAge}.";
         }
     }
 }

@@ -1,10 +1,10 @@
-using System.ComponentModel.DataAnnotations;
 using System.Net;
+using Tracking.ServiceDefaults;
 
 namespace Tracking.Api.Enrichment;
 
 /// <summary>How <c>context.ip</c> is found and stored. Bound to <c>Tracking:ClientIp</c>.</summary>
-internal sealed class ClientIpOptions : IValidatableObject
+internal sealed class ClientIpOptions : IValidatedOptions
 {
     public const string Section = "Tracking:ClientIp";
 
@@ -48,15 +48,13 @@ internal sealed class ClientIpOptions : IValidatableObject
     /// <summary>Whose forwarded headers are believed: <c>listed</c>, <c>private-networks</c> or <c>none</c>.</summary>
     public string Mode => TrustedProxies.Count > 0 ? "listed" : TrustPrivateNetworks ? "private-networks" : "none";
 
-    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    public IEnumerable<string> Validate()
     {
         foreach (var proxy in TrustedProxies)
         {
             if (!IPNetwork.TryParse(proxy, out _) && !IPAddress.TryParse(proxy, out _))
             {
-                yield return new ValidationResult(
-                    $"{Section}:TrustedProxies has '{proxy}', which is neither an IP address nor a CIDR network such as 10.0.0.0/8.",
-                    [nameof(TrustedProxies)]);
+                yield return $"{Section}:TrustedProxies has '{proxy}', which is neither an IP address nor a CIDR network such as 10.0.0.0/8.";
             }
         }
     }

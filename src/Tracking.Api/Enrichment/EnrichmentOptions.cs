@@ -1,4 +1,4 @@
-using System.ComponentModel.DataAnnotations;
+using Tracking.ServiceDefaults;
 
 namespace Tracking.Api.Enrichment;
 
@@ -8,7 +8,7 @@ namespace Tracking.Api.Enrichment;
 /// <c>Tracking:Enrichment:Sources:&lt;source name&gt;</c> overrides it for one source (the names of
 /// <c>Tracking:WriteKeys</c>). An enrichment never overwrites a member the client (or the batch) already set.
 /// </summary>
-internal sealed class EnrichmentOptions : IValidatableObject
+internal sealed class EnrichmentOptions : IValidatedOptions
 {
     public const string Section = "Tracking:Enrichment";
 
@@ -96,55 +96,50 @@ internal sealed class EnrichmentOptions : IValidatableObject
     /// <summary>What <see cref="EnrichmentSettings"/> found wrong in the settings as written; when any, nothing else was bound.</summary>
     internal List<string> SettingProblems { get; } = [];
 
-    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    public IEnumerable<string> Validate()
     {
         foreach (var problem in SettingProblems)
         {
-            yield return new ValidationResult(problem, [nameof(Sources)]);
+            yield return problem;
         }
 
         if (CacheEntries is < MinCacheEntries or > MaxCacheEntries)
         {
-            yield return new ValidationResult(
-                $"{Section}:CacheEntries is {CacheEntries}: it must be from {MinCacheEntries} to {MaxCacheEntries}.", [nameof(CacheEntries)]);
+            yield return $"{Section}:CacheEntries is {CacheEntries}: it must be from {MinCacheEntries} to {MaxCacheEntries}.";
         }
 
         foreach (var host in InternalHosts)
         {
             if (string.IsNullOrWhiteSpace(host) || host.Contains('/', StringComparison.Ordinal) || host.Contains(':', StringComparison.Ordinal) || host == ".")
             {
-                yield return new ValidationResult(
-                    $"{Section}:InternalHosts has '{host}': give a host name such as shop.example.com, or .example.com for a domain and its subdomains, without scheme, port or path.",
-                    [nameof(InternalHosts)]);
+                yield return $"{Section}:InternalHosts has '{host}': give a host name such as shop.example.com, or .example.com for a domain and its subdomains, without scheme, port or path.";
             }
         }
 
         if (LocationDatabases.Any(string.IsNullOrWhiteSpace))
         {
-            yield return new ValidationResult($"{Section}:LocationDatabases has an empty entry: give the path of an .mmdb file.", [nameof(LocationDatabases)]);
+            yield return $"{Section}:LocationDatabases has an empty entry: give the path of an .mmdb file.";
         }
         else if (LocationWanted && !LocationOptional)
         {
             // Checked with the settings, so a bad database stops the start in one line before anything runs.
             if (Locations.LocationLookup.Problem(LocationDatabases) is { } problem)
             {
-                yield return new ValidationResult(
-                    $"Location enrichment is on ({Section}:Location or a source's Location) but {problem}. Point {Section}:LocationDatabases at " +
-                    $"readable MaxMind-format City databases, turn location off, or set {Section}:LocationOptional=true to run without locations.",
-                    [nameof(LocationDatabases)]);
+                yield return $"Location enrichment is on ({Section}:Location or a source's Location) but {problem}. Point {Section}:LocationDatabases at " +
+                    $"readable MaxMind-format City databases, turn location off, or set {Section}:LocationOptional=true to run without locations.";
             }
         }
 
         if (!Enum.IsDefined(Bots))
         {
-            yield return new ValidationResult($"{Section}:Bots is {Bots}: it must be Off, Flag, Refuse or Quarantine.", [nameof(Bots)]);
+            yield return $"{Section}:Bots is {Bots}: it must be Off, Flag, Refuse or Quarantine.";
         }
 
         foreach (var (source, options) in Sources)
         {
             if (options.Bots is { } bots && !Enum.IsDefined(bots))
             {
-                yield return new ValidationResult($"{Section}:Sources:{source}:Bots is {bots}: it must be Off, Flag, Refuse or Quarantine.", [nameof(Sources)]);
+                yield return $"{Section}:Sources:{source}:Bots is {bots}: it must be Off, Flag, Refuse or Quarantine.";
             }
         }
     }

@@ -5,6 +5,7 @@ using Tracking.Api.Enrichment;
 using Tracking.Api.Privacy;
 using Tracking.Api.Suppression;
 using Tracking.Events;
+using Tracking.ServiceDefaults;
 
 namespace Tracking.Api.Ingestion;
 
@@ -27,7 +28,7 @@ internal static class IngestionSetup
         services.AddSingleton<QueueAdmissionFilter>();
         services.AddValidatorsFromAssemblyContaining<MessageValidator>(ServiceLifetime.Singleton, includeInternalTypes: true);
         // Bound by hand: the binder skips bad values inside a dictionary without a word (see EnrichmentSettings).
-        services.AddOptions<EnrichmentOptions>().Configure<IConfiguration>(EnrichmentSettings.Bind).ValidateDataAnnotations().ValidateOnStart();
+        services.AddValidatedOptions<EnrichmentOptions>().Configure<IConfiguration>(EnrichmentSettings.Bind);
         services.AddSingleton<ContextEnrichment>();
         services.AddHostedService(sp => sp.GetRequiredService<ContextEnrichment>());
         services.AddSingleton<EventEnricher>();
@@ -64,13 +65,5 @@ internal static class IngestionSetup
         });
 
         return builder;
-    }
-
-    /// <summary>Binds <typeparamref name="T"/> to <paramref name="section"/> and checks it when the app starts, not at first use.</summary>
-    public static IServiceCollection AddValidatedOptions<T>(this IServiceCollection services, string section)
-        where T : class
-    {
-        services.AddOptions<T>().BindConfiguration(section).ValidateDataAnnotations().ValidateOnStart();
-        return services;
     }
 }

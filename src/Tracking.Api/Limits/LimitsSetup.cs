@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 using Tracking.Api.Ingestion;
+using Tracking.ServiceDefaults;
 
 namespace Tracking.Api.Limits;
 

@@ -1,9 +1,9 @@
-using System.ComponentModel.DataAnnotations;
+using Tracking.ServiceDefaults;
 
 namespace Tracking.Api.Spool;
 
 /// <summary>The write-ahead spool between the endpoints and the batcher. Bound to <c>Tracking:Spool</c>.</summary>
-internal sealed class SpoolOptions : IValidatableObject
+internal sealed class SpoolOptions : IValidatedOptions
 {
     public const string Section = "Tracking:Spool";
 
@@ -19,21 +19,21 @@ internal sealed class SpoolOptions : IValidatableObject
     /// <summary>A segment file is closed and a new one started at this size; a segment is deleted once all its events are acknowledged. Default 64 MiB.</summary>
     public long SegmentBytes { get; set; } = 64L << 20;
 
-    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    public IEnumerable<string> Validate()
     {
         if (string.IsNullOrWhiteSpace(Directory))
         {
-            yield return new($"{Section}:Directory must name a folder.");
+            yield return $"{Section}:Directory must name a folder.";
         }
 
         if (MaxBytes < 1L << 20)
         {
-            yield return new($"{Section}:MaxBytes must be at least 1048576 (1 MiB); it is {MaxBytes}.");
+            yield return $"{Section}:MaxBytes must be at least 1048576 (1 MiB); it is {MaxBytes}.";
         }
 
         if (SegmentBytes < 64 * 1024 || SegmentBytes > MaxBytes)
         {
-            yield return new($"{Section}:SegmentBytes must be at least 65536 and at most {Section}:MaxBytes ({MaxBytes}); it is {SegmentBytes}.");
+            yield return $"{Section}:SegmentBytes must be at least 65536 and at most {Section}:MaxBytes ({MaxBytes}); it is {SegmentBytes}.";
         }
     }
 }

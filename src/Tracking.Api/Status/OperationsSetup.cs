@@ -1,7 +1,7 @@
 using Tracking.Api.Admin;
 using Tracking.Api.Debugger;
-using Tracking.Api.Ingestion;
 using Tracking.Api.Telemetry;
+using Tracking.ServiceDefaults;
 
 namespace Tracking.Api.Status;
 

@@ -1,9 +1,9 @@
-using System.ComponentModel.DataAnnotations;
+using Tracking.ServiceDefaults;
 
 namespace Tracking.Api.Status;
 
 /// <summary>What the status page shows beyond the API itself, bound from <c>Tracking:Status</c>.</summary>
-internal sealed class StatusOptions : IValidatableObject
+internal sealed class StatusOptions : IValidatedOptions
 {
     public const string Section = "Tracking:Status";
 
@@ -20,16 +20,16 @@ internal sealed class StatusOptions : IValidatableObject
     /// <summary>How long the consumer may take to answer before it is shown as unreachable. Default 2 s; 100 ms to 30 s.</summary>
     public TimeSpan ConsumerTimeout { get; set; } = TimeSpan.FromSeconds(2);
 
-    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    public IEnumerable<string> Validate()
     {
         if (ConsumerUrl is { } url && (!url.IsAbsoluteUri || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps)))
         {
-            yield return new ValidationResult($"{Section}:ConsumerUrl must be an absolute http or https address, such as http://localhost:8081.");
+            yield return $"{Section}:ConsumerUrl must be an absolute http or https address, such as http://localhost:8081.";
         }
 
         if (ConsumerTimeout < TimeSpan.FromMilliseconds(100) || ConsumerTimeout > TimeSpan.FromSeconds(30))
         {
-            yield return new ValidationResult($"{Section}:ConsumerTimeout must be between 00:00:00.1 and 00:00:30 (it is {ConsumerTimeout}).");
+            yield return $"{Section}:ConsumerTimeout must be between 00:00:00.1 and 00:00:30 (it is {ConsumerTimeout}).";
         }
     }
 }

@@ -1,9 +1,9 @@
-using System.ComponentModel.DataAnnotations;
+using Tracking.ServiceDefaults;
 
 namespace Tracking.Api.Suppression;
 
 /// <summary>Where the list of suppressed users lives and how often it is read again. Bound to <c>Tracking:Suppression</c>.</summary>
-internal sealed class SuppressionOptions : IValidatableObject
+internal sealed class SuppressionOptions : IValidatedOptions
 {
     public const string Section = "Tracking:Suppression";
 
@@ -20,16 +20,16 @@ internal sealed class SuppressionOptions : IValidatableObject
     /// </summary>
     public TimeSpan ReloadInterval { get; set; } = TimeSpan.FromSeconds(5);
 
-    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    public IEnumerable<string> Validate()
     {
         if (string.IsNullOrWhiteSpace(Path))
         {
-            yield return new($"{Section}:Path must name a file.");
+            yield return $"{Section}:Path must name a file.";
         }
 
         if (ReloadInterval < TimeSpan.Zero || ReloadInterval > TimeSpan.FromHours(1))
         {
-            yield return new($"{Section}:ReloadInterval must be between 00:00:00 (never) and 01:00:00; it is {ReloadInterval}.");
+            yield return $"{Section}:ReloadInterval must be between 00:00:00 (never) and 01:00:00; it is {ReloadInterval}.";
         }
     }
 }

@@ -1,4 +1,4 @@
-using Tracking.Api.Ingestion;
+using Tracking.ServiceDefaults;
 
 namespace Tracking.Api.Suppression;
 

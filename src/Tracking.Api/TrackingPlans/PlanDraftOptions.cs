@@ -1,4 +1,4 @@
-using System.ComponentModel.DataAnnotations;
+using Tracking.ServiceDefaults;
 
 namespace Tracking.Api.TrackingPlans;
 
@@ -7,7 +7,7 @@ namespace Tracking.Api.TrackingPlans;
 /// served by <c>GET /admin/plans/draft</c>): names and JSON types only, never a value. Bounded in memory by the
 /// caps below and in time by <see cref="MaxEventsPerSecond"/>.
 /// </summary>
-internal sealed class PlanDraftOptions : IValidatableObject
+internal sealed class PlanDraftOptions : IValidatedOptions
 {
     public const string Section = "Tracking:PlanDraft";
 
@@ -51,7 +51,7 @@ internal sealed class PlanDraftOptions : IValidatableObject
     /// <summary>The deepest <see cref="MaxDepth"/>: each level is two levels of the plan's schema (properties, name).</summary>
     public const int DepthLimit = 24;
 
-    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    public IEnumerable<string> Validate()
     {
         foreach (var (setting, value, max) in new[]
                  {
@@ -63,13 +63,13 @@ internal sealed class PlanDraftOptions : IValidatableObject
         {
             if (value < 1 || value > max)
             {
-                yield return new($"{Section}:{setting} must be from 1 to {max}; it is {value}.");
+                yield return $"{Section}:{setting} must be from 1 to {max}; it is {value}.";
             }
         }
 
         if (MaxDraftCharacters is < 10_000 or > 3_000_000)
         {
-            yield return new($"{Section}:{nameof(MaxDraftCharacters)} must be from 10000 to 3000000; it is {MaxDraftCharacters}.");
+            yield return $"{Section}:{nameof(MaxDraftCharacters)} must be from 10000 to 3000000; it is {MaxDraftCharacters}.";
         }
     }
 }

@@ -1,9 +1,9 @@
-using System.ComponentModel.DataAnnotations;
+using Tracking.ServiceDefaults;
 
 namespace Tracking.Api.TrackingPlans;
 
 /// <summary>Where events blocked by a tracking plan wait for the operator (<c>Tracking:Quarantine</c>), whatever the sink.</summary>
-internal sealed class QuarantineOptions : IValidatableObject
+internal sealed class QuarantineOptions : IValidatedOptions
 {
     public const string Section = "Tracking:Quarantine";
 
@@ -16,16 +16,16 @@ internal sealed class QuarantineOptions : IValidatableObject
     /// <summary>The most bytes the quarantine holds; past it, a request with a blocked event is answered 503 (SDKs retry) until the operator re-admits or discards. Default 1 GiB.</summary>
     public long MaxBytes { get; set; } = 1L << 30;
 
-    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    public IEnumerable<string> Validate()
     {
         if (string.IsNullOrWhiteSpace(Directory))
         {
-            yield return new($"{Section}:Directory must name a folder.");
+            yield return $"{Section}:Directory must name a folder.";
         }
 
         if (MaxBytes < ProtocolLimitsBytes)
         {
-            yield return new($"{Section}:MaxBytes must be at least {ProtocolLimitsBytes} (one request's events); it is {MaxBytes}.");
+            yield return $"{Section}:MaxBytes must be at least {ProtocolLimitsBytes} (one request's events); it is {MaxBytes}.";
         }
     }
 

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Tracking.ServiceDefaults;
 
 namespace Tracking.Api.TrackingPlans;
 
@@ -10,12 +11,12 @@ internal static class TrackingPlansSetup
         var services = builder.Services;
         services.AddOptions<TrackingPlanOptions>().BindConfiguration(TrackingPlanOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<TrackingPlanOptions>, TrackingPlanOptionsValidator>();
-        services.AddOptions<QuarantineOptions>().BindConfiguration(QuarantineOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddValidatedOptions<QuarantineOptions>(QuarantineOptions.Section);
         services.AddSingleton<SourcePlans>();
         services.AddSingleton<PlanCounters>();
         services.AddSingleton<PlanEnforcement>();
         services.AddSingleton<Quarantine>();
-        services.AddOptions<PlanDraftOptions>().BindConfiguration(PlanDraftOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddValidatedOptions<PlanDraftOptions>(PlanDraftOptions.Section);
         services.AddSingleton<PlanObserver>();
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, TrackingPlanJsonContext.Default));
         return builder;

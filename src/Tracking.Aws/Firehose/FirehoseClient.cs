@@ -11,18 +11,21 @@ public sealed class FirehoseClient : IFirehoseClient, IDisposable
 {
     private static readonly AwsServiceDescription Service = new("firehose", "firehose", "Firehose_20150804");
 
+    /// <summary>The name validation messages give the settings, e.g. <c>Firehose:Retry:MaxAttempts</c>.</summary>
+    private const string SettingsName = "Firehose";
+
     private readonly AwsJsonTransport _transport;
 
     /// <summary>Creates a client.</summary>
     /// <param name="httpClient">Sends the requests; not disposed by the client. Its <see cref="HttpClient.Timeout"/> bounds each attempt.</param>
-    /// <param name="options">Region, endpoint override and retry policy; validated here.</param>
+    /// <param name="settings">Region, endpoint override and retry policy; validated here, and read only here.</param>
     /// <param name="credentials">Credentials to sign with; <see langword="null"/> uses AWSSDK.Core's default chain.</param>
     /// <param name="timeProvider">Clock for signing and back-off delays; <see langword="null"/> for the system clock.</param>
-    /// <exception cref="ArgumentException">The options break a rule; the message lists every one.</exception>
+    /// <exception cref="ArgumentException">The settings break a rule; the message lists every one.</exception>
     /// <exception cref="InvalidOperationException">No region is configured.</exception>
-    public FirehoseClient(HttpClient httpClient, FirehoseClientOptions options, AWSCredentials? credentials = null, TimeProvider? timeProvider = null)
+    public FirehoseClient(HttpClient httpClient, AwsClientSettings settings, AWSCredentials? credentials = null, TimeProvider? timeProvider = null)
     {
-        _transport = new AwsJsonTransport(httpClient, options, Service, credentials, timeProvider);
+        _transport = new AwsJsonTransport(httpClient, settings, SettingsName, Service, credentials, timeProvider);
     }
 
     /// <summary>The region requests are signed for.</summary>

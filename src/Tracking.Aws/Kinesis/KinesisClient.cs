@@ -11,19 +11,22 @@ public sealed class KinesisClient : IKinesisClient, IDisposable
 {
     private static readonly AwsServiceDescription Service = new("kinesis", "kinesis", "Kinesis_20131202");
 
+    /// <summary>The name validation messages give the settings, e.g. <c>Kinesis:Retry:MaxAttempts</c>.</summary>
+    private const string SettingsName = "Kinesis";
+
     private readonly AwsJsonTransport _transport;
 
     /// <summary>Creates a client.</summary>
     /// <param name="httpClient">Sends the requests; not disposed by the client. Its <see cref="HttpClient.Timeout"/> bounds each attempt.</param>
-    /// <param name="options">Region, endpoint override and retry policy; validated here.</param>
+    /// <param name="settings">Region, endpoint override and retry policy; validated here, and read only here.</param>
     /// <param name="credentials">Credentials to sign with; <see langword="null"/> uses AWSSDK.Core's default chain
     /// (<c>AWS_ACCESS_KEY_ID</c>/<c>AWS_SECRET_ACCESS_KEY</c>/<c>AWS_SESSION_TOKEN</c>, profiles, web identity, container and instance roles).</param>
     /// <param name="timeProvider">Clock for signing and back-off delays; <see langword="null"/> for the system clock.</param>
-    /// <exception cref="ArgumentException">The options break a rule; the message lists every one.</exception>
+    /// <exception cref="ArgumentException">The settings break a rule; the message lists every one.</exception>
     /// <exception cref="InvalidOperationException">No region is configured.</exception>
-    public KinesisClient(HttpClient httpClient, KinesisClientOptions options, AWSCredentials? credentials = null, TimeProvider? timeProvider = null)
+    public KinesisClient(HttpClient httpClient, AwsClientSettings settings, AWSCredentials? credentials = null, TimeProvider? timeProvider = null)
     {
-        _transport = new AwsJsonTransport(httpClient, options, Service, credentials, timeProvider);
+        _transport = new AwsJsonTransport(httpClient, settings, SettingsName, Service, credentials, timeProvider);
     }
 
     /// <summary>The region requests are signed for.</summary>

@@ -31,25 +31,26 @@ internal sealed class AwsJsonTransport : IDisposable
 
     public AwsJsonTransport(
         HttpClient httpClient,
-        AwsClientOptions options,
+        AwsClientSettings settings,
+        string settingsName,
         AwsServiceDescription service,
         AWSCredentials? credentials,
         TimeProvider? timeProvider)
     {
         ArgumentNullException.ThrowIfNull(httpClient);
-        ArgumentNullException.ThrowIfNull(options);
-        options.ThrowIfInvalid();
+        ArgumentNullException.ThrowIfNull(settings);
+        settings.ThrowIfInvalid(settingsName);
 
         _httpClient = httpClient;
         _service = service;
-        Region = options.ResolveRegion(Environment.GetEnvironmentVariable);
-        Endpoint = options.ResolveEndpoint(service.EndpointPrefix, Region);
+        Region = settings.ResolveRegion(settingsName, Environment.GetEnvironmentVariable);
+        Endpoint = settings.ResolveEndpoint(service.EndpointPrefix, Region);
 
         // The SDK's canonicaliser appends the resource path to the endpoint's own path.
         _resourcePath = Endpoint.AbsolutePath == "/" ? "/" : string.Empty;
 
-        // A snapshot, so changing the options object later cannot change a running client.
-        _retry = options.Retry.ToPolicy();
+        // A snapshot, so changing the settings object later cannot change a running client.
+        _retry = settings.Retry.ToPolicy();
         _timeProvider = timeProvider ?? TimeProvider.System;
         _credentials = new AwsCredentialsSource(credentials);
     }

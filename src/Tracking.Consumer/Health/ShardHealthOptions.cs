@@ -1,7 +1,9 @@
+using Tracking.ServiceDefaults;
+
 namespace Tracking.Consumer.Health;
 
 /// <summary>When a shard counts as stuck, bound from <c>Consumer:Health</c>.</summary>
-public sealed class ShardHealthOptions
+public sealed class ShardHealthOptions : IValidatedOptions
 {
     /// <summary>The configuration section.</summary>
     public const string Section = "Consumer:Health";
@@ -15,7 +17,8 @@ public sealed class ShardHealthOptions
     /// Default 3; 1 to 1,000.</summary>
     public int FailuresBeforeUnready { get; set; } = 3;
 
-    internal IEnumerable<string> Validate()
+    /// <inheritdoc/>
+    public IEnumerable<string> Validate()
     {
         if (StuckAfter < TimeSpan.FromSeconds(1) || StuckAfter > TimeSpan.FromDays(1))
         {

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Globalization;
-using Amazon;
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using Amazon.Runtime;
@@ -342,20 +341,8 @@ internal sealed class DynamoDbLeaseStore(IAmazonDynamoDB dynamo, string tableNam
     public static AmazonDynamoDBClient CreateClient(AwsClientSettings settings, AWSCredentials? credentials)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        var config = new AmazonDynamoDBConfig
-        {
-            Timeout = settings.RequestTimeout,
-            MaxErrorRetry = Math.Max(0, settings.Retry.MaxAttempts - 1),
-        };
-        if (settings.ServiceUrl is { } url)
-        {
-            config.ServiceURL = url.ToString();
-            config.AuthenticationRegion = settings.Region;
-        }
-        else
-        {
-            config.RegionEndpoint = RegionEndpoint.GetBySystemName(settings.Region);
-        }
+        var config = new AmazonDynamoDBConfig();
+        settings.Apply(config);
 
         return credentials is null ? new AmazonDynamoDBClient(config) : new AmazonDynamoDBClient(credentials, config);
     }

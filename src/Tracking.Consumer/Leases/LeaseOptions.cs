@@ -1,4 +1,5 @@
 using Npgsql;
+using Tracking.ServiceDefaults;
 
 namespace Tracking.Consumer.Leases;
 
@@ -26,7 +27,7 @@ public sealed class DynamoDbLeaseOptions : Tracking.Aws.AwsClientSettings
 }
 
 /// <summary>How workers share the shards, bound from <c>Consumer:Leases</c>.</summary>
-public sealed class LeaseOptions
+public sealed class LeaseOptions : IValidatedOptions
 {
     /// <summary>The configuration section.</summary>
     public const string Section = "Consumer:Leases";
@@ -52,7 +53,8 @@ public sealed class LeaseOptions
     /// <summary>The time between renewals: a third of <see cref="Duration"/>, as the KCL does.</summary>
     internal TimeSpan RenewInterval => Duration / 3;
 
-    internal IEnumerable<string> Validate()
+    /// <inheritdoc/>
+    public IEnumerable<string> Validate()
     {
         if (Duration < TimeSpan.FromSeconds(1) || Duration > TimeSpan.FromMinutes(10))
         {
@@ -109,7 +111,7 @@ public sealed class LeaseOptions
 }
 
 /// <summary>Who this process is among the workers, bound from <c>Consumer</c>.</summary>
-public sealed class WorkerOptions
+public sealed class WorkerOptions : IValidatedOptions
 {
     /// <summary>The configuration section.</summary>
     public const string Section = "Consumer";
@@ -130,7 +132,8 @@ public sealed class WorkerOptions
     /// <summary>The name this process holds leases under: <see cref="WorkerId"/> and <see cref="InstanceId"/>.</summary>
     internal string LeaseOwner => $"{WorkerId}:{InstanceId}";
 
-    internal IEnumerable<string> Validate()
+    /// <inheritdoc/>
+    public IEnumerable<string> Validate()
     {
         if (string.IsNullOrWhiteSpace(WorkerId) || WorkerId.Length > MaxWorkerIdLength)
         {

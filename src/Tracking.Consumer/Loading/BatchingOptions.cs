@@ -1,4 +1,5 @@
 using Tracking.Aws.Kinesis;
+using Tracking.ServiceDefaults;
 
 namespace Tracking.Consumer.Loading;
 
@@ -8,7 +9,7 @@ namespace Tracking.Consumer.Loading;
 /// commit queues on the cluster), so for it every setting left unset defaults to <see cref="RedshiftMaxRows"/>,
 /// <see cref="RedshiftMaxBytes"/> and <see cref="RedshiftLinger"/>: about one load per shard per minute or 64 MiB.
 /// </summary>
-public sealed class BatchingOptions
+public sealed class BatchingOptions : IValidatedOptions
 {
     /// <summary>The configuration section.</summary>
     public const string Section = "Consumer:Batching";
@@ -54,7 +55,8 @@ public sealed class BatchingOptions
         }
     }
 
-    internal IEnumerable<string> Validate()
+    /// <inheritdoc/>
+    public IEnumerable<string> Validate()
     {
         if (MaxRows is < 1 or > MaxMaxRows)
         {

@@ -1,5 +1,6 @@
 using Tracking.Aws;
 using Tracking.Aws.Kinesis;
+using Tracking.ServiceDefaults;
 
 namespace Tracking.Consumer.Shards;
 
@@ -18,7 +19,7 @@ public enum InitialPosition
 
 /// <summary>The stream the consumer reads, bound from <c>Consumer:Kinesis</c>, with the AWS client settings the API's
 /// sinks share (<c>Region</c>, <c>ServiceUrl</c>, <c>Retry</c>, <c>RequestTimeout</c>).</summary>
-public sealed class StreamOptions : AwsClientSettings
+public sealed class StreamOptions : AwsClientSettings, IValidatedOptions
 {
     /// <summary>The configuration section.</summary>
     public const string Section = "Consumer:Kinesis";
@@ -34,7 +35,7 @@ public sealed class StreamOptions : AwsClientSettings
     public DateTimeOffset? InitialTimestamp { get; set; }
 
     /// <summary>Every broken rule, each naming its setting.</summary>
-    internal IEnumerable<string> Validate()
+    public IEnumerable<string> Validate()
     {
         if (string.IsNullOrWhiteSpace(StreamName))
         {

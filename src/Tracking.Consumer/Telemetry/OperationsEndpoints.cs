@@ -8,7 +8,7 @@ using Tracking.ServiceDefaults;
 namespace Tracking.Consumer.Telemetry;
 
 /// <summary>The consumer's admin key, bound from <c>Consumer:AdminKey</c>.</summary>
-public sealed class OperationsOptions
+public sealed class OperationsOptions : IValidatedOptions
 {
     /// <summary>The configuration section.</summary>
     public const string Section = "Consumer";
@@ -19,7 +19,8 @@ public sealed class OperationsOptions
     /// </summary>
     public string? AdminKey { get; set; }
 
-    internal IEnumerable<string> Validate()
+    /// <inheritdoc/>
+    public IEnumerable<string> Validate()
     {
         if (AdminKeyCheck.Problem($"{Section}:AdminKey", string.IsNullOrEmpty(AdminKey) ? null : AdminKey) is { } problem)
         {

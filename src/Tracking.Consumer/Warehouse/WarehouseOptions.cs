@@ -1,4 +1,5 @@
 using Npgsql;
+using Tracking.ServiceDefaults;
 
 namespace Tracking.Consumer.Warehouse;
 
@@ -14,7 +15,7 @@ public enum WarehouseDialect
 }
 
 /// <summary>The warehouse, bound from <c>Consumer:Warehouse</c>. It also holds the leases and checkpoints.</summary>
-public sealed class WarehouseOptions
+public sealed class WarehouseOptions : IValidatedOptions
 {
     /// <summary>The configuration section.</summary>
     public const string Section = "Consumer:Warehouse";
@@ -26,7 +27,8 @@ public sealed class WarehouseOptions
     /// (for Redshift, the cluster's endpoint, port 5439, and <c>SSL Mode=Require</c>). Required.</summary>
     public string? ConnectionString { get; set; }
 
-    internal IEnumerable<string> Validate()
+    /// <inheritdoc/>
+    public IEnumerable<string> Validate()
     {
         if (string.IsNullOrWhiteSpace(ConnectionString))
         {

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using Tracking.Api.Tests.Support;
+using Tracking.Aws;
 using Tracking.Aws.Kinesis;
 using Tracking.Aws.Kinesis.Aggregation;
 using Tracking.Testing;
@@ -21,7 +22,7 @@ public sealed class KinesisAggregationTests(KinesaliteFixture kinesalite) : ICla
     public async Task AggregatedPutsToKinesaliteDecodeWithAwsKinesisAggToEveryEventOnceInEachUsersOrder()
     {
         using var http = new HttpClient();
-        using var kinesis = new KinesisClient(http, new KinesisClientOptions { Region = KinesaliteFixture.Region, ServiceUrl = kinesalite.ServiceUrl }, KinesisEmulatorDeliveryTests.Credentials);
+        using var kinesis = new KinesisClient(http, new AwsClientSettings { Region = KinesaliteFixture.Region, ServiceUrl = kinesalite.ServiceUrl }, KinesisEmulatorDeliveryTests.Credentials);
         var stream = $"events-{Guid.NewGuid():N}";
         await kinesis.CreateStreamAsync(new CreateStreamRequest { StreamName = stream, ShardCount = 2 });
         await kinesis.WaitForStreamActiveAsync(stream, TimeSpan.FromSeconds(30));

@@ -6,6 +6,7 @@ using Amazon.Runtime;
 using Microsoft.Extensions.DependencyInjection;
 using Tracking.Api.Delivery.Kinesis;
 using Tracking.Api.Tests.Support;
+using Tracking.Aws;
 using Tracking.Aws.Kinesis;
 using Tracking.Aws.Retries;
 using Tracking.Testing;
@@ -31,7 +32,7 @@ public abstract class KinesisEmulatorDeliveryTests : IDisposable
     {
         ServiceUrl = serviceUrl;
         Region = region;
-        Client = new KinesisClient(_http, new KinesisClientOptions
+        Client = new KinesisClient(_http, new AwsClientSettings
         {
             Region = region,
             ServiceUrl = serviceUrl,

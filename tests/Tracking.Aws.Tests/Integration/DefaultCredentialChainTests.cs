@@ -27,7 +27,7 @@ public sealed class DefaultCredentialChainTests
 
             await using var server = await ScriptedAwsServer.StartAsync();
             using var http = new HttpClient();
-            using var client = new KinesisClient(http, new KinesisClientOptions { ServiceUrl = server.Url });
+            using var client = new KinesisClient(http, new AwsClientSettings { ServiceUrl = server.Url });
             server.EnqueueJson("""{"ShardIterator":"AAA"}""");
 
             await client.GetShardIteratorAsync(new GetShardIteratorRequest { StreamName = "s", ShardId = "shardId-000000000000", ShardIteratorType = ShardIteratorType.TrimHorizon });

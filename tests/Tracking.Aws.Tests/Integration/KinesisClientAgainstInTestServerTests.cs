@@ -133,6 +133,21 @@ public sealed class KinesisClientAgainstInTestServerTests : AgainstScriptedServe
     }
 
     [Fact]
+    public async Task TheRetryPolicyIsReadOnceSoLaterChangesDoNotReachTheClient()
+    {
+        var settings = new AwsClientSettings { Region = "eu-west-1", ServiceUrl = _server.Url, Retry = TestClients.Retry(3) };
+        using var client = new KinesisClient(_http, settings, new BasicAWSCredentials(TestClients.AccessKey, TestClients.SecretKey), _clock);
+        settings.Retry.MaxAttempts = 1;
+        _server.EnqueueError(500, "InternalFailure");
+        _server.EnqueueError(500, "InternalFailure");
+        _server.EnqueueJson(ActiveSummary);
+
+        await client.DescribeStreamSummaryAsync(new DescribeStreamSummaryRequest { StreamName = "events" });
+
+        Assert.Equal(3, _server.Requests.Count);
+    }
+
+    [Fact]
     public async Task ADroppedConnectionIsRetriedThenSucceeds()
     {
         using var client = TestClients.Kinesis(_http, _server.Url, _clock, maxAttempts: 2);

@@ -24,7 +24,7 @@ public abstract class KinesisEmulatorContractTests : IDisposable
 
     protected KinesisEmulatorContractTests(Uri serviceUrl, string region)
     {
-        var options = new KinesisClientOptions
+        var options = new AwsClientSettings
         {
             Region = region,
             ServiceUrl = serviceUrl,

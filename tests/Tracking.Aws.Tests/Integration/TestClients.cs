@@ -24,10 +24,10 @@ internal static class TestClients
     };
 
     public static KinesisClient Kinesis(HttpClient http, Uri serviceUrl, TimeProvider clock, int maxAttempts = 3, AWSCredentials? credentials = null, string region = "eu-west-1") =>
-        new(http, new KinesisClientOptions { Region = region, ServiceUrl = serviceUrl, Retry = Retry(maxAttempts) }, credentials ?? new BasicAWSCredentials(AccessKey, SecretKey), clock);
+        new(http, new AwsClientSettings { Region = region, ServiceUrl = serviceUrl, Retry = Retry(maxAttempts) }, credentials ?? new BasicAWSCredentials(AccessKey, SecretKey), clock);
 
     public static FirehoseClient Firehose(HttpClient http, Uri serviceUrl, TimeProvider clock, int maxAttempts = 3, AWSCredentials? credentials = null, string region = "eu-west-1") =>
-        new(http, new FirehoseClientOptions { Region = region, ServiceUrl = serviceUrl, Retry = Retry(maxAttempts) }, credentials ?? new BasicAWSCredentials(AccessKey, SecretKey), clock);
+        new(http, new AwsClientSettings { Region = region, ServiceUrl = serviceUrl, Retry = Retry(maxAttempts) }, credentials ?? new BasicAWSCredentials(AccessKey, SecretKey), clock);
 }
 
 /// <summary>A test class that talks to a fresh <see cref="ScriptedAwsServer"/>, on a clock that runs back-off delays at once.</summary>

@@ -1,5 +1,4 @@
 using Amazon.Runtime;
-using Tracking.Aws.Firehose;
 using Tracking.Aws.Kinesis;
 using Tracking.Aws.Retries;
 
@@ -10,21 +9,21 @@ public class ClientOptionsTests
     [Fact]
     public void DefaultsAreValid()
     {
-        Assert.Empty(new KinesisClientOptions().Validate());
-        Assert.Empty(new FirehoseClientOptions().Validate());
+        Assert.Empty(new AwsClientSettings().ValidateForClient("Kinesis"));
+        Assert.Empty(new AwsClientSettings().ValidateForClient("Firehose"));
     }
 
     [Fact]
     public void ValidationListsEveryBrokenRuleNamingItsSetting()
     {
-        var options = new KinesisClientOptions
+        var options = new AwsClientSettings
         {
             Region = "Not A Region",
             ServiceUrl = new Uri("/relative", UriKind.Relative),
             Retry = new AwsRetryOptions { MaxAttempts = 0, BaseDelay = TimeSpan.Zero, MaxDelay = TimeSpan.FromMilliseconds(-1) },
         };
 
-        var errors = options.Validate();
+        var errors = options.ValidateForClient("Kinesis");
 
         Assert.Collection(
             errors,
@@ -38,9 +37,9 @@ public class ClientOptionsTests
     [Fact]
     public void AServiceUrlThatIsNotHttpIsRejected()
     {
-        var options = new FirehoseClientOptions { ServiceUrl = new Uri("ftp://127.0.0.1/") };
+        var options = new AwsClientSettings { ServiceUrl = new Uri("ftp://127.0.0.1/") };
 
-        var error = Assert.Single(options.Validate());
+        var error = Assert.Single(options.ValidateForClient("Firehose"));
         Assert.StartsWith("Firehose:ServiceUrl ", error, StringComparison.Ordinal);
     }
 
@@ -48,7 +47,7 @@ public class ClientOptionsTests
     public void ConstructingAClientWithInvalidOptionsThrowsWithEveryError()
     {
         using var http = new HttpClient();
-        var options = new KinesisClientOptions { Region = "us-east-1", Retry = new AwsRetryOptions { MaxAttempts = 99, BaseDelay = TimeSpan.Zero } };
+        var options = new AwsClientSettings { Region = "us-east-1", Retry = new AwsRetryOptions { MaxAttempts = 99, BaseDelay = TimeSpan.Zero } };
 
         var exception = Assert.Throws<ArgumentException>(() => new KinesisClient(http, options, new BasicAWSCredentials("a", "b")));
 
@@ -59,15 +58,15 @@ public class ClientOptionsTests
     [Fact]
     public void ConfiguredRegionWinsOverTheEnvironment()
     {
-        var options = new KinesisClientOptions { Region = "eu-west-1" };
+        var options = new AwsClientSettings { Region = "eu-west-1" };
 
-        Assert.Equal("eu-west-1", options.ResolveRegion(Environment(("AWS_REGION", "us-east-2"))));
+        Assert.Equal("eu-west-1", options.ResolveRegion("Kinesis", Environment(("AWS_REGION", "us-east-2"))));
     }
 
     [Fact]
     public void AwsRegionWinsOverAwsDefaultRegion()
     {
-        var region = new KinesisClientOptions().ResolveRegion(Environment(("AWS_REGION", "us-east-2"), ("AWS_DEFAULT_REGION", "ap-south-1")));
+        var region = new AwsClientSettings().ResolveRegion("Kinesis", Environment(("AWS_REGION", "us-east-2"), ("AWS_DEFAULT_REGION", "ap-south-1")));
 
         Assert.Equal("us-east-2", region);
     }
@@ -75,13 +74,13 @@ public class ClientOptionsTests
     [Fact]
     public void AwsDefaultRegionIsTheLastResort()
     {
-        Assert.Equal("ap-south-1", new KinesisClientOptions().ResolveRegion(Environment(("AWS_DEFAULT_REGION", "ap-south-1"))));
+        Assert.Equal("ap-south-1", new AwsClientSettings().ResolveRegion("Kinesis", Environment(("AWS_DEFAULT_REGION", "ap-south-1"))));
     }
 
     [Fact]
     public void NoRegionAnywhereFailsNamingTheSettingAndTheVariables()
     {
-        var exception = Assert.Throws<InvalidOperationException>(() => new FirehoseClientOptions().ResolveRegion(Environment()));
+        var exception = Assert.Throws<InvalidOperationException>(() => new AwsClientSettings().ResolveRegion("Firehose", Environment()));
 
         Assert.Contains("Firehose:Region", exception.Message, StringComparison.Ordinal);
         Assert.Contains("AWS_REGION", exception.Message, StringComparison.Ordinal);
@@ -94,14 +93,14 @@ public class ClientOptionsTests
     [InlineData("kinesis", "cn-north-1", "https://kinesis.cn-north-1.amazonaws.com.cn/")]
     public void TheRegionalEndpointIsUsedWithoutAServiceUrl(string prefix, string region, string expected)
     {
-        Assert.Equal(new Uri(expected), new KinesisClientOptions().ResolveEndpoint(prefix, region));
+        Assert.Equal(new Uri(expected), new AwsClientSettings().ResolveEndpoint(prefix, region));
     }
 
     [Fact]
     public void AServiceUrlReplacesTheEndpointButNotTheSigningRegion()
     {
         using var http = new HttpClient();
-        var options = new KinesisClientOptions { Region = "eu-central-1", ServiceUrl = new Uri("http://127.0.0.1:4567/") };
+        var options = new AwsClientSettings { Region = "eu-central-1", ServiceUrl = new Uri("http://127.0.0.1:4567/") };
 
         using var client = new KinesisClient(http, options, new BasicAWSCredentials("a", "b"));
 

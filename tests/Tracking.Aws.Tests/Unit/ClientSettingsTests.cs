@@ -1,3 +1,8 @@
+using Amazon;
+using Amazon.Runtime;
+using Amazon.S3;
+using Tracking.Aws.Firehose;
+using Tracking.Aws.Kinesis;
 using Tracking.Aws.Retries;
 
 namespace Tracking.Aws.Tests.Unit;
@@ -31,16 +36,42 @@ public class ClientSettingsTests
     }
 
     [Fact]
-    public void ClientOptionsAreACopySoLaterChangesDoNotReachARunningClient()
+    public void AClientReadsItsSettingsOnceSoLaterChangesDoNotReachIt()
     {
         var settings = new AwsClientSettings { Region = "eu-west-1", ServiceUrl = new Uri("http://127.0.0.1:4567/"), Retry = new AwsRetryOptions { MaxAttempts = 7 } };
+        using var http = new HttpClient();
 
-        var kinesis = settings.ToKinesisClientOptions();
-        var firehose = settings.ToFirehoseClientOptions();
-        settings.Retry.MaxAttempts = 1;
+        using var kinesis = new KinesisClient(http, settings, new BasicAWSCredentials("a", "b"));
+        using var firehose = new FirehoseClient(http, settings, new BasicAWSCredentials("a", "b"));
+        settings.Region = "us-east-1";
+        settings.ServiceUrl = new Uri("http://127.0.0.2:4567/");
 
-        Assert.Equal(("eu-west-1", settings.ServiceUrl, 7), (kinesis.Region, kinesis.ServiceUrl, kinesis.Retry.MaxAttempts));
-        Assert.Equal(7, firehose.Retry.MaxAttempts);
-        Assert.Empty(kinesis.Validate());
+        Assert.Equal(("eu-west-1", new Uri("http://127.0.0.1:4567/")), (kinesis.Region, kinesis.Endpoint));
+        Assert.Equal(("eu-west-1", new Uri("http://127.0.0.1:4567/")), (firehose.Region, firehose.Endpoint));
+    }
+
+    [Fact]
+    public void WithRetryIsACopySoLaterChangesDoNotLeakIn()
+    {
+        var settings = new AwsClientSettings { Region = "eu-west-1", ServiceUrl = new Uri("http://127.0.0.1:4567/"), Retry = new AwsRetryOptions { MaxAttempts = 7 }, RequestTimeout = TimeSpan.FromSeconds(9) };
+
+        var reading = settings.WithRetry(new AwsRetryOptions { MaxAttempts = 1 });
+        settings.Region = "us-east-1";
+        settings.Retry.MaxAttempts = 2;
+
+        Assert.Equal(("eu-west-1", settings.ServiceUrl, 1, TimeSpan.FromSeconds(9)), (reading.Region, reading.ServiceUrl, reading.Retry.MaxAttempts, reading.RequestTimeout));
+        Assert.Empty(reading.ValidateSettings("Consumer:Kinesis"));
+    }
+
+    [Fact]
+    public void ApplyMapsTheSettingsOntoAnSdkClientConfig()
+    {
+        var emulator = new AmazonS3Config();
+        new AwsClientSettings { Region = "eu-west-1", ServiceUrl = new Uri("http://127.0.0.1:4567/"), Retry = new AwsRetryOptions { MaxAttempts = 4 }, RequestTimeout = TimeSpan.FromSeconds(9) }.Apply(emulator);
+        var regional = new AmazonS3Config();
+        new AwsClientSettings { Region = "eu-central-1", Retry = new AwsRetryOptions { MaxAttempts = 1 } }.Apply(regional);
+
+        Assert.Equal(("http://127.0.0.1:4567/", "eu-west-1", 3, TimeSpan.FromSeconds(9)), (emulator.ServiceURL, emulator.AuthenticationRegion, emulator.MaxErrorRetry, emulator.Timeout));
+        Assert.Equal((RegionEndpoint.EUCentral1, 0, AwsClientSettings.DefaultRequestTimeout), (regional.RegionEndpoint, regional.MaxErrorRetry, regional.Timeout));
     }
 }

@@ -17,8 +17,8 @@ public class RequestRulesTests : IDisposable
     public RequestRulesTests()
     {
         var credentials = new BasicAWSCredentials("a", "b");
-        _kinesis = new KinesisClient(_http, new KinesisClientOptions { Region = "us-east-1", ServiceUrl = Nowhere }, credentials);
-        _firehose = new FirehoseClient(_http, new FirehoseClientOptions { Region = "us-east-1", ServiceUrl = Nowhere }, credentials);
+        _kinesis = new KinesisClient(_http, new AwsClientSettings { Region = "us-east-1", ServiceUrl = Nowhere }, credentials);
+        _firehose = new FirehoseClient(_http, new AwsClientSettings { Region = "us-east-1", ServiceUrl = Nowhere }, credentials);
     }
 
     [Fact]

@@ -4,6 +4,7 @@ using System.Numerics;
 using System.Text;
 using System.Text.Json;
 using Amazon.Runtime;
+using Tracking.Aws;
 using Tracking.Aws.Kinesis;
 using Tracking.Aws.Retries;
 using Tracking.Testing;
@@ -21,7 +22,7 @@ public sealed class TestStreamOnKinesalite : IDisposable
         Name = name;
         Client = new KinesisClient(
             _http,
-            new KinesisClientOptions
+            new AwsClientSettings
             {
                 Region = "us-east-1",
                 ServiceUrl = serviceUrl,

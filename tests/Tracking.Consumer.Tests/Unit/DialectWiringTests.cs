@@ -1,8 +1,11 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Tracking.Consumer.Health;
 using Tracking.Consumer.Leases;
 using Tracking.Consumer.Loading;
+using Tracking.Consumer.Shards;
+using Tracking.Consumer.Telemetry;
 using Tracking.Consumer.Warehouse;
 using Tracking.ServiceDefaults;
 
@@ -66,11 +69,14 @@ public sealed class DialectWiringTests
 
         // As Program.cs has them, in its order.
         builder.AddServiceDefaults();
+        builder.ConfigureConsumerHost();
         builder.AddConsumerOptions();
         builder.AddWarehouse();
         builder.AddShardReading();
         builder.AddLeases();
         builder.AddConsumerTelemetry();
+        builder.Services.AddConsumerHealthChecks();
+        builder.Services.AddOperationsEndpoints(builder.Configuration);
         return builder.Build();
     }
 }

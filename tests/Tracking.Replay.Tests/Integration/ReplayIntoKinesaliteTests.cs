@@ -38,7 +38,7 @@ public sealed class ReplayIntoKinesaliteTests(KinesaliteFixture kinesalite, S3rv
 
     private KinesisClient Client() => new(
         _http,
-        new KinesisClientOptions { Region = KinesaliteFixture.Region, ServiceUrl = kinesalite.ServiceUrl, Retry = new AwsRetryOptions { MaxAttempts = 5 } },
+        new AwsClientSettings { Region = KinesaliteFixture.Region, ServiceUrl = kinesalite.ServiceUrl, Retry = new AwsRetryOptions { MaxAttempts = 5 } },
         new BasicAWSCredentials("AKIDEXAMPLE", "secret"));
 
     private async Task<string> StreamAsync(int shards)

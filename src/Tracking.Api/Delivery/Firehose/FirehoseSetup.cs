@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Tracking.Aws.Firehose;
+using Tracking.ServiceDefaults;
 
 namespace Tracking.Api.Delivery.Firehose;
 
@@ -10,16 +11,12 @@ internal static class FirehoseSetup
     /// <summary>The Firehose sink, its client on a named <see cref="HttpClient"/>, and the monitor that checks the stream.</summary>
     public static IServiceCollection AddFirehoseSink(this IServiceCollection services)
     {
-        services.AddOptions<FirehoseSinkOptions>()
-            .BindConfiguration(FirehoseSinkOptions.Section)
-            .PostConfigure<IConfiguration>((options, configuration) => options.Region = string.IsNullOrWhiteSpace(options.Region) ? AwsSinkSettings.DefaultRegion(configuration) : options.Region.Trim())
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        services.AddValidatedOptions<FirehoseSinkOptions>(FirehoseSinkOptions.Section).UseDefaultRegion(options => options);
 
         services.AddAwsHttpClient<FirehoseSinkOptions>(HttpClientName, options => options.RequestTimeout);
         services.AddSingleton<IFirehoseClient>(provider => new FirehoseClient(
             provider.GetRequiredService<IHttpClientFactory>().CreateClient(HttpClientName),
-            provider.GetRequiredService<IOptions<FirehoseSinkOptions>>().Value.ToClientOptions(),
+            provider.GetRequiredService<IOptions<FirehoseSinkOptions>>().Value,
             AwsSinkSettings.Credentials(provider),
             provider.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IEventSink, FirehoseSink>();

@@ -1,7 +1,7 @@
-using System.ComponentModel.DataAnnotations;
 using System.Text.RegularExpressions;
 using Tracking.Aws;
 using Tracking.Aws.Firehose;
+using Tracking.ServiceDefaults;
 
 namespace Tracking.Api.Delivery.Firehose;
 
@@ -9,7 +9,7 @@ namespace Tracking.Api.Delivery.Firehose;
 /// The Amazon Data Firehose stream the Firehose sink writes to. Bound to <c>Tracking:Firehose</c>; checked at start
 /// only when <c>Tracking:Sink</c> is <c>Firehose</c>. Credentials come from the standard AWS chain.
 /// </summary>
-internal sealed partial class FirehoseSinkOptions : AwsClientSettings, IValidatableObject
+internal sealed partial class FirehoseSinkOptions : AwsClientSettings, IValidatedOptions
 {
     public const string Section = "Tracking:Firehose";
 
@@ -22,27 +22,25 @@ internal sealed partial class FirehoseSinkOptions : AwsClientSettings, IValidata
     /// <summary>How often the stream's status is checked again for <c>/health/ready</c>. Default 1 minute.</summary>
     public TimeSpan RefreshInterval { get; set; } = TimeSpan.FromMinutes(1);
 
-    public FirehoseClientOptions ToClientOptions() => ToFirehoseClientOptions();
-
-    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    public IEnumerable<string> Validate()
     {
         if (string.IsNullOrWhiteSpace(DeliveryStreamName))
         {
-            yield return new($"{Section}:DeliveryStreamName is required when Tracking:Sink is Firehose (environment variable Tracking__Firehose__DeliveryStreamName).");
+            yield return $"{Section}:DeliveryStreamName is required when Tracking:Sink is Firehose (environment variable Tracking__Firehose__DeliveryStreamName).";
         }
         else if (!StreamNamePattern().IsMatch(DeliveryStreamName))
         {
-            yield return new($"{Section}:DeliveryStreamName must be 1 to 64 letters, digits, '_', '-' or '.' (the Firehose naming rule); it is '{DeliveryStreamName}'.");
+            yield return $"{Section}:DeliveryStreamName must be 1 to 64 letters, digits, '_', '-' or '.' (the Firehose naming rule); it is '{DeliveryStreamName}'.";
         }
 
         foreach (var error in ValidateSettings(Section).Concat(AwsSinkSettings.ValidateSingleAttempt(Section, Retry)))
         {
-            yield return new(error);
+            yield return error;
         }
 
         if (RefreshInterval < TimeSpan.FromSeconds(1))
         {
-            yield return new($"{Section}:RefreshInterval must be at least 1 second (DescribeDeliveryStream has a low per-account quota); it is {RefreshInterval}.");
+            yield return $"{Section}:RefreshInterval must be at least 1 second (DescribeDeliveryStream has a low per-account quota); it is {RefreshInterval}.";
         }
     }
 

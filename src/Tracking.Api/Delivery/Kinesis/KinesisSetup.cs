@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Tracking.Aws.Kinesis;
+using Tracking.ServiceDefaults;
 
 namespace Tracking.Api.Delivery.Kinesis;
 
@@ -10,16 +11,12 @@ internal static class KinesisSetup
     /// <summary>The Kinesis sink, its client on a named <see cref="HttpClient"/>, and the monitor that checks the stream and lists its shards.</summary>
     public static IServiceCollection AddKinesisSink(this IServiceCollection services)
     {
-        services.AddOptions<KinesisSinkOptions>()
-            .BindConfiguration(KinesisSinkOptions.Section)
-            .PostConfigure<IConfiguration>((options, configuration) => options.Region = string.IsNullOrWhiteSpace(options.Region) ? AwsSinkSettings.DefaultRegion(configuration) : options.Region.Trim())
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        services.AddValidatedOptions<KinesisSinkOptions>(KinesisSinkOptions.Section).UseDefaultRegion(options => options);
 
         services.AddAwsHttpClient<KinesisSinkOptions>(HttpClientName, options => options.RequestTimeout);
         services.AddSingleton<IKinesisClient>(provider => new KinesisClient(
             provider.GetRequiredService<IHttpClientFactory>().CreateClient(HttpClientName),
-            provider.GetRequiredService<IOptions<KinesisSinkOptions>>().Value.ToClientOptions(),
+            provider.GetRequiredService<IOptions<KinesisSinkOptions>>().Value,
             AwsSinkSettings.Credentials(provider),
             provider.GetRequiredService<TimeProvider>()));
         services.AddSingleton<KinesisSink>();

@@ -1,6 +1,6 @@
-using System.ComponentModel.DataAnnotations;
 using Tracking.Aws;
 using Tracking.Aws.Kinesis;
+using Tracking.ServiceDefaults;
 
 namespace Tracking.Api.Delivery.Kinesis;
 
@@ -9,7 +9,7 @@ namespace Tracking.Api.Delivery.Kinesis;
 /// only when <c>Tracking:Sink</c> is <c>Kinesis</c>. Credentials come from the standard AWS chain
 /// (<c>AWS_ACCESS_KEY_ID</c>/<c>AWS_SECRET_ACCESS_KEY</c>, profiles, web identity, container and instance roles).
 /// </summary>
-internal sealed class KinesisSinkOptions : AwsClientSettings, IValidatableObject
+internal sealed class KinesisSinkOptions : AwsClientSettings, IValidatedOptions
 {
     public const string Section = "Tracking:Kinesis";
 
@@ -51,43 +51,40 @@ internal sealed class KinesisSinkOptions : AwsClientSettings, IValidatableObject
     /// <summary>How often the stream's status and open shards are read again (sooner after a reshard is noticed). Default 1 minute.</summary>
     public TimeSpan RefreshInterval { get; set; } = TimeSpan.FromMinutes(1);
 
-    /// <summary>The client's settings, with the region already resolved by <see cref="AwsClientSettings.Region"/>'s default.</summary>
-    public KinesisClientOptions ToClientOptions() => ToKinesisClientOptions();
-
-    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    public IEnumerable<string> Validate()
     {
         if (string.IsNullOrWhiteSpace(StreamName))
         {
-            yield return new($"{Section}:StreamName is required when Tracking:Sink is Kinesis (environment variable Tracking__Kinesis__StreamName).");
+            yield return $"{Section}:StreamName is required when Tracking:Sink is Kinesis (environment variable Tracking__Kinesis__StreamName).";
         }
         else if (!KinesisLimits.IsStreamName(StreamName))
         {
-            yield return new($"{Section}:StreamName must be 1 to 128 letters, digits, '_', '-' or '.' (the Kinesis naming rule); it is '{StreamName}'.");
+            yield return $"{Section}:StreamName must be 1 to 128 letters, digits, '_', '-' or '.' (the Kinesis naming rule); it is '{StreamName}'.";
         }
 
         foreach (var error in ValidateSettings(Section).Concat(AwsSinkSettings.ValidateSingleAttempt(Section, Retry)))
         {
-            yield return new(error);
+            yield return error;
         }
 
         if (ShardRecordsPerSecond < 1)
         {
-            yield return new($"{Section}:ShardRecordsPerSecond must be at least 1; it is {ShardRecordsPerSecond}.");
+            yield return $"{Section}:ShardRecordsPerSecond must be at least 1; it is {ShardRecordsPerSecond}.";
         }
 
         if (ShardBytesPerSecond < Events.ProtocolLimits.MaxMessageBytes)
         {
-            yield return new($"{Section}:ShardBytesPerSecond must be at least {Events.ProtocolLimits.MaxMessageBytes} so a shard can take a maximum-size message each second; it is {ShardBytesPerSecond}.");
+            yield return $"{Section}:ShardBytesPerSecond must be at least {Events.ProtocolLimits.MaxMessageBytes} so a shard can take a maximum-size message each second; it is {ShardBytesPerSecond}.";
         }
 
         if (AggregationMaxBytes is < 1024 or > KinesisLimits.MaxRecordBytes)
         {
-            yield return new($"{Section}:AggregationMaxBytes must be between 1024 and {KinesisLimits.MaxRecordBytes} (the Kinesis record limit, data plus partition key); it is {AggregationMaxBytes}.");
+            yield return $"{Section}:AggregationMaxBytes must be between 1024 and {KinesisLimits.MaxRecordBytes} (the Kinesis record limit, data plus partition key); it is {AggregationMaxBytes}.";
         }
 
         if (RefreshInterval < TimeSpan.FromSeconds(1))
         {
-            yield return new($"{Section}:RefreshInterval must be at least 1 second (DescribeStreamSummary and ListShards have low per-account quotas); it is {RefreshInterval}.");
+            yield return $"{Section}:RefreshInterval must be at least 1 second (DescribeStreamSummary and ListShards have low per-account quotas); it is {RefreshInterval}.";
         }
     }
 }

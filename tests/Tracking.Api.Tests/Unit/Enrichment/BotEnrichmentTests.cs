@@ -116,8 +116,8 @@ public class BotEnrichmentTests
     {
         var options = new EnrichmentOptions { Sources = { ["web"] = new SourceEnrichmentOptions { Bots = (BotAction)7 } } };
 
-        var results = options.Validate(new System.ComponentModel.DataAnnotations.ValidationContext(options)).ToList();
+        var results = options.Validate().ToList();
 
-        Assert.Contains(results, r => r.ErrorMessage!.Contains("Tracking:Enrichment:Sources:web:Bots is 7", StringComparison.Ordinal));
+        Assert.Contains(results, r => r.Contains("Tracking:Enrichment:Sources:web:Bots is 7", StringComparison.Ordinal));
     }
 }

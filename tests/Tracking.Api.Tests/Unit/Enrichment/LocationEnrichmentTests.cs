@@ -1,4 +1,3 @@
-using System.ComponentModel.DataAnnotations;
 using Tracking.Api.Enrichment;
 using static Tracking.Api.Tests.Unit.Enrichment.EnrichmentHarness;
 
@@ -109,9 +108,9 @@ public class LocationEnrichmentTests
     {
         var options = new EnrichmentOptions { Location = true, LocationDatabases = ["/nowhere/GeoLite2-City.mmdb"] };
 
-        var results = options.Validate(new ValidationContext(options)).ToList();
+        var results = options.Validate().ToList();
 
-        var error = Assert.Single(results).ErrorMessage!;
+        var error = Assert.Single(results);
         Assert.Contains("'/nowhere/GeoLite2-City.mmdb' does not exist", error, StringComparison.Ordinal);
         Assert.Contains("Tracking:Enrichment:LocationOptional=true", error, StringComparison.Ordinal);
     }
@@ -123,7 +122,7 @@ public class LocationEnrichmentTests
         File.WriteAllText(path, "not a database");
         var options = new EnrichmentOptions { Sources = { ["web"] = new SourceEnrichmentOptions { Location = true } }, LocationDatabases = [path] };
 
-        var error = Assert.Single(options.Validate(new ValidationContext(options))).ErrorMessage!;
+        var error = Assert.Single(options.Validate());
 
         Assert.Contains($"'{path}' cannot be read as a MaxMind-format (.mmdb) file", error, StringComparison.Ordinal);
     }
@@ -132,7 +131,7 @@ public class LocationEnrichmentTests
     public void AnOptionalMissingDatabaseTurnsLocationOffAndTheRestStaysOn()
     {
         var options = new EnrichmentOptions { Location = true, LocationOptional = true, LocationDatabases = ["/nowhere/GeoLite2-City.mmdb"] };
-        Assert.Empty(options.Validate(new ValidationContext(options)));
+        Assert.Empty(options.Validate());
 
         var context = new EnrichmentHarness(options).ContextOf("Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:121.0) Gecko/20100101 Firefox/121.0", ip: "81.2.69.160")!;
 
