@@ -21,36 +21,44 @@ internal static class PlanViewNames
     /// <summary>Redshift's identifier limit, in bytes.</summary>
     public const int RedshiftLimit = 127;
 
-    /// <summary><paramref name="name"/> in snake_case: lower-case ASCII letters and digits, each run of anything else one <c>_</c>, none at the ends.</summary>
+    /// <summary><paramref name="name"/> in snake_case: lower-case ASCII letters and digits, a <c>_</c> where camelCase turns and for each run of anything else, none at the ends.</summary>
     public static string Slug(string name)
     {
         var slug = new StringBuilder(name.Length);
+        var previous = '\0';
         foreach (var c in name)
         {
             var lower = char.ToLowerInvariant(c);
             if (lower is (>= 'a' and <= 'z') or (>= '0' and <= '9'))
             {
+                // camelCase splits as Segment's snake_case does: orderId → order_id.
+                if (char.IsAsciiLetterUpper(c) && (char.IsAsciiLetterLower(previous) || char.IsAsciiDigit(previous)))
+                {
+                    slug.Append('_');
+                }
+
                 slug.Append(lower);
             }
             else if (slug.Length > 0 && slug[^1] != '_')
             {
                 slug.Append('_');
             }
+
+            previous = c;
         }
 
         return slug.ToString().TrimEnd('_');
     }
 
     /// <summary>
-    /// A unique name per entry: its slug (<paramref name="fallback"/> when empty, <c>_</c> in front of a leading digit),
+    /// A unique name per entry: its slug (its fallback when empty, <c>_</c> in front of a leading digit),
     /// suffixed as the class says when it is too long, empty, in <paramref name="taken"/>, or shared with another entry
     /// that is not written exactly that way.
     /// </summary>
-    /// <param name="entries">Each entry: its slug, and the identity it stands for (hashed for its suffix).</param>
+    /// <param name="entries">Each entry: its slug, the name it has when the slug is empty, and the identity it stands for (hashed for its suffix).</param>
     /// <param name="taken">Names no entry may have.</param>
     /// <param name="limit">The longest name, in bytes (the names are ASCII).</param>
-    /// <param name="fallback">The name of an entry whose slug is empty, before its suffix.</param>
-    public static string[] Assign(IReadOnlyList<(string Slug, string Identity)> entries, IReadOnlySet<string> taken, int limit, string fallback)
+    public static string[] Assign(IReadOnlyList<(string Slug, string Fallback, string Identity)> entries, IReadOnlySet<string> taken, int limit)
     {
         var names = new string[entries.Count];
         var forced = new bool[entries.Count];
@@ -58,7 +66,7 @@ internal static class PlanViewNames
         {
             var slug = entries[i].Slug;
             forced[i] = slug.Length == 0;
-            slug = slug.Length == 0 ? fallback : slug;
+            slug = slug.Length == 0 ? entries[i].Fallback : slug;
             slug = char.IsAsciiDigit(slug[0]) ? "_" + slug : slug;
             names[i] = slug.Length > limit || forced[i] ? Suffixed(slug, entries[i].Identity, limit) : slug;
         }

@@ -53,10 +53,12 @@ internal static class PlanViews
             .SelectMany(p => (p.Plan.Tracks ?? new Dictionary<string, JsonNode?>()).Where(e => Storable(e.Key)).Select(e => (p.Source, Event: e.Key, Schema: e.Value)))
             .ToList();
         var names = PlanViewNames.Assign(
-            [.. events.Select(e => (PlanViewNames.Slug(e.Source) + "_" + PlanViewNames.Slug(e.Event), $"{e.Source}\n{e.Event}"))],
+            [.. events.Select(e => (
+                PlanViewNames.Slug(e.Event) is { Length: > 0 } slug ? $"{PlanViewNames.Slug(e.Source)}_{slug}" : "",
+                $"{PlanViewNames.Slug(e.Source)}_event",
+                $"{e.Source}\n{e.Event}"))],
             FixedNames,
-            limit,
-            "event");
+            limit);
 
         var commonNames = Common(redshift).Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
         var views = new List<PlanView>();
@@ -64,7 +66,7 @@ internal static class PlanViews
         {
             var (source, name, schema) = events[i];
             var properties = Properties(schema).Where(p => Storable(p.Key) && (!redshift || Navigable(p.Key))).ToList();
-            var columns = PlanViewNames.Assign([.. properties.Select(p => (PlanViewNames.Slug(p.Key), p.Key))], commonNames, limit, "property");
+            var columns = PlanViewNames.Assign([.. properties.Select(p => (PlanViewNames.Slug(p.Key), "property", p.Key))], commonNames, limit);
             var select = Common(redshift).Select(c => c.Sql)
                 .Concat(properties.Select((p, j) => $"{Typed(p.Key, p.Kind, redshift)} AS \"{columns[j]}\""));
             var statement =
