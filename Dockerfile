@@ -23,6 +23,7 @@ COPY global.json Directory.Build.props Directory.Packages.props .editorconfig ./
 COPY src/Tracking.Events/Tracking.Events.csproj src/Tracking.Events/
 COPY src/Tracking.Aws/Tracking.Aws.csproj src/Tracking.Aws/
 COPY src/Tracking.ServiceDefaults/Tracking.ServiceDefaults.csproj src/Tracking.ServiceDefaults/
+COPY src/Tracking.Plans/Tracking.Plans.csproj src/Tracking.Plans/
 COPY src/Tracking.Api/Tracking.Api.csproj src/Tracking.Api/
 COPY src/Tracking.Consumer/Tracking.Consumer.csproj src/Tracking.Consumer/
 COPY src/Tracking.Replay/Tracking.Replay.csproj src/Tracking.Replay/

@@ -20,6 +20,9 @@ internal static class ConsumerOptionsSetup
         builder.Services.AddValidatedOptions<WarehouseOptions>(WarehouseOptions.Section);
         builder.Services.AddSingleton<IValidateOptions<WarehouseOptions>, DialectRules>();
         builder.Services.AddOptions<RedshiftOptions>().BindConfiguration(RedshiftOptions.Section).UseDefaultRegion(o => o.S3 ??= new AwsClientSettings());
+        // Reading a plan needs the content root, so its check is a validator of its own.
+        builder.Services.AddOptions<PlanViewOptions>().BindConfiguration(PlanViewOptions.Section).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<PlanViewOptions>, PlanViewOptionsValidator>();
         builder.Services.AddValidatedOptions<BatchingOptions>(BatchingOptions.Section).PostConfigure<IConfiguration>((o, configuration) =>
         {
             if (Enum.TryParse<WarehouseDialect>(configuration[$"{WarehouseOptions.Section}:{nameof(WarehouseOptions.Dialect)}"], ignoreCase: true, out var dialect)

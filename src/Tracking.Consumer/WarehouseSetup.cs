@@ -35,6 +35,12 @@ internal static class WarehouseSetup
             return dataSource.Build();
         });
         builder.Services.AddSingleton<RedshiftSql>(_ => new RedshiftSql());
+        builder.Services.AddSingleton(sp => PlanViewSync.From(
+            sp.GetRequiredService<IOptions<PlanViewOptions>>().Value,
+            sp.GetRequiredService<IHostEnvironment>(),
+            redshift: sp.GetRequiredService<IOptions<WarehouseOptions>>().Value.Dialect == WarehouseDialect.Redshift,
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<PlanViewSync>>()));
         builder.Services.AddSingleton<IWarehouseSchema>(sp => sp.GetRequiredService<IOptions<WarehouseOptions>>().Value.Dialect == WarehouseDialect.Redshift
             ? ActivatorUtilities.CreateInstance<RedshiftSchema>(sp)
             : ActivatorUtilities.CreateInstance<PostgresSchema>(sp));

@@ -7,7 +7,7 @@ namespace Tracking.Consumer.Warehouse;
 /// with its row in <c>consumer_schema_migrations</c>; an advisory lock keeps workers that start together from
 /// running them twice. A database already at the latest version is left alone.
 /// </summary>
-internal sealed partial class PostgresSchema(NpgsqlDataSource dataSource, ILogger<PostgresSchema> logger) : IWarehouseSchema
+internal sealed partial class PostgresSchema(NpgsqlDataSource dataSource, ILogger<PostgresSchema> logger, PlanViewSync? planViews = null) : IWarehouseSchema
 {
     /// <summary>Any fixed number: the advisory lock that serialises migrations across workers.</summary>
     private const long MigrationLock = 0x7472_6163_6b69_6e67;
@@ -61,6 +61,15 @@ internal sealed partial class PostgresSchema(NpgsqlDataSource dataSource, ILogge
         (7, "events.violations: how an event breaks its source's tracking plan", """
             ALTER TABLE events ADD COLUMN violations jsonb;
             """),
+        (8, "plan_views: the per-event views the consumer made from the tracking plans", $"""
+            CREATE TABLE {PlanViewSync.Table} (
+                view_name       text PRIMARY KEY,
+                source          text NOT NULL,
+                event           text NOT NULL,
+                definition_hash text NOT NULL,
+                created_at      timestamptz NOT NULL
+            );
+            """),
     ];
 
     /// <summary>The version a fully migrated database is at.</summary>
@@ -113,6 +122,11 @@ internal sealed partial class PostgresSchema(NpgsqlDataSource dataSource, ILogge
             }
 
             LogApplied(version, description);
+        }
+
+        if (planViews is not null)
+        {
+            await planViews.ApplyAsync(connection, transaction, cancellationToken);
         }
 
         await transaction.CommitAsync(cancellationToken);

@@ -7,7 +7,7 @@ namespace Tracking.Consumer.Warehouse;
 /// from <see cref="RedshiftSql"/>. Redshift has no advisory locks: workers starting together serialise on a table
 /// lock of <c>consumer_schema_migrations</c>, and each migration commits with its row.
 /// </summary>
-internal sealed partial class RedshiftSchema(NpgsqlDataSource dataSource, RedshiftSql sql, TimeProvider timeProvider, ILogger<RedshiftSchema> logger) : IWarehouseSchema
+internal sealed partial class RedshiftSchema(NpgsqlDataSource dataSource, RedshiftSql sql, TimeProvider timeProvider, ILogger<RedshiftSchema> logger, PlanViewSync? planViews = null) : IWarehouseSchema
 {
     /// <summary>The migrations, by version. Append only: a released migration never changes.</summary>
     internal IReadOnlyList<(int Version, string Description, IReadOnlyList<string> Statements)> Migrations =>
@@ -21,6 +21,7 @@ internal sealed partial class RedshiftSchema(NpgsqlDataSource dataSource, Redshi
         // Migration 3 builds the views from the same code, so a new database and one migrated from 3 end alike.
         (6, "Segment-shaped views: a JSON value too long to serialize gives NULL columns, not a failed query", SegmentViews.Create(redshift: true, replace: true)),
         (7, "events.violations: how an event breaks its source's tracking plan", RedshiftSql.SchemaVersion7),
+        (8, "plan_views: the per-event views the consumer made from the tracking plans", RedshiftSql.SchemaVersion8),
     ];
 
     public async Task MigrateAsync(CancellationToken cancellationToken)
@@ -67,6 +68,11 @@ internal sealed partial class RedshiftSchema(NpgsqlDataSource dataSource, Redshi
             }
 
             LogApplied(version, description);
+        }
+
+        if (planViews is not null)
+        {
+            await planViews.ApplyAsync(connection, transaction, cancellationToken);
         }
 
         await transaction.CommitAsync(cancellationToken);

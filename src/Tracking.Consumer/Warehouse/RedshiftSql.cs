@@ -69,6 +69,20 @@ internal sealed class RedshiftSql(bool tableAttributes = true)
         $"ALTER TABLE events ADD COLUMN {EventColumns.Violations} SUPER",
     ];
 
+    /// <summary>The statements of Redshift schema version 8: <see cref="PlanViewSync.Table"/>, the per-event views the consumer made.</summary>
+    public static IReadOnlyList<string> SchemaVersion8 =>
+    [
+        $"""
+        CREATE TABLE {PlanViewSync.Table} (
+            view_name       VARCHAR({PlanViewNames.RedshiftLimit}) NOT NULL,
+            source          VARCHAR({EventColumns.RedshiftMaxVarcharBytes}) NOT NULL,
+            event           VARCHAR({EventColumns.RedshiftMaxVarcharBytes}) NOT NULL,
+            definition_hash VARCHAR(64) NOT NULL,
+            created_at      TIMESTAMPTZ NOT NULL
+        )
+        """,
+    ];
+
     /// <summary>The table that says which stream of each name the checkpoints belong to.</summary>
     public const string StreamIdentityTable = "stream_identities";
 

@@ -55,7 +55,7 @@ internal static class SegmentViews
     ];
 
     /// <summary>What every per-call view starts with.</summary>
-    private static readonly IReadOnlyList<ViewColumn> CommonColumns =
+    internal static readonly IReadOnlyList<ViewColumn> CommonColumns =
     [
         new("id", "message_id"),
         new("anonymous_id", "anonymous_id"),
@@ -116,9 +116,7 @@ internal static class SegmentViews
             if (view == "tracks")
             {
                 // Segment's tracks.event is the event's name slugged (Order Completed → order_completed); event_text keeps it.
-                select.Add(redshift
-                    ? "BTRIM(REGEXP_REPLACE(LOWER(event), '[^a-z0-9]+', '_'), '_') AS event"
-                    : "btrim(regexp_replace(lower(event), '[^a-z0-9]+', '_', 'g'), '_') AS event");
+                select.Add(EventSlug(redshift));
             }
 
             select.AddRange(columns.Select(c => Select(c, redshift)));
@@ -183,7 +181,13 @@ internal static class SegmentViews
             """;
     }
 
-    private static string Select(ViewColumn column, bool redshift)
+    /// <summary>Segment's <c>tracks.event</c>: the event's name slugged (Order Completed → order_completed).</summary>
+    internal static string EventSlug(bool redshift) => redshift
+        ? "BTRIM(REGEXP_REPLACE(LOWER(event), '[^a-z0-9]+', '_'), '_') AS event"
+        : "btrim(regexp_replace(lower(event), '[^a-z0-9]+', '_', 'g'), '_') AS event";
+
+    /// <summary>One column of a view's select list, named as <paramref name="column"/> says.</summary>
+    internal static string Select(ViewColumn column, bool redshift)
     {
         var source = column.Path.Length == 0 ? EventColumns.Quote(column.Column) : Extract(column.Column, column.Path, redshift);
         var name = EventColumns.Quote(column.Name);

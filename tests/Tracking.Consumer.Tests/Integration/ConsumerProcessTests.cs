@@ -67,6 +67,39 @@ public sealed partial class ConsumerProcessTests(PostgresServer postgres, Kinesa
     }
 
     [Fact]
+    public async Task AMissingPlanFileRefusesTheStartWithOneLineNamingTheSettingAndTheFile()
+    {
+        var settings = ConsumerProcess.Settings(kinesalite.ServiceUrl, "events", postgres.ConnectionString("postgres"), "w");
+        settings["Consumer:TrackingPlans:web:Path"] = "/nonexistent/web.plan.yaml";
+        await using var consumer = ConsumerProcess.Start(settings);
+
+        await consumer.WaitForExitAsync(Patience);
+
+        Assert.Equal(2, consumer.ExitCode);
+        var line = Assert.Single(consumer.Lines, l => l.Length > 0);
+        Assert.StartsWith("Tracking.Consumer cannot start: Consumer:TrackingPlans:web:Path: the tracking plan file '/nonexistent/web.plan.yaml' cannot be read", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", consumer.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AConfiguredPlanGivesItsPerEventViewsOnStart()
+    {
+        var connectionString = await postgres.CreateDatabaseAsync("planstart");
+        var plan = Path.Combine(Directory.CreateTempSubdirectory("plan-").FullName, "web.plan.yaml");
+        await File.WriteAllTextAsync(plan, "track:\n  Order Completed:\n    properties:\n      properties:\n        revenue: { type: number }\n");
+        var settings = ConsumerProcess.Settings(kinesalite.ServiceUrl, "events", connectionString, "w");
+        settings["Consumer:TrackingPlans:web:Path"] = plan;
+        await using var consumer = ConsumerProcess.Start(settings);
+        var warehouse = new WarehouseDb(connectionString);
+
+        await Eventually.TrueAsync(
+            async () => await warehouse.ScalarAsync<long>("SELECT count(*) FROM information_schema.columns WHERE table_name = 'web_order_completed' AND column_name = 'revenue' AND data_type = 'double precision'") == 1,
+            "the view web_order_completed has its typed column",
+            Patience,
+            () => consumer.Output);
+    }
+
+    [Fact]
     public async Task AnUnreachableWarehouseStopsTheStartWithOneLineNamingTheSetting()
     {
         var closedPort = EmulatorPackages.FreeLoopbackPort();

@@ -34,7 +34,7 @@ public sealed class RedshiftSchemaTests(PostgresServer postgres)
         var warehouse = await MigratedAsync();
 
         var tables = (await warehouse.RowsAsync("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY 1")).Select(r => (string)r[0]!);
-        Assert.Equal(["consumer_load_lock", "consumer_schema_migrations", "dead_letters", "events", "regulations", "shard_checkpoints", "stream_identities"], tables);
+        Assert.Equal(["consumer_load_lock", "consumer_schema_migrations", "dead_letters", "events", "plan_views", "regulations", "shard_checkpoints", "stream_identities"], tables);
         var columns = (await warehouse.RowsAsync("SELECT column_name, data_type, character_maximum_length, domain_name FROM information_schema.columns WHERE table_name = 'events'"))
             .ToDictionary(r => (string)r[0]!, r => r);
         foreach (var column in EventColumns.All)

@@ -19,7 +19,7 @@ public sealed class SchemaTests(PostgresServer postgres)
 
         var warehouse = new WarehouseDb(connectionString);
         var tables = (await warehouse.RowsAsync("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY 1")).Select(r => (string)r[0]!);
-        Assert.Equal(["consumer_schema_migrations", "dead_letters", "events", "regulations", "shard_leases", "stream_identities"], tables);
+        Assert.Equal(["consumer_schema_migrations", "dead_letters", "events", "plan_views", "regulations", "shard_leases", "stream_identities"], tables);
         Assert.Equal(PostgresSchema.LatestVersion, await warehouse.ScalarAsync<int>("SELECT max(version) FROM consumer_schema_migrations"));
         var columns = (await warehouse.RowsAsync("SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'events'"))
             .ToDictionary(r => (string)r[0]!, r => (string)r[1]!);

@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 using YamlDotNet.Core;
 using YamlDotNet.Core.Events;
 
-namespace Tracking.Api.TrackingPlans;
+namespace Tracking.Plans;
 
 /// <summary>
 /// A YAML document as the JSON it stands for, so a YAML plan and a JSON plan are read by the same code.
@@ -12,7 +12,7 @@ namespace Tracking.Api.TrackingPlans;
 /// not by recursion: a deeply nested file is refused at <see cref="MaxDepth"/>, it cannot overflow the stack.
 /// Aliases are refused (a few lines of anchors can stand for billions of nodes).
 /// </summary>
-internal static class YamlToJson
+public static class YamlToJson
 {
     /// <summary>The deepest nesting read, as System.Text.Json's default.</summary>
     public const int MaxDepth = 64;
