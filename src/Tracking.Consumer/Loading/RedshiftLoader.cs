@@ -183,34 +183,7 @@ internal sealed partial class RedshiftLoader(
             return new LoadResult(LoadOutcome.LeaseLost, 0, 0);
         }
 
-        var inserted = 0;
-        if (rows.Count > 0)
-        {
-            await ExecuteAsync(connection, transaction, sql.CreateStaging, cancellationToken);
-            if (staged is not null)
-            {
-                await copy.CopyAsync(connection, transaction, staged, cancellationToken);
-            }
-            else
-            {
-                await InsertIntoStagingAsync(connection, transaction, rows, cancellationToken);
-            }
-
-            var received = rows.Where(r => r.ReceivedAt is not null).Select(r => r.ReceivedAt!.Value).DefaultIfEmpty(now).Min();
-            await using (var delete = new NpgsqlCommand(RedshiftSql.DeleteAlreadyLoaded, connection, transaction))
-            {
-                delete.Parameters.Add(Parameter((received - settings.DedupWindow).UtcDateTime, NpgsqlDbType.TimestampTz));
-                await delete.ExecuteNonQueryAsync(cancellationToken);
-            }
-
-            await using (var insert = new NpgsqlCommand(RedshiftSql.InsertFromStaging, connection, transaction))
-            {
-                insert.Parameters.Add(Parameter(now.UtcDateTime, NpgsqlDbType.TimestampTz));
-                inserted = await insert.ExecuteNonQueryAsync(cancellationToken);
-            }
-
-            await ExecuteAsync(connection, transaction, RedshiftSql.DropStaging, cancellationToken);
-        }
+        var inserted = await InsertRowsAsync(connection, transaction, sql, copy, rows, staged, settings.DedupWindow, now, cancellationToken);
 
         if (letters.Count > 0)
         {
@@ -240,6 +213,56 @@ internal sealed partial class RedshiftLoader(
         command.Parameters.Add(Parameter(batch.Fence.Owner, NpgsqlDbType.Varchar));
         command.Parameters.Add(Parameter(batch.Fence.Counter, NpgsqlDbType.Bigint));
         return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+    }
+
+    /// <summary>
+    /// Adds <paramref name="rows"/> to <c>events</c> in the caller's transaction, as every load does: fills a temporary
+    /// staging table (from <paramref name="staged"/> by <c>COPY</c>, else by parameterised <c>INSERT</c>), drops the
+    /// staged rows <c>events</c> already holds within <paramref name="dedupWindow"/>, inserts the first copy of each
+    /// remaining <c>message_id</c>. Returns how many rows were new.
+    /// </summary>
+    internal static async Task<int> InsertRowsAsync(
+        NpgsqlConnection connection,
+        NpgsqlTransaction transaction,
+        RedshiftSql sql,
+        IRedshiftCopy copy,
+        List<EventRow> rows,
+        StagedBatch? staged,
+        TimeSpan dedupWindow,
+        DateTimeOffset now,
+        CancellationToken cancellationToken)
+    {
+        if (rows.Count == 0)
+        {
+            return 0;
+        }
+
+        await ExecuteAsync(connection, transaction, sql.CreateStaging, cancellationToken);
+        if (staged is not null)
+        {
+            await copy.CopyAsync(connection, transaction, staged, cancellationToken);
+        }
+        else
+        {
+            await InsertIntoStagingAsync(connection, transaction, rows, cancellationToken);
+        }
+
+        var received = rows.Where(r => r.ReceivedAt is not null).Select(r => r.ReceivedAt!.Value).DefaultIfEmpty(now).Min();
+        await using (var delete = new NpgsqlCommand(RedshiftSql.DeleteAlreadyLoaded, connection, transaction))
+        {
+            delete.Parameters.Add(Parameter((received - dedupWindow).UtcDateTime, NpgsqlDbType.TimestampTz));
+            await delete.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        int inserted;
+        await using (var insert = new NpgsqlCommand(RedshiftSql.InsertFromStaging, connection, transaction))
+        {
+            insert.Parameters.Add(Parameter(now.UtcDateTime, NpgsqlDbType.TimestampTz));
+            inserted = await insert.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await ExecuteAsync(connection, transaction, RedshiftSql.DropStaging, cancellationToken);
+        return inserted;
     }
 
     /// <summary>Inserts rows into the staging table (<see cref="RedshiftSql.CreateStaging"/>) with parameters, in statements of <see cref="RowsPerInsert"/> rows.</summary>

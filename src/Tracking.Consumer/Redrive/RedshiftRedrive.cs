@@ -259,34 +259,7 @@ internal sealed partial class RedshiftRedrive(
         }
 
         var rows = taken.SelectMany(p => p.Reread.Rows).ToList();
-        var inserted = 0;
-        if (rows.Count > 0)
-        {
-            await ExecuteAsync(connection, transaction, sql.CreateStaging, cancellationToken);
-            if (staged is not null)
-            {
-                await copy.CopyAsync(connection, transaction, staged, cancellationToken);
-            }
-            else
-            {
-                await RedshiftLoader.InsertIntoStagingAsync(connection, transaction, rows, cancellationToken);
-            }
-
-            var received = rows.Where(r => r.ReceivedAt is not null).Select(r => r.ReceivedAt!.Value).DefaultIfEmpty(now).Min();
-            await using (var already = new NpgsqlCommand(RedshiftSql.DeleteAlreadyLoaded, connection, transaction))
-            {
-                already.Parameters.Add(Parameter((received - options.Value.DedupWindow).UtcDateTime, NpgsqlDbType.TimestampTz));
-                await already.ExecuteNonQueryAsync(cancellationToken);
-            }
-
-            await using (var insert = new NpgsqlCommand(RedshiftSql.InsertFromStaging, connection, transaction))
-            {
-                insert.Parameters.Add(Parameter(now.UtcDateTime, NpgsqlDbType.TimestampTz));
-                inserted = await insert.ExecuteNonQueryAsync(cancellationToken);
-            }
-
-            await ExecuteAsync(connection, transaction, RedshiftSql.DropStaging, cancellationToken);
-        }
+        var inserted = await RedshiftLoader.InsertRowsAsync(connection, transaction, sql, copy, rows, staged, options.Value.DedupWindow, now, cancellationToken);
 
         foreach (var parsed in taken.Where(parts.ContainsKey))
         {
